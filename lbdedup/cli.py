@@ -1,0 +1,264 @@
+"""The ``lbdedup`` command: a thin typer shell around the core.
+
+It parses options, reads the inputs, calls :func:`lbdedup.core.dedupe`, writes the rendering and returns an
+exit code. Exit codes are decided in one place, :func:`main`: 0 done, 1 findings (for commands that check),
+2 usage error or unreadable input (one line on stderr naming the file, no traceback, no partial output).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from lbdedup._version import __version__
+from lbdedup.core import dedupe
+from lbdedup.model import DedupeResult, Document, KeepPolicy, Options
+from lbdedup.read import InputError, read_source
+from lbdedup.render import render_json, render_jsonl, render_text
+from lbdedup.report import render_report
+
+__all__ = ["app", "main"]
+
+EXIT_OK = 0
+EXIT_FOUND = 1
+EXIT_ERROR = 2
+# A progress bar only appears once a run has taken this long, so quick runs stay silent.
+PROGRESS_DELAY_SECONDS = 1.0
+
+app = typer.Typer(
+    name="lbdedup",
+    help="Clean scraped news live blogs: drop repeated paragraphs, keep one copy with its provenance.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+def fail(message: str) -> NoReturn:
+    """Report bad input or output in one line on stderr and stop with exit code 2."""
+    print(f"lbdedup: error: {message}", file=sys.stderr)
+    raise typer.Exit(EXIT_ERROR)
+
+
+class OutputFormat(str, Enum):
+    """What ``clean`` prints."""
+
+    TEXT = "text"
+    JSON = "json"
+    JSONL = "jsonl"
+
+
+class ProvenanceMode(str, Enum):
+    """How much provenance the text output carries."""
+
+    FULL = "full"
+    NONE = "none"
+
+
+class DelayedProgress:
+    """A rich progress bar on stderr that shows itself only once a run has lasted a moment."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.bar: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.started < PROGRESS_DELAY_SECONDS:
+                return
+            self.bar = Progress(
+                TextColumn("{task.description:<14}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.start()
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(stage, total=total)
+        self.bar.update(self.tasks[stage], completed=done, total=total)
+
+    def stop(self) -> None:
+        """Remove the bar from the terminal."""
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[DelayedProgress]:
+    progress = DelayedProgress(enabled=not quiet and sys.stderr.isatty())
+    try:
+        yield progress
+    finally:
+        progress.stop()
+
+
+def _read_all(paths: Sequence[str], encoding: str, progress: DelayedProgress) -> list[Document]:
+    documents = []
+    for done, path in enumerate(paths, start=1):
+        documents.append(read_source(path, encoding))
+        progress("read", done, len(paths))
+    return documents
+
+
+def write_atomic(path: str, chunks: Iterable[str]) -> None:
+    """Write ``chunks`` to ``path`` through a temporary file in the same folder, then rename over it.
+
+    A failure part-way leaves the old file (or no file) in place, never a partial one.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            for chunk in chunks:
+                stream.write(chunk)
+        if target.exists():
+            os.chmod(temporary, target.stat().st_mode & 0o777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _emit(chunks: Iterable[str], output: str | None) -> None:
+    if output is None or output == "-":
+        try:
+            for chunk in chunks:
+                sys.stdout.write(chunk)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader went away (``lbdedup clean x | head``): stop quietly, as cat does.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return
+    try:
+        write_atomic(output, chunks)
+    except OSError as error:
+        fail(f"{output}: {error.strerror or 'cannot be written'}")
+
+
+PathsArgument = Annotated[
+    list[str], typer.Argument(help="Files to clean, in order; '-' reads stdin.", show_default=False)
+]
+KeepOption = Annotated[
+    KeepPolicy,
+    typer.Option("--keep", help="Which copy of a cluster is kept: the most complete one, or the first."),
+]
+EncodingOption = Annotated[
+    str, typer.Option("--encoding", help="Codec of the inputs (any Python codec name).", metavar="CODEC")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def _run(paths: Sequence[str], keep: KeepPolicy, encoding: str, quiet: bool) -> DedupeResult:
+    with _progress(quiet) as progress:
+        try:
+            documents = _read_all(paths, encoding, progress)
+        except InputError as error:
+            fail(str(error))
+        return dedupe(documents, Options(keep=keep), progress)
+
+
+@app.command()
+def clean(
+    paths: PathsArgument,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text: the clean text; json/jsonl: the report.")
+    ] = OutputFormat.TEXT,
+    provenance: Annotated[
+        ProvenanceMode,
+        typer.Option(
+            "--provenance", help="full: file:line of every kept block and its copies; none: bare text."
+        ),
+    ] = ProvenanceMode.FULL,
+    keep: KeepOption = KeepPolicy.LONGEST,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.", metavar="FILE"),
+    ] = None,
+    encoding: EncodingOption = "utf-8",
+    quiet: QuietOption = False,
+) -> None:
+    """Print the canonical text: every kept block once, in place, with where its copies were.
+
+    Example: lbdedup clean a.txt b.txt --format json -o report.json
+    """
+    result = _run(paths, keep, encoding, quiet)
+    if output_format is OutputFormat.JSON:
+        _emit([render_json(result)], output)
+    elif output_format is OutputFormat.JSONL:
+        _emit(render_jsonl(result), output)
+    else:
+        _emit([render_text(result, provenance=provenance is ProvenanceMode.FULL)], output)
+
+
+@app.command()
+def report(
+    paths: PathsArgument,
+    keep: KeepOption = KeepPolicy.LONGEST,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many clusters and matches to show.")] = 10,
+    encoding: EncodingOption = "utf-8",
+    quiet: QuietOption = False,
+) -> None:
+    """Show people what was found: counts per source, the largest clusters, near and contained matches.
+
+    Example: lbdedup report a.txt b.txt --top 5
+    """
+    result = _run(paths, keep, encoding, quiet)
+    render_report(result, Console(), top=top)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"lbdedup {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Clean scraped news live blogs: drop repeated paragraphs, keep one copy with its provenance."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code instead of exiting.
+
+    Commands end with ``typer.Exit(code)``; typer itself turns usage errors into exit code 2.
+
+    >>> main(["--version"])
+    lbdedup 0.1.0
+    0
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        app(args=args, prog_name="lbdedup")
+    except SystemExit as stop:
+        if stop.code is None or isinstance(stop.code, int):
+            return stop.code or EXIT_OK
+        print(stop.code, file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK

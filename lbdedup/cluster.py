@@ -1,0 +1,86 @@
+"""Cluster stage: verified pairs to clusters, deterministically.
+
+Exact and near matches are symmetric, so they are unioned into groups. Containment is not: a short excerpt is
+a copy of its container, but two long paragraphs that both contain the same stock sentence are not copies of
+each other. So each group that is contained somewhere attaches to one container group only (the best match,
+ties to the earliest), and only to a group with more words, which makes the attachments a forest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = ["Clustering", "ContainedEdge", "cluster_blocks"]
+
+
+@dataclass(frozen=True, slots=True)
+class ContainedEdge:
+    """Block ``part`` is contained in block ``whole`` with the given score."""
+
+    part: int
+    whole: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Clustering:
+    """For every block: its exact/near ``group`` and its final ``cluster`` (both named by a block index)."""
+
+    group: tuple[int, ...]
+    cluster: tuple[int, ...]
+
+
+def _find(parent: list[int], item: int) -> int:
+    root = item
+    while parent[root] != root:
+        root = parent[root]
+    while parent[item] != root:
+        parent[item], item = root, parent[item]
+    return root
+
+
+def _union(parent: list[int], a: int, b: int) -> None:
+    root_a, root_b = _find(parent, a), _find(parent, b)
+    if root_a != root_b:
+        # The smaller index wins, so the result does not depend on the order of the pairs.
+        low, high = sorted((root_a, root_b))
+        parent[high] = low
+
+
+def cluster_blocks(
+    exact_representative: Sequence[int],
+    near_pairs: Iterable[tuple[int, int]],
+    contained_edges: Iterable[ContainedEdge],
+    word_counts: Sequence[int],
+) -> Clustering:
+    """Group blocks: ``exact_representative[i]`` is the first block with block i's exact text.
+
+    >>> c = cluster_blocks([0, 1, 1, 3], [(0, 3)], [ContainedEdge(1, 0, 0.95)], [9, 4, 4, 9])
+    >>> c.group, c.cluster
+    ((0, 1, 1, 0), (0, 0, 0, 0))
+    """
+    parent = list(exact_representative)
+    for a, b in near_pairs:
+        _union(parent, a, b)
+    group = [_find(parent, item) for item in range(len(parent))]
+    weight: dict[int, int] = {}
+    for item, root in enumerate(group):
+        weight[root] = max(weight.get(root, 0), word_counts[item])
+
+    best: dict[int, tuple[float, int]] = {}
+    for edge in contained_edges:
+        part_group, whole_group = group[edge.part], group[edge.whole]
+        if part_group == whole_group or weight[whole_group] <= weight[part_group]:
+            continue
+        current = best.get(part_group)
+        if current is None or (-edge.score, whole_group) < (-current[0], current[1]):
+            best[part_group] = (edge.score, whole_group)
+
+    def top(root: int) -> int:
+        while root in best:
+            root = best[root][1]
+        return root
+
+    tops = {root: top(root) for root in set(group)}
+    return Clustering(group=tuple(group), cluster=tuple(tops[root] for root in group))

@@ -1,0 +1,207 @@
+"""The pipeline: Documents in, a frozen DedupeResult out. Nothing here prints, exits or reads files.
+
+segment -> normalize -> fingerprint -> candidates -> verify -> cluster -> canonical
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lbdedup._version import __version__
+from lbdedup.candidates import candidate_pairs
+from lbdedup.canonical import choose_canonical
+from lbdedup.cluster import ContainedEdge, cluster_blocks
+from lbdedup.fingerprint import fingerprint
+from lbdedup.model import (
+    META_KINDS,
+    Block,
+    BlockRef,
+    BlockResult,
+    Cluster,
+    ClusterMember,
+    DedupeResult,
+    Document,
+    MatchKind,
+    Options,
+    Progress,
+    SourceSummary,
+    Status,
+)
+from lbdedup.normalize import normalize_many
+from lbdedup.render import render_text
+from lbdedup.segment import segment
+from lbdedup.verify import Features, compare, verify
+
+__all__ = ["clean_text", "dedupe", "segment_all"]
+
+# Progress is reported every this many verified pairs, so the callback never dominates the run.
+PROGRESS_EVERY = 2048
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    """Progress sink that ignores everything."""
+
+
+def segment_all(documents: Sequence[Document]) -> tuple[Block, ...]:
+    """All blocks of all documents, in input order.
+
+    >>> len(segment_all([Document("a.txt", "One.\\n\\nTwo.\\n"), Document("b.txt", "Three.\\n")]))
+    3
+    """
+    return tuple(block for doc, document in enumerate(documents) for block in segment(document, doc))
+
+
+def dedupe(
+    documents: Sequence[Document],
+    options: Options | None = None,
+    progress: Progress | None = None,
+) -> DedupeResult:
+    """Find the copies among the blocks of ``documents`` and decide which block of each cluster is kept.
+
+    >>> result = dedupe([Document("a.txt", "The river rose two metres overnight.\\n"),
+    ...                  Document("b.txt", "The river rose two metres overnight!\\n")])
+    >>> [r.status.value for r in result.blocks]
+    ['canonical', 'duplicate']
+    """
+    options = options or Options()
+    report = progress or _no_progress
+    blocks = segment_all(documents)
+    report("segment", len(documents), len(documents))
+    normalized = normalize_many([block.text for block in blocks])
+    # A line of punctuation alone ("* * *") normalizes to nothing; its raw text stands in for matching.
+    keys = [
+        text if text else "\x00" + block.text.strip() for text, block in zip(normalized, blocks, strict=False)
+    ]
+    fingerprints = fingerprint(keys, options.shingle_size, options.hash_function)
+    report("fingerprint", len(blocks), len(blocks))
+
+    count = len(blocks)
+    if count:
+        _, first_index, inverse = np.unique(fingerprints.exact, return_index=True, return_inverse=True)
+        representative = first_index[inverse.reshape(-1)]
+    else:
+        representative = np.empty(0, dtype=np.int64)
+    is_meta = np.fromiter((block.kind in META_KINDS for block in blocks), dtype=bool, count=count)
+    eligible = (
+        (fingerprints.word_counts >= options.min_fuzzy_words)
+        & (representative == np.arange(count))
+        & ~is_meta
+    )
+    pairs = candidate_pairs(fingerprints, eligible, options.max_shingle_blocks)
+
+    features: dict[int, Features] = {}
+
+    def features_of(index: int) -> Features:
+        found = features.get(index)
+        if found is None:
+            found = features[index] = Features.of(blocks[index].kind, keys[index])
+        return found
+
+    near_pairs: list[tuple[int, int]] = []
+    contained_edges: list[ContainedEdge] = []
+    total = len(pairs)
+    for done, (a, b) in enumerate(zip(pairs.first.tolist(), pairs.second.tolist(), strict=False), start=1):
+        verdict = verify(features_of(a), features_of(b), options)
+        if verdict is not None:
+            if verdict.match is MatchKind.CONTAINED:
+                part, whole = (a, b) if verdict.container == 1 else (b, a)
+                contained_edges.append(ContainedEdge(part, whole, verdict.similarity))
+            else:
+                near_pairs.append((a, b))
+        if done % PROGRESS_EVERY == 0:
+            report("verify", done, total)
+    report("verify", total, total)
+
+    word_counts = fingerprints.word_counts.tolist()
+    clustering = cluster_blocks(representative.tolist(), near_pairs, contained_edges, word_counts)
+    return _results(documents, blocks, keys, word_counts, clustering.group, clustering.cluster, options)
+
+
+def _results(
+    documents: Sequence[Document],
+    blocks: Sequence[Block],
+    keys: Sequence[str],
+    word_counts: Sequence[int],
+    group: Sequence[int],
+    cluster: Sequence[int],
+    options: Options,
+) -> DedupeResult:
+    members: dict[int, list[int]] = {}
+    for index, root in enumerate(cluster):
+        members.setdefault(root, []).append(index)
+    lengths = [len(key) for key in keys]
+    canonical_of: dict[int, int] = {}
+    for root, items in members.items():
+        if len(items) > 1:
+            canonical_of[root] = choose_canonical(items, root, group, word_counts, lengths, options.keep)
+    # Cluster ids follow the position of the kept copy, so they read in input order.
+    cluster_id = {
+        root: number for number, (_, root) in enumerate(sorted((c, r) for r, c in canonical_of.items()))
+    }
+
+    results: list[BlockResult] = []
+    clusters: dict[int, list[ClusterMember]] = {}
+    for index, block in enumerate(blocks):
+        root = cluster[index]
+        if root not in canonical_of:
+            results.append(BlockResult(block, Status.UNIQUE))
+            continue
+        kept = canonical_of[root]
+        number = cluster_id[root]
+        if index == kept:
+            results.append(BlockResult(block, Status.CANONICAL, cluster=number))
+            clusters.setdefault(number, []).append(ClusterMember(BlockRef.of(block), None, None))
+            continue
+        verdict = compare(Features.of(block.kind, keys[index]), Features.of(blocks[kept].kind, keys[kept]))
+        results.append(
+            BlockResult(
+                block,
+                Status.DUPLICATE,
+                cluster=number,
+                duplicate_of=BlockRef.of(blocks[kept]),
+                match=verdict.match,
+                similarity=verdict.similarity,
+            )
+        )
+        clusters.setdefault(number, []).append(
+            ClusterMember(BlockRef.of(block), verdict.match, verdict.similarity)
+        )
+    cluster_list = tuple(
+        Cluster(number, BlockRef.of(blocks[kept]), tuple(clusters[number]))
+        for number, kept in sorted((cluster_id[root], kept) for root, kept in canonical_of.items())
+    )
+    return DedupeResult(
+        version=__version__,
+        documents=tuple(documents),
+        blocks=tuple(results),
+        clusters=cluster_list,
+        sources=_summaries(documents, results),
+    )
+
+
+def _summaries(documents: Sequence[Document], results: Sequence[BlockResult]) -> tuple[SourceSummary, ...]:
+    counts = [[0, 0, 0, 0] for _ in documents]
+    for result in results:
+        row = counts[result.block.doc]
+        row[0] += 1
+        if result.status.kept:
+            row[1] += 1
+        elif result.status is Status.DUPLICATE:
+            row[2] += 1
+        else:
+            row[3] += 1
+    return tuple(
+        SourceSummary(document.source, *row) for document, row in zip(documents, counts, strict=False)
+    )
+
+
+def clean_text(text: str, options: Options | None = None) -> str:
+    """Clean one text: the kept blocks, blank-line separated, without provenance.
+
+    >>> repeated = "The river rose two metres overnight.\\n\\n"
+    >>> clean_text("Rain all day.\\n\\n" + repeated + repeated)
+    'Rain all day.\\n\\nThe river rose two metres overnight.\\n'
+    """
+    return render_text(dedupe([Document("-", text)], options), provenance=False)

@@ -1,0 +1,231 @@
+"""The frozen, typed values that flow through the pipeline.
+
+Every stage takes and returns these; none of them holds a reference to a file, a terminal or a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+import xxhash
+
+__all__ = [
+    "Block",
+    "BlockKind",
+    "BlockRef",
+    "BlockResult",
+    "Cluster",
+    "DedupeResult",
+    "Document",
+    "HashFunction",
+    "KeepPolicy",
+    "MatchKind",
+    "Options",
+    "Progress",
+    "SourceSummary",
+    "Status",
+    "default_hash",
+]
+
+HashFunction = Callable[[bytes], int]
+"""Maps bytes to an unsigned 64-bit integer; a parameter so tests can pin the hashes."""
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` while a long run advances."""
+
+
+def default_hash(data: bytes) -> int:
+    """Hash bytes with xxh3, 64 bits.
+
+    >>> default_hash(b"kim") == default_hash(b"kim")
+    True
+    """
+    return xxhash.xxh3_64_intdigest(data)
+
+
+class BlockKind(str, Enum):
+    """What a block is on the page."""
+
+    TITLE = "title"
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    CAPTION = "caption"
+    LIST_ITEM = "list_item"
+    QUOTE = "quote"
+    TIMESTAMP = "timestamp"
+    BYLINE = "byline"
+
+
+HEADLINE_KINDS = frozenset({BlockKind.TITLE, BlockKind.HEADING})
+META_KINDS = frozenset({BlockKind.TIMESTAMP, BlockKind.BYLINE})
+
+
+class Status(str, Enum):
+    """What the cleaner did with a block."""
+
+    UNIQUE = "unique"
+    CANONICAL = "canonical"
+    DUPLICATE = "duplicate"
+    BOILERPLATE = "boilerplate"
+
+    @property
+    def kept(self) -> bool:
+        """True when the block stays in the clean text."""
+        return self in (Status.UNIQUE, Status.CANONICAL)
+
+
+class MatchKind(str, Enum):
+    """How two blocks say the same thing."""
+
+    EXACT = "exact"
+    NEAR = "near"
+    CONTAINED = "contained"
+
+
+class KeepPolicy(str, Enum):
+    """Which member of a cluster is kept.
+
+    ``longest``: the most complete copy, ties to the earliest. ``first``: the earliest copy among those that
+    no other member contains, so choosing it never drops words the cluster has nowhere else.
+    """
+
+    LONGEST = "longest"
+    FIRST = "first"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One source: a file, stdin (``"-"``) or one JSONL record, already decoded.
+
+    >>> Document("a.txt", "Hello\\n").source
+    'a.txt'
+    """
+
+    source: str
+    text: str
+    newline: str = "\n"
+    bom: bool = False
+    encoding: str = "utf-8"
+    format: str = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """The unit of deduplication: a paragraph, title, heading, caption, list item, quote or meta line.
+
+    ``line_start`` and ``line_end`` are 1-based and inclusive; ``doc`` is the position of the source in the
+    input, ``index`` the position of the block within its source.
+    """
+
+    doc: int
+    source: str
+    index: int
+    line_start: int
+    line_end: int
+    kind: BlockKind
+    text: str
+    post: int | None = None
+    time: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRef:
+    """Where a block is: enough for a reader to find it again."""
+
+    source: str
+    index: int
+    line_start: int
+    line_end: int
+
+    def __str__(self) -> str:
+        if self.line_start == self.line_end:
+            return f"{self.source}:{self.line_start}"
+        return f"{self.source}:{self.line_start}-{self.line_end}"
+
+    @staticmethod
+    def of(block: Block) -> BlockRef:
+        """The reference to ``block``."""
+        return BlockRef(block.source, block.index, block.line_start, block.line_end)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockResult:
+    """A block and the verdict on it."""
+
+    block: Block
+    status: Status
+    cluster: int | None = None
+    duplicate_of: BlockRef | None = None
+    match: MatchKind | None = None
+    similarity: float | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterMember:
+    """One member of a cluster and how it matches the canonical copy."""
+
+    ref: BlockRef
+    match: MatchKind | None
+    similarity: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Blocks that say the same thing; ``canonical`` is the one kept."""
+
+    id: int
+    canonical: BlockRef
+    members: tuple[ClusterMember, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSummary:
+    """Counts for one source."""
+
+    source: str
+    blocks: int
+    kept: int
+    duplicates: int
+    boilerplate: int
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Settings of one run; the defaults are what the CLI uses.
+
+    >>> Options(keep=KeepPolicy.FIRST).shingle_size
+    4
+    """
+
+    keep: KeepPolicy = KeepPolicy.LONGEST
+    shingle_size: int = 4
+    # Blocks with fewer words than this only ever match exactly: short lines that merely look alike differ.
+    min_fuzzy_words: int = 6
+    near_threshold: float = 0.90
+    short_near_threshold: float = 0.95
+    contained_threshold: float = 0.90
+    # A shingle shared by more blocks than this is a common phrase, not evidence of copying.
+    max_shingle_blocks: int = 64
+    hash_function: HashFunction = field(default=default_hash, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DedupeResult:
+    """Everything one run found, in input order."""
+
+    version: str
+    documents: tuple[Document, ...]
+    blocks: tuple[BlockResult, ...]
+    clusters: tuple[Cluster, ...]
+    sources: tuple[SourceSummary, ...]
+
+    def kept(self) -> tuple[BlockResult, ...]:
+        """The blocks that stay in the clean text, in input order."""
+        return tuple(r for r in self.blocks if r.status.kept)
+
+    def for_source(self, doc: int) -> tuple[BlockResult, ...]:
+        """The results of the ``doc``-th source, in order."""
+        return tuple(r for r in self.blocks if r.block.doc == doc)

@@ -1,0 +1,129 @@
+"""Read stage: paths (or ``-`` for stdin) to decoded Documents.
+
+The only stage that touches files. Every failure becomes an :class:`InputError` naming the source and the
+reason in one line; the CLI turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import PurePath
+from typing import BinaryIO
+
+from lbdedup.model import Document
+
+__all__ = ["InputError", "decode", "detect_format", "read_source", "read_sources"]
+
+# A NUL byte in the first few KiB is what makes a file binary for grep and git too.
+BINARY_SNIFF_BYTES = 8192
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+
+
+class InputError(Exception):
+    """An input that cannot be read: ``str(error)`` is the one line to show the user."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+def detect_format(source: str, text: str) -> str:
+    """Guess ``text``, ``markdown`` or ``html`` from the name, then from the first bytes.
+
+    >>> detect_format("blog.md", "# Title")
+    'markdown'
+    >>> detect_format("-", "<!DOCTYPE html><html>")
+    'html'
+    """
+    suffix = PurePath(source).suffix.lower() if source != "-" else ""
+    if suffix in MARKDOWN_SUFFIXES:
+        return "markdown"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    head = text.lstrip()[:512].lower()
+    if head.startswith(("<!doctype html", "<html")) or (head.startswith("<") and "<body" in head):
+        return "html"
+    return "text"
+
+
+def _newline_of(data: bytes) -> str:
+    crlf = data.count(b"\r\n")
+    return "\r\n" if crlf and crlf * 2 >= data.count(b"\n") else "\n"
+
+
+def decode(source: str, data: bytes, encoding: str = "utf-8", fmt: str | None = None) -> Document:
+    """Decode raw bytes into a Document, refusing binary data with a clear reason.
+
+    >>> decode("a.txt", b"\\xef\\xbb\\xbfHi\\r\\n").bom
+    True
+    """
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(source, f"unknown encoding {encoding!r} (use a Python codec name)") from None
+    nul = data.find(b"\x00", 0, BINARY_SNIFF_BYTES)
+    if nul >= 0 and not codec.startswith("utf-16") and not codec.startswith("utf-32"):
+        raise InputError(source, f"binary file (NUL byte at offset {nul}), not text")
+    bom = False
+    if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+        bom = True
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as error:
+        bad = data[error.start : error.start + 1].hex()
+        raise InputError(
+            source,
+            f"not valid {encoding} (byte 0x{bad} at offset {error.start}); "
+            "pass --encoding with the file's codec, e.g. --encoding cp1252",
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+        bom = True
+    return Document(
+        source=source,
+        text=text,
+        newline=_newline_of(data),
+        bom=bom,
+        encoding=codec,
+        format=fmt or detect_format(source, text),
+    )
+
+
+def read_source(source: str, encoding: str = "utf-8", stdin: BinaryIO | None = None) -> Document:
+    """Read one path, or stdin when ``source`` is ``-``.
+
+    >>> read_source("/nonexistent/blog.txt")
+    Traceback (most recent call last):
+    ...
+    lbdedup.read.InputError: /nonexistent/blog.txt: no such file
+    """
+    if source == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return decode(source, stream.read(), encoding)
+    try:
+        with open(source, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise InputError(source, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(source, "is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(source, "permission denied") from None
+    except OSError as error:
+        raise InputError(source, error.strerror or "cannot be read") from None
+    if os.path.isdir(source):  # pragma: no cover - some platforms open directories
+        raise InputError(source, "is a directory, not a file")
+    return decode(source, data, encoding)
+
+
+def read_sources(
+    sources: Iterable[str], encoding: str = "utf-8", stdin: BinaryIO | None = None
+) -> tuple[Document, ...]:
+    """Read every source in order; the first unreadable one raises :class:`InputError`."""
+    return tuple(read_source(source, encoding, stdin) for source in sources)

@@ -1,0 +1,155 @@
+"""Render stage: a DedupeResult to text, JSON or JSONL. Pure: strings out, nothing printed.
+
+The JSON report is a contract other tools read (see DESIGN.md): field names and status values are fixed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from lbdedup.model import BlockRef, BlockResult, Cluster, DedupeResult, Status
+
+__all__ = ["block_record", "provenance_line", "render_json", "render_jsonl", "render_text", "report_record"]
+
+
+def _ref_record(ref: BlockRef) -> dict[str, Any]:
+    return {"source": ref.source, "index": ref.index, "line_start": ref.line_start}
+
+
+def block_record(result: BlockResult) -> dict[str, Any]:
+    """One block of the report, with the contract's field names.
+
+    >>> from lbdedup.model import Block, BlockKind
+    >>> block = Block(0, "a.txt", 0, 1, 1, BlockKind.TITLE, "Flood live")
+    >>> block_record(BlockResult(block, Status.UNIQUE))["status"]
+    'unique'
+    """
+    block = result.block
+    return {
+        "source": block.source,
+        "index": block.index,
+        "line_start": block.line_start,
+        "line_end": block.line_end,
+        "kind": block.kind.value,
+        "post": block.post,
+        "time": block.time,
+        "status": result.status.value,
+        "cluster": result.cluster,
+        "duplicate_of": _ref_record(result.duplicate_of) if result.duplicate_of else None,
+        "match": result.match.value if result.match else None,
+        "similarity": result.similarity,
+        "reason": result.reason,
+        "text": block.text,
+    }
+
+
+def _cluster_record(cluster: Cluster) -> dict[str, Any]:
+    return {
+        "id": cluster.id,
+        "canonical": _ref_record(cluster.canonical),
+        "members": [
+            {
+                **_ref_record(member.ref),
+                "match": member.match.value if member.match else None,
+                "similarity": member.similarity,
+            }
+            for member in cluster.members
+        ],
+    }
+
+
+def report_record(result: DedupeResult) -> dict[str, Any]:
+    """The whole report as plain data, ready for ``json.dumps``."""
+    return {
+        "version": result.version,
+        "sources": [
+            {
+                "source": summary.source,
+                "blocks": summary.blocks,
+                "kept": summary.kept,
+                "duplicates": summary.duplicates,
+                "boilerplate": summary.boilerplate,
+            }
+            for summary in result.sources
+        ],
+        "blocks": [block_record(block) for block in result.blocks],
+        "clusters": [_cluster_record(cluster) for cluster in result.clusters],
+    }
+
+
+def render_json(result: DedupeResult) -> str:
+    """The JSON report, ending in a newline: one line per source, block and cluster, so it diffs and greps.
+
+    Written with the C encoder one record at a time (``indent`` would fall back to the slow pure-Python one).
+    """
+    record = report_record(result)
+    parts = [f'{{"version": {json.dumps(record["version"])},']
+    for key in ("sources", "blocks", "clusters"):
+        items = [json.dumps(item, ensure_ascii=False) for item in record[key]]
+        body = ",\n  ".join(items)
+        closing = "," if key != "clusters" else ""
+        parts.append(f' "{key}": [\n  {body}\n ]{closing}' if items else f' "{key}": []{closing}')
+    parts.append("}")
+    return "\n".join(parts) + "\n"
+
+
+def render_jsonl(result: DedupeResult) -> Iterator[str]:
+    """The block objects of the report, one JSON line each (with its newline), for streaming."""
+    for block in result.blocks:
+        yield json.dumps(block_record(block), ensure_ascii=False) + "\n"
+
+
+def _copies_by_canonical(result: DedupeResult) -> dict[tuple[str, int], list[BlockResult]]:
+    copies: dict[tuple[str, int], list[BlockResult]] = {}
+    for block in result.blocks:
+        if block.status is Status.DUPLICATE and block.duplicate_of is not None:
+            key = (block.duplicate_of.source, block.duplicate_of.index)
+            copies.setdefault(key, []).append(block)
+    return copies
+
+
+def provenance_line(kept: BlockResult, copies: list[BlockResult]) -> str:
+    """The line printed above a kept block: where it is, and where its copies were.
+
+    >>> from lbdedup.model import Block, BlockKind
+    >>> block = Block(0, "a.txt", 2, 5, 6, BlockKind.PARAGRAPH, "The river rose.")
+    >>> provenance_line(BlockResult(block, Status.UNIQUE), [])
+    '[a.txt:5-6]'
+    """
+    line = f"[{BlockRef.of(kept.block)}]"
+    if not copies:
+        return line
+    described = []
+    for copy in copies:
+        where = str(BlockRef.of(copy.block))
+        match = copy.match.value if copy.match else "copy"
+        if copy.similarity is not None and copy.similarity < 1.0:
+            described.append(f"{where} {match} {copy.similarity:.2f}")
+        else:
+            described.append(f"{where} {match}")
+    return f"{line} also: {', '.join(described)}"
+
+
+def render_text(result: DedupeResult, provenance: bool = True) -> str:
+    """The clean text: every kept block once, in place, sources in input order.
+
+    With ``provenance`` each source opens with ``==> source <==`` and each kept block is preceded by
+    ``[file:line]`` and the places of its copies; without, the bare kept texts separated by blank lines.
+    """
+    copies = _copies_by_canonical(result) if provenance else {}
+    kept_by_doc: list[list[BlockResult]] = [[] for _ in result.documents]
+    for block in result.blocks:
+        if block.status.kept:
+            kept_by_doc[block.block.doc].append(block)
+    parts: list[str] = []
+    for document, kept in zip(result.documents, kept_by_doc, strict=False):
+        if provenance:
+            parts.append(f"==> {document.source} <==")
+            for block in kept:
+                key = (block.block.source, block.block.index)
+                parts.append(provenance_line(block, copies.get(key, [])) + "\n" + block.block.text)
+        else:
+            parts.extend(block.block.text for block in kept)
+    return "\n\n".join(parts) + "\n" if parts else ""

@@ -1,0 +1,124 @@
+"""The rich report for people: counts per source, largest clusters, matches side by side with differences.
+
+With the CLI, the only module that imports rich.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from lbdedup.model import BlockRef, BlockResult, DedupeResult, MatchKind, Status
+
+__all__ = ["diff_texts", "render_report"]
+
+# Long blocks are cut in the overview tables; the side-by-side view shows them whole.
+PREVIEW_CHARS = 90
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+
+
+def diff_texts(kept: str, copy: str) -> tuple[Text, Text]:
+    """Two rich Texts with the words that differ highlighted: removed in red, added in green.
+
+    >>> left, right = diff_texts("the river rose", "the river rose fast")
+    >>> left.plain, right.plain
+    ('the river rose', 'the river rose fast')
+    """
+    left_words, right_words = kept.split(), copy.split()
+    left, right = Text(), Text()
+    matcher = SequenceMatcher(a=left_words, b=right_words, autojunk=False)
+    for op, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        a_part = " ".join(left_words[a_start:a_end])
+        b_part = " ".join(right_words[b_start:b_end])
+        if op == "equal":
+            left.append(a_part + " ")
+            right.append(b_part + " ")
+            continue
+        if a_part:
+            left.append(a_part + " ", style="bold red")
+        if b_part:
+            right.append(b_part + " ", style="bold green")
+    left.rstrip()
+    right.rstrip()
+    return left, right
+
+
+def _sources_table(result: DedupeResult) -> Table:
+    table = Table(title="Sources", title_justify="left")
+    table.add_column("source")
+    for name in ("blocks", "kept", "duplicates", "boilerplate"):
+        table.add_column(name, justify="right")
+    for summary in result.sources:
+        table.add_row(
+            summary.source,
+            str(summary.blocks),
+            str(summary.kept),
+            str(summary.duplicates),
+            str(summary.boilerplate),
+        )
+    return table
+
+
+def _clusters_table(result: DedupeResult, texts: dict[tuple[str, int], str], top: int) -> Table:
+    table = Table(title=f"Largest clusters (top {top})", title_justify="left")
+    table.add_column("id", justify="right")
+    table.add_column("copies", justify="right")
+    table.add_column("kept")
+    table.add_column("text")
+    table.add_column("also at")
+    ranked = sorted(result.clusters, key=lambda cluster: (-len(cluster.members), cluster.id))
+    for cluster in ranked[:top]:
+        others = [str(member.ref) for member in cluster.members if member.ref != cluster.canonical]
+        table.add_row(
+            str(cluster.id),
+            str(len(cluster.members)),
+            str(cluster.canonical),
+            _preview(texts[(cluster.canonical.source, cluster.canonical.index)]),
+            ", ".join(others[:6]) + (f" (+{len(others) - 6})" if len(others) > 6 else ""),
+        )
+    return table
+
+
+def _matches_table(duplicates: list[BlockResult], texts: dict[tuple[str, int], str], top: int) -> Table:
+    table = Table(title="Near and contained matches (kept | dropped)", title_justify="left", show_lines=True)
+    table.add_column("match")
+    table.add_column("kept", ratio=1)
+    table.add_column("dropped", ratio=1)
+    for duplicate in duplicates[:top]:
+        kept_ref = duplicate.duplicate_of
+        assert kept_ref is not None  # duplicates always name their kept copy
+        left, right = diff_texts(texts[(kept_ref.source, kept_ref.index)], duplicate.block.text)
+        match = duplicate.match.value if duplicate.match else ""
+        score = f"{duplicate.similarity:.2f}" if duplicate.similarity is not None else ""
+        table.add_row(
+            f"{match} {score}",
+            Text(f"{kept_ref}\n", style="dim") + left,
+            Text(f"{BlockRef.of(duplicate.block)}\n", style="dim") + right,
+        )
+    return table
+
+
+def render_report(result: DedupeResult, console: Console, top: int = 10) -> None:
+    """Print the report for people to ``console``."""
+    texts = {(r.block.source, r.block.index): r.block.text for r in result.blocks}
+    console.print(_sources_table(result))
+    total = sum(summary.blocks for summary in result.sources)
+    dropped = sum(summary.duplicates for summary in result.sources)
+    console.print(f"{total} blocks, {len(result.clusters)} clusters, {dropped} duplicates dropped.")
+    if result.clusters:
+        console.print(_clusters_table(result, texts, top))
+    fuzzy = [
+        r
+        for r in result.blocks
+        if r.status is Status.DUPLICATE and r.match in (MatchKind.NEAR, MatchKind.CONTAINED)
+    ]
+    fuzzy.sort(key=lambda r: (r.similarity if r.similarity is not None else 1.0, r.block.doc, r.block.index))
+    if fuzzy:
+        console.print(_matches_table(fuzzy, texts, top))

@@ -1,0 +1,237 @@
+"""Segment stage: a Document to its Blocks.
+
+Text and Markdown split on blank lines. Scraped pages put one paragraph on each line, so inside a blank-line
+paragraph every line is its own block (a caption followed by the same caption with its credit are two blocks)
+unless the whole file is hard-wrapped prose, whose lines are joined back into paragraphs. A file with no
+blank lines at all gives one block per line. Every non-empty line lies inside exactly one block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from lbdedup.meta import is_byline, is_timestamp
+from lbdedup.model import Block, BlockKind, Document
+
+__all__ = ["classify_line", "is_hard_wrapped", "segment", "split_lines"]
+
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•·▪●◦]|\d{1,3}[.)])\s+\S")
+_QUOTE = re.compile(r"^\s{0,3}>")
+_CREDIT = re.compile(
+    r"(?:\b(?:photograph|photo|picture|image|illustration|video|credit|footage)s?\s*:\s*\S"
+    r"|\((?:photo|image|picture|video)s?\s+(?:by|:)|\bgetty images\b|\bshutterstock\b"
+    r"|/(?:ap|afp|reuters|epa|pa|anadolu|ansa|dpa|kcna|upi|xinhua)\s*\)?\s*$)",
+    re.IGNORECASE,
+)
+_LETTER = re.compile(r"[^\W\d_]")
+_CREDIT_WORDS = (
+    "photo",
+    "picture",
+    "image",
+    "illustration",
+    "video",
+    "credit",
+    "footage",
+    "getty",
+    "shutter",
+    "/",
+)
+# A credit alone on the line below a caption ("Photograph: AP") belongs to that caption's block.
+_CREDIT_ONLY = re.compile(
+    r"^\s*(?:photograph|photo|picture|image|illustration|credit)s?\s*:\s*\S.{0,80}$", re.IGNORECASE
+)
+_TRUNCATION = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")
+# Sentence-final punctuation, possibly followed by closing quotes or brackets.
+_TERMINAL = re.compile(r"[.!?;,:]['\"’”»)\]]*\s*$")
+# Credits and truncation marks sit at the end of a line; searching only its tail keeps long lines cheap.
+CREDIT_TAIL_CHARS = 160
+MAX_HEADING_WORDS = 20
+MAX_HEADING_CHARS = 160
+# Hard-wrapped prose is wrapped below this width; scraped one-paragraph-per-line text is far wider.
+MAX_WRAP_WIDTH = 100
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on LF only (CR stripped), so line numbers agree with editors and ``grep -n``.
+
+    >>> split_lines("a\\r\\nb\\n")
+    ['a', 'b']
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def _structural(line: str, markdown: bool) -> bool:
+    """Lines that always start a block of their own, even inside hard-wrapped prose."""
+    if _LIST_ITEM.match(line):
+        return True
+    return markdown and bool(_MD_HEADING.match(line) or _QUOTE.match(line))
+
+
+def is_hard_wrapped(groups: Sequence[Sequence[str]], markdown: bool = False) -> bool:
+    """True when a file's multi-line paragraphs are prose wrapped at a fixed width.
+
+    Wrapped prose breaks lines mid-sentence at a similar width; scraped text puts whole paragraphs
+    (often far longer than any wrap width) on single lines.
+
+    >>> is_hard_wrapped([["The river rose overnight and the council", "opened two shelters."], ["Next."]])
+    True
+    """
+    if len(groups) < 2:
+        return False
+    width = max((len(line.rstrip()) for group in groups for line in group), default=0)
+    if width > MAX_WRAP_WIDTH or width == 0:
+        return False
+    inner = [
+        line.rstrip()
+        for group in groups
+        if len(group) > 1
+        for line in group[:-1]
+        if not _structural(line, markdown)
+    ]
+    if not inner:
+        return False
+    broken = sum(1 for line in inner if not _TERMINAL.search(line[-8:]) and len(line) >= width // 2)
+    return broken >= 0.6 * len(inner)
+
+
+def _has_credit(text: str) -> bool:
+    tail = text[-CREDIT_TAIL_CHARS:]
+    lowered = tail.lower()
+    # Plain substring tests first: the regex only runs on the few lines that could be credits.
+    if not any(word in lowered for word in _CREDIT_WORDS):
+        return False
+    return _CREDIT.search(tail) is not None
+
+
+def _is_headline_shaped(text: str) -> bool:
+    stripped = text.strip()
+    if len(stripped) > MAX_HEADING_CHARS + 3:
+        return False
+    if _TRUNCATION.search(stripped):
+        # A headline cut short ("... with Putin;...") is still a headline.
+        stripped = _TRUNCATION.sub("", stripped).rstrip(";,:- ")
+    if not stripped or len(stripped) > MAX_HEADING_CHARS or stripped.count(" ") >= MAX_HEADING_WORDS:
+        return False
+    if _TERMINAL.search(stripped[-8:]):
+        return False
+    return _LETTER.search(stripped) is not None
+
+
+def classify_line(text: str, markdown: bool = False) -> BlockKind:
+    """The kind of a block from its own text (position-dependent kinds are decided by :func:`segment`).
+
+    >>> classify_line("Kim waves from the train. Photograph: Ann Lee/AP").value
+    'caption'
+    >>> classify_line("Putin says Russia will help build satellites").value
+    'heading'
+    """
+    first = text.lstrip()
+    if markdown and _MD_HEADING.match(first):
+        return BlockKind.HEADING
+    if markdown and _QUOTE.match(first):
+        return BlockKind.QUOTE
+    if _LIST_ITEM.match(first):
+        return BlockKind.LIST_ITEM
+    if len(first) > MAX_HEADING_CHARS + 3:
+        # Too long for a headline, a byline or a timestamp: only the credit test is left.
+        return BlockKind.CAPTION if _has_credit(text) else BlockKind.PARAGRAPH
+    if is_timestamp(text):
+        return BlockKind.TIMESTAMP
+    if _has_credit(text):
+        return BlockKind.CAPTION
+    if is_byline(text):
+        return BlockKind.BYLINE
+    if _is_headline_shaped(text):
+        return BlockKind.HEADING
+    return BlockKind.PARAGRAPH
+
+
+def _paragraph_groups(lines: Sequence[str]) -> list[list[tuple[int, str]]]:
+    groups: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            current.append((number, line.rstrip()))
+        elif current:
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _spans(group: list[tuple[int, str]], wrapped: bool, markdown: bool) -> list[list[tuple[int, str]]]:
+    """Cut one blank-line paragraph into blocks: one per line, or wrapped lines joined."""
+    spans: list[list[tuple[int, str]]] = []
+    for item in group:
+        line = item[1]
+        if spans and _CREDIT_ONLY.match(line):
+            spans[-1].append(item)
+            continue
+        if not wrapped:
+            spans.append([item])
+            continue
+        continues = spans and not _structural(line, markdown) and not _MD_HEADING.match(spans[-1][0][1])
+        if continues and markdown and _QUOTE.match(spans[-1][0][1]) != _QUOTE.match(line):
+            continues = False
+        if continues:
+            spans[-1].append(item)
+        else:
+            spans.append([item])
+    return spans
+
+
+def segment(document: Document, doc: int = 0) -> tuple[Block, ...]:
+    """Split a text or Markdown document into blocks with their kinds and 1-based line spans.
+
+    >>> [b.kind.value for b in segment(Document("a.txt", "Flood live\\n\\nThe river rose overnight.\\n"))]
+    ['title', 'paragraph']
+    """
+    markdown = document.format == "markdown"
+    groups = _paragraph_groups(split_lines(document.text))
+    wrapped = is_hard_wrapped([[line for _, line in group] for group in groups], markdown)
+    spans = [span for group in groups for span in _spans(group, wrapped, markdown)]
+    kinds = [classify_line(" ".join(line.strip() for _, line in span), markdown) for span in spans]
+    _mark_title(kinds, spans, markdown)
+    _mark_captions(kinds, spans)
+    return tuple(
+        Block(
+            doc=doc,
+            source=document.source,
+            index=index,
+            line_start=span[0][0],
+            line_end=span[-1][0],
+            kind=kind,
+            text="\n".join(line for _, line in span),
+        )
+        for index, (span, kind) in enumerate(zip(spans, kinds, strict=False))
+    )
+
+
+def _mark_title(kinds: list[BlockKind], spans: list[list[tuple[int, str]]], markdown: bool) -> None:
+    """The first headline-shaped block of a page, before any prose, is its title."""
+    for position, kind in enumerate(kinds):
+        if kind is BlockKind.HEADING:
+            first = spans[position][0][1]
+            match = _MD_HEADING.match(first)
+            if not markdown or (match is not None and len(match.group(1)) == 1):
+                kinds[position] = BlockKind.TITLE
+            return
+        if kind not in (BlockKind.TIMESTAMP, BlockKind.BYLINE):
+            return
+
+
+def _mark_captions(kinds: list[BlockKind], spans: list[list[tuple[int, str]]]) -> None:
+    """A line printed again just below with a credit appended is the same caption without its credit."""
+    for position in range(len(spans) - 1):
+        if kinds[position + 1] is not BlockKind.CAPTION or kinds[position] is BlockKind.CAPTION:
+            continue
+        text = " ".join(line.strip() for _, line in spans[position])
+        following = " ".join(line.strip() for _, line in spans[position + 1])
+        if following.startswith(text.rstrip(".")):
+            kinds[position] = BlockKind.CAPTION
