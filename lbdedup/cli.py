@@ -25,7 +25,7 @@ from lbdedup._version import __version__
 from lbdedup.core import dedupe
 from lbdedup.model import DedupeResult, Document, KeepPolicy, Options
 from lbdedup.read import InputError, read_source
-from lbdedup.render import render_json, render_jsonl, render_text
+from lbdedup.render import render_json_chunks, render_jsonl, render_text
 from lbdedup.report import render_report
 
 __all__ = ["app", "main"]
@@ -206,7 +206,7 @@ def clean(
     """
     result = _run(paths, keep, encoding, quiet)
     if output_format is OutputFormat.JSON:
-        _emit([render_json(result)], output)
+        _emit(render_json_chunks(result), output)
     elif output_format is OutputFormat.JSONL:
         _emit(render_jsonl(result), output)
     else:

@@ -128,46 +128,48 @@ def _results(
     cluster: Sequence[int],
     options: Options,
 ) -> DedupeResult:
+    roots = np.asarray(cluster, dtype=np.int64)
+    sizes = np.bincount(roots, minlength=len(blocks)) if len(blocks) else np.zeros(0, dtype=np.int64)
     members: dict[int, list[int]] = {}
-    for index, root in enumerate(cluster):
-        members.setdefault(root, []).append(index)
+    for index in np.flatnonzero(sizes[roots] > 1).tolist():
+        members.setdefault(cluster[index], []).append(index)
     lengths = [len(key) for key in keys]
-    canonical_of: dict[int, int] = {}
-    for root, items in members.items():
-        if len(items) > 1:
-            canonical_of[root] = choose_canonical(items, root, group, word_counts, lengths, options.keep)
+    canonical_of = {
+        root: choose_canonical(items, root, group, word_counts, lengths, options.keep)
+        for root, items in members.items()
+    }
     # Cluster ids follow the position of the kept copy, so they read in input order.
     cluster_id = {
         root: number for number, (_, root) in enumerate(sorted((c, r) for r, c in canonical_of.items()))
     }
+    kept_refs = {root: BlockRef.of(blocks[kept]) for root, kept in canonical_of.items()}
+    features: dict[int, Features] = {}
 
-    results: list[BlockResult] = []
+    def features_of(index: int) -> Features:
+        found = features.get(index)
+        if found is None:
+            found = features[index] = Features.of(blocks[index].kind, keys[index])
+        return found
+
+    unique = Status.UNIQUE
+    results: list[BlockResult] = [BlockResult(block, unique) for block in blocks]
     clusters: dict[int, list[ClusterMember]] = {}
-    for index, block in enumerate(blocks):
+    for index in sorted(index for items in members.values() for index in items):
+        block = blocks[index]
         root = cluster[index]
-        if root not in canonical_of:
-            results.append(BlockResult(block, Status.UNIQUE))
-            continue
         kept = canonical_of[root]
         number = cluster_id[root]
         if index == kept:
-            results.append(BlockResult(block, Status.CANONICAL, cluster=number))
+            results[index] = BlockResult(block, Status.CANONICAL, number)
             clusters.setdefault(number, []).append(ClusterMember(BlockRef.of(block), None, None))
             continue
-        verdict = compare(Features.of(block.kind, keys[index]), Features.of(blocks[kept].kind, keys[kept]))
-        results.append(
-            BlockResult(
-                block,
-                Status.DUPLICATE,
-                cluster=number,
-                duplicate_of=BlockRef.of(blocks[kept]),
-                match=verdict.match,
-                similarity=verdict.similarity,
-            )
-        )
-        clusters.setdefault(number, []).append(
-            ClusterMember(BlockRef.of(block), verdict.match, verdict.similarity)
-        )
+        if keys[index] == keys[kept]:
+            match, similarity = MatchKind.EXACT, 1.0
+        else:
+            verdict = compare(features_of(index), features_of(kept))
+            match, similarity = verdict.match, verdict.similarity
+        results[index] = BlockResult(block, Status.DUPLICATE, number, kept_refs[root], match, similarity)
+        clusters.setdefault(number, []).append(ClusterMember(BlockRef.of(block), match, similarity))
     cluster_list = tuple(
         Cluster(number, BlockRef.of(blocks[kept]), tuple(clusters[number]))
         for number, kept in sorted((cluster_id[root], kept) for root, kept in canonical_of.items())
