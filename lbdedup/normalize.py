@@ -62,9 +62,9 @@ def normalize_many(texts: Sequence[str]) -> list[str]:
         raw = raw.replace(apostrophe.encode("utf-8"), b"")
     folded = raw.translate(_ASCII_TABLE).decode("utf-8")
     if not folded.isascii():
-        for char in set(_NON_ASCII.findall(folded)):
-            if not char.isalnum():
-                folded = folded.replace(char, " ")
+        marks = sorted(char for char in set(_NON_ASCII.findall(folded)) if not char.isalnum())
+        if marks:
+            folded = re.sub("[" + "".join(re.escape(char) for char in marks) + "]", " ", folded)
     return [" ".join(line.split()) for line in folded.split("\n")]
 
 
