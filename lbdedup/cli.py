@@ -159,7 +159,8 @@ def _emit(chunks: Iterable[str], output: str | None) -> None:
 
 
 PathsArgument = Annotated[
-    list[str], typer.Argument(help="Files to clean, in order; '-' reads stdin.", show_default=False)
+    list[str],
+    typer.Argument(help="Files to clean, in order; '-' reads stdin.", show_default=False, metavar="PATH"),
 ]
 KeepOption = Annotated[
     KeepPolicy,
