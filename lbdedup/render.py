@@ -190,7 +190,7 @@ def provenance_line(kept: BlockResult, copies: list[BlockResult]) -> str:
         where = str(BlockRef.of(copy.block))
         match = copy.match.value if copy.match else "copy"
         if copy.similarity is not None and copy.similarity < 1.0:
-            described.append(f"{where} {match} {copy.similarity:.2f}")
+            described.append(f"{where} {match} {copy.similarity:.3f}")
         else:
             described.append(f"{where} {match}")
     return f"{line} also: {', '.join(described)}"

@@ -96,7 +96,7 @@ def _matches_table(duplicates: list[BlockResult], texts: dict[tuple[str, int], s
         assert kept_ref is not None  # duplicates always name their kept copy
         left, right = diff_texts(texts[(kept_ref.source, kept_ref.index)], duplicate.block.text)
         match = duplicate.match.value if duplicate.match else ""
-        score = f"{duplicate.similarity:.2f}" if duplicate.similarity is not None else ""
+        score = f"{duplicate.similarity:.3f}" if duplicate.similarity is not None else ""
         table.add_row(
             f"{match} {score}",
             Text(f"{kept_ref}\n", style="dim") + left,
