@@ -30,6 +30,8 @@ from lbdedup.model import (
     Status,
 )
 from lbdedup.normalize import normalize_many
+from lbdedup.postmatch import exact_representatives, merge_repeated_meta
+from lbdedup.posts import assign_posts
 from lbdedup.render import render_text
 from lbdedup.segment import segment
 from lbdedup.verify import Features, compare, verify
@@ -50,7 +52,9 @@ def segment_all(documents: Sequence[Document]) -> tuple[Block, ...]:
     >>> len(segment_all([Document("a.txt", "One.\\n\\nTwo.\\n"), Document("b.txt", "Three.\\n")]))
     3
     """
-    return tuple(block for doc, document in enumerate(documents) for block in segment(document, doc))
+    return tuple(
+        block for doc, document in enumerate(documents) for block in assign_posts(segment(document, doc))
+    )
 
 
 def dedupe(
@@ -78,12 +82,9 @@ def dedupe(
     report("fingerprint", len(blocks), len(blocks))
 
     count = len(blocks)
-    if count:
-        _, first_index, inverse = np.unique(fingerprints.exact, return_index=True, return_inverse=True)
-        representative = first_index[inverse.reshape(-1)]
-    else:
-        representative = np.empty(0, dtype=np.int64)
     is_meta = np.fromiter((block.kind in META_KINDS for block in blocks), dtype=bool, count=count)
+    # Meta lines match only as part of a repeated post (merge_repeated_meta below), never by their text.
+    representative = exact_representatives(fingerprints.exact, is_meta)
     eligible = (
         (fingerprints.word_counts >= options.min_fuzzy_words)
         & (representative == np.arange(count))
@@ -116,7 +117,8 @@ def dedupe(
 
     word_counts = fingerprints.word_counts.tolist()
     clustering = cluster_blocks(representative.tolist(), near_pairs, contained_edges, word_counts)
-    return _results(documents, blocks, keys, word_counts, clustering.group, clustering.cluster, options)
+    group, cluster = merge_repeated_meta(blocks, keys, clustering.group, clustering.cluster)
+    return _results(documents, blocks, keys, word_counts, group, cluster, options)
 
 
 def _results(
