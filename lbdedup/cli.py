@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from lbdedup._version import __version__
 from lbdedup.core import dedupe
-from lbdedup.model import DedupeResult, Document, KeepPolicy, Options
+from lbdedup.model import DedupeResult, Document, KeepPolicy, Options, PostOrder
 from lbdedup.read import InputError, read_source
 from lbdedup.render import render_json_chunks, render_jsonl, render_text
 from lbdedup.report import render_report
@@ -170,15 +170,26 @@ EncodingOption = Annotated[
     str, typer.Option("--encoding", help="Codec of the inputs (any Python codec name).", metavar="CODEC")
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+OrderOption = Annotated[
+    PostOrder,
+    typer.Option(
+        "--order",
+        help="time: snapshots of one live blog merge into one timeline, by time; input: blocks in place.",
+    ),
+]
+OldestFirstOption = Annotated[
+    bool,
+    typer.Option("--oldest-first", help="With --order time, print the oldest post first (default newest)."),
+]
 
 
-def _run(paths: Sequence[str], keep: KeepPolicy, encoding: str, quiet: bool) -> DedupeResult:
+def _run(paths: Sequence[str], options: Options, encoding: str, quiet: bool) -> DedupeResult:
     with _progress(quiet) as progress:
         try:
             documents = _read_all(paths, encoding, progress)
         except InputError as error:
             fail(str(error))
-        return dedupe(documents, Options(keep=keep), progress)
+        return dedupe(documents, options, progress)
 
 
 @app.command()
@@ -200,12 +211,16 @@ def clean(
     ] = None,
     encoding: EncodingOption = "utf-8",
     quiet: QuietOption = False,
+    order: OrderOption = PostOrder.TIME,
+    oldest_first: OldestFirstOption = False,
 ) -> None:
-    """Print the canonical text: every kept block once, in place, with where its copies were.
+    """Print the canonical text: every kept block once, with where its copies were.
+
+    Live blogs come out as timelines (snapshots of one blog merged, newest post first); others in place.
 
     Example: lbdedup clean a.txt b.txt --format json -o report.json
     """
-    result = _run(paths, keep, encoding, quiet)
+    result = _run(paths, Options(keep=keep, order=order, newest_first=not oldest_first), encoding, quiet)
     if output_format is OutputFormat.JSON:
         _emit(render_json_chunks(result), output)
     elif output_format is OutputFormat.JSONL:
@@ -226,7 +241,7 @@ def report(
 
     Example: lbdedup report a.txt b.txt --top 5
     """
-    result = _run(paths, keep, encoding, quiet)
+    result = _run(paths, Options(keep=keep), encoding, quiet)
     render_report(result, Console(), top=top)
 
 

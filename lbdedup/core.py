@@ -6,6 +6,7 @@ segment -> normalize -> fingerprint -> candidates -> verify -> cluster -> canoni
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -33,7 +34,9 @@ from lbdedup.normalize import normalize_many
 from lbdedup.postmatch import exact_representatives, merge_repeated_meta
 from lbdedup.posts import assign_posts
 from lbdedup.render import render_text
+from lbdedup.runs import find_runs
 from lbdedup.segment import segment
+from lbdedup.timeline import build_timelines
 from lbdedup.verify import Features, compare, verify
 
 __all__ = ["clean_text", "dedupe", "segment_all"]
@@ -118,7 +121,8 @@ def dedupe(
     word_counts = fingerprints.word_counts.tolist()
     clustering = cluster_blocks(representative.tolist(), near_pairs, contained_edges, word_counts)
     group, cluster = merge_repeated_meta(blocks, keys, clustering.group, clustering.cluster)
-    return _results(documents, blocks, keys, word_counts, group, cluster, options)
+    result = _results(documents, blocks, keys, word_counts, group, cluster, options)
+    return replace(result, timelines=build_timelines(result, options), runs=find_runs(result.blocks))
 
 
 def _results(

@@ -149,7 +149,8 @@ _ZONE_OFFSETS = {
     "AEDT": "+11:00",
 }
 _ISO_DATETIME = re.compile(
-    r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?(?!\d)"
+    r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?(?!\d)"
 )
 _DAY_MONTH_YEAR = re.compile(
     rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS})(?:,?\s+(\d{{4}}))?(?!\d)", re.IGNORECASE
@@ -223,12 +224,20 @@ def _find_date(text: str) -> tuple[str | None, str]:
     found = _DAY_MONTH_YEAR.search(text)
     if found:
         candidates.append(
-            (found.start(), found.end(), _date_of(found.group(3), _month(found.group(2)), int(found.group(1))))
+            (
+                found.start(),
+                found.end(),
+                _date_of(found.group(3), _month(found.group(2)), int(found.group(1))),
+            )
         )
     found = _MONTH_DAY_YEAR.search(text)
     if found:
         candidates.append(
-            (found.start(), found.end(), _date_of(found.group(3), _month(found.group(1)), int(found.group(2))))
+            (
+                found.start(),
+                found.end(),
+                _date_of(found.group(3), _month(found.group(1)), int(found.group(2))),
+            )
         )
     found = _NUMERIC_DATE.search(text)
     if found:

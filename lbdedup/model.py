@@ -23,9 +23,15 @@ __all__ = [
     "KeepPolicy",
     "MatchKind",
     "Options",
+    "PostOrder",
+    "PostRef",
     "Progress",
+    "Run",
+    "RunSpan",
     "SourceSummary",
     "Status",
+    "Timeline",
+    "TimelinePost",
     "default_hash",
 ]
 
@@ -192,6 +198,17 @@ class SourceSummary:
     boilerplate: int
 
 
+class PostOrder(str, Enum):
+    """How the clean text orders the posts of a live blog.
+
+    ``time``: snapshots of one blog merge into one timeline, posts ordered by time; ``input``: every block in
+    place, sources in input order.
+    """
+
+    TIME = "time"
+    INPUT = "input"
+
+
 @dataclass(frozen=True, slots=True)
 class Options:
     """Settings of one run; the defaults are what the CLI uses.
@@ -209,7 +226,66 @@ class Options:
     contained_threshold: float = 0.90
     # A shingle shared by more blocks than this is a common phrase, not evidence of copying.
     max_shingle_blocks: int = 64
+    order: PostOrder = PostOrder.TIME
+    newest_first: bool = True
     hash_function: HashFunction = field(default=default_hash, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PostRef:
+    """One post of one source: its document position and post number."""
+
+    source: str
+    doc: int
+    post: int
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePost:
+    """One post of a timeline and every copy of it; the first copy is the one whose layout is followed."""
+
+    time: str | None
+    copies: tuple[PostRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Snapshots of one live blog merged: page heads first, then each post once, in ``order``.
+
+    ``order`` is ``newest_first``, ``oldest_first`` or ``input``.
+    """
+
+    sources: tuple[str, ...]
+    docs: tuple[int, ...]
+    order: str
+    heads: tuple[PostRef, ...]
+    posts: tuple[TimelinePost, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunSpan:
+    """Consecutive blocks of one source."""
+
+    source: str
+    index_start: int
+    index_end: int
+    line_start: int
+    line_end: int
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line_start}-{self.line_end}"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A syndicated run: ``copy`` repeats the consecutive blocks of ``original``, block for block."""
+
+    copy: RunSpan
+    original: RunSpan
+    blocks: int
+
+    def __str__(self) -> str:
+        return f"{self.copy} = {self.original}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +297,8 @@ class DedupeResult:
     blocks: tuple[BlockResult, ...]
     clusters: tuple[Cluster, ...]
     sources: tuple[SourceSummary, ...]
+    timelines: tuple[Timeline, ...] = ()
+    runs: tuple[Run, ...] = ()
 
     def kept(self) -> tuple[BlockResult, ...]:
         """The blocks that stay in the clean text, in input order."""

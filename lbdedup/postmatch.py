@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from lbdedup.model import META_KINDS, Block
+from lbdedup.model import META_KINDS, Block, BlockKind
 
-__all__ = ["PostKey", "exact_representatives", "merge_repeated_meta", "post_overlaps", "repeats"]
+__all__ = ["Overlaps", "PostKey", "exact_representatives", "merge_repeated_meta", "post_overlaps", "repeats"]
 
 PostKey = tuple[int, "int | None"]
 """A post: (document position, post number); post None stands for a document without posts."""
@@ -26,10 +27,13 @@ PostKey = tuple[int, "int | None"]
 MAX_CLUSTER_POSTS = 64
 
 
-def exact_representatives(exact: npt.NDArray[np.uint64], is_meta: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+def exact_representatives(
+    exact: npt.NDArray[np.uint64], is_meta: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int64]:
     """For every block, the first block with the same exact hash; meta lines are their own representative.
 
-    >>> exact_representatives(np.array([7, 7, 9, 9], dtype=np.uint64), np.array([False, False, True, True])).tolist()
+    >>> meta = np.array([False, False, True, True])
+    >>> exact_representatives(np.array([7, 7, 9, 9], dtype=np.uint64), meta).tolist()
     [0, 0, 2, 3]
     """
     count = len(exact)
@@ -41,17 +45,45 @@ def exact_representatives(exact: npt.NDArray[np.uint64], is_meta: npt.NDArray[np
     return representative
 
 
-def post_overlaps(
-    posts: Sequence[PostKey | None], clusters: Sequence[int | None], is_meta: Sequence[bool]
-) -> tuple[dict[PostKey, dict[PostKey, int]], Counter[PostKey]]:
-    """For each post P and other post Q: how many of P's non-meta blocks have a copy in Q; and P's sizes.
+@dataclass(frozen=True, slots=True)
+class Overlaps:
+    """How posts share blocks: ``shared[P][Q]`` of P's non-meta blocks have a copy in Q; P has ``sizes[P]``.
 
-    >>> overlaps, sizes = post_overlaps([(0, 1), (0, 1), (0, 2), (0, 2)], [5, 6, 5, 6], [False] * 4)
-    >>> overlaps[(0, 1)], sizes[(0, 2)]
-    ({(0, 2): 2}, 2)
+    ``headlines[P]`` names the cluster of P's headline (its first non-meta block, when a heading), or a
+    negative number unique to that block when it has no copy.
+    """
+
+    shared: dict[PostKey, dict[PostKey, int]]
+    sizes: Counter[PostKey]
+    headlines: dict[PostKey, int]
+
+
+def post_overlaps(
+    posts: Sequence[PostKey | None],
+    clusters: Sequence[int | None],
+    is_meta: Sequence[bool],
+    is_heading: Sequence[bool],
+) -> Overlaps:
+    """For each post P and other post Q: how many of P's non-meta blocks have a copy in Q; sizes; headlines.
+
+    >>> found = post_overlaps([(0, 1), (0, 1), (0, 2), (0, 2)], [5, 6, 5, 6], [False] * 4, [True, False] * 2)
+    >>> found.shared[(0, 1)], found.sizes[(0, 2)], found.headlines[(0, 2)]
+    ({(0, 2): 2}, 2, 5)
     """
     sizes: Counter[PostKey] = Counter()
-    cluster_sizes = Counter(c for c, meta in zip(clusters, is_meta, strict=False) if c is not None and not meta)
+    headlines: dict[PostKey, int] = {}
+    opened: set[PostKey] = set()
+    for position, (post, cluster, meta, heading) in enumerate(
+        zip(posts, clusters, is_meta, is_heading, strict=False)
+    ):
+        if post is None or meta or post in opened:
+            continue
+        opened.add(post)
+        if heading:
+            headlines[post] = cluster if cluster is not None else -1 - position
+    cluster_sizes = Counter(
+        c for c, meta in zip(clusters, is_meta, strict=False) if c is not None and not meta
+    )
     members: dict[int, list[PostKey]] = {}
     for post, cluster, meta in zip(posts, clusters, is_meta, strict=False):
         if post is None or meta:
@@ -72,19 +104,28 @@ def post_overlaps(
         for other in holders:
             if other != post:
                 row[other] = row.get(other, 0) + 1
-    return overlaps, sizes
+    return Overlaps(overlaps, sizes, headlines)
 
 
-def repeats(overlaps: dict[PostKey, dict[PostKey, int]], sizes: Counter[PostKey]) -> list[tuple[PostKey, PostKey]]:
-    """Pairs (P, Q) where most of P's non-meta blocks are copies of Q's blocks: P repeats Q.
+def repeats(overlaps: Overlaps) -> list[tuple[PostKey, PostKey]]:
+    """Pairs (P, Q) where P repeats Q: the same headline, or (when one has none) most of P's blocks in Q.
 
-    >>> repeats({(0, 1): {(0, 2): 2}, (0, 2): {(0, 1): 2}}, Counter({(0, 1): 2, (0, 2): 5}))
+    Two posts with different headlines are different posts, however many sentences they share (a breaking
+    post that quotes the summary is not the summary).
+
+    >>> overlaps = Overlaps({(0, 1): {(0, 2): 2}, (0, 2): {(0, 1): 2}}, Counter({(0, 1): 2, (0, 2): 5}), {})
+    >>> repeats(overlaps)
     [((0, 1), (0, 2))]
     """
     found = []
-    for post, row in sorted(overlaps.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
+    for post, row in sorted(overlaps.shared.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
+        headline = overlaps.headlines.get(post)
         for other, shared in sorted(row.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
-            if 2 * shared > sizes[post]:
+            other_headline = overlaps.headlines.get(other)
+            if headline is not None and other_headline is not None:
+                if headline == other_headline:
+                    found.append((post, other))
+            elif 2 * shared > overlaps.sizes[post]:
                 found.append((post, other))
     return found
 
@@ -117,12 +158,15 @@ def merge_repeated_meta(
         first = first_of.setdefault(key, index)
         if first != index:
             parent[_find(parent, index)] = _find(parent, first)
-    overlaps, sizes = post_overlaps(posts, cluster, is_meta)
-    repeated = {pair for pair in repeats(overlaps, sizes) if pair[0][1] is not None}
+    is_heading = [block.kind is BlockKind.HEADING for block in blocks]
+    overlaps = post_overlaps(posts, cluster, is_meta, is_heading)
+    repeated = {pair for pair in repeats(overlaps) if pair[0][1] is not None}
     by_post: dict[PostKey, list[int]] = {}
     for index in meta:
         by_post.setdefault(posts[index], []).append(index)
-    for post, other in sorted(repeated, key=lambda pair: (pair[0][0], pair[0][1] or 0, pair[1][0], pair[1][1] or 0)):
+    for post, other in sorted(
+        repeated, key=lambda pair: (pair[0][0], pair[0][1] or 0, pair[1][0], pair[1][1] or 0)
+    ):
         for index in by_post.get(post, []):
             partner = first_of.get((other, blocks[index].kind.value, keys[index]))
             if partner is not None:

@@ -15,6 +15,7 @@ post) is a post of its own, without a time.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -35,7 +36,8 @@ _MARKER_LABEL = re.compile(
 )
 # Prefixes that open a post: "BREAKING: ...", "JUST IN - ...".
 _MARKER_PREFIX = re.compile(
-    r"^\s*(?:#{1,6}\s*)?(?:breaking(?: news)?|just in|update|live|watch|pinned)\s*[:!–—|-]\s*\S", re.IGNORECASE
+    r"^\s*(?:#{1,6}\s*)?(?:breaking(?: news)?|just in|update|live|watch|pinned)\s*[:!–—|-]\s*\S",
+    re.IGNORECASE,
 )
 _HEADING_TIME = re.compile(r"^\s*(?:#{1,6}\s*)?(.{1,40}?)\s*(?::\s|\s[–—|-]\s)\s*\S")
 _MD_PREFIX = re.compile(r"^\s*#{1,6}\s*")
@@ -76,7 +78,9 @@ def is_post_headline(block: Block) -> bool:
         return False
     if is_marker(block.text):
         return True
-    return block.kind is BlockKind.HEADING and len(_MD_PREFIX.sub("", block.text).split()) >= MIN_HEADLINE_WORDS
+    return (
+        block.kind is BlockKind.HEADING and len(_MD_PREFIX.sub("", block.text).split()) >= MIN_HEADLINE_WORDS
+    )
 
 
 def _is_anchor_timestamp(block: Block) -> bool:
@@ -103,9 +107,11 @@ def _headline_starts(blocks: Sequence[Block], start: int, end: int) -> list[int]
         if not is_post_headline(block):
             continue
         following = _next_content(blocks[:end], position + 1)
-        if is_marker(block.text) or heading_time(block.text) is not None:
-            starts.append(position)
-        elif following is not None and following.kind in _BODY_KINDS:
+        if (
+            is_marker(block.text)
+            or heading_time(block.text) is not None
+            or (following is not None and following.kind in _BODY_KINDS)
+        ):
             starts.append(position)
     return starts
 
@@ -113,7 +119,7 @@ def _headline_starts(blocks: Sequence[Block], start: int, end: int) -> list[int]
 def _trailing(blocks: Sequence[Block], anchors: Sequence[int]) -> bool:
     """True when each timestamp closes its post (time last) rather than opening it.
 
-    Time-last pages have no body after their last timestamp (only furniture); time-first pages end with a post.
+    Time-last pages have no body after their last timestamp (only furniture); time-first ones end with a post.
     """
     last = anchors[-1]
     body_after = sum(1 for block in blocks[last + 1 :] if block.kind in _BODY_KINDS)
@@ -138,7 +144,9 @@ def _headline_first(blocks: Sequence[Block], anchors: Sequence[int]) -> bool:
 def _post_starts(blocks: Sequence[Block]) -> tuple[list[int], dict[int, int]]:
     """Where posts start, and for each start the position of the line that dates it."""
     anchors = [i for i, block in enumerate(blocks) if _is_anchor_timestamp(block)]
-    timed_headings = [i for i, block in enumerate(blocks) if block.kind is BlockKind.HEADING and heading_time(block.text)]
+    timed_headings = [
+        i for i, block in enumerate(blocks) if block.kind is BlockKind.HEADING and heading_time(block.text)
+    ]
     dated: dict[int, int] = {}
     if not anchors:
         starts = _headline_starts(blocks, 0, len(blocks))
@@ -146,24 +154,18 @@ def _post_starts(blocks: Sequence[Block]) -> tuple[list[int], dict[int, int]]:
             dated[position] = position
         return starts, dated
     if _trailing(blocks, anchors):
+        # Each post ends at its time. Inside the stretch before a time, the last headline opens the dated
+        # post; earlier headlines open untimed posts (the head's summary, a pinned post shown again).
         starts = []
         previous_end = 0
         for anchor in anchors:
-            if previous_end == 0:
-                # The first post starts at the last headline before its time; what precedes it is the head
-                # and any untimed posts (a summary).
-                inner = _headline_starts(blocks, 0, anchor)
-                starts.extend(inner)
-                if not inner:
-                    starts.append(0)
-                dated[starts[-1]] = anchor
-            else:
-                starts.append(previous_end)
-                dated[previous_end] = anchor
+            inner = _headline_starts(blocks, previous_end, anchor) or [previous_end]
+            starts.extend(inner)
+            dated[inner[-1]] = anchor
             previous_end = anchor + 1
         if previous_end < len(blocks):
             starts.append(previous_end)
-        return starts, dated
+        return sorted(set(starts)), dated
     pull_back = _headline_first(blocks, anchors)
     starts = _headline_starts(blocks, 0, anchors[0])
     for anchor in anchors:
@@ -176,11 +178,33 @@ def _post_starts(blocks: Sequence[Block]) -> tuple[list[int], dict[int, int]]:
         starts = [s for s in starts if s < start]
         starts.append(start)
         dated[start] = anchor
+    bounds = [*sorted(dated), len(blocks)]
+    for start, end in itertools.pairwise(bounds):
+        starts.extend(_inner_posts(blocks, start, end))
     for position in timed_headings:
         if position > anchors[0] and position not in starts:
             starts.append(position)
             dated[position] = position
     return sorted(set(starts)), dated
+
+
+def _inner_posts(blocks: Sequence[Block], start: int, end: int) -> list[int]:
+    """Untimed posts inside a dated post's stretch: a marker, or a headline with its byline under it.
+
+    A pinned post shown again between two timed posts looks like that; a subheading has no byline.
+    """
+    found = []
+    seen_content = False
+    for position in range(start, end):
+        block = blocks[position]
+        if block.kind in META_KINDS:
+            continue
+        if seen_content and is_post_headline(block):
+            following = blocks[position + 1] if position + 1 < end else None
+            if is_marker(block.text) or (following is not None and following.kind is BlockKind.BYLINE):
+                found.append(position)
+        seen_content = True
+    return found
 
 
 def _document_date(blocks: Sequence[Block], anchors: Sequence[int], head_end: int) -> str | None:
@@ -190,7 +214,7 @@ def _document_date(blocks: Sequence[Block], anchors: Sequence[int], head_end: in
             found = find_date(block.text)
             if found:
                 return found
-    dates = Counter()
+    dates: Counter[str] = Counter()
     for position in anchors:
         parsed = parse_time(blocks[position].text)
         if parsed is not None and parsed.date is not None and len(parsed.date) == 10:
@@ -222,7 +246,7 @@ def assign_posts(blocks: Sequence[Block]) -> tuple[Block, ...]:
 
     >>> from lbdedup.model import Document
     >>> from lbdedup.segment import segment
-    >>> text = "Flood live\\n\\n10.22 GMT\\n\\nRail line closed\\n\\nTrains stopped.\\n\\n09.48 GMT\\n\\nBoats out\\n"
+    >>> text = "Flood live\\n\\n10.22 GMT\\n\\nRail closed\\n\\nNo trains.\\n\\n09.48 GMT\\n\\nBoat\\n"
     >>> [(b.post, b.time) for b in assign_posts(segment(Document("a.txt", text)))][:3]
     [(0, None), (1, '10:22+00:00'), (1, '10:22+00:00')]
     """
@@ -248,9 +272,9 @@ def assign_posts(blocks: Sequence[Block]) -> tuple[Block, ...]:
         date_at[position] = current_date
     for start, anchor in dated.items():
         times[start] = _time_of(blocks[anchor], date_at[anchor])
-    result = []
+    result: list[Block] = []
     bounds = [*starts, len(blocks)]
-    for number, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
+    for number, (start, end) in enumerate(itertools.pairwise(bounds)):
         time = times.get(start)
         result.extend(replace(block, post=number, time=time) for block in blocks[start:end])
     return tuple(result)

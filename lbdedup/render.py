@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from json.encoder import encode_basestring as _json_string
 from typing import Any
 
-from lbdedup.model import BlockRef, BlockResult, Cluster, DedupeResult, Status
+from lbdedup.model import BlockRef, BlockResult, Cluster, DedupeResult, Run, RunSpan, Status, Timeline
+from lbdedup.timeline import text_sections
 
 __all__ = [
     "block_record",
@@ -20,6 +21,8 @@ __all__ = [
     "render_jsonl",
     "render_text",
     "report_record",
+    "run_record",
+    "timeline_record",
 ]
 
 
@@ -76,6 +79,44 @@ def report_record(result: DedupeResult) -> dict[str, Any]:
         "sources": _sources_records(result),
         "blocks": [block_record(block) for block in result.blocks],
         "clusters": [_cluster_record(cluster) for cluster in result.clusters],
+        "runs": [run_record(run) for run in result.runs],
+        "timelines": [timeline_record(timeline) for timeline in result.timelines],
+    }
+
+
+def _span_record(span: RunSpan) -> dict[str, Any]:
+    return {
+        "source": span.source,
+        "index_start": span.index_start,
+        "index_end": span.index_end,
+        "line_start": span.line_start,
+        "line_end": span.line_end,
+    }
+
+
+def run_record(run: Run) -> dict[str, Any]:
+    """One syndicated run: the copied range, the original range, and both as ``copy = original`` text."""
+    return {
+        "range": str(run),
+        "blocks": run.blocks,
+        "copy": _span_record(run.copy),
+        "original": _span_record(run.original),
+    }
+
+
+def timeline_record(timeline: Timeline) -> dict[str, Any]:
+    """One live-blog timeline: its sources, its order, the page heads and each post once with its copies."""
+    return {
+        "sources": list(timeline.sources),
+        "order": timeline.order,
+        "heads": [{"source": head.source, "post": head.post} for head in timeline.heads],
+        "posts": [
+            {
+                "time": post.time,
+                "copies": [{"source": copy.source, "post": copy.post} for copy in post.copies],
+            }
+            for post in timeline.posts
+        ],
     }
 
 
@@ -150,7 +191,10 @@ def render_json_chunks(result: DedupeResult) -> Iterator[str]:
     )
     yield from _json_list("blocks", _block_lines(result))
     clusters = (json.dumps(_cluster_record(cluster), ensure_ascii=False) for cluster in result.clusters)
-    yield from _json_list("clusters", clusters, last=True)
+    yield from _json_list("clusters", clusters)
+    yield from _json_list("runs", (json.dumps(run_record(run), ensure_ascii=False) for run in result.runs))
+    timelines = (json.dumps(timeline_record(timeline), ensure_ascii=False) for timeline in result.timelines)
+    yield from _json_list("timelines", timelines, last=True)
     yield "}\n"
 
 
@@ -203,14 +247,11 @@ def render_text(result: DedupeResult, provenance: bool = True) -> str:
     ``[file:line]`` and the places of its copies; without, the bare kept texts separated by blank lines.
     """
     copies = _copies_by_canonical(result) if provenance else {}
-    kept_by_doc: list[list[BlockResult]] = [[] for _ in result.documents]
-    for block in result.blocks:
-        if block.status.kept:
-            kept_by_doc[block.block.doc].append(block)
     parts: list[str] = []
-    for document, kept in zip(result.documents, kept_by_doc, strict=False):
+    # Sections: one per source, or one per live-blog timeline (snapshots merged, posts ordered by time).
+    for header, kept in text_sections(result):
         if provenance:
-            parts.append(f"==> {document.source} <==")
+            parts.append(f"==> {header} <==")
             for block in kept:
                 key = (block.block.source, block.block.index)
                 parts.append(provenance_line(block, copies.get(key, [])) + "\n" + block.block.text)

@@ -122,3 +122,21 @@ def render_report(result: DedupeResult, console: Console, top: int = 10) -> None
     fuzzy.sort(key=lambda r: (r.similarity if r.similarity is not None else 1.0, r.block.doc, r.block.index))
     if fuzzy:
         console.print(_matches_table(fuzzy, texts, top))
+    if result.runs:
+        console.print(_runs_table(result, top))
+    merged = [timeline for timeline in result.timelines if len(timeline.sources) > 1]
+    for timeline in merged:
+        console.print(
+            f"One timeline from {len(timeline.sources)} snapshots ({', '.join(timeline.sources)}): "
+            f"{len(timeline.posts)} posts, {timeline.order.replace('_', ' ')}."
+        )
+
+
+def _runs_table(result: DedupeResult, top: int) -> Table:
+    table = Table(title=f"Syndicated runs (top {top})", title_justify="left")
+    table.add_column("blocks", justify="right")
+    table.add_column("copy = original")
+    ranked = sorted(result.runs, key=lambda run: -run.blocks)
+    for run in ranked[:top]:
+        table.add_row(str(run.blocks), str(run))
+    return table
