@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "ParsedTime",
@@ -251,6 +252,7 @@ def _find_date(text: str) -> tuple[str | None, str]:
     return date, text[:start] + " " * (end - start) + text[end:]
 
 
+@lru_cache(maxsize=4096)
 def parse_time(line: str) -> ParsedTime | None:
     """The date, clock time, zone offset or "ago" duration of a timestamp line, or None when it has none.
 
