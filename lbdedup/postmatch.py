@@ -18,7 +18,15 @@ import numpy.typing as npt
 
 from lbdedup.model import META_KINDS, Block, BlockKind
 
-__all__ = ["Overlaps", "PostKey", "exact_representatives", "merge_repeated_meta", "post_overlaps", "repeats"]
+__all__ = [
+    "Overlaps",
+    "PostKey",
+    "exact_representatives",
+    "merge_repeated_meta",
+    "post_arrays",
+    "post_overlaps",
+    "repeats",
+]
 
 PostKey = tuple[int, "int | None"]
 """A post: (document position, post number); post None stands for a document without posts."""
@@ -59,52 +67,80 @@ class Overlaps:
 
 
 def post_overlaps(
-    posts: Sequence[PostKey | None],
-    clusters: Sequence[int | None],
-    is_meta: Sequence[bool],
-    is_heading: Sequence[bool],
+    post_ids: npt.NDArray[np.int64],
+    post_keys: Sequence[PostKey],
+    clusters: npt.NDArray[np.int64],
+    is_meta: npt.NDArray[np.bool_],
+    is_heading: npt.NDArray[np.bool_],
 ) -> Overlaps:
     """For each post P and other post Q: how many of P's non-meta blocks have a copy in Q; sizes; headlines.
 
-    >>> found = post_overlaps([(0, 1), (0, 1), (0, 2), (0, 2)], [5, 6, 5, 6], [False] * 4, [True, False] * 2)
+    Per block: ``post_ids`` indexes ``post_keys`` (-1: no post), ``clusters`` names its cluster (-1: none).
+    Vectorized: one pass of numpy sorting, then a loop over the clusters shared by several posts only.
+
+    >>> ids, cl = np.array([0, 0, 1, 1]), np.array([5, 6, 5, 6])
+    >>> flags, heads = np.zeros(4, dtype=bool), np.array([True, False, True, False])
+    >>> found = post_overlaps(ids, [(0, 1), (0, 2)], cl, flags, heads)
     >>> found.shared[(0, 1)], found.sizes[(0, 2)], found.headlines[(0, 2)]
     ({(0, 2): 2}, 2, 5)
     """
+    valid = (post_ids >= 0) & ~is_meta
+    positions = np.flatnonzero(valid)
+    ids, cluster_of = post_ids[positions], clusters[positions]
     sizes: Counter[PostKey] = Counter()
+    for post, size in enumerate(np.bincount(ids, minlength=len(post_keys)).tolist()):
+        if size:
+            sizes[post_keys[post]] = size
     headlines: dict[PostKey, int] = {}
-    opened: set[PostKey] = set()
-    for position, (post, cluster, meta, heading) in enumerate(
-        zip(posts, clusters, is_meta, is_heading, strict=False)
-    ):
-        if post is None or meta or post in opened:
-            continue
-        opened.add(post)
-        if heading:
-            headlines[post] = cluster if cluster is not None else -1 - position
-    cluster_sizes = Counter(
-        c for c, meta in zip(clusters, is_meta, strict=False) if c is not None and not meta
+    opened, first = np.unique(ids, return_index=True)
+    for post, at in zip(opened.tolist(), first.tolist(), strict=False):
+        position = int(positions[at])
+        if is_heading[position]:
+            cluster = int(cluster_of[at])
+            headlines[post_keys[post]] = cluster if cluster >= 0 else -1 - position
+    shared: dict[PostKey, dict[PostKey, int]] = {}
+    copied = cluster_of >= 0
+    ids, cluster_of = ids[copied], cluster_of[copied]
+    if not ids.size:
+        return Overlaps(shared, sizes, headlines)
+    _, inverse, counts = np.unique(cluster_of, return_inverse=True, return_counts=True)
+    repeated = counts[inverse.reshape(-1)] > 1
+    ids, cluster_of = ids[repeated], cluster_of[repeated]
+    width = max(len(post_keys), 1)
+    pairs, blocks_in = np.unique(cluster_of.astype(np.int64) * width + ids, return_counts=True)
+    pair_cluster, pair_post = pairs // width, pairs % width
+    if not pairs.size:
+        return Overlaps(shared, sizes, headlines)
+    starts = np.flatnonzero(np.r_[True, pair_cluster[1:] != pair_cluster[:-1]])
+    ends = np.r_[starts[1:], len(pairs)]
+    spread = ends - starts
+    wanted = (spread >= 2) & (spread <= MAX_CLUSTER_POSTS)
+    post_list, count_list = pair_post.tolist(), blocks_in.tolist()
+    for begin, stop in zip(starts[wanted].tolist(), ends[wanted].tolist(), strict=False):
+        holders = [post_keys[post] for post in post_list[begin:stop]]
+        for post, count in zip(holders, count_list[begin:stop], strict=False):
+            row = shared.setdefault(post, {})
+            for other in holders:
+                if other != post:
+                    row[other] = row.get(other, 0) + count
+    return Overlaps(shared, sizes, headlines)
+
+
+def post_arrays(
+    posts: Sequence[PostKey | None],
+) -> tuple[npt.NDArray[np.int64], list[PostKey]]:
+    """Posts as ids for :func:`post_overlaps`: an id per block (-1 for None) and the key of each id.
+
+    >>> post_arrays([(0, 1), (0, 1), None, (1, 0)])
+    (array([ 0,  0, -1,  1]), [(0, 1), (1, 0)])
+    """
+    index: dict[PostKey, int] = {}
+    ids = np.fromiter(
+        (-1 if post is None else index.setdefault(post, len(index)) for post in posts),
+        dtype=np.int64,
+        count=len(posts),
     )
-    members: dict[int, list[PostKey]] = {}
-    for post, cluster, meta in zip(posts, clusters, is_meta, strict=False):
-        if post is None or meta:
-            continue
-        sizes[post] += 1
-        if cluster is not None and cluster_sizes[cluster] > 1:
-            found = members.setdefault(cluster, [])
-            if post not in found:
-                found.append(post)
-    overlaps: dict[PostKey, dict[PostKey, int]] = {}
-    for post, cluster, meta in zip(posts, clusters, is_meta, strict=False):
-        if post is None or meta or cluster is None:
-            continue
-        holders = members.get(cluster)
-        if holders is None or len(holders) < 2 or len(holders) > MAX_CLUSTER_POSTS:
-            continue
-        row = overlaps.setdefault(post, {})
-        for other in holders:
-            if other != post:
-                row[other] = row.get(other, 0) + 1
-    return Overlaps(overlaps, sizes, headlines)
+    return ids, list(index)
 
 
 def repeats(overlaps: Overlaps) -> list[tuple[PostKey, PostKey]]:
@@ -118,15 +154,16 @@ def repeats(overlaps: Overlaps) -> list[tuple[PostKey, PostKey]]:
     [((0, 1), (0, 2))]
     """
     found = []
-    for post, row in sorted(overlaps.shared.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
+    for post, row in overlaps.shared.items():
         headline = overlaps.headlines.get(post)
-        for other, shared in sorted(row.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
+        for other, shared in row.items():
             other_headline = overlaps.headlines.get(other)
             if headline is not None and other_headline is not None:
                 if headline == other_headline:
                     found.append((post, other))
             elif 2 * shared > overlaps.sizes[post]:
                 found.append((post, other))
+    found.sort(key=lambda pair: (pair[0][0], pair[0][1] or 0, pair[1][0], pair[1][1] or 0))
     return found
 
 
@@ -158,8 +195,14 @@ def merge_repeated_meta(
         first = first_of.setdefault(key, index)
         if first != index:
             parent[_find(parent, index)] = _find(parent, first)
-    is_heading = [block.kind is BlockKind.HEADING for block in blocks]
-    overlaps = post_overlaps(posts, cluster, is_meta, is_heading)
+    ids, post_keys = post_arrays(posts)
+    overlaps = post_overlaps(
+        ids,
+        post_keys,
+        np.asarray(cluster, dtype=np.int64),
+        np.asarray(is_meta, dtype=bool),
+        np.fromiter((block.kind is BlockKind.HEADING for block in blocks), dtype=bool, count=len(blocks)),
+    )
     repeated = {pair for pair in repeats(overlaps) if pair[0][1] is not None}
     by_post: dict[PostKey, list[int]] = {}
     for index in meta:

@@ -75,7 +75,7 @@ def is_post_headline(block: Block) -> bool:
     """
     if block.kind in META_KINDS or block.kind is BlockKind.TITLE:
         return False
-    if is_marker(block.text):
+    if is_marker(block.text) or (block.kind is BlockKind.HEADING and heading_time(block.text) is not None):
         return True
     return (
         block.kind is BlockKind.HEADING and len(_MD_PREFIX.sub("", block.text).split()) >= MIN_HEADLINE_WORDS

@@ -14,6 +14,9 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
 
 from lbdedup.model import (
     META_KINDS,
@@ -26,7 +29,7 @@ from lbdedup.model import (
     Timeline,
     TimelinePost,
 )
-from lbdedup.postmatch import PostKey, post_overlaps, repeats
+from lbdedup.postmatch import PostKey, post_arrays, post_overlaps, repeats
 
 __all__ = ["build_timelines", "text_sections", "time_key"]
 
@@ -36,6 +39,7 @@ _DURATION = re.compile(r"-P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _AGO_DATE = "9999-12-31"
 
 
+@lru_cache(maxsize=8192)
 def time_key(time: str, default_date: str = "") -> tuple[str, str]:
     """A sortable (date, clock) pair for an ISO time of a post, ignoring its zone offset.
 
@@ -113,11 +117,16 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
         if posts[0][1] == 0 and _post_time(post_blocks[posts[0]]) is None
     }
 
+    ids, post_keys = post_arrays(
+        [(r.block.doc, r.block.post) if r.block.post is not None else None for r in blocks]
+    )
+    count = len(blocks)
     overlaps = post_overlaps(
-        [(r.block.doc, r.block.post) if r.block.post is not None else None for r in blocks],
-        [r.cluster for r in blocks],
-        [r.block.kind in META_KINDS for r in blocks],
-        [r.block.kind is BlockKind.HEADING for r in blocks],
+        ids,
+        post_keys,
+        np.fromiter((-1 if r.cluster is None else r.cluster for r in blocks), dtype=np.int64, count=count),
+        np.fromiter((r.block.kind in META_KINDS for r in blocks), dtype=bool, count=count),
+        np.fromiter((r.block.kind is BlockKind.HEADING for r in blocks), dtype=bool, count=count),
     )
     parent: dict[PostKey, PostKey] = {key: key for key in post_blocks}
     matched_between: Counter[tuple[int, int]] = Counter()
