@@ -112,7 +112,7 @@ def test_is_marker(text: str, marker: bool) -> None:
 
 
 def test_update_and_heading_time() -> None:
-    """ "Updated at" lines close a post; a headline that opens with a time carries it."""
+    """Lines such as "Updated at 15:58" close a post; a headline that opens with a time carries it."""
     assert is_update_line("Last updated 15:58")
     assert not is_update_line("15.58 BST")
     assert heading_time("18.35 BST: Evacuation ordered for Corrie Ban") == "18.35 BST"

@@ -1,0 +1,179 @@
+"""Live-blog structure through the core: the meta-line rule, timelines of snapshots, syndicated runs."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+import lbdedup.postmatch
+import lbdedup.runs
+import lbdedup.timeline
+from lbdedup import Document, Options, Status, dedupe
+from lbdedup.model import BlockKind, DedupeResult, PostOrder
+from lbdedup.render import render_json, render_text
+from lbdedup.timeline import time_key
+
+POST_A = (
+    "Ash cloud forces ferry cancellations\n\nThe Sorrel Line has cancelled all crossings until Sunday.\n\n"
+)
+POST_B = (
+    "Lava flow slows overnight, scientists say\n\nThe flow advanced only forty metres since midnight.\n\n"
+)
+POST_C = (
+    "Divers return to the northern pier today\n\nA team of four divers went back into the water there.\n\n"
+)
+
+
+def _status(result: DedupeResult, source: str, text: str) -> list[Status]:
+    return [r.status for r in result.blocks if r.block.source == source and r.block.text == text]
+
+
+def test_equal_timestamps_of_different_posts_stay() -> None:
+    """Two different posts with the same time line keep both time lines."""
+    text = f"Volcano live: day two\n\n09.14 BST\n\n{POST_A}09.14 BST\n\n{POST_B}"
+    result = dedupe([Document("a.txt", text)])
+    assert _status(result, "a.txt", "09.14 BST") == [Status.UNIQUE, Status.UNIQUE]
+
+
+def test_equal_bylines_of_different_posts_stay() -> None:
+    """A byline shared by two different posts is kept on both."""
+    byline = "Marta Oyelaran\n\n"
+    text = f"Volcano live: day two\n\n{POST_A}{byline}09.14 BST\n\n{POST_B}{byline}08.02 BST\n"
+    result = dedupe([Document("a.txt", text)])
+    assert _status(result, "a.txt", "Marta Oyelaran") == [Status.UNIQUE, Status.UNIQUE]
+
+
+def test_repeated_post_takes_its_meta_lines_along() -> None:
+    """A post repeated in another snapshot is dropped with its time line and byline."""
+    older = f"Volcano live: day two\n\n09.14 BST\n\n{POST_A}Marta Oyelaran\n\n08.40 BST\n\n{POST_C}"
+    newer = f"Volcano live: day two\n\n10.05 BST\n\n{POST_B}09.14 BST\n\n{POST_A}Marta Oyelaran\n"
+    result = dedupe([Document("old.txt", older), Document("new.txt", newer)])
+    assert _status(result, "new.txt", "09.14 BST") == [Status.DUPLICATE]
+    assert _status(result, "new.txt", "Marta Oyelaran") == [Status.DUPLICATE]
+    assert _status(result, "old.txt", "09.14 BST") == [Status.CANONICAL]
+
+
+def test_doubled_byline_within_one_post_merges() -> None:
+    """A byline printed twice inside one post is a doubling: one copy is kept."""
+    text = f"Volcano live: day two\n\n09.14 BST\n\nMarta Oyelaran\n\nMarta Oyelaran\n\n{POST_A}"
+    result = dedupe([Document("a.txt", text)])
+    assert _status(result, "a.txt", "Marta Oyelaran") == [Status.CANONICAL, Status.DUPLICATE]
+
+
+def test_meta_lines_one_digit_apart_stay() -> None:
+    """Time lines that differ by one digit are never merged, even inside a repeated post."""
+    older = f"Volcano live\n\n09.14 BST\n\n{POST_A}"
+    newer = f"Volcano live\n\n09.15 BST\n\n{POST_A}"
+    result = dedupe([Document("a.txt", older), Document("b.txt", newer)])
+    kept = [r.block.text for r in result.blocks if r.block.kind is BlockKind.TIMESTAMP and r.status.kept]
+    assert kept == ["09.14 BST", "09.15 BST"]
+
+
+OLDER = f"Bridge live: crack found in main span\n\n10.05 BST\n\n{POST_A}09.12 BST\n\n{POST_C}"
+NEWER = f"Bridge live: crack found in main span\n\n11.50 BST\n\n{POST_B}10.05 BST\n\n{POST_A}"
+
+
+@pytest.mark.parametrize(
+    "documents", [[("new.txt", NEWER), ("old.txt", OLDER)], [("old.txt", OLDER), ("new.txt", NEWER)]]
+)
+def test_snapshots_merge_into_one_timeline(documents: list[tuple[str, str]]) -> None:
+    """Snapshots give one timeline, each post once, newest first, whichever file comes first."""
+    result = dedupe([Document(source, text) for source, text in documents])
+    assert len(result.timelines) == 1
+    timeline = result.timelines[0]
+    assert timeline.order == "newest_first"
+    assert [post.time for post in timeline.posts] == ["11:50+01:00", "10:05+01:00", "09:12+01:00"]
+    assert [len(post.copies) for post in timeline.posts] == [1, 2, 1]
+    text = render_text(result, provenance=False)
+    assert text.index("11.50 BST") < text.index("10.05 BST") < text.index("09.12 BST")
+    assert text.count("Ash cloud forces ferry cancellations") == 1
+
+
+def test_oldest_first_and_input_order() -> None:
+    """--oldest-first reverses the timeline; --order input leaves every block in place."""
+    documents = [Document("new.txt", NEWER), Document("old.txt", OLDER)]
+    oldest = render_text(dedupe(documents, Options(newest_first=False)), provenance=False)
+    assert oldest.index("09.12 BST") < oldest.index("10.05 BST") < oldest.index("11.50 BST")
+    in_place = dedupe(documents, Options(order=PostOrder.INPUT))
+    assert in_place.timelines[0].order == "input"
+    text = render_text(in_place, provenance=False)
+    assert text.index("11.50 BST") < text.index("10.05 BST") < text.index("09.12 BST")
+    assert "==> new.txt <==" in render_text(in_place)
+
+
+def test_untimed_posts_keep_their_place() -> None:
+    """A snapshot without times takes them from the other snapshot; its own new posts stay on top."""
+    untimed = f"Bridge live: crack found in main span\n\n{POST_B}{POST_A}{POST_C}"
+    timed = f"Bridge live: crack found in main span\n\n10.05 BST\n\n{POST_A}09.12 BST\n\n{POST_C}"
+    result = dedupe([Document("untimed.txt", untimed), Document("timed.txt", timed)])
+    posts = result.timelines[0].posts
+    assert [post.time for post in posts] == [None, "10:05+01:00", "09:12+01:00"]
+    assert posts[0].copies[0].source == "untimed.txt"
+
+
+def test_unrelated_blogs_are_not_merged() -> None:
+    """Two blogs with different titles that share no posts stay separate sources."""
+    result = dedupe(
+        [
+            Document("a.txt", OLDER),
+            Document("b.txt", f"Other live\n\n08.00 BST\n\n{POST_B}07.00 BST\n\nQuiet.\n"),
+        ]
+    )
+    assert [timeline.sources for timeline in result.timelines] == [("a.txt",), ("b.txt",)]
+
+
+def test_runs_report_a_copied_post() -> None:
+    """A whole post copied by another outlet is one run, reported as line ranges."""
+    original = f"Drought live\n\n10.40 BST\n\n{POST_A}{POST_C}10.05 BST\n\nHosepipe ban in force.\n"
+    copy = f"Valley drought updates\n\n{POST_A}{POST_C}Lucy Penhallow14 August 2024 10:47\n"
+    result = dedupe([Document("a.txt", original), Document("b.txt", copy)])
+    assert [str(run) for run in result.runs] == ["b.txt:3-9 = a.txt:5-11"]
+    assert result.runs[0].blocks == 4
+    assert '"runs": [\n  {"range": "b.txt:3-9 = a.txt:5-11"' in render_json(result)
+
+
+def test_pinned_post_repeated_is_one_run() -> None:
+    """A pinned post shown again lower on the page is one run covering its meta lines too."""
+    pinned = (
+        "Rovers chase first trophy since 1994\n\nIlse Marchetti\n\nGood afternoon, welcome to the final.\n\n"
+    )
+    full_time = "16.56 BST\n\nFull time: Rovers win\n\nIt is all over.\n\n"
+    text = f"Cup final live\n\n{pinned}{full_time}{pinned}16.14 BST\n\nGoal\n"
+    result = dedupe([Document("a.txt", text)])
+    assert [str(run) for run in result.runs] == ["a.txt:15-19 = a.txt:3-7"]
+    assert _status(result, "a.txt", "Ilse Marchetti") == [Status.CANONICAL, Status.DUPLICATE]
+
+
+def test_json_keeps_the_contract_and_adds_timelines() -> None:
+    """The JSON report keeps DESIGN's keys and adds "runs" and "timelines"."""
+    import json
+
+    record = json.loads(render_json(dedupe([Document("new.txt", NEWER), Document("old.txt", OLDER)])))
+    assert list(record) == ["version", "sources", "blocks", "clusters", "runs", "timelines"]
+    assert {"post", "time"} <= set(record["blocks"][0])
+    assert record["timelines"][0]["posts"][0] == {
+        "time": "11:50+01:00",
+        "copies": [{"source": "new.txt", "post": 1}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("2023-09-13T05:43", "2023-09-13T05:59"),
+        ("05:43+01:00", "05:59"),
+        ("2023-09-12", "2023-09-13T00:01"),
+        ("-PT2H", "-PT1H"),
+    ],
+)
+def test_time_key_orders(earlier: str, later: str) -> None:
+    """Time keys sort dated, clock-only and "ago" times in time order."""
+    assert time_key(earlier, "2023-09-13") < time_key(later, "2023-09-13")
+
+
+@pytest.mark.parametrize("module", [lbdedup.postmatch, lbdedup.runs, lbdedup.timeline])
+def test_doctests(module: object) -> None:
+    """The examples in the docstrings run."""
+    failures, _ = doctest.testmod(module)  # type: ignore[arg-type]  # doctest accepts any module object
+    assert failures == 0
