@@ -216,6 +216,10 @@ def segment(document: Document, doc: int = 0) -> tuple[Block, ...]:
     >>> [b.kind.value for b in segment(Document("a.txt", "Flood live\\n\\nThe river rose overnight.\\n"))]
     ['title', 'paragraph']
     """
+    if document.format == "html":
+        from lbdedup.html import segment_html  # noqa: PLC0415 - bs4 is only imported for HTML input
+
+        return segment_html(document, doc)
     markdown = document.format == "markdown"
     groups = _paragraph_groups(split_lines(document.text))
     wrapped = is_hard_wrapped([[line for _, line in group] for group in groups], markdown)

@@ -1,0 +1,697 @@
+"""Segment HTML pages: the blocks of the main content, with posts and times from live-blog markup.
+
+The page is parsed with beautifulsoup4's ``html.parser`` (no compiled dependency) and walked once, in
+document order, with an explicit stack (unclosed tags nest deeply; recursion would overflow). The walk turns
+the visible text into *units*: the text of a p, h1-h6, li, blockquote, figcaption or time element, or a run
+of loose text directly inside a div-like container. Units inside site furniture (script, style, nav, site
+header and footer, aside, forms, comment sections, cookie/newsletter/share widgets, hidden elements) are
+marked junk and never become blocks.
+
+The main content is the element whose units hold the most prose and the least link-heavy or menu-like
+text; its units (minus link lists and widget labels) become blocks, together with the page title (the page
+h1, or <title> when there is none) and anything that the page's live-blog JSON-LD vouches for.
+
+Posts and times come from schema.org ``LiveBlogPosting`` JSON-LD (each ``liveBlogUpdate`` is a post; the
+blocks whose text lies in its headline or body belong to it) and otherwise from article or section
+elements that hold a <time>.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import CData
+
+from lbdedup.meta import is_timestamp
+from lbdedup.model import Block, BlockKind, Document
+
+__all__ = ["LiveUpdate", "iso_time", "live_updates", "segment_html"]
+
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Elements whose text is one block.
+BLOCK_TAGS = HEADING_TAGS | {"p", "li", "blockquote", "figcaption", "pre", "dt", "dd", "address"}
+# Elements that separate blocks but whose own loose text (outside child blocks) is a paragraph.
+CONTAINER_TAGS = frozenset(
+    {
+        "html", "body", "div", "section", "article", "main", "header", "footer", "aside", "nav", "figure",
+        "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "form",
+        "fieldset", "details", "summary", "center", "hgroup", "hr", "menu", "dialog", "legend",
+        "picture", "video", "audio", "iframe", "object", "noscript", "br_break",
+    }
+)  # fmt: skip
+# Never visible text.
+HARD_JUNK_TAGS = frozenset(
+    {
+        "head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
+        "canvas", "select", "option", "textarea", "button", "input", "video", "audio", "map", "link",
+        "meta",
+    }
+)  # fmt: skip
+# Site furniture, unless it holds the article itself (some sites wrap the whole page in a <form>).
+SOFT_JUNK_TAGS = frozenset({"nav", "aside", "footer", "form", "menu", "dialog"})
+JUNK_ROLES = frozenset(
+    {"navigation", "complementary", "contentinfo", "search", "banner", "dialog", "alertdialog", "menu"}
+)
+# Words in class and id names that mark furniture: compared with whole words of the name
+# ("share-buttons" -> share, buttons; "relatedStories" -> related, stories).
+JUNK_NAME_WORDS = frozenset(
+    {
+        "comment", "comments", "commentlist", "disqus", "respond", "cookie", "cookies", "consent", "gdpr",
+        "newsletter", "newsletters", "subscribe", "subscription", "signup", "paywall", "login", "register",
+        "share", "sharing", "sharebar", "social", "sociallinks", "follow", "related", "recommended",
+        "recommendations", "recirc", "recirculation", "promo", "promos", "promotion", "advert", "adverts",
+        "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp", "sponsor", "sponsored",
+        "outbrain", "taboola", "sidebar", "rail", "breadcrumb", "breadcrumbs", "popup", "modal", "banner",
+        "navbar", "nav", "navigation", "menu", "masthead", "footer", "toolbar", "pagination", "pager",
+        "tags", "skip", "print", "trending", "popular", "teaser", "teasers",
+    }
+)  # fmt: skip
+JUNK_NAMES = frozenset(
+    {"sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "screen-reader-only", "offscreen"}
+)
+# Names that are furniture however much text they hold (a long comment thread is still comments).
+STRICT_NAME_WORDS = frozenset(
+    {"comment", "comments", "commentlist", "disqus", "respond", "cookie", "cookies", "consent", "gdpr",
+     "newsletter", "newsletters", "outbrain", "taboola"}
+)  # fmt: skip
+# Labels that widgets leave in the text.
+UI_LABELS = frozenset(
+    {
+        "advertisement", "advertisment", "advertising", "ad", "share", "share this", "share this article",
+        "tweet", "email", "print", "read more", "continue reading", "sponsored", "related", "subscribe",
+        "comments", "comment", "close", "menu", "search", "skip to content", "back to top", "loading",
+        "story continues below advertisement", "scroll to continue with content", "show more",
+    }
+)  # fmt: skip
+_NAME_WORD = re.compile(r"[a-z]+|[A-Z][a-z]*")
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?…:;\"'”’)]\s*$")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_TIME_ZULU = re.compile(r"Z$", re.IGNORECASE)
+_TIME_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
+_TIME_FRACTION = re.compile(r"(\.\d+)")
+
+# A unit with more of its text inside links than this is a link list or a teaser, not prose.
+MAX_LINK_DENSITY = 0.5
+# Text outside the main content counts against a container this much per word.
+BOILERPLATE_WEIGHT = 1.5
+# An element that looks like furniture is kept when it holds at least this share of the page's prose
+# (a layout wrapper named "has-sidebar" around the article).
+FURNITURE_MAX_SHARE = 0.7
+# A unit this short, without sentence punctuation, is a label rather than prose.
+MIN_PROSE_WORDS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class LiveUpdate:
+    """One ``liveBlogUpdate`` of a LiveBlogPosting: a post's headline, time and body text."""
+
+    headline: str
+    time: str | None
+    body: str
+
+
+@dataclass(slots=True)
+class _Unit:
+    owner: Tag
+    kind: BlockKind
+    line_start: int
+    line_end: int
+    parts: list[str] = field(default_factory=list)
+    link_chars: int = 0
+    flags: tuple[int, ...] = ()
+    time: str | None = None
+    time_text: str = ""
+    text: str = ""
+
+
+@dataclass(slots=True)
+class _Frame:
+    tag: Tag
+    children: Iterator[Any]
+    junk: bool
+    owner: Tag
+    context: BlockKind
+    in_link: bool
+    in_article: bool
+    time: tuple[str | None, str] | None
+    flags: tuple[int, ...]
+
+
+def iso_time(value: str | None) -> str | None:
+    """An ISO 8601 date or date-time from a ``datetime`` attribute or JSON-LD date, or None.
+
+    >>> iso_time("2023-09-13T05:59:00Z"), iso_time("2023-09-13T05:59:30.125+0100"), iso_time("2023-09-13")
+    ('2023-09-13T05:59+00:00', '2023-09-13T05:59:30+01:00', '2023-09-13')
+    >>> iso_time("yesterday") is None
+    True
+    """
+    if not value:
+        return None
+    text = _TIME_ZULU.sub("+00:00", value.strip())
+    text = _TIME_OFFSET.sub(r"\1:\2", text) if "T" in text or " " in text else text
+    text = _TIME_FRACTION.sub("", text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if len(text) <= len("2023-09-13"):
+        return moment.date().isoformat()
+    return moment.isoformat(timespec="minutes" if moment.second == 0 else "seconds")
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _norm_words(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _class_words(tag: Tag) -> Iterator[str]:
+    for attribute in ("class", "id"):
+        value = tag.get(attribute)
+        names = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+        for name in names:
+            lowered = name.lower()
+            if lowered in JUNK_NAMES:
+                yield "sr-only"
+            for word in _NAME_WORD.findall(name):
+                yield word.lower()
+
+
+def _is_hidden(tag: Tag) -> bool:
+    if tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true":
+        return True
+    style = tag.get("style")
+    return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
+
+
+def _furniture_level(tag: Tag, inside_article: bool) -> int:
+    """0: content; 1: looks like furniture (judged later, by how much prose it holds); 2: furniture."""
+    name = tag.name
+    words = set(_class_words(tag))
+    if words & STRICT_NAME_WORDS:
+        return 2
+    if name in SOFT_JUNK_TAGS or (name == "header" and not inside_article):
+        return 1
+    role = tag.get("role")
+    if isinstance(role, str) and role.lower() in JUNK_ROLES:
+        return 1
+    if _is_hidden(tag) or words & JUNK_NAME_WORDS or "sr-only" in words:
+        return 1
+    return 0
+
+
+def _json_objects(data: Any) -> Iterator[dict[str, Any]]:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            yield item
+            graph = item.get("@graph")
+            if isinstance(graph, list):
+                stack.extend(reversed(graph))
+
+
+def _types(item: dict[str, Any]) -> set[str]:
+    kind = item.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k) for k in kinds if k}
+
+
+def _plain(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    if "<" in value and ">" in value:
+        value = BeautifulSoup(value, "html.parser").get_text("\n")
+    return value.strip()
+
+
+def _json_ld(soup: BeautifulSoup) -> list[tuple[Tag, Any]]:
+    found = []
+    for script in soup.find_all("script"):
+        kind = script.get("type")
+        if not isinstance(kind, str) or kind.strip().lower() != "application/ld+json":
+            continue
+        raw = script.string or ""
+        raw = raw.strip().removeprefix("<![CDATA[").removesuffix("]]>").strip()
+        try:
+            found.append((script, json.loads(raw)))
+        except ValueError:
+            continue
+    return found
+
+
+def live_updates(data: Any) -> list[LiveUpdate]:
+    """The posts of every schema.org LiveBlogPosting in parsed JSON-LD, in their order there.
+
+    >>> live_updates({"@type": "LiveBlogPosting", "liveBlogUpdate": [
+    ...     {"headline": "Dam holds", "datePublished": "2023-09-13T05:59Z", "articleBody": "Water fell."}]})
+    [LiveUpdate(headline='Dam holds', time='2023-09-13T05:59+00:00', body='Water fell.')]
+    """
+    updates = []
+    for item in _json_objects(data):
+        if "LiveBlogPosting" not in _types(item):
+            continue
+        entries = item.get("liveBlogUpdate")
+        for entry in entries if isinstance(entries, list) else [entries]:
+            if not isinstance(entry, dict):
+                continue
+            when = entry.get("datePublished") or entry.get("dateCreated") or entry.get("dateModified")
+            update = LiveUpdate(
+                headline=_collapse(_plain(entry.get("headline") or entry.get("name"))),
+                time=iso_time(when if isinstance(when, str) else None),
+                body=_plain(entry.get("articleBody") or entry.get("text")),
+            )
+            if update.headline or update.body:
+                updates.append(update)
+    return updates
+
+
+def _page_title(soup: BeautifulSoup) -> tuple[Tag | None, Tag | None]:
+    """The page's h1 (the one closest to <title> when there are several) and its <title> element."""
+    title = soup.find("title")
+    title_words = set(_WORD.findall(title.get_text().casefold())) if isinstance(title, Tag) else set()
+    best: Tag | None = None
+    best_overlap = -1
+    for h1 in soup.find_all("h1"):
+        if any(parent.name in HARD_JUNK_TAGS for parent in h1.parents) or not h1.get_text(strip=True):
+            continue
+        overlap = len(title_words & set(_WORD.findall(h1.get_text().casefold())))
+        if overlap > best_overlap:
+            best, best_overlap = h1, overlap
+    return best, title if isinstance(title, Tag) else None
+
+
+def _anchors(soup: BeautifulSoup, h1: Tag | None) -> set[int]:
+    """Ids of the elements that hold the article: never dropped as furniture."""
+    anchors: list[Tag] = [tag for tag in soup.find_all(attrs={"itemprop": "articleBody"}) if isinstance(tag, Tag)]
+    anchors += [tag for tag in soup.find_all("main") if isinstance(tag, Tag)]
+    anchors += [tag for tag in soup.find_all(attrs={"role": "main"}) if isinstance(tag, Tag)]
+    if h1 is not None:
+        anchors.append(h1)
+    protected: set[int] = set()
+    for anchor in anchors:
+        protected.add(id(anchor))
+        protected.update(id(parent) for parent in anchor.parents)
+    return protected
+
+
+_CONTEXT_OF = {"blockquote": BlockKind.QUOTE, "figcaption": BlockKind.CAPTION, "li": BlockKind.LIST_ITEM}
+
+
+def _kind_of(tag: Tag, context: BlockKind) -> BlockKind:
+    name = tag.name
+    if name in HEADING_TAGS:
+        return BlockKind.HEADING
+    if name in _CONTEXT_OF:
+        return _CONTEXT_OF[name]
+    if name == "time":
+        return BlockKind.TIMESTAMP
+    return context
+
+
+class _Walker:
+    """One pass over the tree: visible text to units, with their source lines."""
+
+    def __init__(self, protected: set[int]) -> None:
+        self.protected = protected
+        self.units: list[_Unit] = []
+        self.current: _Unit | None = None
+        self.line = 1
+        self.breaks = 0
+        self.times: list[tuple[Tag, str | None, tuple[int, ...]]] = []
+
+    def close(self, exit_line: int | None = None) -> None:
+        """End the unit being built; an element's closing tag line ends its span."""
+        unit = self.current
+        self.current = None
+        if unit is None:
+            return
+        unit.text = _collapse("".join(unit.parts))
+        if not unit.text:
+            return
+        if exit_line is not None:
+            unit.line_end = max(unit.line_end, exit_line)
+        self.units.append(unit)
+
+    def text(self, frame: _Frame, string: str) -> None:
+        """Add a text node to the unit being built (or start one), tracking its lines."""
+        start = self.line
+        self.line += string.count("\n")
+        if frame.junk:
+            return
+        stripped = string.strip()
+        if not stripped:
+            if self.current is not None:
+                self.current.parts.append(" ")
+            return
+        if self.breaks >= 2:
+            # Two <br> in a row end a paragraph of loose text.
+            self.close()
+        self.breaks = 0
+        last = start + string[: len(string.rstrip())].count("\n")
+        if self.current is None:
+            first = start + string[: len(string) - len(string.lstrip())].count("\n")
+            self.current = _Unit(frame.owner, _kind_of(frame.owner, frame.context), first, last)
+            self.current.flags = frame.flags
+        unit = self.current
+        unit.parts.append(string)
+        unit.line_end = last
+        if frame.in_link:
+            unit.link_chars += len(stripped)
+        if frame.time is not None and unit.time is None:
+            unit.time, unit.time_text = frame.time
+
+    def walk(self, root: Tag) -> list[_Unit]:
+        """All units under ``root``, in document order."""
+        stack = [_Frame(root, iter(root.contents), False, root, BlockKind.PARAGRAPH, False, False, None, ())]
+        while stack:
+            frame = stack[-1]
+            child = next(frame.children, None)
+            if child is None:
+                stack.pop()
+                if frame.owner is frame.tag and frame.tag is not root:
+                    name = frame.tag.name
+                    self.close(self.line if name in BLOCK_TAGS or name == "time" else None)
+                continue
+            if isinstance(child, Tag):
+                self.enter(stack, frame, child)
+            elif type(child) is NavigableString or isinstance(child, CData):
+                self.text(frame, str(child))
+            elif isinstance(child, NavigableString):
+                # Comments, doctypes, script bodies: invisible, but their lines count.
+                self.line += str(child).count("\n")
+        self.close()
+        return self.units
+
+    def enter(self, stack: list[_Frame], frame: _Frame, tag: Tag) -> None:
+        """Open an element: decide whether it is junk, starts a block, or changes the block kind."""
+        if tag.sourceline is not None:
+            self.line = tag.sourceline
+        name = tag.name
+        if name == "br":
+            self.breaks += 1
+            if self.current is not None:
+                self.current.parts.append(" ")
+            return
+        junk = frame.junk or name in HARD_JUNK_TAGS
+        block = name in BLOCK_TAGS or name in CONTAINER_TAGS
+        flags = frame.flags
+        if not junk and id(tag) not in self.protected:
+            level = _furniture_level(tag, frame.in_article)
+            if level == 2 or (level == 1 and not block):
+                junk = True
+            elif level == 1:
+                flags = (*flags, id(tag))
+        time = frame.time
+        if name == "time":
+            time = (iso_time(_attr(tag, "datetime")) or iso_time(tag.get_text()), _collapse(tag.get_text()))
+            # A <time> standing alone between blocks is a timestamp block; inside a paragraph it is text.
+            block = frame.owner.name not in BLOCK_TAGS
+            if not junk:
+                self.times.append((tag, time[0], flags))
+        if block:
+            self.close()
+            self.breaks = 0
+        context = frame.context
+        if name in _CONTEXT_OF:
+            context = _CONTEXT_OF[name]
+        elif name == "figure" and context is BlockKind.PARAGRAPH:
+            context = BlockKind.CAPTION
+        elif name in ("article", "section", "main"):
+            # A whole article inside a list item is not a list.
+            context = BlockKind.PARAGRAPH
+        stack.append(
+            _Frame(
+                tag,
+                iter(tag.contents),
+                junk,
+                tag if block else frame.owner,
+                context,
+                frame.in_link or name == "a",
+                frame.in_article or name in ("article", "main", "section"),
+                time,
+                flags,
+            )
+        )
+
+
+def _attr(tag: Tag, name: str) -> str | None:
+    value = tag.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _ancestors(tag: Tag) -> Iterator[Tag]:
+    yield tag
+    yield from tag.parents
+
+
+def _link_density(unit: _Unit) -> float:
+    return unit.link_chars / max(1, len(unit.text))
+
+
+def _is_label(text: str) -> bool:
+    return len(text) <= 40 and _norm_words(text) in UI_LABELS
+
+
+def _is_furniture(unit: _Unit) -> bool:
+    """A link list, a teaser or a widget label: never a block, wherever it is."""
+    return _link_density(unit) > MAX_LINK_DENSITY or _is_label(unit.text)
+
+
+def _value(unit: _Unit) -> float:
+    """How much a unit says that its container is the article: prose counts for, link lists against."""
+    words = len(unit.text.split())
+    if _is_furniture(unit):
+        return -BOILERPLATE_WEIGHT * words
+    if unit.kind in (BlockKind.HEADING, BlockKind.TITLE, BlockKind.TIMESTAMP):
+        return 0.0
+    if words >= MIN_PROSE_WORDS or _SENTENCE_END.search(unit.text[-3:]):
+        return float(words)
+    return 0.0
+
+
+def _without_furniture(
+    units: list[_Unit], times: list[tuple[Tag, str | None, tuple[int, ...]]]
+) -> tuple[list[_Unit], list[tuple[Tag, str | None]]]:
+    """Drop the units (and times) inside furniture-like elements that hold little of the page's prose."""
+    values = [max(0.0, _value(unit)) for unit in units]
+    total = sum(values)
+    held: dict[int, float] = {}
+    for unit, value in zip(units, values, strict=True):
+        for flag in unit.flags:
+            held[flag] = held.get(flag, 0.0) + value
+    furniture = {flag for flag, value in held.items() if value < FURNITURE_MAX_SHARE * total or not total}
+    furniture |= {flag for _, _, flags in times for flag in flags if flag not in held}
+    kept = [unit for unit in units if not any(flag in furniture for flag in unit.flags)]
+    kept_times = [(tag, moment) for tag, moment, flags in times if not any(f in furniture for f in flags)]
+    return kept, kept_times
+
+
+def _main_content(units: list[_Unit]) -> Tag | None:
+    """The element whose units hold the most prose net of the link lists and labels inside it."""
+    score: dict[int, float] = {}
+    depth: dict[int, int] = {}
+    tags: dict[int, Tag] = {}
+    for unit in units:
+        value = _value(unit)
+        chain = list(_ancestors(unit.owner))
+        for level, tag in enumerate(reversed(chain)):
+            key = id(tag)
+            if key not in tags:
+                tags[key] = tag
+                depth[key] = level
+                score[key] = 0.0
+            score[key] += value
+    if not tags:
+        return None
+    best = max(tags, key=lambda key: (score[key], depth[key]))
+    return tags[best]
+
+
+def _inside(tag: Tag, container_ids: set[int]) -> bool:
+    return any(id(parent) in container_ids for parent in _ancestors(tag))
+
+
+def _json_ld_posts(units: list[_Unit], updates: list[LiveUpdate]) -> dict[int, int]:
+    """Unit position -> update position, for units whose text lies in an update's headline or body."""
+    texts = [_norm_words(update.headline + "\n" + update.body) for update in updates]
+    headlines = {_norm_words(update.headline) for update in updates}
+    matched: dict[int, int] = {}
+    for position, unit in enumerate(units):
+        key = _norm_words(unit.text)
+        if not key or (key.count(" ") < 2 and key not in headlines):
+            continue
+        for number, text in enumerate(texts):
+            if key in text:
+                matched[position] = number
+                break
+    return matched
+
+
+def _post_containers(units: list[_Unit], matched: dict[int, int]) -> dict[int, int]:
+    """Element id -> post, for the largest element around each post's units that holds no other post."""
+    posts_under: dict[int, set[int]] = {}
+    for position, post in matched.items():
+        for tag in _ancestors(units[position].owner):
+            posts_under.setdefault(id(tag), set()).add(post)
+    containers: dict[int, int] = {}
+    for position, post in matched.items():
+        tag = units[position].owner
+        while tag.parent is not None and posts_under.get(id(tag.parent)) == {post}:
+            tag = tag.parent
+        containers[id(tag)] = post
+    return containers
+
+
+def _dom_posts(times: list[tuple[Tag, str | None]]) -> dict[int, tuple[Tag, str | None]]:
+    """Article or section elements that hold a <time>: element id -> (element, time of its first <time>)."""
+    found: dict[int, tuple[Tag, str | None]] = {}
+    for time, moment in times:
+        for parent in time.parents:
+            if parent.name in ("article", "section"):
+                if id(parent) not in found:
+                    found[id(parent)] = (parent, moment)
+                break
+    # The innermost ones: a section around several timed articles is the blog, not a post.
+    nested = {id(parent) for tag, _ in found.values() for parent in tag.parents}
+    posts = {key: value for key, value in found.items() if key not in nested}
+    return posts if len(posts) >= 2 else {}
+
+
+def _post_of(unit: _Unit, containers: dict[int, int]) -> int | None:
+    for tag in _ancestors(unit.owner):
+        post = containers.get(id(tag))
+        if post is not None:
+            return post
+    return None
+
+
+def _script_lines(script: Tag) -> tuple[int, int]:
+    start = script.sourceline or 1
+    return start, start + (script.string or "").count("\n")
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """A block before numbering: text, kind, lines, and the post key it belongs to."""
+
+    line_start: int
+    line_end: int
+    kind: BlockKind
+    text: str
+    post: int | None
+    time: str | None
+
+
+def _pieces_from_updates(
+    script: Tag, updates: Iterable[tuple[int, LiveUpdate]], first_key: int
+) -> Iterator[_Piece]:
+    start, end = _script_lines(script)
+    for number, update in updates:
+        key = first_key + number
+        if update.headline:
+            yield _Piece(start, end, BlockKind.HEADING, update.headline, key, update.time)
+        for line in update.body.splitlines():
+            text = _collapse(line)
+            if text:
+                yield _Piece(start, end, BlockKind.PARAGRAPH, text, key, update.time)
+
+
+def _refine_kind(unit: _Unit) -> BlockKind:
+    if unit.time_text and unit.text == unit.time_text:
+        return BlockKind.TIMESTAMP
+    if unit.kind is BlockKind.PARAGRAPH and is_timestamp(unit.text):
+        return BlockKind.TIMESTAMP
+    return unit.kind
+
+
+def _pieces(soup: BeautifulSoup) -> list[_Piece]:
+    h1, title = _page_title(soup)
+    walker = _Walker(_anchors(soup, h1))
+    units, times = _without_furniture(walker.walk(soup), walker.times)
+    pieces: list[_Piece] = []
+    if h1 is None and title is not None:
+        text = _collapse(title.get_text())
+        if text:
+            line = title.sourceline or 1
+            pieces.append(_Piece(line, line, BlockKind.TITLE, text, None, None))
+
+    scripts_updates = [(script, live_updates(data)) for script, data in _json_ld(soup)]
+    scripts_updates = [(script, updates) for script, updates in scripts_updates if updates]
+    updates = [update for _, found in scripts_updates for update in found]
+    matched = _json_ld_posts(units, updates) if updates else {}
+    post_time: dict[int, str | None]
+    if matched:
+        containers = _post_containers(units, matched)
+        post_time = dict(enumerate(update.time for update in updates))
+    else:
+        dom = _dom_posts(times)
+        containers = {key: number for number, key in enumerate(dom)}
+        post_time = {number: value[1] for number, value in enumerate(dom.values())}
+
+    main = _main_content(units)
+    main_ids = {id(main)} if main is not None else set()
+    for position, unit in enumerate(units):
+        title_unit = h1 is not None and unit.owner is h1
+        post = _post_of(unit, containers)
+        if not title_unit and _is_furniture(unit):
+            continue
+        if not (title_unit or position in matched or _inside(unit.owner, main_ids)):
+            continue
+        kind = BlockKind.TITLE if title_unit else _refine_kind(unit)
+        time = unit.time if kind is BlockKind.TIMESTAMP and unit.time else None
+        if post is not None:
+            time = time or post_time.get(post)
+        pieces.append(_Piece(unit.line_start, unit.line_end, kind, unit.text, post, time))
+
+    # Updates the markup does not show (pages that render posts with script) come from the JSON-LD.
+    shown = set(matched.values())
+    first = 0
+    for script, found in scripts_updates:
+        missing = [(number, update) for number, update in enumerate(found) if first + number not in shown]
+        if updates and (matched or len(missing) == len(found)):
+            pieces.extend(_pieces_from_updates(script, missing, first))
+        first += len(found)
+    return pieces
+
+
+def segment_html(document: Document, doc: int = 0) -> tuple[Block, ...]:
+    """Split an HTML page into the blocks of its main content, with posts and times where marked up.
+
+    >>> page = "<html><body><nav><a href='/'>Home</a></nav><h1>Dam live</h1>\\n<p>The dam held.</p></body></html>"
+    >>> [(b.kind.value, b.text, b.line_start) for b in segment_html(Document("a.html", page, format="html"))]
+    [('title', 'Dam live', 1), ('paragraph', 'The dam held.', 2)]
+    """
+    soup = BeautifulSoup(document.text, "html.parser")
+    pieces = _pieces(soup)
+    numbers: dict[int, int] = {}
+    blocks = []
+    for index, piece in enumerate(pieces):
+        post = None
+        if piece.post is not None:
+            post = numbers.setdefault(piece.post, len(numbers))
+        blocks.append(
+            Block(
+                doc=doc,
+                source=document.source,
+                index=index,
+                line_start=piece.line_start,
+                line_end=max(piece.line_start, piece.line_end),
+                kind=piece.kind,
+                text=piece.text,
+                post=post,
+                time=piece.time,
+            )
+        )
+    return tuple(blocks)
