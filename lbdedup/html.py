@@ -50,7 +50,7 @@ HARD_JUNK_TAGS = frozenset(
     {
         "head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
         "canvas", "select", "option", "textarea", "button", "input", "video", "audio", "map", "link",
-        "meta",
+        "meta", "title",
     }
 )  # fmt: skip
 # Site furniture, unless it holds the article itself (some sites wrap the whole page in a <form>).
@@ -63,7 +63,7 @@ JUNK_ROLES = frozenset(
 JUNK_NAME_WORDS = frozenset(
     {
         "comment", "comments", "commentlist", "disqus", "respond", "cookie", "cookies", "consent", "gdpr",
-        "newsletter", "newsletters", "subscribe", "subscription", "signup", "paywall", "login", "register",
+        "newsletter", "newsletters", "subscribe", "subscription", "signup", "login", "register",
         "share", "sharing", "sharebar", "social", "sociallinks", "follow", "related", "recommended",
         "recommendations", "recirc", "recirculation", "promo", "promos", "promotion", "advert", "adverts",
         "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp", "sponsor", "sponsored",
@@ -91,7 +91,10 @@ UI_LABELS = frozenset(
 )  # fmt: skip
 _NAME_WORD = re.compile(r"[a-z]+|[A-Z][a-z]*")
 _WORD = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"[.!?…:;\"'”’)]\s*$")
+_SENTENCE_END = re.compile(r"[.!?…:;\"'”’)。！？」]\s*$")
+# Scripts written without spaces count one word per character.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORDISH = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _TIME_ZULU = re.compile(r"Z$", re.IGNORECASE)
 _TIME_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
@@ -104,6 +107,14 @@ BOILERPLATE_WEIGHT = 1.5
 # An element that looks like furniture is kept when it holds at least this share of the page's prose
 # (a layout wrapper named "has-sidebar" around the article).
 FURNITURE_MAX_SHARE = 0.7
+# A teaser card: a linked headline (of at least this many words when it is not a heading element) in a
+# box of at most this many units and words.
+MIN_HEADLINE_WORDS = 4
+CARD_MAX_UNITS = 6
+CARD_MAX_WORDS = 80
+# An h2 is the headline rather than the h1 (the site's logo) when its words and the <title>'s overlap at
+# least this much (Jaccard), and twice as much as the h1's.
+TITLE_H2_OVERLAP = 0.5
 # A unit this short, without sentence punctuation, is a label rather than prose.
 MIN_PROSE_WORDS = 8
 
@@ -126,6 +137,7 @@ class _Unit:
     parts: list[str] = field(default_factory=list)
     link_chars: int = 0
     flags: tuple[int, ...] = ()
+    teaser: bool = False
     time: str | None = None
     time_text: str = ""
     text: str = ""
@@ -277,18 +289,41 @@ def live_updates(data: Any) -> list[LiveUpdate]:
     return updates
 
 
+def _visible_headings(soup: BeautifulSoup, name: str) -> Iterator[Tag]:
+    for heading in soup.find_all(name):
+        if isinstance(heading, Tag) and heading.get_text(strip=True):
+            if not any(parent.name in HARD_JUNK_TAGS for parent in heading.parents):
+                yield heading
+
+
 def _page_title(soup: BeautifulSoup) -> tuple[Tag | None, Tag | None]:
-    """The page's h1 (the one closest to <title> when there are several) and its <title> element."""
+    """The page's headline element and its <title> element.
+
+    The headline is the h1 whose words overlap most with those of the <title> (and og:title); where the h1
+    is only the site's logo, an h2 that matches the <title> far better.
+    """
     title = soup.find("title")
-    title_words = set(_WORD.findall(title.get_text().casefold())) if isinstance(title, Tag) else set()
+    names = [title.get_text()] if isinstance(title, Tag) else []
+    for meta in soup.find_all("meta", attrs={"property": "og:title"}):
+        content = meta.get("content") if isinstance(meta, Tag) else None
+        if isinstance(content, str):
+            names.append(content)
+    title_words = {word for name in names for word in _WORD.findall(name.casefold())}
+
+    def overlap(heading: Tag) -> float:
+        words = set(_WORD.findall(heading.get_text().casefold()))
+        return len(words & title_words) / len(words | title_words) if words else 0.0
+
     best: Tag | None = None
-    best_overlap = -1
-    for h1 in soup.find_all("h1"):
-        if any(parent.name in HARD_JUNK_TAGS for parent in h1.parents) or not h1.get_text(strip=True):
-            continue
-        overlap = len(title_words & set(_WORD.findall(h1.get_text().casefold())))
-        if overlap > best_overlap:
-            best, best_overlap = h1, overlap
+    best_overlap = -1.0
+    for h1 in _visible_headings(soup, "h1"):
+        found = overlap(h1)
+        if found > best_overlap:
+            best, best_overlap = h1, found
+    for h2 in _visible_headings(soup, "h2"):
+        found = overlap(h2)
+        if found >= TITLE_H2_OVERLAP and found > 2 * best_overlap:
+            best, best_overlap = h2, found
     return best, title if isinstance(title, Tag) else None
 
 
@@ -466,12 +501,54 @@ def _is_label(text: str) -> bool:
 
 def _is_furniture(unit: _Unit) -> bool:
     """A link list, a teaser or a widget label: never a block, wherever it is."""
-    return _link_density(unit) > MAX_LINK_DENSITY or _is_label(unit.text)
+    return unit.teaser or _link_density(unit) > MAX_LINK_DENSITY or _is_label(unit.text)
+
+
+def _mark_teasers(units: list[_Unit]) -> None:
+    """Mark the units of teaser cards: a linked headline boxed with a line or two of summary.
+
+    The card is the largest element around the linked headline that still holds only a few short units;
+    an article's own paragraphs sit together in a container far larger than that.
+    """
+    count: dict[int, int] = {}
+    prose: dict[int, int] = {}
+    for unit in units:
+        words = _word_count(unit.text)
+        for tag in _ancestors(unit.owner):
+            count[id(tag)] = count.get(id(tag), 0) + 1
+            prose[id(tag)] = prose.get(id(tag), 0) + words
+    cards: set[int] = set()
+    for unit in units:
+        if _link_density(unit) <= MAX_LINK_DENSITY or unit.kind is BlockKind.QUOTE:
+            continue
+        if unit.owner.name not in HEADING_TAGS and _word_count(unit.text) < MIN_HEADLINE_WORDS:
+            continue
+        card = None
+        for tag in _ancestors(unit.owner):
+            if count[id(tag)] > CARD_MAX_UNITS or prose[id(tag)] > CARD_MAX_WORDS:
+                break
+            card = tag
+        if card is not None and count[id(card)] > 1:
+            cards.add(id(card))
+    if not cards:
+        return
+    for unit in units:
+        if any(id(tag) in cards for tag in _ancestors(unit.owner)):
+            unit.teaser = True
+
+
+def _word_count(text: str) -> int:
+    """Words, counting each character of Chinese and Japanese as one.
+
+    >>> _word_count("The dam held."), _word_count("商標法違反")
+    (3, 5)
+    """
+    return len(_WORDISH.findall(text))
 
 
 def _value(unit: _Unit) -> float:
     """How much a unit says that its container is the article: prose counts for, link lists against."""
-    words = len(unit.text.split())
+    words = _word_count(unit.text)
     if _is_furniture(unit):
         return -BOILERPLATE_WEIGHT * words
     if unit.kind in (BlockKind.HEADING, BlockKind.TITLE, BlockKind.TIMESTAMP):
@@ -498,13 +575,19 @@ def _without_furniture(
     return kept, kept_times
 
 
-def _main_content(units: list[_Unit]) -> Tag | None:
-    """The element whose units hold the most prose net of the link lists and labels inside it."""
+def _main_content(units: list[_Unit], headline: Tag | None) -> Tag | None:
+    """The element whose units hold the most prose net of the link lists and labels inside it.
+
+    Prose above the headline (tickers, teasers of other stories) does not count for its container.
+    """
     score: dict[int, float] = {}
     depth: dict[int, int] = {}
     tags: dict[int, Tag] = {}
+    before = headline is not None and any(unit.owner is headline for unit in units)
     for unit in units:
-        value = _value(unit)
+        if unit.owner is headline:
+            before = False
+        value = min(0.0, _value(unit)) if before else _value(unit)
         chain = list(_ancestors(unit.owner))
         for level, tag in enumerate(reversed(chain)):
             key = id(tag)
@@ -620,6 +703,7 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
     h1, title = _page_title(soup)
     walker = _Walker(_anchors(soup, h1))
     units, times = _without_furniture(walker.walk(soup), walker.times)
+    _mark_teasers(units)
     pieces: list[_Piece] = []
     if h1 is None and title is not None:
         text = _collapse(title.get_text())
@@ -640,7 +724,7 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
         containers = {key: number for number, key in enumerate(dom)}
         post_time = {number: value[1] for number, value in enumerate(dom.values())}
 
-    main = _main_content(units)
+    main = _main_content(units, h1)
     main_ids = {id(main)} if main is not None else set()
     for position, unit in enumerate(units):
         title_unit = h1 is not None and unit.owner is h1
