@@ -64,7 +64,7 @@ JUNK_NAME_WORDS = frozenset(
     {
         "comment", "comments", "commentlist", "disqus", "respond", "cookie", "cookies", "consent", "gdpr",
         "newsletter", "newsletters", "subscribe", "subscription", "signup", "login", "register",
-        "share", "sharing", "sharebar", "social", "sociallinks", "follow", "related", "recommended",
+        "share", "sharing", "sharebar", "sociallinks", "follow", "related", "recommended",
         "recommendations", "recirc", "recirculation", "promo", "promos", "promotion", "advert", "adverts",
         "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp", "sponsor", "sponsored",
         "outbrain", "taboola", "sidebar", "rail", "breadcrumb", "breadcrumbs", "popup", "modal", "banner",
