@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -28,7 +28,7 @@ from typing import Any
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import CData
 
-from lbdedup.meta import is_timestamp
+from lbdedup.meta import is_byline, is_timestamp
 from lbdedup.model import Block, BlockKind, Document
 
 __all__ = ["LiveUpdate", "iso_time", "live_updates", "segment_html"]
@@ -696,6 +696,8 @@ def _refine_kind(unit: _Unit) -> BlockKind:
         return BlockKind.TIMESTAMP
     if unit.kind is BlockKind.PARAGRAPH and is_timestamp(unit.text):
         return BlockKind.TIMESTAMP
+    if unit.kind is BlockKind.PARAGRAPH and is_byline(unit.text):
+        return BlockKind.BYLINE
     return unit.kind
 
 
@@ -759,23 +761,35 @@ def segment_html(document: Document, doc: int = 0) -> tuple[Block, ...]:
     """
     soup = BeautifulSoup(document.text, "html.parser")
     pieces = _pieces(soup)
-    numbers: dict[int, int] = {}
-    blocks = []
-    for index, piece in enumerate(pieces):
-        post = None
-        if piece.post is not None:
-            post = numbers.setdefault(piece.post, len(numbers))
-        blocks.append(
-            Block(
-                doc=doc,
-                source=document.source,
-                index=index,
-                line_start=piece.line_start,
-                line_end=max(piece.line_start, piece.line_end),
-                kind=piece.kind,
-                text=piece.text,
-                post=post,
-                time=piece.time,
-            )
+    return tuple(
+        Block(
+            doc=doc,
+            source=document.source,
+            index=index,
+            line_start=piece.line_start,
+            line_end=max(piece.line_start, piece.line_end),
+            kind=piece.kind,
+            text=piece.text,
+            post=post,
+            time=piece.time,
         )
-    return tuple(blocks)
+        for index, (piece, post) in enumerate(zip(pieces, _post_numbers(pieces), strict=True))
+    )
+
+
+def _post_numbers(pieces: Sequence[_Piece]) -> list[int | None]:
+    """Posts numbered from 0 in page order, as for text: the page head (title, standfirst) is post 0.
+
+    A block between posts belongs to the post above it; a page without posts has none.
+    """
+    if all(piece.post is None for piece in pieces):
+        return [None] * len(pieces)
+    numbers: dict[int, int] = {}
+    head = pieces[0].post is None
+    current: int | None = 0 if head else None
+    result: list[int | None] = []
+    for piece in pieces:
+        if piece.post is not None:
+            current = numbers.setdefault(piece.post, len(numbers) + int(head))
+        result.append(current)
+    return result
