@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from lbdedup._version import __version__
 from lbdedup.core import dedupe
+from lbdedup.jsonl import JsonlFields, read_jsonl_sources
 from lbdedup.model import DedupeResult, Document, KeepPolicy, Options, PostOrder
 from lbdedup.read import InputError, read_source
 from lbdedup.render import render_json_chunks, render_jsonl, render_text
@@ -110,7 +111,13 @@ def _progress(quiet: bool) -> Iterator[DelayedProgress]:
         progress.stop()
 
 
-def _read_all(paths: Sequence[str], encoding: str, progress: DelayedProgress) -> list[Document]:
+def _read_all(
+    paths: Sequence[str], encoding: str, progress: DelayedProgress, jsonl: JsonlFields | None = None
+) -> list[Document]:
+    if jsonl is not None:
+        documents = list(read_jsonl_sources(paths, encoding, jsonl))
+        progress("read", len(paths), len(paths))
+        return documents
     documents = []
     for done, path in enumerate(paths, start=1):
         documents.append(read_source(path, encoding))
@@ -183,10 +190,25 @@ OldestFirstOption = Annotated[
 ]
 
 
-def _run(paths: Sequence[str], options: Options, encoding: str, quiet: bool) -> DedupeResult:
+JsonlOption = Annotated[
+    bool,
+    typer.Option("--jsonl", help="Inputs are JSONL: one document a line, {id, text} or {id, html}."),
+]
+IdFieldOption = Annotated[str, typer.Option("--id-field", help="With --jsonl: the field of the record id.")]
+TextFieldOption = Annotated[str, typer.Option("--text-field", help="With --jsonl: the field of plain text.")]
+HtmlFieldOption = Annotated[str, typer.Option("--html-field", help="With --jsonl: the field of HTML.")]
+
+
+def _jsonl_fields(jsonl: bool, id_field: str, text_field: str, html_field: str) -> JsonlFields | None:
+    return JsonlFields(id_field, text_field, html_field) if jsonl else None
+
+
+def _run(
+    paths: Sequence[str], options: Options, encoding: str, quiet: bool, jsonl: JsonlFields | None = None
+) -> DedupeResult:
     with _progress(quiet) as progress:
         try:
-            documents = _read_all(paths, encoding, progress)
+            documents = _read_all(paths, encoding, progress, jsonl)
         except InputError as error:
             fail(str(error))
         return dedupe(documents, options, progress)
@@ -213,6 +235,10 @@ def clean(
     quiet: QuietOption = False,
     order: OrderOption = PostOrder.TIME,
     oldest_first: OldestFirstOption = False,
+    jsonl: JsonlOption = False,
+    id_field: IdFieldOption = "id",
+    text_field: TextFieldOption = "text",
+    html_field: HtmlFieldOption = "html",
 ) -> None:
     """Print the canonical text: every kept block once, with where its copies were.
 
@@ -220,7 +246,10 @@ def clean(
 
     Example: lbdedup clean a.txt b.txt --format json -o report.json
     """
-    result = _run(paths, Options(keep=keep, order=order, newest_first=not oldest_first), encoding, quiet)
+    fields = _jsonl_fields(jsonl, id_field, text_field, html_field)
+    result = _run(
+        paths, Options(keep=keep, order=order, newest_first=not oldest_first), encoding, quiet, fields
+    )
     if output_format is OutputFormat.JSON:
         _emit(render_json_chunks(result), output)
     elif output_format is OutputFormat.JSONL:
@@ -236,12 +265,18 @@ def report(
     top: Annotated[int, typer.Option("--top", min=1, help="How many clusters and matches to show.")] = 10,
     encoding: EncodingOption = "utf-8",
     quiet: QuietOption = False,
+    jsonl: JsonlOption = False,
+    id_field: IdFieldOption = "id",
+    text_field: TextFieldOption = "text",
+    html_field: HtmlFieldOption = "html",
 ) -> None:
     """Show people what was found: counts per source, the largest clusters, near and contained matches.
 
     Example: lbdedup report a.txt b.txt --top 5
     """
-    result = _run(paths, Options(keep=keep), encoding, quiet)
+    result = _run(
+        paths, Options(keep=keep), encoding, quiet, _jsonl_fields(jsonl, id_field, text_field, html_field)
+    )
     render_report(result, Console(), top=top)
 
 

@@ -1,0 +1,108 @@
+"""Read JSONL streams of documents: one record a line, ``{"id": ..., "text": ...}`` or ``{"id": ..., "html": ...}``.
+
+Each record becomes one source, named by its id, so the report and the JSONL output speak of record ids.
+A bad record stops the run with an :class:`~lbdedup.read.InputError` naming ``file:line``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any, BinaryIO
+
+from lbdedup.model import Document
+from lbdedup.read import MARKDOWN_SUFFIXES, InputError, read_source
+
+__all__ = ["JsonlFields", "parse_jsonl", "read_jsonl_sources"]
+
+
+@dataclass(frozen=True, slots=True)
+class JsonlFields:
+    """The names of the fields that hold a record's id, plain text and HTML."""
+
+    id: str = "id"
+    text: str = "text"
+    html: str = "html"
+
+
+def _record_id(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
+def _document(where: str, record: Any, fields: JsonlFields) -> Document:
+    if not isinstance(record, dict):
+        raise InputError(where, f"a record must be a JSON object, not {type(record).__name__}")
+    ident = _record_id(record.get(fields.id))
+    if ident is None:
+        raise InputError(where, f'no "{fields.id}" field (a non-empty string or a number)')
+    html = record.get(fields.html)
+    text = record.get(fields.text)
+    if html is not None and not isinstance(html, str):
+        raise InputError(where, f'"{fields.html}" must be a string')
+    if text is not None and not isinstance(text, str):
+        raise InputError(where, f'"{fields.text}" must be a string')
+    if html is not None:
+        return Document(ident, html, format="html")
+    if text is not None:
+        markdown = PurePath(ident).suffix.lower() in MARKDOWN_SUFFIXES
+        return Document(ident, text, format="markdown" if markdown else "text")
+    raise InputError(where, f'no "{fields.text}" or "{fields.html}" field')
+
+
+def _records(source: str, text: str, fields: JsonlFields) -> Iterator[tuple[int, Document]]:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise InputError(where, f"not valid JSON ({error.msg} at column {error.colno})") from None
+        except RecursionError:
+            raise InputError(where, "not valid JSON (nested too deeply)") from None
+        yield number, _document(where, record, fields)
+
+
+def parse_jsonl(source: str, text: str, fields: JsonlFields | None = None) -> tuple[Document, ...]:
+    """The documents of one JSONL stream, in order; blank lines are skipped.
+
+    >>> [(d.source, d.format) for d in parse_jsonl("feed.jsonl", '{"id": 7, "text": "Rain."}\\n\\n'
+    ...                                                            '{"id": "b", "html": "<p>Sun.</p>"}\\n')]
+    [('7', 'text'), ('b', 'html')]
+    >>> parse_jsonl("feed.jsonl", '{"id": 1, "text": "ok"}\\n{"id": 2, "text": \\n')
+    Traceback (most recent call last):
+    ...
+    lbdedup.read.InputError: feed.jsonl:2: not valid JSON (Expecting value at column 19)
+    """
+    return tuple(document for _, document in _records(source, text, fields or JsonlFields()))
+
+
+def read_jsonl_sources(
+    sources: Iterable[str],
+    encoding: str = "utf-8",
+    fields: JsonlFields | None = None,
+    stdin: BinaryIO | None = None,
+) -> tuple[Document, ...]:
+    """The records of every JSONL input (paths, or ``-`` for stdin) as documents, in order.
+
+    Record ids name the sources of the report, so an id used twice is refused.
+    """
+    documents: list[Document] = []
+    seen: dict[str, str] = {}
+    for source in sources:
+        stream = read_source(source, encoding, stdin)
+        for number, document in _records(source, stream.text, fields or JsonlFields()):
+            where = f"{source}:{number}"
+            if document.source in seen:
+                raise InputError(where, f"record id {document.source!r} is already used at {seen[document.source]}")
+            seen[document.source] = where
+            documents.append(document)
+    return tuple(documents)
