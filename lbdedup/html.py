@@ -107,6 +107,10 @@ BOILERPLATE_WEIGHT = 1.5
 # An element that looks like furniture is kept when it holds at least this share of the page's prose
 # (a layout wrapper named "has-sidebar" around the article).
 FURNITURE_MAX_SHARE = 0.7
+# The main content widens to its parent when that adds no furniture and at most this share of words (or
+# this many words).
+WIDEN_WORDS = 0.25
+WIDEN_MIN_WORDS = 25
 # A teaser card: a linked headline (of at least this many words when it is not a heading element) in a
 # box of at most this many units and words.
 MIN_HEADLINE_WORDS = 4
@@ -581,6 +585,7 @@ def _main_content(units: list[_Unit], headline: Tag | None) -> Tag | None:
     Prose above the headline (tickers, teasers of other stories) does not count for its container.
     """
     score: dict[int, float] = {}
+    words: dict[int, int] = {}
     depth: dict[int, int] = {}
     tags: dict[int, Tag] = {}
     before = headline is not None and any(unit.owner is headline for unit in units)
@@ -588,6 +593,7 @@ def _main_content(units: list[_Unit], headline: Tag | None) -> Tag | None:
         if unit.owner is headline:
             before = False
         value = min(0.0, _value(unit)) if before else _value(unit)
+        count = _word_count(unit.text)
         chain = list(_ancestors(unit.owner))
         for level, tag in enumerate(reversed(chain)):
             key = id(tag)
@@ -595,11 +601,21 @@ def _main_content(units: list[_Unit], headline: Tag | None) -> Tag | None:
                 tags[key] = tag
                 depth[key] = level
                 score[key] = 0.0
+                words[key] = 0
             score[key] += value
+            words[key] += count
     if not tags:
         return None
-    best = max(tags, key=lambda key: (score[key], depth[key]))
-    return tags[best]
+    best = tags[max(tags, key=lambda key: (score[key], depth[key]))]
+    # Widen to the parent while that costs nothing and adds only a little neutral text (the headline, the
+    # byline and time above a story body).
+    limit = words[id(best)] * (1 + WIDEN_WORDS) + WIDEN_MIN_WORDS
+    while best.parent is not None and id(best.parent) in tags:
+        parent = id(best.parent)
+        if score[parent] < score[id(best)] or words[parent] > limit:
+            break
+        best = best.parent
+    return best
 
 
 def _inside(tag: Tag, container_ids: set[int]) -> bool:
