@@ -84,22 +84,31 @@ def summary(scores: list[Score]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder with html/ and ground-truth.json")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--corpus", type=Path, default=DEFAULT_CORPUS, help="folder with html/ and ground-truth.json"
+    )
     parser.add_argument("--worst", type=int, default=10, help="how many of the worst pages to list")
     parser.add_argument("--target", type=float, default=0.90, help="mean F1 to reach")
     args = parser.parse_args()
 
     truth_path = args.corpus / "ground-truth.json"
     if not truth_path.is_file():
-        print(f"bench_extraction: {truth_path} not found (the corpus is not here; see --corpus)", file=sys.stderr)
+        print(
+            f"bench_extraction: {truth_path} not found (the corpus is not here; see --corpus)",
+            file=sys.stderr,
+        )
         return 2
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     pages: list[tuple[str, str, str, bytes]] = []
     for key, item in sorted(truth.items()):
         path = args.corpus / "html" / f"{key}.html.gz"
         if path.is_file():
-            pages.append((key, item.get("url", ""), item.get("articleBody", ""), gzip.decompress(path.read_bytes())))
+            pages.append(
+                (key, item.get("url", ""), item.get("articleBody", ""), gzip.decompress(path.read_bytes()))
+            )
     if not pages:
         print(f"bench_extraction: no pages under {args.corpus / 'html'}", file=sys.stderr)
         return 2

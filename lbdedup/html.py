@@ -21,12 +21,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import CData
+from bs4 import BeautifulSoup
+from bs4.element import CData, NavigableString, Tag
 
 from lbdedup.meta import is_byline, is_timestamp
 from lbdedup.model import Block, BlockKind, Document
@@ -247,9 +247,10 @@ def _types(item: dict[str, Any]) -> set[str]:
 def _plain(value: Any) -> str:
     if not isinstance(value, str):
         return ""
-    if "<" in value and ">" in value:
-        value = BeautifulSoup(value, "html.parser").get_text("\n")
-    return value.strip()
+    text: str = value
+    if "<" in text and ">" in text:
+        text = BeautifulSoup(text, "html.parser").get_text("\n")
+    return text.strip()
 
 
 def _json_ld(soup: BeautifulSoup) -> list[tuple[Tag, Any]]:
@@ -295,9 +296,12 @@ def live_updates(data: Any) -> list[LiveUpdate]:
 
 def _visible_headings(soup: BeautifulSoup, name: str) -> Iterator[Tag]:
     for heading in soup.find_all(name):
-        if isinstance(heading, Tag) and heading.get_text(strip=True):
-            if not any(parent.name in HARD_JUNK_TAGS for parent in heading.parents):
-                yield heading
+        if (
+            isinstance(heading, Tag)
+            and heading.get_text(strip=True)
+            and not any(parent.name in HARD_JUNK_TAGS for parent in heading.parents)
+        ):
+            yield heading
 
 
 def _page_title(soup: BeautifulSoup) -> tuple[Tag | None, Tag | None]:
@@ -333,9 +337,11 @@ def _page_title(soup: BeautifulSoup) -> tuple[Tag | None, Tag | None]:
 
 def _anchors(soup: BeautifulSoup, h1: Tag | None) -> set[int]:
     """Ids of the elements that hold the article: never dropped as furniture."""
-    anchors: list[Tag] = [tag for tag in soup.find_all(attrs={"itemprop": "articleBody"}) if isinstance(tag, Tag)]
-    anchors += [tag for tag in soup.find_all("main") if isinstance(tag, Tag)]
-    anchors += [tag for tag in soup.find_all(attrs={"role": "main"}) if isinstance(tag, Tag)]
+    anchors: list[Tag] = [
+        tag
+        for tag in soup.find_all(True)
+        if tag.name == "main" or tag.get("itemprop") == "articleBody" or tag.get("role") == "main"
+    ]
     if h1 is not None:
         anchors.append(h1)
     protected: set[int] = set()
@@ -771,7 +777,7 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
 def segment_html(document: Document, doc: int = 0) -> tuple[Block, ...]:
     """Split an HTML page into the blocks of its main content, with posts and times where marked up.
 
-    >>> page = "<html><body><nav><a href='/'>Home</a></nav><h1>Dam live</h1>\\n<p>The dam held.</p></body></html>"
+    >>> page = "<body><nav><a href='/'>Home</a></nav><h1>Dam live</h1>\\n<p>The dam held.</p></body>"
     >>> [(b.kind.value, b.text, b.line_start) for b in segment_html(Document("a.html", page, format="html"))]
     [('title', 'Dam live', 1), ('paragraph', 'The dam held.', 2)]
     """

@@ -1,4 +1,4 @@
-"""Read JSONL streams of documents: one record a line, ``{"id": ..., "text": ...}`` or ``{"id": ..., "html": ...}``.
+"""Read JSONL streams of documents: one record a line, ``{"id", "text"}`` or ``{"id", "html"}``.
 
 Each record becomes one source, named by its id, so the report and the JSONL output speak of record ids.
 A bad record stops the run with an :class:`~lbdedup.read.InputError` naming ``file:line``.
@@ -102,7 +102,9 @@ def read_jsonl_sources(
         for number, document in _records(source, stream.text, fields or JsonlFields()):
             where = f"{source}:{number}"
             if document.source in seen:
-                raise InputError(where, f"record id {document.source!r} is already used at {seen[document.source]}")
+                raise InputError(
+                    where, f"record id {document.source!r} is already used at {seen[document.source]}"
+                )
             seen[document.source] = where
             documents.append(document)
     return tuple(documents)

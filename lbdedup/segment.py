@@ -217,7 +217,7 @@ def segment(document: Document, doc: int = 0) -> tuple[Block, ...]:
     ['title', 'paragraph']
     """
     if document.format == "html":
-        from lbdedup.html import segment_html  # noqa: PLC0415 - bs4 is only imported for HTML input
+        from lbdedup.html import segment_html  # bs4 is only imported for HTML input
 
         return segment_html(document, doc)
     markdown = document.format == "markdown"

@@ -20,6 +20,7 @@ STORY = "The river rose two metres overnight and the council opened two shelters
 
 
 def line(**record: object) -> str:
+    """One JSONL line holding ``record``."""
     return json.dumps(record) + "\n"
 
 
@@ -30,7 +31,12 @@ def test_doctests() -> None:
 
 def test_records_become_documents() -> None:
     """Text and HTML records become documents named by their ids, in order; blank lines are skipped."""
-    stream = line(id="a", text=STORY) + "\n  \n" + line(id=17, html=f"<p>{STORY}</p>") + line(id="b.md", text="# T")
+    stream = (
+        line(id="a", text=STORY)
+        + "\n  \n"
+        + line(id=17, html=f"<p>{STORY}</p>")
+        + line(id="b.md", text="# T")
+    )
     documents = parse_jsonl("feed.jsonl", stream)
     assert [(d.source, d.format) for d in documents] == [("a", "text"), ("17", "html"), ("b.md", "markdown")]
     assert documents[0].text == STORY
@@ -90,17 +96,20 @@ def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
 
 @pytest.fixture
 def feed(tmp_path: Path) -> Path:
+    """A JSONL file with a text record and an HTML record sharing a paragraph."""
     path = tmp_path / "feed.jsonl"
     path.write_text(
         line(id="ledger-1", text=f"Flood live\n\n{STORY}\n")
-        + line(id="courier-9", html=f"<html><body><nav><a href='/'>Home</a></nav><p>{STORY}</p></body></html>"),
+        + line(
+            id="courier-9", html=f"<html><body><nav><a href='/'>Home</a></nav><p>{STORY}</p></body></html>"
+        ),
         encoding="utf-8",
     )
     return path
 
 
 def test_cli_reports_record_ids(feed: Path) -> None:
-    """clean --jsonl names the record ids as sources in the text and the JSON report."""
+    """Clean --jsonl names the record ids as sources in the text and the JSON report."""
     result = CliRunner().invoke(app, ["clean", "--jsonl", str(feed)])
     assert result.exit_code == 0, result.output
     assert "==> ledger-1 <==" in result.stdout
@@ -140,13 +149,14 @@ def test_cli_bad_record_exits_2_naming_the_line(tmp_path: Path) -> None:
 
 
 def test_cli_report_reads_jsonl(feed: Path) -> None:
-    """lbdedup report accepts --jsonl too."""
+    """The report command accepts --jsonl too."""
     result = CliRunner().invoke(app, ["report", "--jsonl", str(feed)])
     assert result.exit_code == 0, result.output
     assert "courier-9" in result.stdout
 
 
 def run(*args: str, stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    """Run ``python -m lbdedup`` in a real process, feeding ``stdin`` through a pipe."""
     return subprocess.run(
         [sys.executable, "-m", "lbdedup", *args], input=stdin, capture_output=True, check=False, timeout=120
     )
