@@ -21,6 +21,7 @@ from lbdedup.model import META_KINDS, Block, BlockKind
 __all__ = [
     "Overlaps",
     "PostKey",
+    "block_columns",
     "exact_representatives",
     "merge_repeated_meta",
     "post_arrays",
@@ -143,6 +144,34 @@ def post_arrays(
     return ids, list(index)
 
 
+def block_columns(
+    blocks: Sequence[Block],
+) -> tuple[npt.NDArray[np.int64], list[PostKey], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Per block, in one pass: its post id (indexing the returned post keys), is it meta, is it a heading.
+
+    >>> from lbdedup.model import BlockKind
+    >>> ids, keys, meta, heading = block_columns([Block(0, "a", 0, 1, 1, BlockKind.HEADING, "Hi", post=2)])
+    >>> ids.tolist(), keys, meta.tolist(), heading.tolist()
+    ([0], [(0, 2)], [False], [True])
+    """
+    index: dict[PostKey, int] = {}
+    ids: list[int] = []
+    meta: list[bool] = []
+    heading: list[bool] = []
+    heading_kind = BlockKind.HEADING
+    for block in blocks:
+        kind = block.kind
+        ids.append(index.setdefault((block.doc, block.post), len(index)))
+        meta.append(kind in META_KINDS)
+        heading.append(kind is heading_kind)
+    return (
+        np.array(ids, dtype=np.int64),
+        list(index),
+        np.array(meta, dtype=bool),
+        np.array(heading, dtype=bool),
+    )
+
+
 def repeats(overlaps: Overlaps) -> list[tuple[PostKey, PostKey]]:
     """Pairs (P, Q) where P repeats Q: the same headline, or (when one has none) most of P's blocks in Q.
 
@@ -186,27 +215,29 @@ def merge_repeated_meta(
     group, cluster = list(group), list(cluster)
     if not meta:
         return group, cluster
-    posts: list[PostKey] = [(block.doc, block.post) for block in blocks]
-    is_meta = [block.kind in META_KINDS for block in blocks]
     parent = {index: index for index in meta}
     first_of: dict[tuple[PostKey, str, str], int] = {}
+    holders: dict[tuple[str, str], set[PostKey]] = {}
     for index in meta:
-        key = (posts[index], blocks[index].kind.value, keys[index])
-        first = first_of.setdefault(key, index)
+        block = blocks[index]
+        post: PostKey = (block.doc, block.post)
+        line = (block.kind.value, keys[index])
+        first = first_of.setdefault((post, *line), index)
         if first != index:
             parent[_find(parent, index)] = _find(parent, first)
-    ids, post_keys = post_arrays(posts)
-    overlaps = post_overlaps(
-        ids,
-        post_keys,
-        np.asarray(cluster, dtype=np.int64),
-        np.asarray(is_meta, dtype=bool),
-        np.fromiter((block.kind is BlockKind.HEADING for block in blocks), dtype=bool, count=len(blocks)),
-    )
-    repeated = {pair for pair in repeats(overlaps) if pair[0][1] is not None}
+        holders.setdefault(line, set()).add(post)
+    # Only posts holding a meta line that another post holds too can gain a merge: the others are skipped.
+    sharing = {post for posts in holders.values() if len(posts) > 1 for post in posts}
+    repeated: set[tuple[PostKey, PostKey]] = set()
+    if sharing:
+        ids, post_keys, is_meta, is_heading = block_columns(blocks)
+        wanted = np.fromiter((key in sharing for key in post_keys), dtype=bool, count=len(post_keys))
+        ids = np.where(wanted[ids], ids, -1)
+        overlaps = post_overlaps(ids, post_keys, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
+        repeated = {pair for pair in repeats(overlaps) if pair[0][1] is not None}
     by_post: dict[PostKey, list[int]] = {}
     for index in meta:
-        by_post.setdefault(posts[index], []).append(index)
+        by_post.setdefault((blocks[index].doc, blocks[index].post), []).append(index)
     for post, other in sorted(
         repeated, key=lambda pair: (pair[0][0], pair[0][1] or 0, pair[1][0], pair[1][1] or 0)
     ):

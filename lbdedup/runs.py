@@ -8,8 +8,9 @@ original is the earlier of the two in input order.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
+
+import numpy as np
 
 from lbdedup.model import BlockResult, Run, RunSpan
 
@@ -40,30 +41,32 @@ def find_runs(blocks: Sequence[BlockResult]) -> tuple[Run, ...]:
     ['b.txt:2-3 = a.txt:1-2']
     """
     count = len(blocks)
-    clusters = [item.cluster for item in blocks]
-    sizes = Counter(cluster for cluster in clusters if cluster is not None)
-    members: dict[int, list[int]] = {}
-    for position, cluster in enumerate(clusters):
-        if cluster is not None and 1 < sizes[cluster] <= MAX_RUN_CLUSTER:
-            members.setdefault(cluster, []).append(position)
-
-    def follows(position: int) -> bool:
-        """True when the block at ``position + 1`` is the next block of the same source."""
-        return position + 1 < count and blocks[position + 1].block.doc == blocks[position].block.doc
-
+    if count < 2:
+        return ()
+    clusters = np.fromiter(
+        (-1 if item.cluster is None else item.cluster for item in blocks), dtype=np.int64, count=count
+    )
+    docs = np.fromiter((item.block.doc for item in blocks), dtype=np.int64, count=count)
+    # A step is a block and the next block of the same source, both in clusters; equal steps (the same two
+    # clusters in a row) at two places link those places. Grouping steps by their cluster pair with one
+    # sort finds every link without comparing all pairs of places.
+    step = np.flatnonzero((docs[:-1] == docs[1:]) & (clusters[:-1] >= 0) & (clusters[1:] >= 0))
+    width = int(clusters.max()) + 1 if count else 1
+    pair_keys = clusters[step] * width + clusters[step + 1]
+    order = np.argsort(pair_keys, kind="stable")
+    sorted_keys, sorted_steps = pair_keys[order], step[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    ends = np.r_[starts[1:], len(sorted_keys)]
+    spread = ends - starts
+    wanted = (spread >= 2) & (spread <= MAX_RUN_CLUSTER)
+    places = sorted_steps.tolist()
     links: set[tuple[int, int]] = set()
-    for position in range(count - 1):
-        cluster, following = clusters[position], clusters[position + 1]
-        if cluster not in members or following not in members or not follows(position):
-            continue
-        for other in members[cluster]:
-            if (
-                other < position
-                and follows(other)
-                and clusters[other + 1] == following
-                and other + 1 != position
-            ):
-                links.add((position, other))
+    for begin, stop in zip(starts[wanted].tolist(), ends[wanted].tolist(), strict=False):
+        group = places[begin:stop]
+        for later_at, position in enumerate(group):
+            for other in group[:later_at]:
+                if other + 1 != position:
+                    links.add((position, other))
     chains: list[tuple[int, int, int]] = []
     for copy, original in links:
         if (copy - 1, original - 1) in links:
@@ -88,8 +91,8 @@ def find_runs(blocks: Sequence[BlockResult]) -> tuple[Run, ...]:
                 offset += 1
             if offset - start >= MIN_RUN_BLOCKS:
                 runs.append((copy + start, original + start, offset - start))
-                for step in range(start, offset):
-                    covered[copy + step] = True
+                for taken in range(start, offset):
+                    covered[copy + taken] = True
     runs.sort()
     return tuple(
         Run(_span(blocks, copy, copy + length - 1), _span(blocks, original, original + length - 1), length)
