@@ -36,13 +36,14 @@ __all__ = ["LiveUpdate", "iso_time", "live_updates", "segment_html"]
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Elements whose text is one block.
 BLOCK_TAGS = HEADING_TAGS | {"p", "li", "blockquote", "figcaption", "pre", "dt", "dd", "address"}
-# Elements that separate blocks but whose own loose text (outside child blocks) is a paragraph.
+# Elements that separate blocks but whose own loose text (outside child blocks) is a paragraph. A table row
+# is one block: its cells say one thing together ("3 Kevin Harvick 5033").
 CONTAINER_TAGS = frozenset(
     {
         "html", "body", "div", "section", "article", "main", "header", "footer", "aside", "nav", "figure",
-        "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "form",
+        "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "caption", "form",
         "fieldset", "details", "summary", "center", "hgroup", "hr", "menu", "dialog", "legend",
-        "picture", "video", "audio", "iframe", "object", "noscript", "br_break",
+        "picture", "video", "audio", "iframe", "object", "noscript",
     }
 )  # fmt: skip
 # Never visible text.
@@ -89,6 +90,24 @@ UI_LABELS = frozenset(
         "story continues below advertisement", "scroll to continue with content", "show more",
     }
 )  # fmt: skip
+# Headings that open a list of other stories, in the languages of the pages seen; everything after one in its
+# section is teasers.
+TEASER_HEADINGS = frozenset(
+    {
+        "related", "related articles", "related stories", "related posts", "related content", "related news",
+        "related coverage", "related topics", "you may also like", "you might also like", "you may like",
+        "more from", "more stories", "more news", "more on this story", "read more", "read next", "also read",
+        "see also", "recommended", "recommended for you", "most read", "most popular", "trending", "popular",
+        "latest news", "top stories", "leia também", "leia mais", "veja também", "você pode gostar",
+        "voce pode gostar", "notícias relacionadas", "lesen sie auch", "mehr zum thema",
+        "das könnte sie auch interessieren",
+        "à lire aussi", "a lire aussi", "lire aussi", "sur le même sujet", "vous aimerez aussi",
+        "te puede interesar", "también te puede interesar", "noticias relacionadas", "lee también",
+        "leggi anche", "potrebbe interessarti", "articoli correlati", "читайте также", "похожие статьи",
+        "関連記事", "相关文章", "相關文章",
+    }
+)  # fmt: skip
+MAX_TEASER_HEADING_WORDS = 6
 _NAME_WORD = re.compile(r"[a-z]+|[A-Z][a-z]*")
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…:;\"'”’)。！？」]\s*$")
@@ -104,6 +123,10 @@ _TIME_FRACTION = re.compile(r"(\.\d+)")
 MAX_LINK_DENSITY = 0.5
 # Text outside the main content counts against a container this much per word.
 BOILERPLATE_WEIGHT = 1.5
+# An inline element inside a paragraph with this many links, words, and share of linked text is a widget.
+WIDGET_MIN_LINKS = 3
+WIDGET_MIN_WORDS = 15
+WIDGET_LINK_SHARE = 0.8
 # An element that looks like furniture is kept when it holds at least this share of the page's prose
 # (a layout wrapper named "has-sidebar" around the article).
 FURNITURE_MAX_SHARE = 0.7
@@ -142,6 +165,8 @@ class _Unit:
     link_chars: int = 0
     flags: tuple[int, ...] = ()
     teaser: bool = False
+    # After a "Related stories" heading: dropped, but no evidence about its container either way.
+    related: bool = False
     time: str | None = None
     time_text: str = ""
     text: str = ""
@@ -449,8 +474,12 @@ class _Walker:
             if self.current is not None:
                 self.current.parts.append(" ")
             return
+        if name in ("td", "th") and self.current is not None:
+            self.current.parts.append(" ")
         junk = frame.junk or name in HARD_JUNK_TAGS
         block = name in BLOCK_TAGS or name in CONTAINER_TAGS
+        if not junk and not block and name != "a" and frame.owner.name in BLOCK_TAGS:
+            junk = _is_inline_widget(tag)
         flags = frame.flags
         if not junk and id(tag) not in self.protected:
             level = _furniture_level(tag, frame.in_article)
@@ -491,6 +520,18 @@ class _Walker:
         )
 
 
+def _is_inline_widget(tag: Tag) -> bool:
+    """An inline element of a paragraph that is a box of links (a hover card listing a person's stories)."""
+    links = tag.find_all("a", limit=WIDGET_MIN_LINKS + 1)
+    if len(links) < WIDGET_MIN_LINKS:
+        return False
+    text = _collapse(tag.get_text(" "))
+    if len(text.split()) < WIDGET_MIN_WORDS:
+        return False
+    linked = sum(len(_collapse(link.get_text(" "))) for link in tag.find_all("a"))
+    return linked >= WIDGET_LINK_SHARE * len(text)
+
+
 def _attr(tag: Tag, name: str) -> str | None:
     value = tag.get(name)
     return value if isinstance(value, str) else None
@@ -511,7 +552,28 @@ def _is_label(text: str) -> bool:
 
 def _is_furniture(unit: _Unit) -> bool:
     """A link list, a teaser or a widget label: never a block, wherever it is."""
-    return unit.teaser or _link_density(unit) > MAX_LINK_DENSITY or _is_label(unit.text)
+    return unit.teaser or unit.related or _link_density(unit) > MAX_LINK_DENSITY or _is_label(unit.text)
+
+
+def _is_teaser_heading(unit: _Unit) -> bool:
+    if unit.kind is not BlockKind.HEADING and unit.owner.name not in HEADING_TAGS:
+        return False
+    words = _norm_words(unit.text)
+    if words.count(" ") >= MAX_TEASER_HEADING_WORDS:
+        return False
+    # "More from The Ledger" opens a list; "Related post: Pickled sprouts" is one teaser, not a section.
+    return words in TEASER_HEADINGS or words.startswith(("more from ", "more on ", "more stories from "))
+
+
+def _mark_teaser_sections(units: list[_Unit]) -> None:
+    """Mark a "Related stories" heading and every unit after it in its section as teasers."""
+    sections: set[int] = set()
+    for unit in units:
+        if sections and _inside(unit.owner, sections):
+            unit.related = True
+        elif _is_teaser_heading(unit) and unit.owner.parent is not None:
+            unit.related = True
+            sections.add(id(unit.owner.parent if unit.owner.name in HEADING_TAGS else unit.owner))
 
 
 def _mark_teasers(units: list[_Unit]) -> None:
@@ -558,6 +620,8 @@ def _word_count(text: str) -> int:
 
 def _value(unit: _Unit) -> float:
     """How much a unit says that its container is the article: prose counts for, link lists against."""
+    if unit.related:
+        return 0.0
     words = _word_count(unit.text)
     if _is_furniture(unit):
         return -BOILERPLATE_WEIGHT * words
@@ -638,7 +702,7 @@ def _json_ld_posts(units: list[_Unit], updates: list[LiveUpdate]) -> dict[int, i
         if not key or (key.count(" ") < 2 and key not in headlines):
             continue
         for number, text in enumerate(texts):
-            if key in text:
+            if f" {key} " in f" {text} ":
                 matched[position] = number
                 break
     return matched
@@ -728,6 +792,7 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
     walker = _Walker(_anchors(soup, h1))
     units, times = _without_furniture(walker.walk(soup), walker.times)
     _mark_teasers(units)
+    _mark_teaser_sections(units)
     pieces: list[_Piece] = []
     if h1 is None and title is not None:
         text = _collapse(title.get_text())

@@ -353,3 +353,38 @@ def test_fixture_pages_lose_their_chrome(case: str, absent: list[str]) -> None:
 def texts_of(page: str) -> list[str]:
     """The block texts of a whole page."""
     return [block.text for block in segment_html(Document("a.html", page, format="html"))]
+
+
+def test_table_rows_are_blocks() -> None:
+    """A table row is one block with its cells separated by spaces."""
+    table = "<table><tr><th>Pos</th><th>Driver</th></tr><tr><td>1</td><td>Ada Vance</td></tr></table>"
+    assert texts(f"<article><p>{PROSE}</p>{table}</article>") == [PROSE, "Pos Driver", "1 Ada Vance"]
+
+
+@pytest.mark.parametrize(
+    "label", ["Related stories", "You may also like", "Leia também", "More from The Ledger"]
+)
+def test_a_related_heading_ends_the_story(label: str) -> None:
+    """A heading that opens a list of other stories drops itself and what follows in its section."""
+    teasers = "".join(f"<p>Another story, number {n}, told at some length for readers.</p>" for n in range(4))
+    found = texts(
+        f"<article><h1>Flood live</h1><p>{PROSE}</p><p>{PROSE} More.</p><h3>{label}</h3>{teasers}</article>"
+    )
+    assert found == ["Flood live", PROSE, PROSE + " More."]
+
+
+def test_a_heading_that_only_starts_with_related_is_kept() -> None:
+    """A subheading such as "Related post: ..." does not end the story."""
+    found = texts(
+        f"<article><p>{PROSE}</p><h3>Related post: pickled sprouts</h3><p>{PROSE} More.</p></article>"
+    )
+    assert found[-1] == PROSE + " More."
+
+
+def test_link_box_inside_a_paragraph_is_dropped() -> None:
+    """A hover card of links inside a paragraph is not part of its text."""
+    card = "<span class='card'>" + " ".join(
+        f"<a href='/{n}'>Another story about the valley {n}</a>" for n in range(4)
+    )
+    found = texts(f"<article><p>The river rose {card}</span> overnight.</p><p>{PROSE}</p></article>")
+    assert found == ["The river rose overnight.", PROSE]
