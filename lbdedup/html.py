@@ -693,16 +693,32 @@ def _inside(tag: Tag, container_ids: set[int]) -> bool:
 
 
 def _json_ld_posts(units: list[_Unit], updates: list[LiveUpdate]) -> dict[int, int]:
-    """Unit position -> update position, for units whose text lies in an update's headline or body."""
-    texts = [_norm_words(update.headline + "\n" + update.body) for update in updates]
-    headlines = {_norm_words(update.headline) for update in updates}
+    """Unit position -> update position, for units whose text lies in an update's headline or body.
+
+    An index of the updates' word trigrams keeps this linear: a unit is only compared with the updates
+    that hold its first three words.
+    """
+    texts = [f" {_norm_words(update.headline + chr(10) + update.body)} " for update in updates]
+    headlines: dict[str, int] = {}
+    for number, update in enumerate(updates):
+        headlines.setdefault(_norm_words(update.headline), number)
+    trigrams: dict[str, list[int]] = {}
+    for number, text in enumerate(texts):
+        words = text.split()
+        for start in range(len(words) - 2):
+            holders = trigrams.setdefault(" ".join(words[start : start + 3]), [])
+            if not holders or holders[-1] != number:
+                holders.append(number)
     matched: dict[int, int] = {}
     for position, unit in enumerate(units):
         key = _norm_words(unit.text)
-        if not key or (key.count(" ") < 2 and key not in headlines):
+        words = key.split()
+        if len(words) < 3:
+            if key in headlines:
+                matched[position] = headlines[key]
             continue
-        for number, text in enumerate(texts):
-            if f" {key} " in f" {text} ":
+        for number in trigrams.get(" ".join(words[:3]), ()):
+            if f" {key} " in texts[number]:
                 matched[position] = number
                 break
     return matched
