@@ -110,6 +110,7 @@ TEASER_HEADINGS = frozenset(
 MAX_TEASER_HEADING_WORDS = 6
 _NAME_WORD = re.compile(r"[a-z]+|[A-Z][a-z]*")
 _WORD = re.compile(r"\w+")
+_LETTER = re.compile(r"[^\W\d_]")
 _SENTENCE_END = re.compile(r"[.!?…:;\"'”’)。！？」]\s*$")
 # Scripts written without spaces count one word per character.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -123,6 +124,9 @@ _TIME_FRACTION = re.compile(r"(\.\d+)")
 MAX_LINK_DENSITY = 0.5
 # Text outside the main content counts against a container this much per word.
 BOILERPLATE_WEIGHT = 1.5
+# Labels are short; a block without letters this short is a counter ("4", "2/5"), not news.
+MAX_LABEL_CHARS = 40
+MAX_COUNTER_CHARS = 5
 # An inline element inside a paragraph with this many links, words, and share of linked text is a widget.
 WIDGET_MIN_LINKS = 3
 WIDGET_MIN_WORDS = 15
@@ -547,7 +551,10 @@ def _link_density(unit: _Unit) -> float:
 
 
 def _is_label(text: str) -> bool:
-    return len(text) <= 40 and _norm_words(text) in UI_LABELS
+    """A widget's label ("Share", "Advertisement"), or a gallery counter ("4", "2/5") with no letters."""
+    if len(text) <= MAX_COUNTER_CHARS and not _LETTER.search(text):
+        return not is_timestamp(text)
+    return len(text) <= MAX_LABEL_CHARS and _norm_words(text) in UI_LABELS
 
 
 def _is_furniture(unit: _Unit) -> bool:
@@ -846,11 +853,13 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
 
     # Updates the markup does not show (pages that render posts with script) come from the JSON-LD.
     shown = set(matched.values())
+    # Post keys of the markup's own posts (when the JSON-LD matched none) come first; these follow them.
+    base = 0 if matched else len(post_time)
     first = 0
     for script, found in scripts_updates:
         missing = [(number, update) for number, update in enumerate(found) if first + number not in shown]
-        if updates and (matched or len(missing) == len(found)):
-            pieces.extend(_pieces_from_updates(script, missing, first))
+        if matched or len(missing) == len(found):
+            pieces.extend(_pieces_from_updates(script, missing, base + first))
         first += len(found)
     return pieces
 

@@ -388,3 +388,29 @@ def test_link_box_inside_a_paragraph_is_dropped() -> None:
     )
     found = texts(f"<article><p>The river rose {card}</span> overnight.</p><p>{PROSE}</p></article>")
     assert found == ["The river rose overnight.", PROSE]
+
+
+def test_counters_without_letters_are_dropped() -> None:
+    """A gallery counter such as "4" or "2/5" is not a block."""
+    assert texts(
+        f"<article><figure><figcaption>4</figcaption></figure><p>2/5</p><p>{PROSE}</p></article>"
+    ) == [PROSE]
+
+
+def test_json_ld_that_matches_nothing_adds_posts_after_the_markup_posts() -> None:
+    """When no update matches the markup, the markup's timed articles and the JSON-LD posts stay apart."""
+    posts = "".join(
+        f"<article><time datetime='2026-02-03T0{hour}:00Z'>0{hour}:00</time>"
+        f"<p>{PROSE} Post {hour}.</p></article>"
+        for hour in (9, 8)
+    )
+    other = [
+        {"headline": "Unrelated", "datePublished": "2026-02-03T07:00Z", "articleBody": "A different text."}
+    ]
+    page = _live_blog(other, f"<div>{posts}</div>")
+    found = segment_html(Document("a.html", page, format="html"))
+    assert [(block.post, block.time) for block in found if block.post][-2:] == [
+        (3, "2026-02-03T07:00+00:00"),
+        (3, "2026-02-03T07:00+00:00"),
+    ]
+    assert {block.post for block in found if block.text.startswith(PROSE)} == {1, 2}
