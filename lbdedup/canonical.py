@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from lbdedup.model import KeepPolicy
 
-__all__ = ["choose_canonical"]
+__all__ = ["choose_canonical", "completeness"]
+
+# A wire credit a republisher appends ("(Reuters)", "– AFP") adds no content: the copy carrying it is no
+# more complete than the original. Matched on normalized text, where the brackets and dashes are gone.
+_WIRE_CREDIT = re.compile(r"(?:^|\s)(?:reuters|ap|afp|pa|dpa|ansa|upi|xinhua|efe|apa|anp)$")
+
+
+def completeness(normalized: str, word_count: int) -> int:
+    """How much a copy says: its words, not counting a wire credit appended at its end.
+
+    >>> completeness("the port shut at midnight reuters", 6), completeness("the port shut at midnight", 5)
+    (5, 5)
+    """
+    return word_count - 1 if word_count > 1 and _WIRE_CREDIT.search(normalized[-8:]) else word_count
 
 
 def choose_canonical(
@@ -14,20 +28,24 @@ def choose_canonical(
     top_group: int,
     group: Sequence[int],
     word_counts: Sequence[int],
-    lengths: Sequence[int],
+    normalized: Sequence[str],
     policy: KeepPolicy = KeepPolicy.LONGEST,
 ) -> int:
     """The block to keep among ``members`` (block indices in input order).
 
-    ``longest`` keeps the most complete copy (most words, then most characters), ties to the earliest.
+    ``longest`` keeps the most complete copy (most words, an appended wire credit not counted), ties to the
+    earliest: a fixed typo, other quotes or a dropped period do not make a later copy more complete.
     ``first`` keeps the earliest member of the top group, the copies that nothing else in the cluster
     contains, so a truncated excerpt is never kept in place of the full text.
 
-    >>> choose_canonical([0, 1, 2], 1, [0, 1, 1], [5, 9, 9], [30, 50, 52])
-    2
-    >>> choose_canonical([0, 1, 2], 1, [0, 1, 1], [5, 9, 9], [30, 50, 52], KeepPolicy.FIRST)
+    >>> texts = ["kim arrives", "kim arrives by train", "kim arives by train"]
+    >>> choose_canonical([0, 1, 2], 1, [0, 1, 1], [2, 4, 4], texts)
+    1
+    >>> choose_canonical([0, 1, 2], 1, [0, 1, 1], [2, 4, 5], [*texts[:2], texts[1] + " reuters"])
+    1
+    >>> choose_canonical([0, 1, 2], 1, [0, 1, 1], [5, 9, 9], texts, KeepPolicy.FIRST)
     1
     """
     if policy is KeepPolicy.FIRST:
         return min(member for member in members if group[member] == top_group)
-    return min(members, key=lambda member: (-word_counts[member], -lengths[member], member))
+    return min(members, key=lambda member: (-completeness(normalized[member], word_counts[member]), member))

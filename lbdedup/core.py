@@ -139,9 +139,8 @@ def _results(
     members: dict[int, list[int]] = {}
     for index in np.flatnonzero(sizes[roots] > 1).tolist():
         members.setdefault(cluster[index], []).append(index)
-    lengths = [len(key) for key in keys]
     canonical_of = {
-        root: choose_canonical(items, root, group, word_counts, lengths, options.keep)
+        root: choose_canonical(items, root, group, word_counts, keys, options.keep)
         for root, items in members.items()
     }
     # Cluster ids follow the position of the kept copy, so they read in input order.
@@ -172,7 +171,7 @@ def _results(
         if keys[index] == keys[kept]:
             match, similarity = MatchKind.EXACT, 1.0
         else:
-            verdict = compare(features_of(index), features_of(kept))
+            verdict = compare(features_of(index), features_of(kept), options.near_threshold)
             match, similarity = verdict.match, verdict.similarity
         results[index] = BlockResult(block, Status.DUPLICATE, number, kept_refs[root], match, similarity)
         clusters.setdefault(number, []).append(ClusterMember(BlockRef.of(block), match, similarity))

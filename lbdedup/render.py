@@ -6,6 +6,7 @@ The JSON report is a contract other tools read (see DESIGN.md): field names and 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from json.encoder import encode_basestring as _json_string
 from typing import Any
@@ -15,6 +16,7 @@ from lbdedup.timeline import text_sections
 
 __all__ = [
     "block_record",
+    "format_similarity",
     "provenance_line",
     "render_json",
     "render_json_chunks",
@@ -218,6 +220,15 @@ def _copies_by_canonical(result: DedupeResult) -> dict[tuple[str, int], list[Blo
     return copies
 
 
+def format_similarity(similarity: float) -> str:
+    """A score with three decimals, rounded down so a copy that is not exact never reads as 1.000.
+
+    >>> format_similarity(0.9996), format_similarity(1.0), format_similarity(0.9459)
+    ('0.999', '1.000', '0.945')
+    """
+    return f"{math.floor(similarity * 1000 + 1e-9) / 1000:.3f}"
+
+
 def provenance_line(kept: BlockResult, copies: list[BlockResult]) -> str:
     """The line printed above a kept block: where it is, and where its copies were.
 
@@ -234,7 +245,7 @@ def provenance_line(kept: BlockResult, copies: list[BlockResult]) -> str:
         where = str(BlockRef.of(copy.block))
         match = copy.match.value if copy.match else "copy"
         if copy.similarity is not None and copy.similarity < 1.0:
-            described.append(f"{where} {match} {copy.similarity:.3f}")
+            described.append(f"{where} {match} {format_similarity(copy.similarity)}")
         else:
             described.append(f"{where} {match}")
     return f"{line} also: {', '.join(described)}"

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lbdedup.model import BlockRef, BlockResult, DedupeResult, MatchKind, Status
+from lbdedup.render import format_similarity
 
 __all__ = ["diff_texts", "render_report"]
 
@@ -96,7 +97,7 @@ def _matches_table(duplicates: list[BlockResult], texts: dict[tuple[str, int], s
         assert kept_ref is not None  # duplicates always name their kept copy
         left, right = diff_texts(texts[(kept_ref.source, kept_ref.index)], duplicate.block.text)
         match = duplicate.match.value if duplicate.match else ""
-        score = f"{duplicate.similarity:.3f}" if duplicate.similarity is not None else ""
+        score = format_similarity(duplicate.similarity) if duplicate.similarity is not None else ""
         table.add_row(
             f"{match} {score}",
             Text(f"{kept_ref}\n", style="dim") + left,

@@ -194,9 +194,16 @@ def _spans(group: list[tuple[int, str]], wrapped: bool, markdown: bool) -> list[
         if not wrapped:
             spans.append([item])
             continue
-        continues = spans and not _structural(line, markdown) and not _MD_HEADING.match(spans[-1][0][1])
-        if continues and markdown and _QUOTE.match(spans[-1][0][1]) != _QUOTE.match(line):
-            continues = False
+        opening = spans[-1][0][1] if spans else ""
+        # A wrapped blockquote goes on over its ">" lines; prose never joins a quote, nor a quote prose.
+        is_quote = markdown and _QUOTE.match(line) is not None
+        after_quote = markdown and _QUOTE.match(opening) is not None
+        continues = (
+            bool(spans)
+            and is_quote == after_quote
+            and (is_quote or not _structural(line, markdown))
+            and not _MD_HEADING.match(opening)
+        )
         if continues:
             spans[-1].append(item)
         else:
