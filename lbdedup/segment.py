@@ -44,6 +44,11 @@ _CREDIT_ONLY = re.compile(
 )
 _CREDIT_INITIALS = frozenset("PpIiCc")
 _TRUNCATION = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")
+# A wire credit closes a paragraph ("... on Thursday. (Reuters)", "– AFP"), never a headline.
+_WIRE_CREDIT_END = re.compile(
+    r"(?:\((?:reuters|ap|afp|pa|dpa|ansa|upi|xinhua|efe)\)|[-–—]\s*(?:reuters|ap|afp|pa|dpa|ansa|upi|xinhua|efe))$",
+    re.IGNORECASE,
+)
 # Sentence-final punctuation, possibly followed by closing quotes or brackets.
 _TERMINAL = re.compile(r"[.!?;,:]['\"’”»)\]]*\s*$")
 # Credits and truncation marks sit at the end of a line; searching only its tail keeps long lines cheap.
@@ -129,7 +134,7 @@ def _is_headline_shaped(text: str) -> bool:
         stripped = _TRUNCATION.sub("", stripped).rstrip(";,:- ")
     if not stripped or len(stripped) > MAX_HEADING_CHARS or stripped.count(" ") >= MAX_HEADING_WORDS:
         return False
-    if _TERMINAL.search(stripped[-8:]):
+    if _TERMINAL.search(stripped[-8:]) or _WIRE_CREDIT_END.search(stripped[-16:]):
         return False
     return _LETTER.search(stripped) is not None
 
