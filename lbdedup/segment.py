@@ -239,6 +239,7 @@ def segment(document: Document, doc: int = 0) -> tuple[Block, ...]:
     kinds = [classify_line(_span_text(span), markdown) for span in spans]
     _mark_title(kinds, spans, markdown)
     _mark_captions(kinds, spans)
+    _mark_excerpts(kinds, spans)
     source = document.source
     return tuple(
         Block(
@@ -276,3 +277,17 @@ def _mark_captions(kinds: list[BlockKind], spans: list[list[tuple[int, str]]]) -
         following = " ".join(line.strip() for _, line in spans[position + 1])
         if following.startswith(text.rstrip(".")):
             kinds[position] = BlockKind.CAPTION
+
+
+def _mark_excerpts(kinds: list[BlockKind], spans: list[list[tuple[int, str]]]) -> None:
+    """A line cut short with "…" is a headline only as a page's title (a breadcrumb title cut short).
+
+    Anywhere else it is an excerpt of a paragraph, and must be free to match the paragraph it quotes.
+    """
+    for position, kind in enumerate(kinds):
+        if (
+            kind is BlockKind.HEADING
+            and len(spans[position]) == 1
+            and _TRUNCATION.search(spans[position][0][1])
+        ):
+            kinds[position] = BlockKind.PARAGRAPH

@@ -75,12 +75,15 @@ def containment(part: tuple[str, ...], whole: tuple[str, ...]) -> float:
     found = wanted & Counter(whole)
     matched = sum(found.values())
     if matched < len(part):
-        missing = wanted - found
+        # Only an edge word found nowhere in ``whole`` can be a broken one.
         last, first = part[-1], part[0]
-        if missing[last] and len(last) >= MIN_EDGE_CHARS and any(word.startswith(last) for word in whole):
-            missing[last] -= 1
+        if not found[last] and len(last) >= MIN_EDGE_CHARS and any(word.startswith(last) for word in whole):
             matched += 1
-        if missing[first] and any(len(word) >= MIN_EDGE_CHARS and first.endswith(word) for word in whole):
+        if (
+            len(part) > 1
+            and not found[first]
+            and any(len(word) >= MIN_EDGE_CHARS and first.endswith(word) for word in whole)
+        ):
             matched += 1
     return matched / len(part)
 

@@ -60,7 +60,8 @@ def test_a_common_phrase_is_skipped_above_the_limit() -> None:
 def test_stock_phrase_blocks_are_all_unique() -> None:
     """Through the whole pipeline, 500 blocks sharing a stock sentence stay unique."""
     text = "".join(
-        f"{STOCK.capitalize()} statistics office, w{n}a w{n}b w{n}c w{n}d w{n}e w{n}f rose.\n\n" for n in range(500)
+        f"{STOCK.capitalize()} statistics office, w{n}a w{n}b w{n}c w{n}d w{n}e w{n}f rose.\n\n"
+        for n in range(500)
     )
     result = dedupe([Document("a.txt", text)], Options())
     assert {block.status for block in result.blocks} == {Status.UNIQUE}

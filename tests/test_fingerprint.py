@@ -15,6 +15,7 @@ class CountingHash:
         self.ids: dict[bytes, int] = {}
 
     def __call__(self, data: bytes) -> int:
+        """The id of ``data``, new ids counting up from 1."""
         return self.ids.setdefault(data, len(self.ids) + 1)
 
 

@@ -10,7 +10,10 @@ from lbdedup.normalize import normalize, normalize_many, number_tokens
 @pytest.mark.parametrize(
     ("left", "right"),
     [
-        ("“We have never seen water like this,” she said.", '"We have never seen water like this," she said.'),
+        (
+            "“We have never seen water like this,” she said.",
+            '"We have never seen water like this," she said.',
+        ),
         ("Elderwick’s mayor", "Elderwick's mayor"),
         ("Elderwick’s mayor", "Elderwicks mayor"),
         ("The river  rose   overnight", "The river rose overnight"),

@@ -33,7 +33,9 @@ def test_decode_names_the_codec_on_invalid_utf8() -> None:
         decode("blog.txt", b"caf\xe9 au lait\n")
     message = str(caught.value)
     assert message.startswith("blog.txt: ")
-    assert "0xe9" in message and "offset 3" in message and "--encoding" in message
+    assert "0xe9" in message
+    assert "offset 3" in message
+    assert "--encoding" in message
     assert "\n" not in message
 
 
@@ -81,7 +83,12 @@ def test_detect_format(source: str, text: str, expected: str) -> None:
 def test_read_source_stdin() -> None:
     """``-`` reads the given binary stream and keeps "-" as the source name."""
     document = read_source("-", stdin=io.BytesIO(b"\xef\xbb\xbfRain.\r\n"))
-    assert (document.source, document.text, document.bom, document.newline) == ("-", "Rain.\r\n", True, "\r\n")
+    assert (document.source, document.text, document.bom, document.newline) == (
+        "-",
+        "Rain.\r\n",
+        True,
+        "\r\n",
+    )
 
 
 @pytest.mark.parametrize(

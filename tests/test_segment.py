@@ -69,7 +69,7 @@ def test_classify_line(line: str, markdown: bool, kind: BlockKind) -> None:
 
 
 def test_blank_line_paragraphs() -> None:
-    """Paragraphs separated by blank lines are blocks with their line spans; the first headline is the title."""
+    """Blank-line paragraphs are blocks with their line spans; the first headline is the title."""
     text = f"Flood live: the river rises\n\n\n{PARAGRAPH}\n\n15.53 BST\n\nShelters open\n"
     blocks = _blocks(text)
     assert _spans(blocks) == [(1, 1), (4, 4), (6, 6), (8, 8)]
@@ -144,7 +144,8 @@ def test_is_hard_wrapped(groups: list[list[str]], expected: bool) -> None:
 def test_caption_and_credit_line() -> None:
     """A caption printed again with its credit: both are captions; a credit alone joins the line above."""
     caption = "Rovers supporters gather outside the ground before kick-off."
-    text = f"{PARAGRAPH}\n\n{caption}\n{caption} Photograph: Corin Vale/Hesketh Press\n\n{caption}\nPhotograph: AP\n"
+    credited = f"{caption} Photograph: Corin Vale/Hesketh Press"
+    text = f"{PARAGRAPH}\n\n{caption}\n{credited}\n\n{caption}\nPhotograph: AP\n"
     blocks = _blocks(text)
     assert _spans(blocks) == [(1, 1), (3, 3), (4, 4), (6, 7)]
     assert [block.kind for block in blocks[1:3]] == [BlockKind.CAPTION, BlockKind.CAPTION]
