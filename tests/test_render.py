@@ -1,0 +1,146 @@
+"""Render stage: the clean text with provenance, and the JSON/JSONL report contract."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lbdedup import Document, Status, dedupe
+from lbdedup.model import Block, BlockKind, BlockRef, BlockResult, MatchKind
+from lbdedup.render import (
+    block_record,
+    format_similarity,
+    provenance_line,
+    render_json,
+    render_jsonl,
+    render_text,
+    report_record,
+)
+
+from .contract import check_report, uncovered_lines
+
+BASE = (
+    "The council said the Skelby bridge would stay closed until engineers had inspected the damaged cables."
+)
+A_TEXT = f"Storm live: gales close the bridge\n\n{BASE}\n\n16.10 BST\n\n{BASE}\n"
+B_TEXT = (
+    f"{BASE.replace('engineers', 'enginers')}\n\nA different paragraph about the ferries to the islands.\n"
+)
+
+
+def test_render_text_with_provenance() -> None:
+    """Each source opens with its name; each kept block shows file:line and where its copies were."""
+    text = render_text(dedupe([Document("a.txt", A_TEXT), Document("b.txt", B_TEXT)]))
+    assert text == (
+        "==> a.txt <==\n\n"
+        "[a.txt:1]\nStorm live: gales close the bridge\n\n"
+        f"[a.txt:3] also: a.txt:7 exact, b.txt:1 near 0.99\n{BASE}\n\n"
+        "[a.txt:5]\n16.10 BST\n\n"
+        "==> b.txt <==\n\n"
+        "[b.txt:3]\nA different paragraph about the ferries to the islands.\n"
+    )
+
+
+def test_render_text_bare() -> None:
+    """Without provenance: the kept texts only, blank-line separated, in input order."""
+    text = render_text(dedupe([Document("a.txt", A_TEXT), Document("b.txt", B_TEXT)]), provenance=False)
+    assert text == (
+        f"Storm live: gales close the bridge\n\n{BASE}\n\n16.10 BST\n\n"
+        "A different paragraph about the ferries to the islands.\n"
+    )
+
+
+def test_render_empty() -> None:
+    """Nothing in, nothing out: no provenance header for an empty run."""
+    assert render_text(dedupe([])) == ""
+    assert render_text(dedupe([Document("a.txt", "")]), provenance=False) == ""
+
+
+def test_render_json_contract() -> None:
+    """The JSON report parses, follows the contract, and covers every non-empty line."""
+    result = dedupe([Document("a.txt", A_TEXT), Document("b.txt", B_TEXT)])
+    report = json.loads(render_json(result))
+    check_report(report)
+    assert report == json.loads(json.dumps(report_record(result)))
+    assert [s["source"] for s in report["sources"]] == ["a.txt", "b.txt"]
+    assert [(s["blocks"], s["kept"], s["duplicates"]) for s in report["sources"]] == [(4, 3, 1), (2, 1, 1)]
+    assert uncovered_lines(A_TEXT, report["blocks"], "a.txt") == []
+    assert uncovered_lines(B_TEXT, report["blocks"], "b.txt") == []
+    copy = report["blocks"][4]
+    assert copy["duplicate_of"] == {"source": "a.txt", "index": 1, "line_start": 3}
+    assert (copy["status"], copy["match"]) == ("duplicate", "near")
+
+
+def test_render_json_keeps_unicode_and_one_record_per_line() -> None:
+    """Text is written as UTF-8, not escaped; each block is on a line of its own."""
+    result = dedupe([Document("a.txt", "“Kim’s train” — arrives…\n\nSecond.\n")])
+    rendered = render_json(result)
+    assert "“Kim’s train” — arrives…" in rendered
+    assert rendered.endswith("}\n")
+    assert (
+        sum(1 for line in rendered.splitlines() if line.startswith('  {"source"') and '"index"' in line) == 2
+    )
+
+
+def test_render_json_empty() -> None:
+    """An empty run is still a valid report."""
+    report = json.loads(render_json(dedupe([])))
+    assert report["blocks"] == []
+    check_report(report)
+
+
+def test_jsonl_is_the_block_objects() -> None:
+    """JSONL carries the same block objects as the JSON report, one per line."""
+    result = dedupe([Document("a.txt", A_TEXT), Document("b.txt", B_TEXT)])
+    lines = list(render_jsonl(result))
+    assert all(line.endswith("\n") and line.count("\n") == 1 for line in lines)
+    assert [json.loads(line) for line in lines] == json.loads(render_json(result))["blocks"]
+
+
+@pytest.mark.parametrize(
+    ("copies", "expected"),
+    [
+        ([], "[a.txt:5-6]"),
+        ([("b.txt", 2, 2, MatchKind.EXACT, 1.0)], "[a.txt:5-6] also: b.txt:2 exact"),
+        ([("b.txt", 2, 4, MatchKind.NEAR, 0.998)], "[a.txt:5-6] also: b.txt:2-4 near 0.99"),
+        (
+            [("b.txt", 2, 2, MatchKind.CONTAINED, 1.0), ("c.txt", 9, 9, MatchKind.NEAR, 0.9412)],
+            "[a.txt:5-6] also: b.txt:2 contained, c.txt:9 near 0.94",
+        ),
+    ],
+)
+def test_provenance_line(copies: list[tuple[str, int, int, MatchKind, float]], expected: str) -> None:
+    """The provenance line names the kept block's span and each copy with its match and score."""
+    kept = BlockResult(Block(0, "a.txt", 2, 5, 6, BlockKind.PARAGRAPH, "x"), Status.CANONICAL, cluster=0)
+    ref = BlockRef.of(kept.block)
+    results = [
+        BlockResult(
+            Block(1, source, 0, start, end, BlockKind.PARAGRAPH, "x"),
+            Status.DUPLICATE,
+            cluster=0,
+            duplicate_of=ref,
+            match=match,
+            similarity=score,
+        )
+        for source, start, end, match, score in copies
+    ]
+    assert provenance_line(kept, results) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1.0, "1.00"), (0.998, "0.99"), (0.95, "0.95"), (0.9459, "0.94"), (0.29, "0.29"), (0.0, "0.00")],
+)
+def test_format_similarity(value: float, text: str) -> None:
+    """Scores are rounded down to two decimals, so only an exact copy reads 1.00."""
+    assert format_similarity(value) == text
+
+
+def test_block_record_fields() -> None:
+    """A block record carries the contract's fields with enum values as strings."""
+    block = Block(0, "a.txt", 0, 1, 2, BlockKind.CAPTION, "Kim waves.\nPhotograph: AP")
+    record = block_record(BlockResult(block, Status.UNIQUE))
+    assert record["kind"] == "caption"
+    assert record["status"] == "unique"
+    assert (record["line_start"], record["line_end"], record["text"]) == (1, 2, "Kim waves.\nPhotograph: AP")
