@@ -35,7 +35,7 @@ def test_render_text_with_provenance() -> None:
     assert text == (
         "==> a.txt <==\n\n"
         "[a.txt:1]\nStorm live: gales close the bridge\n\n"
-        f"[a.txt:3] also: a.txt:7 exact, b.txt:1 near 0.99\n{BASE}\n\n"
+        f"[a.txt:3] also: a.txt:7 exact, b.txt:1 near 0.995\n{BASE}\n\n"
         "[a.txt:5]\n16.10 BST\n\n"
         "==> b.txt <==\n\n"
         "[b.txt:3]\nA different paragraph about the ferries to the islands.\n"
@@ -103,10 +103,10 @@ def test_jsonl_is_the_block_objects() -> None:
     [
         ([], "[a.txt:5-6]"),
         ([("b.txt", 2, 2, MatchKind.EXACT, 1.0)], "[a.txt:5-6] also: b.txt:2 exact"),
-        ([("b.txt", 2, 4, MatchKind.NEAR, 0.998)], "[a.txt:5-6] also: b.txt:2-4 near 0.99"),
+        ([("b.txt", 2, 4, MatchKind.NEAR, 0.998)], "[a.txt:5-6] also: b.txt:2-4 near 0.998"),
         (
             [("b.txt", 2, 2, MatchKind.CONTAINED, 1.0), ("c.txt", 9, 9, MatchKind.NEAR, 0.9412)],
-            "[a.txt:5-6] also: b.txt:2 contained, c.txt:9 near 0.94",
+            "[a.txt:5-6] also: b.txt:2 contained, c.txt:9 near 0.941",
         ),
     ],
 )
@@ -130,10 +130,10 @@ def test_provenance_line(copies: list[tuple[str, int, int, MatchKind, float]], e
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(1.0, "1.00"), (0.998, "0.99"), (0.95, "0.95"), (0.9459, "0.94"), (0.29, "0.29"), (0.0, "0.00")],
+    [(1.0, "1.000"), (0.9996, "0.999"), (0.95, "0.950"), (0.9459, "0.945"), (0.29, "0.290"), (0.0, "0.000")],
 )
 def test_format_similarity(value: float, text: str) -> None:
-    """Scores are rounded down to two decimals, so only an exact copy reads 1.00."""
+    """Scores are rounded down to three decimals, so only an exact copy reads 1.000."""
     assert format_similarity(value) == text
 
 
