@@ -256,11 +256,15 @@ def render_text(result: DedupeResult, provenance: bool = True) -> str:
 
     With ``provenance`` each source opens with ``==> source <==`` and each kept block is preceded by
     ``[file:line]`` and the places of its copies; without, the bare kept texts separated by blank lines.
+    A section with nothing kept is left out.
     """
     copies = _copies_by_canonical(result) if provenance else {}
     parts: list[str] = []
     # Sections: one per source, or one per live-blog timeline (snapshots merged, posts ordered by time).
     for header, kept in text_sections(result):
+        if not kept:
+            # Nothing kept (an empty file, or every block a copy): no header, so empty input prints nothing.
+            continue
         if provenance:
             parts.append(f"==> {header} <==")
             for block in kept:

@@ -53,7 +53,8 @@ def diff_texts(kept: str, copy: str) -> tuple[Text, Text]:
 
 def _sources_table(result: DedupeResult) -> Table:
     table = Table(title="Sources", title_justify="left")
-    table.add_column("source")
+    # Places (file:line) fold onto more lines rather than lose their line numbers to an ellipsis.
+    table.add_column("source", overflow="fold")
     for name in ("blocks", "kept", "duplicates", "boilerplate"):
         table.add_column(name, justify="right")
     for summary in result.sources:
@@ -71,9 +72,9 @@ def _clusters_table(result: DedupeResult, texts: dict[tuple[str, int], str], top
     table = Table(title=f"Largest clusters (top {top})", title_justify="left")
     table.add_column("id", justify="right")
     table.add_column("copies", justify="right")
-    table.add_column("kept")
+    table.add_column("kept", overflow="fold")
     table.add_column("text")
-    table.add_column("also at")
+    table.add_column("also at", overflow="fold")
     ranked = sorted(result.clusters, key=lambda cluster: (-len(cluster.members), cluster.id))
     for cluster in ranked[:top]:
         others = [str(member.ref) for member in cluster.members if member.ref != cluster.canonical]

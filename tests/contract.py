@@ -7,6 +7,8 @@ from typing import Any
 from lbdedup.segment import split_lines
 
 TOP_FIELDS = {"version", "sources", "blocks", "clusters"}
+# Beyond the contract: syndicated runs and live-blog timelines (issue 3).
+EXTRA_TOP_FIELDS = {"runs", "timelines"}
 SOURCE_FIELDS = {"source", "blocks", "kept", "duplicates", "boilerplate"}
 BLOCK_FIELDS = {
     "source",
@@ -57,7 +59,7 @@ def check_block(block: dict[str, Any]) -> None:
 
 def check_report(report: dict[str, Any]) -> None:
     """Assert a whole report follows the contract, clusters and blocks agreeing."""
-    assert set(report) == TOP_FIELDS
+    assert set(report) == TOP_FIELDS | EXTRA_TOP_FIELDS
     for source in report["sources"]:
         assert set(source) == SOURCE_FIELDS
     for block in report["blocks"]:
