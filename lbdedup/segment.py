@@ -84,10 +84,18 @@ def is_hard_wrapped(groups: Sequence[Sequence[str]], markdown: bool = False) -> 
     Wrapped prose breaks lines mid-sentence at a similar width; scraped text puts whole paragraphs
     (often far longer than any wrap width) on single lines.
 
+    A file of one blank-line paragraph (no blank lines at all) is one line per block, as scraped text is,
+    unless its lines mostly go on in lower case: a single wrapped paragraph, such as the clean text of a
+    wrapped file whose other paragraphs were all copies.
+
     >>> is_hard_wrapped([["The river rose overnight and the council", "opened two shelters."], ["Next."]])
     True
+    >>> is_hard_wrapped([["The river rose overnight and the council", "opened two shelters."]])
+    True
+    >>> is_hard_wrapped([["Flood live: the river rises in the town", "Shelters open in the old market hall"]])
+    False
     """
-    if len(groups) < 2:
+    if not groups or (len(groups) == 1 and not _goes_on_in_lower_case(groups[0])):
         return False
     width = max((len(line.rstrip()) for group in groups for line in group), default=0)
     if width > MAX_WRAP_WIDTH or width == 0:
@@ -103,6 +111,11 @@ def is_hard_wrapped(groups: Sequence[Sequence[str]], markdown: bool = False) -> 
         return False
     broken = sum(1 for line in inner if not _TERMINAL.search(line[-8:]) and len(line) >= width // 2)
     return broken >= 0.6 * len(inner)
+
+
+def _goes_on_in_lower_case(lines: Sequence[str]) -> bool:
+    following = [line.lstrip()[:1] for line in lines[1:]]
+    return bool(following) and sum(1 for first in following if first.islower()) >= 0.6 * len(following)
 
 
 def _has_credit(text: str) -> bool:

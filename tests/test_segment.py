@@ -133,12 +133,20 @@ def test_wrapped_markdown_quote_is_one_block() -> None:
         ([["The river rose overnight and the council", "opened two shelters."], ["Next."]], True),
         ([["One whole paragraph on a line.", "Another whole paragraph here."], ["x"]], False),
         ([["a" * 150, "b" * 150], ["c"]], False),
-        ([["only one group and", "it wraps"]], False),
+        ([["only one group and", "it wraps"]], True),
+        ([["Only one group", "Of one-line paragraphs"]], False),
+        ([], False),
     ],
 )
 def test_is_hard_wrapped(groups: list[list[str]], expected: bool) -> None:
     """Wrapping is prose broken mid-sentence at a similar, narrow width."""
     assert is_hard_wrapped(groups) is expected
+
+
+def test_single_wrapped_paragraph() -> None:
+    """A file that is one wrapped paragraph (its lines go on in lower case) is one block."""
+    text = "The council said the harbour road\nwas shut at noon by police today and\nwould stay closed.\n"
+    assert _spans(_blocks(text)) == [(1, 3)]
 
 
 def test_caption_and_credit_line() -> None:

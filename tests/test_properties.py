@@ -1,0 +1,135 @@
+"""Hypothesis properties over generated live-blog-like texts: invented vocabulary, repeats, small edits."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lbdedup import Document, Status, clean_text, dedupe
+from lbdedup.render import render_json
+
+from .contract import check_report, uncovered_lines
+
+WORDS = [
+    *("harbour", "council", "ferry", "bridge", "storm", "river", "pier", "rescue", "crews", "village"),
+    *("valley", "coast", "road", "police", "minister", "volunteers", "lifeboat", "tide", "warning", "gales"),
+    *("flood", "station", "shelter", "power", "engineers", "islands", "market", "town"),
+]
+SMALL = ["the", "a", "of", "to", "in", "and", "at", "on", "by", "with", "from", "as", "was", "has", "said"]
+NAMES = ["Skelby", "Orran", "Dunmere", "Tamsel", "Kestry", "Marta", "Ilse"]
+EXAMPLES = settings(
+    max_examples=int(__import__("os").environ.get("EX", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+@st.composite
+def sentences(draw: st.DrawFn, low: int = 6, high: int = 24) -> str:
+    """A sentence of invented news prose, sometimes with a number."""
+    count = draw(st.integers(low, high))
+    words = [draw(st.sampled_from(WORDS + SMALL + NAMES)) for _ in range(count)]
+    if draw(st.booleans()):
+        words.insert(draw(st.integers(0, len(words))), str(draw(st.integers(2, 999))))
+    return " ".join(words).capitalize() + "."
+
+
+@st.composite
+def headings(draw: st.DrawFn) -> str:
+    """A short headline without final punctuation."""
+    return " ".join(draw(st.sampled_from(WORDS + NAMES)) for _ in range(draw(st.integers(2, 7)))).capitalize()
+
+
+@st.composite
+def edited(draw: st.DrawFn, text: str) -> str:
+    """A copy of ``text`` with one small edit a scraper makes."""
+    edit = draw(st.sampled_from(["same", "quotes", "spacing", "typo", "period", "credit", "truncate"]))
+    if edit == "quotes":
+        return f"“{text}”"
+    if edit == "spacing":
+        return text.replace(" ", "  ", 1)
+    if edit == "typo" and len(text) > 12:
+        at = draw(st.integers(1, len(text) - 2))
+        return text[:at] + text[at + 1 :]
+    if edit == "period":
+        return text.rstrip(".")
+    if edit == "credit":
+        return text + " (Reuters)"
+    if edit == "truncate" and len(text) > 40:
+        return text[: draw(st.integers(len(text) // 2, len(text) - 5))].rstrip() + "…"
+    return text
+
+
+@st.composite
+def blogs(draw: st.DrawFn) -> str:
+    """A live blog: a title, then timestamped posts, repeated or edited paragraphs; three layouts."""
+    lines = [draw(headings())] if draw(st.booleans()) else []
+    earlier: list[str] = []
+    for _ in range(draw(st.integers(1, 8))):
+        lines.append(f"{draw(st.integers(0, 23)):02d}.{draw(st.integers(0, 59)):02d} BST")
+        if draw(st.booleans()):
+            lines.append(draw(headings()))
+        for _ in range(draw(st.integers(1, 3))):
+            if earlier and draw(st.integers(0, 2)) == 0:
+                paragraph = draw(edited(draw(st.sampled_from(earlier))))
+            else:
+                paragraph = " ".join(draw(st.lists(sentences(), min_size=1, max_size=3)))
+                earlier.append(paragraph)
+            lines.append(paragraph)
+    layout = draw(st.sampled_from(["blank-lines", "one-per-line", "wrapped"]))
+    if layout == "one-per-line":
+        return "\n".join(lines) + "\n"
+    if layout == "wrapped":
+        width = draw(st.integers(40, 90))
+        lines = [textwrap.fill(line, width) for line in lines]
+    return "\n\n".join(lines) + "\n"
+
+
+@EXAMPLES
+@given(blogs())
+def test_cleaning_the_clean_text_changes_nothing(text: str) -> None:
+    """Idempotence: the bare clean text, cleaned again, is the same text."""
+    once = clean_text(text)
+    assert clean_text(once) == once
+
+
+@EXAMPLES
+@given(st.lists(blogs(), min_size=1, max_size=3))
+def test_every_dropped_block_has_a_kept_member(texts: list[str]) -> None:
+    """Every duplicate points at a kept block of its own cluster; every cluster keeps exactly one block."""
+    result = dedupe([Document(f"{n}.txt", text) for n, text in enumerate(texts)])
+    by_place = {(r.block.source, r.block.index): r for r in result.blocks}
+    for r in result.blocks:
+        if r.status is Status.DUPLICATE:
+            assert r.duplicate_of is not None
+            kept = by_place[(r.duplicate_of.source, r.duplicate_of.index)]
+            assert kept.status.kept
+            assert kept.cluster == r.cluster is not None
+    for cluster in result.clusters:
+        kept_members = [m for m in cluster.members if by_place[(m.ref.source, m.ref.index)].status.kept]
+        assert [m.ref for m in kept_members] == [cluster.canonical]
+        assert len(cluster.members) >= 2
+
+
+@EXAMPLES
+@given(st.lists(blogs(), min_size=1, max_size=3))
+def test_every_line_is_in_exactly_one_block(texts: list[str]) -> None:
+    """The JSON follows the contract and every non-empty input line is inside exactly one block."""
+    report = json.loads(render_json(dedupe([Document(f"{n}.txt", text) for n, text in enumerate(texts)])))
+    check_report(report)
+    for n, text in enumerate(texts):
+        assert uncovered_lines(text, report["blocks"], f"{n}.txt") == []
+
+
+@EXAMPLES
+@given(st.lists(blogs(), min_size=1, max_size=3), blogs())
+def test_output_depends_only_on_the_input(texts: list[str], other: str) -> None:
+    """The same input gives byte-identical JSON, whatever ran before (no state carried between runs)."""
+    documents = [Document(f"{n}.txt", text) for n, text in enumerate(texts)]
+    first = render_json(dedupe(documents))
+    dedupe([Document("other.txt", other), *documents])
+    again = [Document(f"{n}.txt", "".join(list(text))) for n, text in enumerate(texts)]
+    assert render_json(dedupe(again)) == first
