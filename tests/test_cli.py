@@ -163,6 +163,22 @@ def test_stdin_and_files_mixed(blog: Path) -> None:
     assert blocks[-1]["status"] == "duplicate"
 
 
+def test_output_does_not_depend_on_the_hash_seed() -> None:
+    """Two processes with different string hash seeds print byte-identical reports."""
+    inputs = [str(path) for path in sorted((FIXTURES / "wire_copy" / "input").iterdir())]
+    outputs = set()
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-m", "lbdedup", "clean", "--format", "json", *inputs],
+            capture_output=True,
+            check=True,
+            timeout=120,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+
+
 def test_huge_single_line() -> None:
     """A 10 MB single line is one block, and it is processed."""
     words = " ".join(f"w{n % 50_000}x{n % 7}" for n in range(1_200_000))

@@ -32,7 +32,9 @@ def _features(block: dict[str, Any]) -> Features:
 
 def _kept_of(report: dict[str, Any], block: dict[str, Any]) -> dict[str, Any]:
     ref = block["duplicate_of"]
-    found = [b for b in report["blocks"] if (b["source"], b["index"]) == (ref["source"], ref["index"])]
+    found: list[dict[str, Any]] = [
+        b for b in report["blocks"] if (b["source"], b["index"]) == (ref["source"], ref["index"])
+    ]
     assert len(found) == 1
     return found[0]
 
