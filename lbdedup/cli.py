@@ -8,6 +8,7 @@ exit code. Exit codes are decided in one place, :func:`main`: 0 done, 1 findings
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 import tempfile
 import time
@@ -22,7 +23,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from lbdedup._version import __version__
-from lbdedup.core import dedupe
+from lbdedup.check import apply_index_matches, findings, format_finding
+from lbdedup.core import dedupe, segment_all
+from lbdedup.fix import FixInvariantError, check_kept_copies, encode_document_text, fix_text
+from lbdedup.index import DEFAULT_INDEX, FingerprintIndex, IndexFileError, IndexMatch
 from lbdedup.jsonl import JsonlFields, read_jsonl_sources
 from lbdedup.model import DedupeResult, Document, KeepPolicy, Options, PostOrder
 from lbdedup.read import InputError, read_source
@@ -34,6 +38,17 @@ __all__ = ["app", "main"]
 EXIT_OK = 0
 EXIT_FOUND = 1
 EXIT_ERROR = 2
+
+
+class Outcome(Enum):
+    """How a command ended; :data:`EXIT_CODES` turns it into the exit code, in this one place."""
+
+    DONE = "done"
+    FOUND = "found"
+    CHANGED = "changed"
+
+
+EXIT_CODES = {Outcome.DONE: EXIT_OK, Outcome.FOUND: EXIT_FOUND, Outcome.CHANGED: EXIT_FOUND}
 # A progress bar only appears once a run has taken this long, so quick runs stay silent.
 PROGRESS_DELAY_SECONDS = 1.0
 
@@ -51,6 +66,11 @@ def fail(message: str) -> NoReturn:
     """Report bad input or output in one line on stderr and stop with exit code 2."""
     print(f"lbdedup: error: {message}", file=sys.stderr)
     raise typer.Exit(EXIT_ERROR)
+
+
+def finish(outcome: Outcome) -> NoReturn:
+    """End a command with the exit code of its outcome."""
+    raise typer.Exit(EXIT_CODES[outcome])
 
 
 class OutputFormat(str, Enum):
@@ -278,6 +298,260 @@ def report(
         paths, Options(keep=keep), encoding, quiet, _jsonl_fields(jsonl, id_field, text_field, html_field)
     )
     render_report(result, Console(), top=top)
+
+
+def write_atomic_bytes(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename over it.
+
+    The file keeps its permission bits; a failure part-way leaves the old file in place.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        if target.exists():
+            os.chmod(temporary, target.stat().st_mode & 0o777)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+IndexOption = Annotated[
+    str | None,
+    typer.Option(
+        "--index",
+        help=f"Fingerprint index to compare with (default: {DEFAULT_INDEX.as_posix()} when it exists).",
+        metavar="PATH",
+    ),
+]
+# Suffixes an index build takes from a folder it is given.
+INDEXED_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".mdown", ".mkd", ".html", ".htm"})
+
+
+def _open_index(index: str | None, create: bool = False) -> FingerprintIndex | None:
+    """The index named by ``--index``, else the default one if it exists; ``fail`` when it is unusable."""
+    path = Path(index) if index else DEFAULT_INDEX
+    if index is None and not create and not path.is_file():
+        return None
+    try:
+        return FingerprintIndex(path, create=create)
+    except IndexFileError as error:
+        fail(str(error))
+
+
+def _findings_run(
+    paths: Sequence[str], keep: KeepPolicy, encoding: str, quiet: bool, index: str | None
+) -> tuple[DedupeResult, list[IndexMatch]]:
+    """Clean ``paths`` together, then mark the kept blocks that copy a block of the index."""
+    result = _run(paths, Options(keep=keep, order=PostOrder.INPUT), encoding, quiet)
+    opened = _open_index(index)
+    if opened is None:
+        return result, []
+    kept = [position for position, block in enumerate(result.blocks) if block.status.kept]
+    with opened:
+        try:
+            found = opened.query([result.blocks[p].block for p in kept], exclude=paths)
+        except sqlite3.Error as error:
+            fail(f"{opened.path}: cannot read the index ({error})")
+    matches = {kept[position]: match for position, match in found.items()}
+    return apply_index_matches(result, matches), list(matches.values())
+
+
+def _print_lines(lines: Iterable[str]) -> None:
+    _emit((f"{line}\n" for line in lines), None)
+
+
+@app.command()
+def check(
+    paths: PathsArgument,
+    index: IndexOption = None,
+    keep: KeepOption = KeepPolicy.LONGEST,
+    encoding: EncodingOption = "utf-8",
+    quiet: QuietOption = False,
+) -> None:
+    """Report duplicated and boilerplate blocks, one line each; exit 1 when there are any, 0 when clean.
+
+    The files are compared with each other and with the fingerprint index. Example: lbdedup check new/*.txt
+    """
+    result, _ = _findings_run(paths, keep, encoding, quiet, index)
+    found = findings(result)
+    _print_lines(format_finding(block) for block in found)
+    finish(Outcome.FOUND if found else Outcome.DONE)
+
+
+@app.command()
+def fix(
+    paths: PathsArgument,
+    index: IndexOption = None,
+    keep: KeepOption = KeepPolicy.LONGEST,
+    encoding: EncodingOption = "utf-8",
+    quiet: QuietOption = False,
+) -> None:
+    """Rewrite the files to keep only their kept blocks; exit 1 when a file changed.
+
+    Duplicates of blocks kept elsewhere (in these files or in the index) and boilerplate are removed; the
+    encoding, BOM, newline style and blank-line layout stay. HTML files are checked, never rewritten.
+    Example: lbdedup fix new/*.txt
+    """
+    if "-" in paths:
+        fail("-: fix rewrites files, it cannot rewrite stdin (use `lbdedup clean -`)")
+    result, matches = _findings_run(paths, keep, encoding, quiet, index)
+    try:
+        check_kept_copies(result, (match.ref for match in matches))
+    except FixInvariantError as error:
+        fail(str(error))
+    rewrites: list[tuple[str, bytes]] = []
+    unfixable: list[str] = []
+    for doc, document in enumerate(result.documents):
+        own = result.for_source(doc)
+        if all(block.status.kept for block in own):
+            continue
+        if document.format == "html":
+            unfixable.extend(format_finding(block) for block in own if not block.status.kept)
+            continue
+        text = fix_text(document, own)
+        if text != document.text:
+            rewrites.append((document.source, encode_document_text(document, text)))
+    for source, data in rewrites:
+        try:
+            write_atomic_bytes(source, data)
+        except OSError as error:
+            fail(f"{source}: {error.strerror or 'cannot be written'}")
+        _print_lines([f"Fixing {source}"])
+    _print_lines(f"{line} (html is not rewritten)" for line in unfixable)
+    finish(Outcome.CHANGED if rewrites else Outcome.FOUND if unfixable else Outcome.DONE)
+
+
+index_app = typer.Typer(
+    name="index",
+    help="Build, update and query the fingerprint index that check and fix compare new files with.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(index_app)
+
+
+def _expand(paths: Iterable[str]) -> Iterator[str]:
+    """Files as given; folders walked (sorted) for text, Markdown and HTML files."""
+    for path in paths:
+        if os.path.isdir(path):
+            for folder, subfolders, names in os.walk(path):
+                subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+                for name in sorted(names):
+                    if Path(name).suffix.lower() in INDEXED_SUFFIXES:
+                        yield os.path.join(folder, name)
+        else:
+            yield path
+
+
+def _index_write(paths: Sequence[str], index: str | None, encoding: str, replace: bool) -> None:
+    opened = _open_index(index, create=True)
+    assert opened is not None  # created when missing
+    documents = (read_source(path, encoding) for path in _expand(paths))
+    with opened:
+        try:
+            summary = opened.build(documents) if replace else opened.update(documents)
+        except InputError as error:
+            fail(f"{error} (the index is unchanged)")
+        except sqlite3.Error as error:
+            fail(f"{opened.path}: cannot write the index ({error}; it is unchanged)")
+    _print_lines(
+        [
+            f"{opened.path}: {summary.added} added, {summary.changed} changed, "
+            f"{summary.unchanged} unchanged, {summary.pruned} pruned ({summary.blocks} blocks fingerprinted)"
+        ]
+    )
+    finish(Outcome.DONE)
+
+
+IndexPathsArgument = Annotated[
+    list[str],
+    typer.Argument(help="Files or folders (walked for .txt, .md and .html files).", show_default=False),
+]
+IndexFileOption = Annotated[
+    str | None,
+    typer.Option("--index", help=f"The index file (default: {DEFAULT_INDEX.as_posix()}).", metavar="PATH"),
+]
+
+
+@index_app.command("build")
+def index_build(
+    paths: IndexPathsArgument, index: IndexFileOption = None, encoding: EncodingOption = "utf-8"
+) -> None:
+    """Index these files from scratch (one transaction: a failure leaves the old index).
+
+    Example: lbdedup index build corpus/
+    """
+    _index_write(paths, index, encoding, replace=True)
+
+
+@index_app.command("update")
+def index_update(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="Files or folders to add or refresh (none: only prune).", show_default=False),
+    ] = None,
+    index: IndexFileOption = None,
+    encoding: EncodingOption = "utf-8",
+) -> None:
+    """Add new files, re-index changed ones (by content hash) and prune indexed files that were deleted.
+
+    Example: lbdedup index update $(git diff --name-only HEAD~1)
+    """
+    _index_write(paths or [], index, encoding, replace=False)
+
+
+@index_app.command("stats")
+def index_stats(index: IndexFileOption = None) -> None:
+    """Print what the index holds and its size next to the text it fingerprints."""
+    opened = _open_index(index or DEFAULT_INDEX.as_posix())
+    assert opened is not None  # _open_index fails when a named index is missing
+    with opened:
+        stats = opened.stats()
+    ratio = stats.index_bytes / stats.text_bytes if stats.text_bytes else 0.0
+    _print_lines(
+        [
+            f"index    {stats.path}",
+            f"files    {stats.files}",
+            f"blocks   {stats.blocks}",
+            f"samples  {stats.samples}",
+            f"text     {stats.text_bytes / 1e6:.2f} MB",
+            f"size     {stats.index_bytes / 1e6:.2f} MB ({ratio:.2f}x the text)",
+        ]
+    )
+    finish(Outcome.DONE)
+
+
+@index_app.command("query")
+def index_query(
+    file: Annotated[str, typer.Argument(help="The file whose blocks are looked up.", show_default=False)],
+    index: IndexFileOption = None,
+    encoding: EncodingOption = "utf-8",
+) -> None:
+    """Print, for each block of FILE that copies an indexed block, where the indexed copy is.
+
+    Lines read like check's: ``path:line: duplicate of other:line (near, 0.97)``. Exit 0 either way.
+    Example: lbdedup index query draft.txt
+    """
+    opened = _open_index(index or DEFAULT_INDEX.as_posix())
+    assert opened is not None  # _open_index fails when a named index is missing
+    try:
+        document = read_source(file, encoding)
+    except InputError as error:
+        fail(str(error))
+    blocks = segment_all([document])
+    with opened:
+        matches = opened.query(blocks)
+    _print_lines(
+        f"{blocks[position].source}:{blocks[position].line_start}: duplicate of "
+        f"{match.ref.source}:{match.ref.line_start} ({match.match.value}, {match.similarity:.2f})"
+        for position, match in matches.items()
+    )
+    finish(Outcome.DONE)
 
 
 def _version_callback(value: bool) -> None:

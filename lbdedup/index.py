@@ -175,7 +175,9 @@ def numbers_mask(normalized: str) -> int:
     """
     mask = 0
     for token in number_tokens(normalized):
-        mask |= 1 << (xxhash.xxh32_intdigest(token.encode("utf-8")) % 31)
+        # Two bits per number (a tiny Bloom filter), so two numbers rarely share a mask.
+        code = xxhash.xxh32_intdigest(token.encode("utf-8"))
+        mask |= (1 << (code % 31)) | (1 << ((code >> 8) % 31))
     return mask
 
 
@@ -436,6 +438,8 @@ class FingerprintIndex:
             db.execute("ROLLBACK")
             raise
         if replace:
+            # A build inserts batch after batch; rewriting the file packs its pages (about 10% smaller).
+            db.execute("VACUUM")
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return UpdateSummary(added, changed, unchanged, pruned, total_blocks)
 

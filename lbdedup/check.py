@@ -1,0 +1,124 @@
+"""Findings for ``check`` and ``fix``: a run's result joined with what the fingerprint index already holds.
+
+Pure functions: a DedupeResult and index matches in, a DedupeResult and lines of text out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from lbdedup.index import IndexMatch
+from lbdedup.model import (
+    BlockRef,
+    BlockResult,
+    Cluster,
+    ClusterMember,
+    DedupeResult,
+    MatchKind,
+    SourceSummary,
+    Status,
+)
+
+__all__ = ["apply_index_matches", "findings", "format_finding"]
+
+
+def apply_index_matches(result: DedupeResult, matches: Mapping[int, IndexMatch]) -> DedupeResult:
+    """Mark the kept blocks that copy an indexed block; ``matches`` is keyed by position in ``result.blocks``.
+
+    The indexed copy was accepted first, so it stays the kept copy: a matched block and every member of its
+    cluster become duplicates of it.
+
+    >>> from lbdedup.core import dedupe
+    >>> from lbdedup.model import Document
+    >>> result = dedupe([Document("new.txt", "Kim arrives by train in Russia today.\\n")])
+    >>> old = IndexMatch(BlockRef("old.txt", 3, 7, 7), MatchKind.EXACT, 1.0)
+    >>> [format_finding(r) for r in findings(apply_index_matches(result, {0: old}))]
+    ['new.txt:1: duplicate of old.txt:7 (exact, 1.00)']
+    """
+    if not matches:
+        return result
+    blocks = list(result.blocks)
+    clusters = {cluster.id: cluster for cluster in result.clusters}
+    next_id = max(clusters, default=-1) + 1
+    for position, match in sorted(matches.items()):
+        found = blocks[position]
+        if not found.status.kept:
+            continue
+        own = ClusterMember(BlockRef.of(found.block), match.match, match.similarity)
+        if found.status is Status.CANONICAL and found.cluster is not None:
+            number = found.cluster
+            old = clusters[number]
+            members = tuple(own if member.ref == old.canonical else member for member in old.members)
+            for other, candidate in enumerate(blocks):
+                if candidate.cluster == number and candidate.status is Status.DUPLICATE:
+                    blocks[other] = _duplicate(candidate, match.ref, candidate.match, candidate.similarity)
+        else:
+            number = next_id
+            next_id += 1
+            members = (own,)
+        clusters[number] = Cluster(number, match.ref, members)
+        blocks[position] = _duplicate(found, match.ref, match.match, match.similarity, number)
+    return DedupeResult(
+        version=result.version,
+        documents=result.documents,
+        blocks=tuple(blocks),
+        clusters=tuple(clusters[number] for number in sorted(clusters)),
+        sources=_summaries(result, blocks),
+    )
+
+
+def _duplicate(
+    result: BlockResult,
+    kept: BlockRef,
+    match: MatchKind | None,
+    similarity: float | None,
+    cluster: int | None = None,
+) -> BlockResult:
+    return BlockResult(
+        result.block,
+        Status.DUPLICATE,
+        cluster=result.cluster if cluster is None else cluster,
+        duplicate_of=kept,
+        match=match,
+        similarity=similarity,
+        reason=result.reason,
+    )
+
+
+def _summaries(result: DedupeResult, blocks: list[BlockResult]) -> tuple[SourceSummary, ...]:
+    counts = [[0, 0, 0, 0] for _ in result.documents]
+    for block in blocks:
+        row = counts[block.block.doc]
+        row[0] += 1
+        if block.status.kept:
+            row[1] += 1
+        elif block.status is Status.DUPLICATE:
+            row[2] += 1
+        else:
+            row[3] += 1
+    return tuple(
+        SourceSummary(summary.source, *row) for summary, row in zip(result.sources, counts, strict=True)
+    )
+
+
+def findings(result: DedupeResult) -> tuple[BlockResult, ...]:
+    """The blocks ``check`` reports: every block that is not kept (duplicates and boilerplate), in order."""
+    return tuple(block for block in result.blocks if not block.status.kept)
+
+
+def format_finding(result: BlockResult) -> str:
+    """One line per finding: ``path:line: duplicate of other:line (near, 0.97)``, ``path:line: boilerplate``.
+
+    >>> from lbdedup.model import Block, BlockKind
+    >>> block = Block(0, "a.txt", 4, 9, 9, BlockKind.PARAGRAPH, "Share this article")
+    >>> format_finding(BlockResult(block, Status.BOILERPLATE, reason="pattern: share prompt"))
+    'a.txt:9: boilerplate (pattern: share prompt)'
+    """
+    where = f"{result.block.source}:{result.block.line_start}"
+    if result.status is Status.DUPLICATE and result.duplicate_of is not None:
+        other = f"{result.duplicate_of.source}:{result.duplicate_of.line_start}"
+        match = result.match.value if result.match else "copy"
+        similarity = f", {result.similarity:.2f}" if result.similarity is not None else ""
+        return f"{where}: duplicate of {other} ({match}{similarity})"
+    reason = f" ({result.reason})" if result.reason else ""
+    return f"{where}: {result.status.value}{reason}"
