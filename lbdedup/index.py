@@ -86,6 +86,7 @@ EXACT_SHIFT = np.uint64(17)
 SAMPLE_SHIFT = np.uint64(33)
 # Test hook: when set to a path, an update creates that file mid-transaction and sleeps (tests kill it there).
 PAUSE_HOOK = "LBDEDUP_TEST_PAUSE_IN_UPDATE"
+PAUSE_SECONDS = "LBDEDUP_TEST_PAUSE_SECONDS"
 KIND_CODES = {kind: code for code, kind in enumerate(BlockKind)}
 KINDS = list(BlockKind)
 
@@ -740,7 +741,7 @@ def _pause_for_tests() -> None:
     marker = os.environ.get(PAUSE_HOOK)
     if marker:
         Path(marker).touch()
-        clock.sleep(60)
+        clock.sleep(float(os.environ.get(PAUSE_SECONDS, "60")))
 
 
 def iter_documents(paths: Iterable[str], read: Callable[[str], Document]) -> Iterator[Document]:
