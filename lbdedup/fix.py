@@ -2,8 +2,8 @@
 
 Pure functions. :func:`fix_text` drops the lines of removed blocks (duplicates of blocks kept elsewhere,
 boilerplate) and keeps everything else byte for byte: newline style (CRLF stays CRLF, line by line),
-blank-line layout, whether the file ends with a newline. :func:`check_kept_copies` is the invariant ``fix`` checks before
-it writes anything: no block is removed unless a kept copy of it remains.
+blank-line layout, whether the file ends with a newline. :func:`check_kept_copies` is the invariant ``fix``
+checks before it writes anything: no block is removed unless a kept copy of it remains.
 """
 
 from __future__ import annotations

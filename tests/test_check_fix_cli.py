@@ -82,13 +82,14 @@ def test_bad_input_exit_2_and_nothing_rewritten(
     code, out, err = _invoke([command, "good.txt", name], tmp_path)
     assert code == 2
     assert out == ""
-    assert err.startswith(f"lbdedup: error: {name}: ") and reason in err
+    assert err.startswith(f"lbdedup: error: {name}: ")
+    assert reason in err
     assert len(err.strip().splitlines()) == 1
     assert good.read_bytes() == before
 
 
 def test_fix_rewrites_and_keeps_layout(tmp_path: Path) -> None:
-    """fix drops the copy, prints Fixing, exits 1; CRLF and BOM survive; a second run changes nothing."""
+    """Fix drops the copy, prints Fixing, exits 1; CRLF and BOM survive; a second run changes nothing."""
     _write(tmp_path, "a.txt", f"Flood live\n\n{FLOOD}\n\n{BRIDGE}\n")
     b = _write(tmp_path, "b.txt", f"Later scrape\n\n\n{BRIDGE}\n\n\n{MAYOR}\n", newline="\r\n", bom=True)
     code, out, _ = _invoke(["fix", "a.txt", "b.txt"], tmp_path)
@@ -118,13 +119,14 @@ def test_fix_keeps_copy_in_html_that_it_does_not_rewrite(tmp_path: Path) -> None
 
 
 def test_fix_refuses_stdin(tmp_path: Path) -> None:
-    """fix rewrites files: '-' is a usage error."""
+    """Fix rewrites files: '-' is a usage error."""
     code, _, err = _invoke(["fix", "-"], tmp_path)
-    assert code == 2 and "stdin" in err
+    assert code == 2
+    assert "stdin" in err
 
 
 def test_fix_against_the_index_keeps_the_indexed_copy(tmp_path: Path) -> None:
-    """The kept copy is in the index (a file not being fixed): the new file loses its copy, the corpus stays."""
+    """The kept copy is in the index (not a file being fixed): the new file loses it, the corpus stays."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     old = _write(corpus, "old.txt", f"Flood live\n\n{FLOOD}\n\n{BRIDGE}\n")
@@ -150,7 +152,8 @@ def test_explicit_index_missing_is_exit_2(tmp_path: Path) -> None:
     """--index naming a file that does not exist: exit 2 with a hint."""
     _write(tmp_path, "a.txt", f"{FLOOD}\n")
     code, _, err = _invoke(["check", "--index", "nope.sqlite", "a.txt"], tmp_path)
-    assert code == 2 and "nope.sqlite: no such index" in err
+    assert code == 2
+    assert "nope.sqlite: no such index" in err
 
 
 def test_main_returns_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -75,10 +75,12 @@ def built(tmp_path: Path) -> Path:
 
 
 def test_stats(built: Path) -> None:
-    """stats counts files and blocks and shows the size next to the text."""
+    """Stats counts files and blocks and shows the size next to the text."""
     code, out, _ = _invoke(["index", "stats"], built)
     assert code == 0
-    assert "files    2" in out and "blocks   5" in out and "x the text" in out
+    assert "files    2" in out
+    assert "blocks   5" in out
+    assert "x the text" in out
 
 
 def test_query_exact_near_contained(built: Path) -> None:
@@ -103,7 +105,7 @@ def test_query_exact_near_contained(built: Path) -> None:
 
 
 def test_query_command(built: Path) -> None:
-    """index query prints what each block of a file copies, exit 0."""
+    """Index query prints what each block of a file copies, exit 0."""
     (built / "draft.txt").write_text(f"Draft\n\n{OTHER}\n", encoding="utf-8")
     assert _invoke(["index", "query", "draft.txt"], built) == (
         0,
@@ -119,7 +121,7 @@ def test_numbers_veto_a_match(built: Path) -> None:
 
 
 def test_update_adds_changes_and_prunes(built: Path) -> None:
-    """update re-indexes a changed file, skips an unchanged one, adds a new one and prunes a deleted one."""
+    """Update re-indexes a changed file, skips an unchanged one, adds a new one and prunes a deleted one."""
     (built / "corpus" / "one.txt").write_text(f"Flood live\n\n{SCORE}\n", encoding="utf-8")
     (built / "corpus" / "two.md").unlink()
     (built / "corpus" / "three.txt").write_text(f"{OTHER}\n", encoding="utf-8")
@@ -138,7 +140,9 @@ def test_bad_input_leaves_the_index_unchanged(built: Path) -> None:
     (built / "corpus" / "bad.txt").write_bytes("caf\u00e9".encode("cp1252"))
     (built / "corpus" / "new.txt").write_text(f"{OTHER} Again.\n", encoding="utf-8")
     code, _, err = _invoke(["index", "update", "corpus/new.txt", "corpus/bad.txt"], built)
-    assert code == 2 and "bad.txt" in err and "unchanged" in err
+    assert code == 2
+    assert "bad.txt" in err
+    assert "unchanged" in err
     assert "files    2" in _invoke(["index", "stats"], built)[1]
 
 
@@ -156,7 +160,8 @@ def test_schema_mismatch_is_a_clear_error(built: Path) -> None:
     for args in (["check", "new.txt"], ["fix", "new.txt"], ["index", "stats"], ["index", "update", "corpus"]):
         code, out, err = _invoke(args, built)
         assert code == 2, args
-        assert f"schema version {SCHEMA_VERSION + 1}" in err and "index build" in err
+        assert f"schema version {SCHEMA_VERSION + 1}" in err
+        assert "index build" in err
         assert out == ""
 
 
@@ -165,7 +170,9 @@ def test_not_an_index(tmp_path: Path) -> None:
     (tmp_path / "fake.sqlite").write_bytes(b"this is not a database at all, just some bytes" * 100)
     (tmp_path / "a.txt").write_text(f"{OTHER}\n", encoding="utf-8")
     code, _, err = _invoke(["check", "--index", "fake.sqlite", "a.txt"], tmp_path)
-    assert code == 2 and "not an lbdedup index" in err and "Traceback" not in err
+    assert code == 2
+    assert "not an lbdedup index" in err
+    assert "Traceback" not in err
 
 
 def _lbdedup(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -232,7 +239,9 @@ def test_killed_update_leaves_the_previous_index(built: Path) -> None:
     status, paths = _integrity(index)
     assert (status, paths) == ("ok", ["corpus/one.txt", "corpus/two.md"])
     code, out, _ = _invoke(["index", "update", "a.txt"], built)
-    assert code == 0 and "1 added" in out and "1 pruned" in out
+    assert code == 0
+    assert "1 added" in out
+    assert "1 pruned" in out
     assert _integrity(index) == ("ok", ["a.txt", "corpus/one.txt"])
 
 

@@ -7,11 +7,11 @@ cache), once per test session. Skipped where git or pre-commit is missing, or th
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,13 +29,11 @@ def _git(*args: str, cwd: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
+def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """A clone of this repository's HEAD and an environment with a private PRE_COMMIT_HOME."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    try:
-        import pre_commit  # noqa: F401 - only checks that the test extra is installed
-    except ImportError:
+    if importlib.util.find_spec("pre_commit") is None:
         pytest.skip("pre-commit is not installed (pip install -e '.[test]')")
     if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, check=False).returncode:
         pytest.skip("not a git checkout with a commit: pre-commit needs one to install the hooks from")
@@ -43,7 +41,7 @@ def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
     clone = base / "lbdedup"
     _git("clone", "--quiet", str(ROOT), str(clone), cwd=base)
     env = {**os.environ, "PRE_COMMIT_HOME": str(base / "cache"), "PRE_COMMIT_COLOR": "never"}
-    yield clone, env
+    return clone, env
 
 
 def _try_repo(hooks: tuple[Path, dict[str, str]], hook: str, files: list[str], cwd: Path) -> tuple[int, str]:
