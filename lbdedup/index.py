@@ -28,8 +28,10 @@ transaction per build or update (a killed process leaves the previous state), an
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import os
+import re
 import sqlite3
 import time as clock
 import zlib
@@ -87,6 +89,7 @@ SAMPLE_SHIFT = np.uint64(33)
 # Test hook: when set to a path, an update creates that file mid-transaction and sleeps (tests kill it there).
 PAUSE_HOOK = "LBDEDUP_TEST_PAUSE_IN_UPDATE"
 PAUSE_SECONDS = "LBDEDUP_TEST_PAUSE_SECONDS"
+_DIGIT = re.compile(r"\d")
 KIND_CODES = {kind: code for code, kind in enumerate(BlockKind)}
 KINDS = list(BlockKind)
 
@@ -224,7 +227,7 @@ def sketch_blocks(blocks: Sequence[Block], options: Options | None = None) -> Sk
     numbers = np.zeros(count, dtype=np.int64)
     for position in np.flatnonzero(fuzzy).tolist():
         key = keys[position]
-        if any(char.isdigit() for char in key):
+        if _DIGIT.search(key):
             numbers[position] = numbers_mask(key)
     return Sketches(
         exact=(prints.exact >> EXACT_SHIFT).astype(np.int64),
@@ -371,6 +374,7 @@ class FingerprintIndex:
         """How ``source`` (a path as given) is named in the index: relative to the index root, posix."""
         return Path(os.path.relpath(os.path.abspath(source), self.root)).as_posix()
 
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - an index lives for one command; few distinct paths
     def shown_path(self, stored: str) -> str:
         """How an indexed path is shown: relative to the working directory."""
         return Path(os.path.relpath(self.root / stored)).as_posix()
@@ -528,11 +532,7 @@ class FingerprintIndex:
         excluded = {self.stored_path(path) for path in exclude if path != "-"}
         db.execute("BEGIN")
         try:
-            excluded_files = {
-                file_id
-                for (file_id, path) in db.execute("SELECT id, path FROM files")
-                if path in excluded
-            } if excluded else set()  # fmt: skip
+            excluded_files = self._exclude(excluded)
             pairs, stock = self._candidate_pairs(sketches)
             exact_rows = self._exact_rows(sketches, blocks)
             candidates, paths = self._load_candidates(
@@ -543,10 +543,33 @@ class FingerprintIndex:
         found = {block: item for block, item in candidates.items() if item.file not in excluded_files}
         return self._best_matches(sketches, blocks, pairs, stock, exact_rows, found, paths)
 
+    def _exclude(self, excluded: set[str]) -> set[int]:
+        """Note the block ranges of the indexed files named in ``excluded``; return those files' ids."""
+        db = self.db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS excluded (first INTEGER NOT NULL, last INTEGER NOT NULL)")
+        db.execute("DELETE FROM temp.excluded")
+        if not excluded:
+            return set()
+        rows = [
+            row for row in db.execute("SELECT id, path, first_block, blocks FROM files") if row[1] in excluded
+        ]
+        db.executemany(
+            "INSERT INTO temp.excluded VALUES (?, ?)", [(row[2], row[2] + row[3] - 1) for row in rows]
+        )
+        return {row[0] for row in rows}
+
     def _temp_ids(self, name: str, values: Iterable[int]) -> None:
+        """Fill the temporary table ``name`` with ``values``.
+
+        Queries join it first, with CROSS JOIN to keep that order: left to itself, the planner may scan the
+        big table and probe the small one.
+        """
         self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (value INTEGER PRIMARY KEY)")
         self.db.execute(f"DELETE FROM temp.{name}")
-        self.db.executemany(f"INSERT OR IGNORE INTO temp.{name} VALUES (?)", ((value,) for value in values))
+        # One statement for the whole list: far cheaper than a Python round trip per value.
+        self.db.execute(
+            f"INSERT OR IGNORE INTO temp.{name} SELECT value FROM json_each(?)", (json.dumps(list(values)),)
+        )
 
     def _exact_rows(self, sketches: Sketches, blocks: Sequence[Block]) -> list[tuple[int, int]]:
         wanted = [
@@ -555,9 +578,13 @@ class FingerprintIndex:
             if block.kind not in META_KINDS
         ]
         self._temp_ids("query_exact", wanted)
+        # The earliest indexed copy of each text is enough (a heading may be in thousands of files).
         return list(
             self.db.execute(
-                "SELECT e.exact, e.block FROM temp.query_exact q JOIN exacts e ON e.exact = q.value"
+                "SELECT e.exact, MIN(e.block) FROM temp.query_exact q"
+                " CROSS JOIN exacts e ON e.exact = q.value WHERE NOT EXISTS"
+                " (SELECT 1 FROM temp.excluded x WHERE e.block BETWEEN x.first AND x.last)"
+                " GROUP BY e.exact"
             )
         )
 
@@ -571,7 +598,7 @@ class FingerprintIndex:
         self._temp_ids("query_shingles", np.unique(sketches.shingle_hashes).tolist())
         postings: dict[int, list[int]] = {}
         for sample, block in self.db.execute(
-            "SELECT s.hash, s.block FROM temp.query_shingles q JOIN samples s ON s.hash = q.value"
+            "SELECT s.hash, s.block FROM temp.query_shingles q CROSS JOIN samples s ON s.hash = q.value"
         ):
             postings.setdefault(sample, []).append(block)
         holders: dict[int, list[int]] = {}
@@ -604,7 +631,7 @@ class FingerprintIndex:
             file_id: (first, blocks, _unpack_blocks(table))
             for file_id, first, blocks, table in self.db.execute(
                 "SELECT f.id, f.first_block, f.blocks, f.block_table FROM temp.query_files q"
-                " JOIN files f ON f.id = q.value"
+                " CROSS JOIN files f ON f.id = q.value"
             )
         }
         paths = {file_id: path for file_id, _, path in files if file_id in tables}
