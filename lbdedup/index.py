@@ -676,6 +676,7 @@ class FingerprintIndex:
         judged.extend((position, block, hits) for (position, block), hits in pairs.items())
         rank = {MatchKind.EXACT: 0, MatchKind.NEAR: 1, MatchKind.CONTAINED: 2}
         starts = np.searchsorted(sketches.shingle_blocks, np.arange(len(blocks) + 1))
+        owns: dict[int, tuple[I64, list[int]]] = {}  # a new block's shingles without stock ones, and those
         for position, block, hits in judged:
             found = candidates.get(block)
             if found is None:
@@ -683,10 +684,11 @@ class FingerprintIndex:
             if (position, block) in same_text and found.words == int(sketches.words[position]):
                 verdict: tuple[MatchKind, float] | None = (MatchKind.EXACT, 1.0)
             else:
-                own = sketches.shingle_hashes[starts[position] : starts[position + 1]]
-                own_stock = [sample for sample in own.tolist() if sample in stock]
-                if own_stock:
-                    own = own[~np.isin(own, own_stock)]
+                if position not in owns:
+                    own = sketches.shingle_hashes[starts[position] : starts[position + 1]]
+                    own_stock = [sample for sample in own.tolist() if sample in stock]
+                    owns[position] = (own[~np.isin(own, own_stock)] if own_stock else own, own_stock)
+                own, own_stock = owns[position]
                 shared_stock = [sample for sample in own_stock if block in stock[sample]]
                 verdict = judge(sketches, position, blocks[position].kind, own, found, hits, shared_stock)
             if verdict is None:
