@@ -43,10 +43,10 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
+from lbdedup.core import segment_all
 from lbdedup.fingerprint import fingerprint
 from lbdedup.model import HEADLINE_KINDS, META_KINDS, Block, BlockKind, BlockRef, Document, MatchKind, Options
 from lbdedup.normalize import normalize_many, number_tokens
-from lbdedup.segment import segment
 from lbdedup.verify import CONTAINED_ANYWAY_WORDS, MIN_CONTAINED_SHARE
 
 __all__ = [
@@ -460,7 +460,8 @@ class FingerprintIndex:
         if not batch:
             return 0
         db = self.db
-        per_document = [segment(document, doc) for doc, (document, _, _) in enumerate(batch)]
+        # segment_all also gives blocks their post and time, as in a run of the core.
+        per_document = [segment_all([document]) for document, _, _ in batch]
         blocks = [block for document_blocks in per_document for block in document_blocks]
         sketches = sketch_blocks(blocks, options)
         # Block ids are never reused: a file's blocks are the contiguous range from its first_block.
