@@ -35,7 +35,7 @@ import re
 import sqlite3
 import time as clock
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +57,7 @@ __all__ = [
     "IndexMatch",
     "IndexStats",
     "Sketches",
+    "UpdateSummary",
     "sketch_blocks",
 ]
 
@@ -98,7 +99,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE files (
     id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, content_hash INTEGER NOT NULL, bytes INTEGER NOT NULL,
     first_block INTEGER NOT NULL UNIQUE, blocks INTEGER NOT NULL, indexed_at TEXT NOT NULL,
-    block_table BLOB NOT NULL, times TEXT
+    block_table BLOB NOT NULL, times BLOB
 );
 CREATE TABLE exacts (
     exact INTEGER NOT NULL, block INTEGER NOT NULL, PRIMARY KEY (exact, block)
@@ -297,6 +298,18 @@ def _pack_blocks(blocks: Sequence[Block], sketches: Sketches, start: int, stop: 
     return zlib.compress(columns.astype("<i4").tobytes(), 6)
 
 
+def _pack_times(times: Sequence[str | None]) -> bytes | None:
+    """The post times of a file's blocks, one per block, as zlib-compressed JSON (None when it has none).
+
+    >>> json.loads(zlib.decompress(_pack_times([None, "2023-09-13T05:59"])))
+    [None, '2023-09-13T05:59']
+    """
+    if not any(times):
+        return None
+    # The blocks of a post share its time, so the list compresses to a few bytes per post.
+    return zlib.compress(json.dumps(list(times)).encode("utf-8"), 9)
+
+
 def _unpack_blocks(data: bytes) -> npt.NDArray[np.int32]:
     return np.frombuffer(zlib.decompress(data), dtype="<i4").reshape(-1, len(BLOCK_COLUMNS))
 
@@ -482,7 +495,7 @@ class FingerprintIndex:
                     stop - start,
                     stamp,
                     _pack_blocks(blocks, sketches, start, stop),
-                    json.dumps(times) if any(times) else None,
+                    _pack_times(times),
                 ),
             )
             start = stop
@@ -617,7 +630,8 @@ class FingerprintIndex:
             for position in holders.get(sample, ()):
                 for block in indexed:
                     pairs.setdefault((position, block), []).append(sample)
-        return pairs, stock
+        # One shared sample is never enough (see judge): dropping such pairs here spares loading blocks.
+        return {key: hits for key, hits in pairs.items() if len(hits) >= MIN_HITS}, stock
 
     def _load_candidates(self, ids: set[int]) -> tuple[dict[int, _Candidate], dict[int, str]]:
         """The indexed blocks ``ids`` (read from their files' block tables), and the paths of those files."""
@@ -703,10 +717,6 @@ class FingerprintIndex:
                 best[position] = (key, IndexMatch(ref, match, similarity))
         return {position: match for position, (_, match) in sorted(best.items())}
 
-    def indexed_files(self) -> list[str]:
-        """The stored paths, sorted."""
-        return [path for (path,) in self.db.execute("SELECT path FROM files ORDER BY path")]
-
 
 def judge(
     sketches: Sketches,
@@ -772,9 +782,3 @@ def _pause_for_tests() -> None:
     if marker:
         Path(marker).touch()
         clock.sleep(float(os.environ.get(PAUSE_SECONDS, "60")))
-
-
-def iter_documents(paths: Iterable[str], read: Callable[[str], Document]) -> Iterator[Document]:
-    """Read ``paths`` one at a time, so an index build never holds the whole corpus."""
-    for path in paths:
-        yield read(path)
