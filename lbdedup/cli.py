@@ -24,11 +24,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from lbdedup._version import __version__
 from lbdedup.check import apply_index_matches, findings, format_finding
+from lbdedup.config import ConfigError, Settings, apply, find_config, load_config
 from lbdedup.core import dedupe, segment_all
 from lbdedup.fix import FixInvariantError, check_kept_copies, encode_document_text, fix_text
 from lbdedup.index import DEFAULT_INDEX, FingerprintIndex, IndexFileError, IndexMatch
 from lbdedup.jsonl import JsonlFields, read_jsonl_sources
-from lbdedup.model import DedupeResult, Document, KeepPolicy, Options, PostOrder
+from lbdedup.model import BoilerplateMode, DedupeResult, Document, KeepPolicy, Options, PostOrder
 from lbdedup.read import InputError, read_source
 from lbdedup.render import render_json_chunks, render_jsonl, render_text
 from lbdedup.report import render_report
@@ -219,6 +220,53 @@ TextFieldOption = Annotated[str, typer.Option("--text-field", help="With --jsonl
 HtmlFieldOption = Annotated[str, typer.Option("--html-field", help="With --jsonl: the field of HTML.")]
 
 
+BoilerplateOption = Annotated[
+    BoilerplateMode | None,
+    typer.Option(
+        "--boilerplate",
+        help="Drop site furniture (headers, footers, prompts, teasers): off, auto (precise) or strict "
+        "[default: auto, or as set in .lbdedup.toml / pyproject.toml [tool.lbdedup]].",
+        show_default=False,
+    ),
+]
+KeepPatternOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--keep-pattern",
+        metavar="REGEX",
+        help="Never drop a block whose text matches REGEX as boilerplate (repeatable; wins over drops).",
+        show_default=False,
+    ),
+]
+DropPatternOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--drop-pattern",
+        metavar="REGEX",
+        help="Drop every block whose text matches REGEX as boilerplate (repeatable; also with 'off').",
+        show_default=False,
+    ),
+]
+
+
+def _with_settings(
+    options: Options,
+    boilerplate: BoilerplateMode | None,
+    keep_patterns: Sequence[str] | None,
+    drop_patterns: Sequence[str] | None,
+) -> Options:
+    """``options`` with the configuration file found from here upwards, then the command line, applied."""
+    try:
+        try:
+            found = find_config(Path.cwd())
+        except OSError:  # the working folder is gone: there is no file to apply
+            found = None
+        settings = load_config(found) if found is not None else Settings()
+        return apply(options, settings, boilerplate, keep_patterns or None, drop_patterns or None)
+    except ConfigError as error:
+        fail(str(error))
+
+
 def _jsonl_fields(jsonl: bool, id_field: str, text_field: str, html_field: str) -> JsonlFields | None:
     return JsonlFields(id_field, text_field, html_field) if jsonl else None
 
@@ -253,6 +301,9 @@ def clean(
     ] = None,
     encoding: EncodingOption = "utf-8",
     quiet: QuietOption = False,
+    boilerplate: BoilerplateOption = None,
+    keep_pattern: KeepPatternOption = None,
+    drop_pattern: DropPatternOption = None,
     order: OrderOption = PostOrder.TIME,
     oldest_first: OldestFirstOption = False,
     jsonl: JsonlOption = False,
@@ -268,7 +319,16 @@ def clean(
     """
     fields = _jsonl_fields(jsonl, id_field, text_field, html_field)
     result = _run(
-        paths, Options(keep=keep, order=order, newest_first=not oldest_first), encoding, quiet, fields
+        paths,
+        _with_settings(
+            Options(keep=keep, order=order, newest_first=not oldest_first),
+            boilerplate,
+            keep_pattern,
+            drop_pattern,
+        ),
+        encoding,
+        quiet,
+        fields,
     )
     if output_format is OutputFormat.JSON:
         _emit(render_json_chunks(result), output)
@@ -285,6 +345,9 @@ def report(
     top: Annotated[int, typer.Option("--top", min=1, help="How many clusters and matches to show.")] = 10,
     encoding: EncodingOption = "utf-8",
     quiet: QuietOption = False,
+    boilerplate: BoilerplateOption = None,
+    keep_pattern: KeepPatternOption = None,
+    drop_pattern: DropPatternOption = None,
     jsonl: JsonlOption = False,
     id_field: IdFieldOption = "id",
     text_field: TextFieldOption = "text",
@@ -294,9 +357,8 @@ def report(
 
     Example: lbdedup report a.txt b.txt --top 5
     """
-    result = _run(
-        paths, Options(keep=keep), encoding, quiet, _jsonl_fields(jsonl, id_field, text_field, html_field)
-    )
+    options = _with_settings(Options(keep=keep), boilerplate, keep_pattern, drop_pattern)
+    result = _run(paths, options, encoding, quiet, _jsonl_fields(jsonl, id_field, text_field, html_field))
     render_report(result, Console(), top=top)
 
 
@@ -343,10 +405,10 @@ def _open_index(index: str | None, create: bool = False) -> FingerprintIndex | N
 
 
 def _findings_run(
-    paths: Sequence[str], keep: KeepPolicy, encoding: str, quiet: bool, index: str | None
+    paths: Sequence[str], options: Options, encoding: str, quiet: bool, index: str | None
 ) -> tuple[DedupeResult, list[IndexMatch]]:
     """Clean ``paths`` together, then mark the kept blocks that copy a block of the index."""
-    result = _run(paths, Options(keep=keep, order=PostOrder.INPUT), encoding, quiet)
+    result = _run(paths, options, encoding, quiet)
     opened = _open_index(index)
     if opened is None:
         return result, []
@@ -371,12 +433,18 @@ def check(
     keep: KeepOption = KeepPolicy.LONGEST,
     encoding: EncodingOption = "utf-8",
     quiet: QuietOption = False,
+    boilerplate: BoilerplateOption = None,
+    keep_pattern: KeepPatternOption = None,
+    drop_pattern: DropPatternOption = None,
 ) -> None:
     """Report duplicated and boilerplate blocks, one line each; exit 1 when there are any, 0 when clean.
 
     The files are compared with each other and with the fingerprint index. Example: lbdedup check new/*.txt
     """
-    result, _ = _findings_run(paths, keep, encoding, quiet, index)
+    options = _with_settings(
+        Options(keep=keep, order=PostOrder.INPUT), boilerplate, keep_pattern, drop_pattern
+    )
+    result, _ = _findings_run(paths, options, encoding, quiet, index)
     found = findings(result)
     _print_lines(format_finding(block) for block in found)
     finish(Outcome.FOUND if found else Outcome.DONE)
@@ -389,6 +457,9 @@ def fix(
     keep: KeepOption = KeepPolicy.LONGEST,
     encoding: EncodingOption = "utf-8",
     quiet: QuietOption = False,
+    boilerplate: BoilerplateOption = None,
+    keep_pattern: KeepPatternOption = None,
+    drop_pattern: DropPatternOption = None,
 ) -> None:
     """Rewrite the files to keep only their kept blocks; exit 1 when a file changed.
 
@@ -398,7 +469,10 @@ def fix(
     """
     if "-" in paths:
         fail("-: fix rewrites files, it cannot rewrite stdin (use `lbdedup clean -`)")
-    result, matches = _findings_run(paths, keep, encoding, quiet, index)
+    options = _with_settings(
+        Options(keep=keep, order=PostOrder.INPUT), boilerplate, keep_pattern, drop_pattern
+    )
+    result, matches = _findings_run(paths, options, encoding, quiet, index)
     try:
         check_kept_copies(result, (match.ref for match in matches))
     except FixInvariantError as error:

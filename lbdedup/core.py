@@ -5,12 +5,13 @@ segment -> normalize -> fingerprint -> candidates -> verify -> cluster -> canoni
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from lbdedup._version import __version__
+from lbdedup.boilerplate import find_boilerplate, set_apart
 from lbdedup.candidates import candidate_pairs
 from lbdedup.canonical import choose_canonical
 from lbdedup.cluster import ContainedEdge, cluster_blocks
@@ -83,16 +84,20 @@ def dedupe(
     ]
     fingerprints = fingerprint(keys, options.shingle_size, options.hash_function)
     report("fingerprint", len(blocks), len(blocks))
+    furniture = find_boilerplate(blocks, keys, fingerprints, options)
+    report("boilerplate", len(blocks), len(blocks))
 
     count = len(blocks)
     is_meta = np.fromiter((block.kind in META_KINDS for block in blocks), dtype=bool, count=count)
     # Meta lines match only as part of a repeated post (merge_repeated_meta below), never by their text.
-    representative = exact_representatives(fingerprints.exact, is_meta)
+    # Furniture matches nothing: it is set apart from the exact groups and never a fuzzy candidate.
+    representative = exact_representatives(set_apart(fingerprints.exact, furniture), is_meta)
     eligible = (
         (fingerprints.word_counts >= options.min_fuzzy_words)
         & (representative == np.arange(count))
         & ~is_meta
     )
+    eligible[list(furniture)] = False
     pairs = candidate_pairs(fingerprints, eligible, options.max_shingle_blocks)
 
     features: dict[int, Features] = {}
@@ -121,7 +126,7 @@ def dedupe(
     word_counts = fingerprints.word_counts.tolist()
     clustering = cluster_blocks(representative.tolist(), near_pairs, contained_edges, word_counts)
     group, cluster = merge_repeated_meta(blocks, keys, clustering.group, clustering.cluster)
-    result = _results(documents, blocks, keys, word_counts, group, cluster, options)
+    result = _results(documents, blocks, keys, word_counts, group, cluster, options, furniture)
     return replace(result, timelines=build_timelines(result, options), runs=find_runs(result.blocks))
 
 
@@ -133,14 +138,21 @@ def _results(
     group: Sequence[int],
     cluster: Sequence[int],
     options: Options,
+    furniture: Mapping[int, str],
 ) -> DedupeResult:
     roots = np.asarray(cluster, dtype=np.int64)
     sizes = np.bincount(roots, minlength=len(blocks)) if len(blocks) else np.zeros(0, dtype=np.int64)
     members: dict[int, list[int]] = {}
     for index in np.flatnonzero(sizes[roots] > 1).tolist():
-        members.setdefault(cluster[index], []).append(index)
+        if index not in furniture:
+            members.setdefault(cluster[index], []).append(index)
+    if furniture:
+        # Boilerplate is never canonical nor a member, even of a cluster that merged posts around it.
+        members = {root: items for root, items in members.items() if len(items) > 1}
     canonical_of = {
-        root: choose_canonical(items, root, group, word_counts, keys, options.keep)
+        root: choose_canonical(
+            items, root if root not in furniture else group[items[0]], group, word_counts, keys, options.keep
+        )
         for root, items in members.items()
     }
     # Cluster ids follow the position of the kept copy, so they read in input order.
@@ -175,6 +187,8 @@ def _results(
             match, similarity = verdict.match, verdict.similarity
         results[index] = BlockResult(block, Status.DUPLICATE, number, kept_refs[root], match, similarity)
         clusters.setdefault(number, []).append(ClusterMember(BlockRef.of(block), match, similarity))
+    for index, reason in furniture.items():
+        results[index] = BlockResult(blocks[index], Status.BOILERPLATE, reason=reason)
     cluster_list = tuple(
         Cluster(number, BlockRef.of(blocks[kept]), tuple(clusters[number]))
         for number, kept in sorted((cluster_id[root], kept) for root, kept in canonical_of.items())

@@ -16,6 +16,7 @@ __all__ = [
     "BlockKind",
     "BlockRef",
     "BlockResult",
+    "BoilerplateMode",
     "Cluster",
     "DedupeResult",
     "Document",
@@ -80,6 +81,20 @@ class Status(str, Enum):
     def kept(self) -> bool:
         """True when the block stays in the clean text."""
         return self in (Status.UNIQUE, Status.CANONICAL)
+
+
+class BoilerplateMode(str, Enum):
+    """How eagerly site furniture is dropped.
+
+    ``off``: never (only ``drop_patterns`` apply). ``auto``: built-in phrases, teasers and short lines
+    repeated in at least three otherwise unrelated sources, with every doubt resolved towards keeping.
+    ``strict``: also lines repeated in two unrelated sources, repeated sentences and lines with digits,
+    short all-capitals lines at the edges of a page, and breadcrumb-glued titles that have no other copy.
+    """
+
+    OFF = "off"
+    AUTO = "auto"
+    STRICT = "strict"
 
 
 class MatchKind(str, Enum):
@@ -228,6 +243,10 @@ class Options:
     max_shingle_blocks: int = 64
     order: PostOrder = PostOrder.TIME
     newest_first: bool = True
+    boilerplate: BoilerplateMode = BoilerplateMode.AUTO
+    # Regular expressions searched in a block's text: a match keeps it / drops it as boilerplate (keep wins).
+    keep_patterns: tuple[str, ...] = ()
+    drop_patterns: tuple[str, ...] = ()
     hash_function: HashFunction = field(default=default_hash, compare=False)
 
 

@@ -251,12 +251,22 @@ def provenance_line(kept: BlockResult, copies: list[BlockResult]) -> str:
     return f"{line} also: {', '.join(described)}"
 
 
+def _section_docs(result: DedupeResult, header: str, kept: list[BlockResult]) -> set[int]:
+    """The sources behind one section of the clean text: its own source, or every snapshot of its timeline."""
+    docs = {item.block.doc for item in kept}
+    docs.update(doc for doc, document in enumerate(result.documents) if document.source == header)
+    for timeline in result.timelines:
+        if header.startswith(" + ".join(timeline.sources) + " (one timeline"):
+            docs.update(timeline.docs)
+    return docs
+
+
 def render_text(result: DedupeResult, provenance: bool = True) -> str:
     """The clean text: every kept block once, in place, sources in input order.
 
-    With ``provenance`` each source opens with ``==> source <==`` and each kept block is preceded by
-    ``[file:line]`` and the places of its copies; without, the bare kept texts separated by blank lines.
-    A section with nothing kept is left out.
+    With ``provenance`` each source opens with ``==> source <==`` (and how many boilerplate blocks it lost)
+    and each kept block is preceded by ``[file:line]`` and the places of its copies; without, the bare kept
+    texts separated by blank lines. A section with nothing kept is left out.
     """
     copies = _copies_by_canonical(result) if provenance else {}
     parts: list[str] = []
@@ -267,6 +277,9 @@ def render_text(result: DedupeResult, provenance: bool = True) -> str:
             continue
         if provenance:
             parts.append(f"==> {header} <==")
+            dropped = sum(result.sources[doc].boilerplate for doc in _section_docs(result, header, kept))
+            if dropped:
+                parts.append(f"[boilerplate dropped: {dropped} block{'' if dropped == 1 else 's'}]")
             for block in kept:
                 key = (block.block.source, block.block.index)
                 parts.append(provenance_line(block, copies.get(key, [])) + "\n" + block.block.text)

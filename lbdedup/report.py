@@ -107,15 +107,38 @@ def _matches_table(duplicates: list[BlockResult], texts: dict[tuple[str, int], s
     return table
 
 
+def _boilerplate_table(furniture: list[BlockResult], top: int) -> Table:
+    by_reason: dict[str, list[BlockResult]] = {}
+    for block in furniture:
+        by_reason.setdefault(block.reason or "", []).append(block)
+    table = Table(title=f"Boilerplate dropped (top {top} reasons)", title_justify="left")
+    table.add_column("reason")
+    table.add_column("blocks", justify="right")
+    table.add_column("first at")
+    table.add_column("text")
+    ranked = sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0]))
+    for reason, blocks in ranked[:top]:
+        first = blocks[0]
+        table.add_row(reason, str(len(blocks)), str(BlockRef.of(first.block)), _preview(first.block.text))
+    return table
+
+
 def render_report(result: DedupeResult, console: Console, top: int = 10) -> None:
     """Print the report for people to ``console``."""
     texts = {(r.block.source, r.block.index): r.block.text for r in result.blocks}
     console.print(_sources_table(result))
     total = sum(summary.blocks for summary in result.sources)
     dropped = sum(summary.duplicates for summary in result.sources)
-    console.print(f"{total} blocks, {len(result.clusters)} clusters, {dropped} duplicates dropped.")
+    furniture_count = sum(summary.boilerplate for summary in result.sources)
+    console.print(
+        f"{total} blocks, {len(result.clusters)} clusters, {dropped} duplicates dropped, "
+        f"{furniture_count} boilerplate dropped."
+    )
     if result.clusters:
         console.print(_clusters_table(result, texts, top))
+    furniture = [r for r in result.blocks if r.status is Status.BOILERPLATE]
+    if furniture:
+        console.print(_boilerplate_table(furniture, top))
     fuzzy = [
         r
         for r in result.blocks

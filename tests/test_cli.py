@@ -305,7 +305,7 @@ def test_report(run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Sources" in text
     assert "input/original.txt" in text
     assert "input/scraper.txt" in text
-    assert re.search(r"53 blocks, \d+ clusters, 23 duplicates dropped", text)
+    assert re.search(r"53 blocks, \d+ clusters, 22 duplicates dropped, 9 boilerplate dropped", text)
     assert "Largest clusters" in text
     assert "Near and contained matches" in text
     # The credit a scraper appended, side by side with the original paragraph.

@@ -126,9 +126,16 @@ def test_independent_snapshots_make_one_timeline(seeds: list[Path]) -> None:
 
 
 def test_seed_timestamps_survive(seeds: list[Path]) -> None:
-    """On all seeds together, every distinct timestamp line is kept (meta lines of posts never merge)."""
+    """On all seeds together, every distinct timestamp line is kept (meta lines of posts never merge).
+
+    Scrape dates at the top of a page are no post's meta: they are dropped as boilerplate.
+    """
     record = json.loads(_clean("--format", "json", *(str(path) for path in seeds)))
-    stamps = {b["text"] for b in record["blocks"] if b["kind"] == "timestamp"}
+    furniture = [b for b in record["blocks"] if b["kind"] == "timestamp" and b["status"] == "boilerplate"]
+    assert all(b["reason"] == "scrape date at the top of the page" for b in furniture)
+    stamps = {
+        b["text"] for b in record["blocks"] if b["kind"] == "timestamp" and b["status"] != "boilerplate"
+    }
     kept = {
         b["text"]
         for b in record["blocks"]

@@ -66,6 +66,8 @@ def test_the_known_repeats_are_dropped(seeds: list[Path]) -> None:
     repeat = [b for b in blocks if _seed(b) == "002" and 117 <= b["line_start"] <= 140]
     assert len(repeat) >= 12
     for block in repeat:
+        if block["reason"] == "pattern: link prompt":  # "Read our full report:" is furniture in both copies
+            continue
         assert block["status"] == "duplicate", block["line_start"]
         assert _seed(block["duplicate_of"]) == "002"
         assert 7 <= block["duplicate_of"]["line_start"] <= 30

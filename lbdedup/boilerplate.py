@@ -1,0 +1,862 @@
+"""Boilerplate stage: the site furniture among the blocks of a run (headers, footers, prompts, teasers).
+
+Two signals, combined. The line itself: built-in phrases and shapes in English, French, German and Spanish
+(comment prompts, share buttons, "Source link", cookie and newsletter prompts, copyright lines), scrape dates
+and breadcrumbs at the top of a page, and the teasers listed under "Related" or "Check Also". And repetition:
+a short line that appears in many sources which share no other content is a site's furniture, not news.
+
+Precision comes first: meta lines (timestamps, bylines), post headlines and short real lines stay, and in
+``auto`` mode every doubt is resolved towards keeping. Pure: blocks, their normalized keys and exact hashes
+in, ``{block index: reason}`` out. The per-block work is a length test, a dict lookup and, for the few
+short lines, one or two anchored regexes; everything across sources is done with numpy on the exact hashes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from operator import attrgetter
+
+import numpy as np
+import numpy.typing as npt
+
+from lbdedup.fingerprint import Fingerprints
+from lbdedup.model import HEADLINE_KINDS, META_KINDS, Block, BlockKind, BoilerplateMode, Options
+from lbdedup.normalize import normalize, normalize_many
+
+__all__ = ["BoilerplateError", "compile_patterns", "find_boilerplate", "line_pattern", "set_apart"]
+
+# ----------------------------------------------------------------------------------------- built-in list
+# Whole lines, written as they appear on pages; they are normalized once at import, so "LEAVE A REPLY",
+# "Leave a Reply" and "- Leave a reply -" all meet the same entry.
+_PHRASES: dict[str, tuple[str, ...]] = {
+    "comment prompt": (
+        "Leave a Reply", "Leave a comment", "Leave a Reply Cancel reply", "Cancel reply",
+        "Please enter your comment!", "Please enter your name here",
+        "You have entered an incorrect email address!", "Post Comment", "Add a comment", "Add comment",
+        "Comments", "Comment", "Recent Comments", "No comments yet", "Be the first to comment",
+        "Join the conversation", "View comments", "Show comments", "Comments are closed",
+        "Log in to comment", "Your email address will not be published.",
+        "Your email address will not be published. Required fields are marked *",
+        "Required fields are marked *",
+        "Save my name, email, and website in this browser for the next time I comment.",
+        "Laisser un commentaire", "Laisser une réponse", "Annuler la réponse", "Commentaires",
+        "Ajouter un commentaire", "Votre adresse e-mail ne sera pas publiée.",
+        "Votre adresse e-mail ne sera pas publiée. Les champs obligatoires sont indiqués avec *",
+        "Schreibe einen Kommentar", "Kommentar schreiben", "Kommentare", "Antworten abbrechen",
+        "Deine E-Mail-Adresse wird nicht veröffentlicht.", "Ihre E-Mail-Adresse wird nicht veröffentlicht.",
+        "Erforderliche Felder sind mit * markiert",
+        "Deja un comentario", "Deja una respuesta", "Cancelar respuesta", "Comentarios",
+        "Tu dirección de correo electrónico no será publicada.",
+        "Los campos obligatorios están marcados con *",
+    ),
+    "source link": (
+        "Source link", "Source", "Original source", "View source", "Source article", "Original article",
+        "Read original article", "View original article", "Lien source", "Voir la source", "Quelle",
+        "Quelle anzeigen", "Fuente", "Enlace de origen", "Ver fuente",
+    ),
+    "link prompt": (
+        "Read more", "Read more here", "Read full story", "Read the full story", "Read full article",
+        "Read the full article", "Continue reading", "Click here", "Click here to read more",
+        "Lire la suite", "Lire plus", "En savoir plus", "Weiterlesen", "Mehr lesen", "Leer más",
+        "Seguir leyendo", "Sigue leyendo",
+    ),
+    "teaser heading": (
+        "Related", "Related Posts", "Related Articles", "Related Stories", "Related News", "Related Content",
+        "Related Topics", "Check Also", "See also", "You may also like", "You might also like",
+        "You may be interested in", "More from this author", "More stories", "More news",
+        "More on this story",
+        "Most Popular", "Most Read", "Most Viewed", "Popular Posts", "Popular Stories", "Trending Now",
+        "Recommended", "Recommended for you", "Recent Posts", "Latest Posts", "Don't miss",
+        "Read also", "Also read", "Read next", "Up next", "Editor's picks",
+        "Sur le même sujet", "À lire aussi", "Lire aussi", "À voir aussi", "Les plus lus",
+        "Articles similaires", "Articles liés", "Vous aimerez aussi", "Vous aimerez peut-être aussi",
+        "Das könnte Sie auch interessieren", "Mehr zum Thema", "Meistgelesen", "Meistgelesene Artikel",
+        "Ähnliche Artikel", "Auch interessant", "Lesen Sie auch", "Weitere Artikel",
+        "Te puede interesar", "También te puede interesar", "Noticias relacionadas", "Artículos relacionados",
+        "Lo más leído", "Más noticias", "Lee también", "Relacionado", "Relacionados",
+    ),
+    "advertisement": (
+        "Advertisement", "Advertisment", "Advert", "Ad", "Ads", "Sponsored", "Sponsored content",
+        "Promoted", "Promoted content", "Paid content", "Scroll to continue with content",
+        "Story continues below advertisement", "Article continues below advertisement",
+        "Article continues below", "Publicité", "Contenu sponsorisé", "Anzeige", "Werbung",
+        "Gesponserter Inhalt", "Publicidad", "Contenido patrocinado",
+    ),
+    "share buttons": (
+        "Share", "Share this", "Share this article", "Share this story", "Share this post",
+        "Share on Facebook", "Share on Twitter", "Share on X", "Share on WhatsApp", "Share via Email",
+        "Tweet", "Copy link", "Link copied", "Email", "Print", "Print this page", "Partager",
+        "Partager sur Facebook",
+        "Partager cet article", "Teilen", "Artikel teilen", "Compartir", "Compartir en Facebook",
+    ),
+    "newsletter prompt": (
+        "Subscribe", "Subscribe now", "Newsletter", "Sign up", "Sign in", "Log in", "Login", "Register",
+        "Enter your email address", "Get the latest news delivered to your inbox",
+        "S'abonner", "Abonnez-vous", "Se connecter", "Abonnieren", "Jetzt abonnieren", "Anmelden",
+        "Suscríbete", "Iniciar sesión",
+    ),
+    "cookie notice": (
+        "Accept cookies", "Accept all cookies", "Accept all", "Reject all", "Cookie settings",
+        "Cookie policy",
+        "Manage cookies", "Manage preferences", "Tout accepter", "Tout refuser", "Paramètres des cookies",
+        "Alle akzeptieren", "Cookie-Einstellungen", "Aceptar todas", "Aceptar cookies",
+        "Configuración de cookies",
+    ),
+    "navigation": (
+        "Home", "Menu", "Main menu", "Search", "Skip to content", "Skip to main content", "Back to top",
+        "Next Post", "Previous Post", "Next Article", "Previous Article", "Next Story", "Previous Story",
+        "Older Posts", "Newer Posts", "Load more", "Show more", "View all", "See all", "Tags", "Tagged",
+        "Categories", "Filed under", "About us", "Contact us", "Privacy Policy", "Terms of Use",
+        "Terms and Conditions", "Terms of Service", "Sitemap", "Accueil", "Rechercher", "Article précédent",
+        "Article suivant", "Mentions légales", "Politique de confidentialité", "Nous contacter", "Startseite",
+        "Suche", "Impressum", "Datenschutz", "Datenschutzerklärung", "Nächster Artikel", "Vorheriger Artikel",
+        "Nach oben", "Inicio", "Portada", "Buscar", "Artículo anterior", "Artículo siguiente", "Aviso legal",
+        "Política de privacidad",
+    ),
+}  # fmt: skip
+
+# Words that make up navigation and prompt lines: a short line made only of these, with at least one strong
+# one ("Share this article", "Print this page", "Leave a comment below"), is furniture. Weak words alone
+# ("More news", "Back home") are not, and neither is a lone platform name, which may be a section label.
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_STRONG_WORDS = _words(
+    """comment comments reply replies share tweet subscribe newsletter newsletters login logout signup menu
+    search advertisement advertisment advertising sponsored cookies cookie sitemap trending popular related
+    print email commentaire commentaires répondre partager partagez abonnez abonner publicité recherche
+    rechercher kommentar kommentare antworten teilen abonnieren anzeige werbung suche comentario comentarios
+    responder compartir suscríbete suscribete publicidad buscar relacionados relacionadas"""
+)
+_PLATFORMS = _words(
+    "facebook twitter x whatsapp linkedin pinterest telegram reddit instagram youtube tiktok flipboard "
+    "messenger rss threads bluesky mastodon"
+)
+_WEAK_WORDS = _PLATFORMS | _words(
+    """the a an this that these our your on to in us of and or with via me more all up log sign read also
+    may you like might most recent article articles story stories post posts page top back view show load
+    home content main next previous prev older newer here now link copy source below above news
+    le la les l un une ce cet cette sur de du des et ou nous vous plus lire aussi
+    der die das den dem ein eine einen auf zu und oder mit uns mehr diesen artikel seite
+    el los las una este esta en y o con nos más leer artículo artículos página"""
+)
+_VOCABULARY = _STRONG_WORDS | _WEAK_WORDS
+VOCABULARY_MAX_WORDS = 6
+
+# Prompt families, matched on the normalized text (lower case, punctuation spaced). Each is looked at only
+# for lines that start with one of its words, or that contain one of its needles (searched in one pass).
+_FOLLOW = re.compile(
+    r"^(?:follow us|suivez nous|folgen sie uns|folge uns|síguenos|siguenos)\b"
+    r"|^follow (?:\w+ ){1,4}on (?:twitter|x|facebook|instagram|telegram|tiktok|youtube|linkedin|threads"
+    r"|bluesky|mastodon|whatsapp|google news)\b"
+)
+_LINK_PROMPT = re.compile(
+    r"^(?:read|see|watch) (?:our|the) (?:full |whole |complete |original )?"
+    r"(?:report|story|article|coverage|analysis|explainer|interview)(?: here)?$"
+)
+_NEWSLETTER = re.compile(
+    r"^(?:sign up|signup|subscribe|register|join|get|inscrivez vous|abonnez vous|abonnieren sie"
+    r"|jetzt abonnieren|melden sie sich|suscríbete|suscribete|regístrate|registrate)\b"
+    r".*\b(?:newsletters?|inbox|infolettre|lettre d information|boletín|boletin)\b"
+)
+_COOKIE = re.compile(
+    r"^(?:we use|we and our partners use|this (?:web)?site uses|our (?:web)?site uses|by continuing"
+    r"|by using|nous utilisons|ce site utilise|en poursuivant|wir verwenden|wir nutzen"
+    r"|diese (?:web)?seite (?:verwendet|nutzt)|diese website (?:verwendet|nutzt)|utilizamos|usamos"
+    r"|este sitio (?:web )?utiliza|esta web utiliza)\b.*\bcookies?\b"
+)
+_RIGHTS = re.compile(
+    r"\b(?:all rights reserved|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados)\b"
+)
+_RIGHTS_ENDINGS = (
+    "all rights reserved",
+    "tous droits réservés",
+    "alle rechte vorbehalten",
+    "todos los derechos reservados",
+)
+COOKIE_MAX_WORDS = 60
+PROMPT_MAX_WORDS = 30
+# Families matched on the text as written (the marks that tell them apart are dropped by normalization).
+_COPYRIGHT = re.compile(r"^\s*(?:©|\(c\)\s*\d{4}|copyright\s*(?:©|\(c\)|\d{4}))", re.IGNORECASE)
+_TEASER_LINK = re.compile(
+    r"^\s*(?:related|read more|read also|also read|see also|lire aussi|à lire aussi|a lire aussi|voir aussi"
+    r"|lesen sie auch|mehr zum thema|auch interessant|lee también|lea también|te puede interesar"
+    r"|relacionado|relacionada)\s*[:|»›]\s*\S",
+    re.IGNORECASE,
+)
+_LABELS = re.compile(
+    r"^\s*(?:tags?|tagged|filed under|posted in|categories|category|topics|mots[- ]clés|catégories?"
+    r"|rubriques?|schlagwörter|schlagworte|kategorien?|etiquetas|categorías?)\s*:\s*\S",
+    re.IGNORECASE,
+)
+# First words of the lines each family may match: a line is only tried against the families its first word
+# announces, and most news starts otherwise.
+_COOKIE_STARTS = _words("we this our by nous ce en wir diese utilizamos usamos este esta")
+_FAMILY_STARTS: dict[str, tuple[str, ...]] = {
+    "follow prompt": ("follow", "suivez", "folgen", "folge", "síguenos", "siguenos"),
+    "link prompt": ("read", "see", "watch"),
+    "newsletter prompt": (
+        "sign", "signup", "subscribe", "register", "join", "get", "inscrivez", "abonnez", "abonnieren",
+        "jetzt", "melden", "suscríbete", "suscribete", "regístrate", "registrate",
+    ),
+    "copyright": (
+        "copyright", "c", "all", "tous", "alle", "todos", *(str(year) for year in range(1990, 2040)),
+    ),
+    "teaser link": (
+        "related", "read", "also", "see", "lire", "à", "voir", "lesen", "mehr", "auch", "lee", "lea", "te",
+        "relacionado", "relacionada",
+    ),
+    "navigation": (
+        "tags", "tag", "tagged", "filed", "posted", "categories", "category", "topics", "mots", "catégories",
+        "catégorie", "rubriques", "rubrique", "schlagwörter", "schlagworte", "kategorien", "kategorie",
+        "etiquetas", "categorías", "categoría",
+    ),
+}  # fmt: skip
+# A sentence break inside a line ("… africa Fidel castro successfully led …"): a teaser link never has one.
+_INNER_SENTENCE = re.compile(r"[.!?]\s+\S")
+TEASER_LINK_MAX_WORDS = 14
+# A breadcrumb: the site's home link, then either a separator or the next crumb glued on ("HomeWorldRussia…").
+_BREADCRUMB = re.compile(r"^\s*(?:Home|Accueil|Startseite|Inicio|Portada)(?:(?=[A-Z])|\s*[»›>/|]\s*)")
+_CRUMB_SEPARATOR = re.compile(r"\s*[»›>/|]\s*")
+# A scrape date glued in front of the title (" date 2023-09-13 Ukraine-Russia war – live: …").
+_DATE_PREFIX = re.compile(
+    r"^\s*(?:(?:date|scraped|retrieved|fetched|published|posted|updated)\s*:?\s*)?"
+    r"(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?|\d{1,2}/\d{1,2}/\d{2,4})\s+(?=\S)",
+    re.IGNORECASE,
+)
+_CLOCK = re.compile(r"\d{1,2}[:.]\d{2}|\d\s*[ap]\.?m\b", re.IGNORECASE)
+_TRUNCATED = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")
+_SENTENCE_END = re.compile(r"[.!?…]['\"’”»)\]]*\s*$")
+_DIGIT = re.compile(r"\d")
+_GLUE_POINT = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+# Lines are judged on their own only up to this length (normalized); longer ones only by the needles.
+SHORT_LINE_CHARS = 120
+MAX_LINE_CHARS = 400
+# How many blocks at the top of a page may hold a scrape date or a breadcrumb.
+TOP_BLOCKS = 4
+# A body paragraph (ending a teaser list, protecting the line above it): at least this many words.
+PARAGRAPH_WORDS = {BoilerplateMode.AUTO: 8, BoilerplateMode.STRICT: 30}
+# Repetition: how many unrelated sources make a line furniture, and how long such a line may be.
+UNRELATED_SOURCES = {BoilerplateMode.AUTO: 3, BoilerplateMode.STRICT: 2}
+REPEATED_MAX_WORDS = {BoilerplateMode.AUTO: 12, BoilerplateMode.STRICT: 40}
+# Two sources are related when they share a block of at least this many words (shorter lines prove nothing),
+# found in no more than this many sources (a line in more is too common to relate anything).
+RELATING_MIN_WORDS = 6
+MAX_RELATING_SOURCES = 64
+# Counting unrelated sources stops here; the reason then says "100+".
+MAX_COUNTED_SOURCES = 100
+MAX_REASON_CHARS = 40
+STRICT_CAPS_MAX_WORDS = 5
+# Categories that a line loses when it introduces a paragraph: then it is a post headline ("Related").
+_HEADLINE_CATEGORIES = frozenset({"teaser heading", "navigation", "share buttons"})
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+_BODY_KINDS = frozenset({BlockKind.PARAGRAPH, BlockKind.QUOTE, BlockKind.LIST_ITEM, BlockKind.CAPTION})
+
+
+class BoilerplateError(ValueError):
+    """A keep or drop pattern that is not a valid regular expression."""
+
+
+def _normalized_phrases() -> dict[str, str]:
+    entries = [(phrase, category) for category, phrases in _PHRASES.items() for phrase in phrases]
+    keys = normalize_many([phrase for phrase, _ in entries])
+    return {key: category for key, (_, category) in zip(keys, entries, strict=True) if key}
+
+
+_PHRASE_CATEGORY = _normalized_phrases()
+
+
+@lru_cache(maxsize=64)
+def compile_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """Compile user patterns; a bad one raises :class:`BoilerplateError` naming it.
+
+    >>> [p.pattern for p in compile_patterns(("^Powered by",))]
+    ['^Powered by']
+    """
+    compiled = []
+    for pattern in patterns:
+        if not pattern:
+            raise BoilerplateError("an empty regular expression would match every block")
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as error:
+            raise BoilerplateError(f"bad regular expression {pattern!r}: {error}") from None
+    return tuple(compiled)
+
+
+def line_pattern(text: str, key: str) -> str | None:
+    """The built-in category of a line judged on its own (``key`` is its normalized text), or None.
+
+    >>> line_pattern("LEAVE A REPLY", "leave a reply")
+    'comment prompt'
+    >>> line_pattern("Share this article", "share this article")
+    'share buttons'
+    >>> line_pattern("© 2024 Ledger Media. All rights reserved.", "2024 ledger media all rights reserved")
+    'copyright'
+    >>> line_pattern("Goal! Arsenal 1-0 Chelsea", "goal arsenal 1 0 chelsea") is None
+    True
+    """
+    if len(key) > MAX_LINE_CHARS:
+        return None
+    found = _PHRASE_CATEGORY.get(key)
+    if found is not None:
+        return found
+    spaces = key.count(" ")
+    if spaces < VOCABULARY_MAX_WORDS:
+        found = _vocabulary_line(text, key)
+        if found is not None:
+            return found
+    first = key.partition(" ")[0]
+    if first in _COOKIE_STARTS and spaces < COOKIE_MAX_WORDS and "cookie" in key and _COOKIE.match(key):
+        return "cookie notice"
+    if spaces >= PROMPT_MAX_WORDS:
+        return None
+    found = _prompt_line(text, key, first, spaces)
+    if found is None and (key.endswith(_RIGHTS_ENDINGS) or ("©" in text and _COPYRIGHT.match(text))):
+        return "copyright"
+    return found
+
+
+def _vocabulary_line(text: str, key: str) -> str | None:
+    words = key.split()
+    if not words or not _VOCABULARY.issuperset(words):
+        return None
+    distinct = set(words)
+    if distinct & _STRONG_WORDS:
+        return "navigation"
+    if len(distinct & _PLATFORMS) >= 2:
+        return "share buttons"
+    if len(words) >= 2 and text.isupper():
+        return "navigation"
+    return None
+
+
+def _copyright_line(text: str, key: str, spaces: int) -> bool:
+    # Cheap tests first: many news lines start with "All" or a year, few with "©" or "all rights reserved".
+    if key.startswith(_RIGHTS_ENDINGS):
+        return True
+    return ("©" in text or key.startswith(("copyright ", "c "))) and _COPYRIGHT.match(text) is not None
+
+
+def _teaser_link(text: str, key: str, spaces: int) -> bool:
+    return (
+        spaces < TEASER_LINK_MAX_WORDS and bool(_TEASER_LINK.match(text)) and not _INNER_SENTENCE.search(text)
+    )
+
+
+def _matcher(pattern: re.Pattern[str], on_text: bool = False) -> Callable[[str, str, int], bool]:
+    if on_text:
+        return lambda text, key, spaces: pattern.match(text) is not None
+    return lambda text, key, spaces: pattern.match(key) is not None
+
+
+_FAMILY_TESTS: dict[str, Callable[[str, str, int], bool]] = {
+    "follow prompt": _matcher(_FOLLOW),
+    "link prompt": _matcher(_LINK_PROMPT),
+    "newsletter prompt": _matcher(_NEWSLETTER),
+    "copyright": _copyright_line,
+    "teaser link": _teaser_link,
+    "navigation": _matcher(_LABELS, on_text=True),
+}
+
+
+def _families_by_start() -> dict[str, tuple[tuple[str, Callable[[str, str, int], bool]], ...]]:
+    by_start: dict[str, list[tuple[str, Callable[[str, str, int], bool]]]] = {}
+    for category, starts in _FAMILY_STARTS.items():
+        for start in starts:
+            by_start.setdefault(start, []).append((category, _FAMILY_TESTS[category]))
+    return {start: tuple(tests) for start, tests in by_start.items()}
+
+
+_FAMILIES_BY_START = _families_by_start()
+_TRIGGERS = (
+    _COOKIE_STARTS
+    | frozenset(_FAMILIES_BY_START)
+    | frozenset(key.partition(" ")[0] for key in _PHRASE_CATEGORY)
+)
+
+
+def _prompt_line(text: str, key: str, first: str, spaces: int) -> str | None:
+    for category, test in _FAMILIES_BY_START.get(first, ()):
+        if test(text, key, spaces):
+            return category
+    return None
+
+
+def _may_be_pattern(keys: Sequence[str], lengths: I64, word_counts: I64) -> list[int]:
+    """The lines worth a look, chosen by their length and first word, never by a regex over every line."""
+    short = (lengths > 0) & (lengths <= MAX_LINE_CHARS)
+    triggers, vocabulary, cookie_starts = _TRIGGERS, _VOCABULARY, _COOKIE_STARTS
+    tiny = np.flatnonzero(short & (word_counts <= VOCABULARY_MAX_WORDS)).tolist()
+    found = [
+        index for index in tiny if (first := keys[index].partition(" ")[0]) in vocabulary or first in triggers
+    ]
+    medium = np.flatnonzero(short & (word_counts > VOCABULARY_MAX_WORDS) & (word_counts <= PROMPT_MAX_WORDS))
+    found += [index for index in medium.tolist() if keys[index].partition(" ")[0] in triggers]
+    long = np.flatnonzero(short & (word_counts > PROMPT_MAX_WORDS) & (word_counts <= COOKIE_MAX_WORDS))
+    found += [index for index in long.tolist() if keys[index].partition(" ")[0] in cookie_starts]
+    return found
+
+
+# ----------------------------------------------------------------------------------------- the stage
+
+
+class _Run:
+    """Everything the passes share: blocks, keys, where each source starts and ends, verdicts so far."""
+
+    def __init__(
+        self, blocks: Sequence[Block], keys: Sequence[str], word_counts: I64, mode: BoilerplateMode
+    ) -> None:
+        self.blocks = blocks
+        self.keys = keys
+        self.word_counts = word_counts
+        self.mode = mode
+        self.strict = mode is BoilerplateMode.STRICT
+        self.found: dict[int, str] = {}
+        docs = np.fromiter(map(attrgetter("doc"), blocks), dtype=np.int64, count=len(blocks))
+        self.docs = docs
+        if len(blocks):
+            starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+            ends = np.r_[starts[1:], len(blocks)]
+        else:
+            starts = ends = np.empty(0, dtype=np.int64)
+        self.spans: list[tuple[int, int]] = list(zip(starts.tolist(), ends.tolist(), strict=True))
+        self.end_of: dict[int, int] = dict(self.spans)
+        self.doc_start = np.repeat(starts, ends - starts)
+        self.doc_end = np.repeat(ends, ends - starts)
+        self._bodies: dict[int, tuple[int | None, int | None]] = {}
+
+    def words(self, index: int) -> int:
+        key = self.keys[index]
+        return key.count(" ") + 1 if key else 0
+
+    def is_paragraph(self, index: int) -> bool:
+        """A body paragraph: prose of some length, not a headline, not cut short like a teaser blurb."""
+        block = self.blocks[index]
+        return (
+            block.kind in _BODY_KINDS
+            and self.words(index) >= PARAGRAPH_WORDS[self.mode]
+            and not _TRUNCATED.search(block.text[-8:])
+        )
+
+    def body(self, index: int) -> tuple[int | None, int | None]:
+        """The first and the last body paragraph of the source of block ``index`` (None when it has none)."""
+        start = int(self.doc_start[index])
+        if start not in self._bodies:
+            paragraphs = [other for other in range(start, self.end_of[start]) if self.is_paragraph(other)]
+            self._bodies[start] = (paragraphs[0], paragraphs[-1]) if paragraphs else (None, None)
+        return self._bodies[start]
+
+    def next_content(self, index: int, skip: Iterable[int] = ()) -> int | None:
+        """The next block of the same source that is not a meta line (nor in ``skip``), if any."""
+        end = int(self.doc_end[index])
+        skipped = set(skip)
+        for following in range(index + 1, end):
+            if self.blocks[following].kind not in META_KINDS and following not in skipped:
+                return following
+        return None
+
+    def introduces_paragraph(self, index: int) -> bool:
+        """True for a post headline or any line directly followed (meta aside) by a body paragraph."""
+        following = self.next_content(index)
+        return following is not None and self.is_paragraph(following)
+
+
+def find_boilerplate(
+    blocks: Sequence[Block],
+    keys: Sequence[str],
+    fingerprints: Fingerprints,
+    options: Options,
+) -> dict[int, str]:
+    """The blocks of a run that are site furniture, as ``{index: reason}``.
+
+    ``keys`` are the normalized texts and ``fingerprints`` their hashes, as the fingerprint stage made them.
+
+    >>> from lbdedup.core import segment_all
+    >>> from lbdedup.model import Document
+    >>> blocks = segment_all([Document("a.txt", "Flood live\\n\\nThe river rose.\\n\\nSource link\\n")])
+    >>> keys = normalize_many([b.text for b in blocks])
+    >>> from lbdedup.fingerprint import fingerprint
+    >>> find_boilerplate(blocks, keys, fingerprint(keys), Options())
+    {2: 'pattern: source link'}
+    """
+    run = _Run(blocks, keys, fingerprints.word_counts, options.boilerplate)
+    if options.boilerplate is not BoilerplateMode.OFF and blocks:
+        _mark_lines(run)
+        _mark_page_tops(run)
+        _mark_teasers(run)
+        _mark_repeated(run, fingerprints)
+        _mark_page_tops(run)
+    _apply_user_patterns(run, options)
+    return dict(sorted(run.found.items()))
+
+
+def _mark_lines(run: _Run) -> None:
+    """Lines that are furniture on their own."""
+    keys, blocks, found = run.keys, run.blocks, run.found
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    for index in _may_be_pattern(keys, lengths, run.word_counts):
+        category = line_pattern(blocks[index].text, keys[index])
+        if category is not None:
+            found[index] = f"pattern: {category}"
+    if run.strict:
+        for index in np.flatnonzero((lengths > 0) & (lengths <= SHORT_LINE_CHARS)).tolist():
+            if index not in found and blocks[index].text.isupper() and _is_edge_capitals(run, index):
+                found[index] = "all capitals at the edge of the page"
+    for index in [i for i, reason in found.items() if reason[9:] in _HEADLINE_CATEGORIES]:
+        if run.introduces_paragraph(index):
+            del found[index]
+
+
+def _is_edge_capitals(run: _Run, index: int) -> bool:
+    """Strict mode: a short all-capitals line above the first or below the last paragraph of its page."""
+    if run.words(index) > STRICT_CAPS_MAX_WORDS or _DIGIT.search(run.keys[index]):
+        return False
+    if run.blocks[index].kind in META_KINDS:
+        return False
+    first, last = run.body(index)
+    return first is None or index < first or last is None or index > last
+
+
+# ----------------------------------------------------------------------------------------- page tops
+
+
+def _mark_page_tops(run: _Run) -> None:
+    """Scrape dates and breadcrumbs at the top of each page, before its content starts."""
+    glued_titles: dict[str, int] | None = None
+    for start, end in run.spans:
+        for index in range(start, min(start + TOP_BLOCKS, end)):
+            if index in run.found:
+                continue
+            block = run.blocks[index]
+            if block.kind is BlockKind.TIMESTAMP:
+                if _is_scrape_date(run, index, start):
+                    run.found[index] = "scrape date at the top of the page"
+                continue
+            if run.is_paragraph(index):
+                break
+            reason = _glued_prefix(run, index)
+            if reason is None:
+                continue
+            if glued_titles is None:
+                glued_titles = _top_headlines(run)
+            if run.strict or _title_elsewhere(run, index, glued_titles):
+                run.found[index] = reason
+
+
+def _is_scrape_date(run: _Run, index: int, start: int) -> bool:
+    """A date without a clock time, with only furniture above it and a headline or furniture below."""
+    if _CLOCK.search(run.blocks[index].text):
+        return False
+    if any(other not in run.found for other in range(start, index)):
+        return False
+    following = index + 1
+    if following >= run.end_of[start]:
+        return False
+    return following in run.found or run.blocks[following].kind in HEADLINE_KINDS
+
+
+def _glued_prefix(run: _Run, index: int) -> str | None:
+    text = run.blocks[index].text
+    if _BREADCRUMB.match(text):
+        crumbs = _CRUMB_SEPARATOR.split(text.strip())
+        if len(crumbs) > 1 and all(len(crumb.split()) <= 3 for crumb in crumbs):
+            return "pattern: breadcrumb"
+        return "breadcrumb glued to the title"
+    if _DATE_PREFIX.match(text):
+        return "scrape date glued to the title"
+    return None
+
+
+def _top_headlines(run: _Run) -> dict[str, int]:
+    """Headlines near the top of every page, by their sorted words: where a glued title may be found again."""
+    found: dict[str, int] = {}
+    for start, end in run.spans:
+        for index in range(start, min(start + TOP_BLOCKS + 2, end)):
+            if run.blocks[index].kind in HEADLINE_KINDS and run.keys[index]:
+                found.setdefault(" ".join(sorted(run.keys[index].split())), index)
+    return found
+
+
+def _remainders(text: str) -> list[str]:
+    """What may follow the glued prefix: the text after a date, after a separator, or after a glue point."""
+    stripped = text.strip()
+    date = _DATE_PREFIX.match(stripped)
+    if date:
+        return [stripped[date.end() :]]
+    crumbs = _CRUMB_SEPARATOR.split(stripped)
+    if len(crumbs) > 1:
+        return [crumbs[-1]]
+    return [stripped[point.start() :] for point in _GLUE_POINT.finditer(stripped[:60])]
+
+
+def _title_elsewhere(run: _Run, index: int, headlines: Mapping[str, int]) -> bool:
+    """True when the title behind a glued prefix has another copy: below it, or atop another page."""
+    text = run.blocks[index].text.strip()
+    cut = _TRUNCATED.sub("", text).rstrip(" ;,:-–—")
+    for following in range(index + 1, min(index + TOP_BLOCKS, int(run.doc_end[index]))):
+        title = run.blocks[following].text.strip()
+        if len(title) < 12 or run.blocks[following].kind not in HEADLINE_KINDS:
+            continue
+        position = cut.find(title[:12])
+        if position > 0 and title.startswith(cut[position:]):
+            return True
+    for remainder in _remainders(cut):
+        key = normalize(remainder)
+        if key.count(" ") < 2:
+            continue
+        other = headlines.get(" ".join(sorted(key.split())))
+        if other is not None and other != index:
+            return True
+    return False
+
+
+# ----------------------------------------------------------------------------------------- teasers
+
+
+def _mark_teasers(run: _Run) -> None:
+    """Headlines of other stories listed under "Related", "Check Also"… up to the end or a real paragraph."""
+    headings = [index for index, reason in run.found.items() if reason == "pattern: teaser heading"]
+    for heading in sorted(headings):
+        label = " ".join(run.blocks[heading].text.split())[:MAX_REASON_CHARS]
+        reason = f"teaser under '{label}'"
+        listed: list[int] = []
+        stop = None
+        for index in range(heading + 1, int(run.doc_end[heading])):
+            if index in run.found:
+                continue
+            if run.is_paragraph(index):
+                stop = index
+                break
+            listed.append(index)
+        if stop is not None:
+            listed = _without_post_headline(run, listed)
+        for index in listed:
+            run.found[index] = reason
+
+
+def _without_post_headline(run: _Run, listed: list[int]) -> list[int]:
+    """A teaser list cut short by a paragraph: the headline just above it (and its meta) opens a post."""
+    keep = len(listed)
+    while keep and run.blocks[listed[keep - 1]].kind in META_KINDS:
+        keep -= 1
+    if keep:
+        keep -= 1
+        while keep and run.blocks[listed[keep - 1]].kind in META_KINDS:
+            keep -= 1
+    return listed[:keep]
+
+
+# ----------------------------------------------------------------------------------------- repetition
+
+
+def _mark_repeated(run: _Run, fingerprints: Fingerprints) -> None:
+    """Short lines found in many sources that share no other content."""
+    threshold = UNRELATED_SOURCES[run.mode]
+    if len(run.spans) < threshold:
+        return
+    exact, word_counts, blocks = fingerprints.exact, fingerprints.word_counts, run.blocks
+    short = np.flatnonzero(word_counts <= REPEATED_MAX_WORDS[run.mode])
+    rows = _Rows(exact[short], run.docs[short], short)
+    common = rows.hashes[rows.starts[rows.counts >= threshold]]
+    if not len(common):
+        return
+    occurrences = short[np.isin(exact[short], common)].tolist()
+    occurrences = [
+        i
+        for i in occurrences
+        if i not in run.found and (blocks[i].kind not in META_KINDS or _site_name_shaped(run, i))
+    ]
+    by_hash: dict[int, list[int]] = {}
+    for index in occurrences:
+        if _may_repeat(run, index):
+            by_hash.setdefault(int(exact[index]), []).append(index)
+    candidates = {
+        h: found for h, found in by_hash.items() if len({blocks[i].doc for i in found}) >= threshold
+    }
+    # Lines of furniture shape found in that many sources never count as shared content, even those that
+    # are not dropped in the end (so a site's header cannot make its pages look related).
+    shaped = set(candidates)
+    # Furniture comes in runs (a header, a footer) outside the posts: a lone repeated line, or one that is a
+    # post of its own between two post times, is a formula of the blog ("Latest headlines"), not furniture.
+    possible = {i: 0 for found in candidates.values() for i in found}
+    possible = {i: 0 for i in possible if not _inside_post(run, i, possible)}
+    runs = {h: [i for i in found if i in possible and _next_to_furniture(run, i, possible)]
+            for h, found in candidates.items()}  # fmt: skip
+    candidates = {h: found for h, found in runs.items() if len({blocks[i].doc for i in found}) >= threshold}
+    if not candidates:
+        return
+    hosts = np.unique(run.docs[[i for found in candidates.values() for i in found]])
+    relating_blocks = np.flatnonzero((word_counts >= RELATING_MIN_WORDS) & np.isin(run.docs, hosts))
+    relation = _Rows(exact[relating_blocks], run.docs[relating_blocks], relating_blocks)
+    undecided = set(candidates)
+    accepted: dict[int, int] = {}
+    relating = relation.relating({int(exact[index]) for index in run.found} | shaped)
+    # Two sources are related when they share a block that is not taken for furniture. A line that fails
+    # relates its sources in the next round, so each round can only keep more.
+    for _ in range(3):
+        related = relation.related_pairs(relating, undecided)
+        accepted = {}
+        for h in undecided:
+            counted = _count_unrelated(sorted({blocks[i].doc for i in candidates[h]}), related)
+            if counted >= threshold:
+                accepted[h] = counted
+        if set(accepted) == undecided:
+            break
+        undecided = set(accepted)
+    repeated = {i: accepted[h] for h, found in candidates.items() if h in accepted for i in found}
+    for index, counted in repeated.items():
+        if _next_to_furniture(run, index, repeated):
+            shown = f"{MAX_COUNTED_SOURCES}+" if counted >= MAX_COUNTED_SOURCES else str(counted)
+            run.found[index] = f"repeated in {shown} unrelated sources"
+
+
+class _Rows:
+    """The distinct (exact hash, source) pairs of some blocks, sorted, with the runs of equal hashes.
+
+    ``blocks[i]`` is one block of row ``i``; ``starts`` and ``counts`` delimit the rows of each hash.
+    """
+
+    def __init__(self, exact: U64, docs: I64, blocks: I64) -> None:
+        order = np.lexsort((docs, exact))
+        hashes, docs = exact[order], docs[order]
+        first = np.r_[True, (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])][: len(hashes)]
+        self.hashes, self.docs, self.blocks = hashes[first], docs[first], blocks[order][first]
+        self.starts = np.flatnonzero(np.r_[True, self.hashes[1:] != self.hashes[:-1]][: len(self.hashes)])
+        self.counts = np.diff(np.r_[self.starts, len(self.hashes)])
+
+    def relating(self, furniture: set[int]) -> I64:
+        """Starts of the hashes that can relate sources: in a few sources, and not furniture."""
+        starts, counts = self.starts, self.counts
+        chosen = (counts >= 2) & (counts <= MAX_RELATING_SOURCES)
+        if furniture:
+            marked = np.fromiter(furniture, dtype=np.uint64, count=len(furniture))
+            chosen &= ~np.isin(self.hashes[starts], marked)
+        found: I64 = starts[chosen]
+        return found
+
+    def related_pairs(self, relating: I64, undecided: set[int]) -> set[int]:
+        """Pairs of sources (encoded ``low << 32 | high``) that share a relating block."""
+        if undecided:
+            excluded = np.fromiter(undecided, dtype=np.uint64, count=len(undecided))
+            relating = relating[~np.isin(self.hashes[relating], excluded)]
+        counts = self.counts[np.searchsorted(self.starts, relating)]
+        pairs = relating[counts == 2]
+        related: set[int] = set(((self.docs[pairs] << 32) | self.docs[pairs + 1]).tolist())
+        for start, count in zip(relating[counts > 2].tolist(), counts[counts > 2].tolist(), strict=True):
+            members: list[int] = self.docs[start : start + count].tolist()
+            for position, first in enumerate(members):
+                related.update((first << 32) | second for second in members[position + 1 :])
+        return related
+
+
+def _may_repeat(run: _Run, index: int) -> bool:
+    """Whether a short non-meta line may be furniture by repetition: not a post headline, not punctuation.
+
+    In ``auto`` mode it must also be free of digits and not end like a sentence.
+    """
+    block = run.blocks[index]
+    if not run.keys[index] or run.keys[index].startswith("\x00"):
+        return False
+    if not run.strict and (_DIGIT.search(run.keys[index]) or _SENTENCE_END.search(block.text)):
+        return False
+    return not run.introduces_paragraph(index)
+
+
+def _count_unrelated(docs: Sequence[int], related: set[int]) -> int:
+    """How many of ``docs`` (sorted) are pairwise unrelated, chosen greedily in order; capped."""
+    chosen: list[int] = []
+    for doc in docs:
+        if all((other << 32) | doc not in related for other in chosen):
+            chosen.append(doc)
+            if len(chosen) >= MAX_COUNTED_SOURCES:
+                break
+    return len(chosen)
+
+
+def _site_name_shaped(run: _Run, index: int) -> bool:
+    """A byline-shaped line at the very top or bottom of a page may be a site name ("Rheinblick News")."""
+    return run.blocks[index].kind is BlockKind.BYLINE and (
+        index == int(run.doc_start[index]) or index == int(run.doc_end[index]) - 1
+    )
+
+
+def _is_post_time(block: Block) -> bool:
+    return block.kind is BlockKind.TIMESTAMP and _CLOCK.search(block.text) is not None
+
+
+def _inside_post(run: _Run, index: int, possible: Mapping[int, int]) -> bool:
+    """True right after a post time, or in a run of repeated lines with a post time above and below."""
+    start, end = int(run.doc_start[index]), int(run.doc_end[index])
+    if index > start and _is_post_time(run.blocks[index - 1]):
+        return True
+    above, below = index - 1, index + 1
+    while above >= start and (above in possible or above in run.found):
+        above -= 1
+    while below < end and (below in possible or below in run.found):
+        below += 1
+    if above < start or below >= end:
+        return False
+    return _is_post_time(run.blocks[above]) and _is_post_time(run.blocks[below])
+
+
+def _next_to_furniture(run: _Run, index: int, repeated: Mapping[int, int]) -> bool:
+    """Furniture comes in runs (a header, a footer): a repeated line needs furniture right above or below."""
+    start, end = int(run.doc_start[index]), int(run.doc_end[index])
+    for neighbour in (index - 1, index + 1):
+        if not start <= neighbour < end:
+            continue
+        if neighbour in run.found or neighbour in repeated:
+            return True
+        block = run.blocks[neighbour]
+        # A date line at the top of the page is the scrape date, marked once the header around it is known.
+        if (
+            neighbour - start < TOP_BLOCKS
+            and block.kind is BlockKind.TIMESTAMP
+            and not _CLOCK.search(block.text)
+        ):
+            return True
+    return False
+
+
+# ----------------------------------------------------------------------------------------- user patterns
+
+
+def _apply_user_patterns(run: _Run, options: Options) -> None:
+    drops = compile_patterns(options.drop_patterns)
+    if drops:
+        for index, block in enumerate(run.blocks):
+            text = block.text
+            for pattern, source in zip(drops, options.drop_patterns, strict=True):
+                if pattern.search(text):
+                    run.found[index] = f"drop pattern {source!r}"
+                    break
+    keeps = compile_patterns(options.keep_patterns)
+    if keeps:
+        for index in [i for i in run.found if any(p.search(run.blocks[i].text) for p in keeps)]:
+            del run.found[index]
+
+
+def set_apart(exact: npt.NDArray[np.uint64], furniture: Mapping[int, str]) -> npt.NDArray[np.uint64]:
+    """Exact hashes in which every furniture block has a value of its own, so it joins no exact group.
+
+    The stand-in values count down from 2**64 - 1; a real xxh3 hash meeting one is a 2**-50 chance.
+
+    >>> set_apart(np.array([7, 7, 7], dtype=np.uint64), {1: "pattern: source link"}).tolist()
+    [7, 18446744073709551614, 7]
+    """
+    if not furniture:
+        return exact
+    marked = np.fromiter(furniture, dtype=np.uint64, count=len(furniture))
+    apart: npt.NDArray[np.uint64] = exact.copy()
+    apart[marked.astype(np.int64)] = np.uint64(2**64 - 1) - marked
+    return apart
