@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from lbdedup.core import source_summaries
 from lbdedup.index import IndexMatch
 from lbdedup.model import (
     BlockRef,
@@ -15,7 +16,6 @@ from lbdedup.model import (
     ClusterMember,
     DedupeResult,
     MatchKind,
-    SourceSummary,
     Status,
 )
 
@@ -63,7 +63,7 @@ def apply_index_matches(result: DedupeResult, matches: Mapping[int, IndexMatch])
         documents=result.documents,
         blocks=tuple(blocks),
         clusters=tuple(clusters[number] for number in sorted(clusters)),
-        sources=_summaries(result, blocks),
+        sources=source_summaries([summary.source for summary in result.sources], blocks),
     )
 
 
@@ -82,22 +82,6 @@ def _duplicate(
         match=match,
         similarity=similarity,
         reason=result.reason,
-    )
-
-
-def _summaries(result: DedupeResult, blocks: list[BlockResult]) -> tuple[SourceSummary, ...]:
-    counts = [[0, 0, 0, 0] for _ in result.documents]
-    for block in blocks:
-        row = counts[block.block.doc]
-        row[0] += 1
-        if block.status.kept:
-            row[1] += 1
-        elif block.status is Status.DUPLICATE:
-            row[2] += 1
-        else:
-            row[3] += 1
-    return tuple(
-        SourceSummary(summary.source, *row) for summary, row in zip(result.sources, counts, strict=True)
     )
 
 

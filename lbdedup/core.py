@@ -5,7 +5,7 @@ segment -> normalize -> fingerprint -> candidates -> verify -> cluster -> canoni
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -100,13 +100,7 @@ def dedupe(
     eligible[list(furniture)] = False
     pairs = candidate_pairs(fingerprints, eligible, options.max_shingle_blocks)
 
-    features: dict[int, Features] = {}
-
-    def features_of(index: int) -> Features:
-        found = features.get(index)
-        if found is None:
-            found = features[index] = Features.of(blocks[index].kind, keys[index])
-        return found
+    features_of = _feature_cache(blocks, keys)
 
     near_pairs: list[tuple[int, int]] = []
     contained_edges: list[ContainedEdge] = []
@@ -160,13 +154,7 @@ def _results(
         root: number for number, (_, root) in enumerate(sorted((c, r) for r, c in canonical_of.items()))
     }
     kept_refs = {root: BlockRef.of(blocks[kept]) for root, kept in canonical_of.items()}
-    features: dict[int, Features] = {}
-
-    def features_of(index: int) -> Features:
-        found = features.get(index)
-        if found is None:
-            found = features[index] = Features.of(blocks[index].kind, keys[index])
-        return found
+    features_of = _feature_cache(blocks, keys)
 
     unique = Status.UNIQUE
     results: list[BlockResult] = [BlockResult(block, unique) for block in blocks]
@@ -198,12 +186,26 @@ def _results(
         documents=tuple(documents),
         blocks=tuple(results),
         clusters=cluster_list,
-        sources=_summaries(documents, results),
+        sources=source_summaries([document.source for document in documents], results),
     )
 
 
-def _summaries(documents: Sequence[Document], results: Sequence[BlockResult]) -> tuple[SourceSummary, ...]:
-    counts = [[0, 0, 0, 0] for _ in documents]
+def _feature_cache(blocks: Sequence[Block], keys: Sequence[str]) -> Callable[[int], Features]:
+    """``features_of(index)``: the Features of a block, computed once and only for blocks that need them."""
+    features: dict[int, Features] = {}
+
+    def features_of(index: int) -> Features:
+        found = features.get(index)
+        if found is None:
+            found = features[index] = Features.of(blocks[index].kind, keys[index])
+        return found
+
+    return features_of
+
+
+def source_summaries(sources: Sequence[str], results: Sequence[BlockResult]) -> tuple[SourceSummary, ...]:
+    """Counts per source (blocks, kept, duplicates, boilerplate) of ``results``, in ``sources`` order."""
+    counts = [[0, 0, 0, 0] for _ in sources]
     for result in results:
         row = counts[result.block.doc]
         row[0] += 1
@@ -213,9 +215,7 @@ def _summaries(documents: Sequence[Document], results: Sequence[BlockResult]) ->
             row[2] += 1
         else:
             row[3] += 1
-    return tuple(
-        SourceSummary(document.source, *row) for document, row in zip(documents, counts, strict=False)
-    )
+    return tuple(SourceSummary(source, *row) for source, row in zip(sources, counts, strict=True))
 
 
 def clean_text(text: str, options: Options | None = None) -> str:
