@@ -16,11 +16,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from lbdedup._version import __version__
 from lbdedup.check import apply_index_matches, findings, format_finding
@@ -32,7 +30,9 @@ from lbdedup.jsonl import JsonlFields, read_jsonl_sources
 from lbdedup.model import BoilerplateMode, DedupeResult, Document, KeepPolicy, Options, PostOrder
 from lbdedup.read import InputError, read_source
 from lbdedup.render import render_json_chunks, render_jsonl, render_text
-from lbdedup.report import render_report
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 __all__ = ["app", "main"]
 
@@ -104,6 +104,10 @@ class DelayedProgress:
         if self.bar is None:
             if time.monotonic() - self.started < PROGRESS_DELAY_SECONDS:
                 return
+            # rich is imported here, not at start-up: most runs (pipes, hooks) never show a bar.
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             self.bar = Progress(
                 TextColumn("{task.description:<14}"),
                 BarColumn(),
@@ -359,6 +363,10 @@ def report(
     """
     options = _with_settings(Options(keep=keep), boilerplate, keep_pattern, drop_pattern)
     result = _run(paths, options, encoding, quiet, _jsonl_fields(jsonl, id_field, text_field, html_field))
+    from rich.console import Console
+
+    from lbdedup.report import render_report
+
     render_report(result, Console(), top=top)
 
 
