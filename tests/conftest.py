@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from lbdedup.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
@@ -19,3 +23,14 @@ def seeds() -> list[Path]:
     if not found:
         pytest.skip("../shared/seeds is not here (a user's clone has none)")
     return found
+
+
+def invoke_in(args: list[str], cwd: Path) -> tuple[int, str, str]:
+    """Run the CLI through CliRunner from ``cwd``: (exit code, stdout, stderr)."""
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, args)
+    finally:
+        os.chdir(previous)
+    return result.exit_code, result.stdout, result.stderr

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from lbdedup.cli import app, main
+from lbdedup.cli import main
+
+from .conftest import invoke_in
 
 FLOOD = (
     "The river burst its banks at Elmford shortly after dawn, and volunteers carried sandbags along the "
@@ -33,28 +33,18 @@ def _write(folder: Path, name: str, text: str, newline: str = "\n", bom: bool = 
     return path
 
 
-def _invoke(args: list[str], cwd: Path) -> tuple[int, str, str]:
-    previous = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(app, args)
-    finally:
-        os.chdir(previous)
-    return result.exit_code, result.stdout, result.stderr
-
-
 def test_check_clean_files_exit_0(tmp_path: Path) -> None:
     """Files without copies or furniture: no output, exit 0."""
     _write(tmp_path, "a.txt", f"Flood live\n\n{FLOOD}\n")
     _write(tmp_path, "b.txt", f"Bridge live\n\n{BRIDGE}\n")
-    assert _invoke(["check", "a.txt", "b.txt"], tmp_path) == (0, "", "")
+    assert invoke_in(["check", "a.txt", "b.txt"], tmp_path) == (0, "", "")
 
 
 def test_check_reports_each_duplicate(tmp_path: Path) -> None:
     """One line per duplicate, path:line: duplicate of other:line (kind, score), exit 1."""
     _write(tmp_path, "a.txt", f"Flood live\n\n{FLOOD}\n\n{BRIDGE}\n")
     _write(tmp_path, "b.txt", f"Later scrape\n\n{BRIDGE}\n\n{FLOOD.replace('dawn', 'dawn,')}\n")
-    code, out, _ = _invoke(["check", "a.txt", "b.txt"], tmp_path)
+    code, out, _ = invoke_in(["check", "a.txt", "b.txt"], tmp_path)
     assert code == 1
     assert out.splitlines() == [
         "b.txt:3: duplicate of a.txt:5 (exact, 1.00)",
@@ -79,7 +69,7 @@ def test_bad_input_exit_2_and_nothing_rewritten(
     before = good.read_bytes()
     if data is not None:
         (tmp_path / name).write_bytes(data)
-    code, out, err = _invoke([command, "good.txt", name], tmp_path)
+    code, out, err = invoke_in([command, "good.txt", name], tmp_path)
     assert code == 2
     assert out == ""
     assert err.startswith(f"lbdedup: error: {name}: ")
@@ -92,17 +82,17 @@ def test_fix_rewrites_and_keeps_layout(tmp_path: Path) -> None:
     """Fix drops the copy, prints Fixing, exits 1; CRLF and BOM survive; a second run changes nothing."""
     _write(tmp_path, "a.txt", f"Flood live\n\n{FLOOD}\n\n{BRIDGE}\n")
     b = _write(tmp_path, "b.txt", f"Later scrape\n\n\n{BRIDGE}\n\n\n{MAYOR}\n", newline="\r\n", bom=True)
-    code, out, _ = _invoke(["fix", "a.txt", "b.txt"], tmp_path)
+    code, out, _ = invoke_in(["fix", "a.txt", "b.txt"], tmp_path)
     assert (code, out) == (1, "Fixing b.txt\n")
     assert b.read_bytes() == b"\xef\xbb\xbf" + f"Later scrape\r\n\r\n\r\n{MAYOR}\r\n".encode()
-    assert _invoke(["fix", "a.txt", "b.txt"], tmp_path) == (0, "", "")
-    assert _invoke(["check", "a.txt", "b.txt"], tmp_path)[0] == 0
+    assert invoke_in(["fix", "a.txt", "b.txt"], tmp_path) == (0, "", "")
+    assert invoke_in(["check", "a.txt", "b.txt"], tmp_path)[0] == 0
 
 
 def test_fix_within_one_file(tmp_path: Path) -> None:
     """A pinned post repeated lower down the same file: the repeat goes, the first copy stays."""
     a = _write(tmp_path, "a.txt", f"Flood live\n\n{FLOOD}\n\n{BRIDGE}\n\n{FLOOD}\n\n{MAYOR}\n")
-    code, out, _ = _invoke(["fix", "a.txt"], tmp_path)
+    code, out, _ = invoke_in(["fix", "a.txt"], tmp_path)
     assert (code, out) == (1, "Fixing a.txt\n")
     assert a.read_text() == f"Flood live\n\n{FLOOD}\n\n{BRIDGE}\n\n{MAYOR}\n"
 
@@ -112,7 +102,7 @@ def test_fix_keeps_copy_in_html_that_it_does_not_rewrite(tmp_path: Path) -> None
     page = _write(tmp_path, "page.html", f"<html><body><p>{FLOOD}</p></body></html>\n")
     before = page.read_bytes()
     a = _write(tmp_path, "a.txt", f"Flood live\n\n{FLOOD}\n")
-    code, out, _ = _invoke(["fix", "page.html", "a.txt"], tmp_path)
+    code, out, _ = invoke_in(["fix", "page.html", "a.txt"], tmp_path)
     assert (code, out) == (1, "Fixing a.txt\n")
     assert page.read_bytes() == before
     assert a.read_text() == "Flood live\n"
@@ -120,7 +110,7 @@ def test_fix_keeps_copy_in_html_that_it_does_not_rewrite(tmp_path: Path) -> None
 
 def test_fix_refuses_stdin(tmp_path: Path) -> None:
     """Fix rewrites files: '-' is a usage error."""
-    code, _, err = _invoke(["fix", "-"], tmp_path)
+    code, _, err = invoke_in(["fix", "-"], tmp_path)
     assert code == 2
     assert "stdin" in err
 
@@ -130,11 +120,11 @@ def test_fix_against_the_index_keeps_the_indexed_copy(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     old = _write(corpus, "old.txt", f"Flood live\n\n{FLOOD}\n\n{BRIDGE}\n")
-    assert _invoke(["index", "build", "corpus"], tmp_path)[0] == 0
+    assert invoke_in(["index", "build", "corpus"], tmp_path)[0] == 0
     new = _write(tmp_path, "new.txt", f"Flood live, day two\n\n{BRIDGE}\n\n{MAYOR}\n")
-    code, out, _ = _invoke(["check", "new.txt"], tmp_path)
+    code, out, _ = invoke_in(["check", "new.txt"], tmp_path)
     assert (code, out) == (1, "new.txt:3: duplicate of corpus/old.txt:5 (exact, 1.00)\n")
-    code, out, _ = _invoke(["fix", "new.txt"], tmp_path)
+    code, out, _ = invoke_in(["fix", "new.txt"], tmp_path)
     assert (code, out) == (1, "Fixing new.txt\n")
     assert new.read_text() == f"Flood live, day two\n\n{MAYOR}\n"
     assert old.read_text() == f"Flood live\n\n{FLOOD}\n\n{BRIDGE}\n"
@@ -143,15 +133,15 @@ def test_fix_against_the_index_keeps_the_indexed_copy(tmp_path: Path) -> None:
 def test_checked_file_is_not_compared_with_its_own_indexed_version(tmp_path: Path) -> None:
     """A file already in the index, edited and checked again, does not match its older self."""
     _write(tmp_path, "a.txt", f"Flood live\n\n{FLOOD}\n")
-    assert _invoke(["index", "build", "a.txt"], tmp_path)[0] == 0
+    assert invoke_in(["index", "build", "a.txt"], tmp_path)[0] == 0
     _write(tmp_path, "a.txt", f"Flood live\n\n{FLOOD}\n\n{MAYOR}\n")
-    assert _invoke(["check", "a.txt"], tmp_path) == (0, "", "")
+    assert invoke_in(["check", "a.txt"], tmp_path) == (0, "", "")
 
 
 def test_explicit_index_missing_is_exit_2(tmp_path: Path) -> None:
     """--index naming a file that does not exist: exit 2 with a hint."""
     _write(tmp_path, "a.txt", f"{FLOOD}\n")
-    code, _, err = _invoke(["check", "--index", "nope.sqlite", "a.txt"], tmp_path)
+    code, _, err = invoke_in(["check", "--index", "nope.sqlite", "a.txt"], tmp_path)
     assert code == 2
     assert "nope.sqlite: no such index" in err
 

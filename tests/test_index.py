@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import lbdedup.index
-from lbdedup.cli import app
 from lbdedup.core import segment_all
 from lbdedup.index import PAUSE_HOOK, PAUSE_SECONDS, SCHEMA_VERSION, FingerprintIndex
 from lbdedup.model import Document, MatchKind
+
+from .conftest import invoke_in
 
 WIRE = (
     "Rescue teams working through the night pulled eleven people from the flooded lower floors of the "
@@ -34,16 +34,6 @@ OTHER = (
     "A separate paragraph about the railway timetable, which has nothing at all in common with the "
     "flooding story and talks about the new evening trains between the two market towns in the hills."
 )
-
-
-def _invoke(args: list[str], cwd: Path) -> tuple[int, str, str]:
-    previous = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(app, args)
-    finally:
-        os.chdir(previous)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def _corpus(tmp_path: Path) -> Path:
@@ -68,7 +58,7 @@ def _query(index: Path, text: str) -> dict[int, tuple[MatchKind, str]]:
 def built(tmp_path: Path) -> Path:
     """A folder with a corpus and its index at .lbdedup/index.sqlite."""
     _corpus(tmp_path)
-    code, out, _ = _invoke(["index", "build", "corpus"], tmp_path)
+    code, out, _ = invoke_in(["index", "build", "corpus"], tmp_path)
     assert code == 0, out
     assert "2 added" in out
     return tmp_path
@@ -76,7 +66,7 @@ def built(tmp_path: Path) -> Path:
 
 def test_stats(built: Path) -> None:
     """Stats counts files and blocks and shows the size next to the text."""
-    code, out, _ = _invoke(["index", "stats"], built)
+    code, out, _ = invoke_in(["index", "stats"], built)
     assert code == 0
     assert "files    2" in out
     assert "blocks   5" in out
@@ -107,7 +97,7 @@ def test_query_exact_near_contained(built: Path) -> None:
 def test_query_command(built: Path) -> None:
     """Index query prints what each block of a file copies, exit 0."""
     (built / "draft.txt").write_text(f"Draft\n\n{OTHER}\n", encoding="utf-8")
-    assert _invoke(["index", "query", "draft.txt"], built) == (
+    assert invoke_in(["index", "query", "draft.txt"], built) == (
         0,
         "draft.txt:3: duplicate of corpus/two.md:3 (exact, 1.00)\n",
         "",
@@ -117,7 +107,7 @@ def test_query_command(built: Path) -> None:
 def test_numbers_veto_a_match(built: Path) -> None:
     """A score that differs is a different fact: 3-1 does not copy 2-1, even indexed."""
     (built / "new.txt").write_text(f"Match report\n\n{SCORE.replace('2-1', '3-1')}\n", encoding="utf-8")
-    assert _invoke(["check", "new.txt"], built) == (0, "", "")
+    assert invoke_in(["check", "new.txt"], built) == (0, "", "")
 
 
 def test_update_adds_changes_and_prunes(built: Path) -> None:
@@ -125,13 +115,13 @@ def test_update_adds_changes_and_prunes(built: Path) -> None:
     (built / "corpus" / "one.txt").write_text(f"Flood live\n\n{SCORE}\n", encoding="utf-8")
     (built / "corpus" / "two.md").unlink()
     (built / "corpus" / "three.txt").write_text(f"{OTHER}\n", encoding="utf-8")
-    code, out, _ = _invoke(["index", "update", "corpus"], built)
+    code, out, _ = invoke_in(["index", "update", "corpus"], built)
     assert code == 0
     assert "1 added, 1 changed, 0 unchanged, 1 pruned" in out
-    code, out, _ = _invoke(["index", "update", "corpus"], built)
+    code, out, _ = invoke_in(["index", "update", "corpus"], built)
     assert "0 added, 0 changed, 2 unchanged, 0 pruned" in out
     (built / "new.txt").write_text(f"{WIRE}\n\n{OTHER}\n", encoding="utf-8")
-    code, out, _ = _invoke(["check", "new.txt"], built)
+    code, out, _ = invoke_in(["check", "new.txt"], built)
     assert (code, out) == (1, "new.txt:3: duplicate of corpus/three.txt:1 (exact, 1.00)\n")
 
 
@@ -139,11 +129,11 @@ def test_bad_input_leaves_the_index_unchanged(built: Path) -> None:
     """An unreadable file in an update: exit 2, and the index still holds exactly what it held."""
     (built / "corpus" / "bad.txt").write_bytes("caf\u00e9".encode("cp1252"))
     (built / "corpus" / "new.txt").write_text(f"{OTHER} Again.\n", encoding="utf-8")
-    code, _, err = _invoke(["index", "update", "corpus/new.txt", "corpus/bad.txt"], built)
+    code, _, err = invoke_in(["index", "update", "corpus/new.txt", "corpus/bad.txt"], built)
     assert code == 2
     assert "bad.txt" in err
     assert "unchanged" in err
-    assert "files    2" in _invoke(["index", "stats"], built)[1]
+    assert "files    2" in invoke_in(["index", "stats"], built)[1]
 
 
 def _set_version(index: Path, version: int) -> None:
@@ -158,7 +148,7 @@ def test_schema_mismatch_is_a_clear_error(built: Path) -> None:
     _set_version(built / ".lbdedup" / "index.sqlite", SCHEMA_VERSION + 1)
     (built / "new.txt").write_text(f"{OTHER}\n", encoding="utf-8")
     for args in (["check", "new.txt"], ["fix", "new.txt"], ["index", "stats"], ["index", "update", "corpus"]):
-        code, out, err = _invoke(args, built)
+        code, out, err = invoke_in(args, built)
         assert code == 2, args
         assert f"schema version {SCHEMA_VERSION + 1}" in err
         assert "index build" in err
@@ -169,7 +159,7 @@ def test_not_an_index(tmp_path: Path) -> None:
     """A file that is not an SQLite index: exit 2, no traceback."""
     (tmp_path / "fake.sqlite").write_bytes(b"this is not a database at all, just some bytes" * 100)
     (tmp_path / "a.txt").write_text(f"{OTHER}\n", encoding="utf-8")
-    code, _, err = _invoke(["check", "--index", "fake.sqlite", "a.txt"], tmp_path)
+    code, _, err = invoke_in(["check", "--index", "fake.sqlite", "a.txt"], tmp_path)
     assert code == 2
     assert "not an lbdedup index" in err
     assert "Traceback" not in err
@@ -238,7 +228,7 @@ def test_killed_update_leaves_the_previous_index(built: Path) -> None:
     assert victim.returncode == -signal.SIGKILL
     status, paths = _integrity(index)
     assert (status, paths) == ("ok", ["corpus/one.txt", "corpus/two.md"])
-    code, out, _ = _invoke(["index", "update", "a.txt"], built)
+    code, out, _ = invoke_in(["index", "update", "a.txt"], built)
     assert code == 0
     assert "1 added" in out
     assert "1 pruned" in out
