@@ -23,7 +23,7 @@ import typer
 from lbdedup._version import __version__
 from lbdedup.check import apply_index_matches, findings, format_finding
 from lbdedup.config import ConfigError, Settings, apply, find_config, load_config
-from lbdedup.core import dedupe, segment_all
+from lbdedup.core import dedupe, paused_gc, segment_all
 from lbdedup.fix import FixInvariantError, check_kept_copies, encode_document_text, fix_text
 from lbdedup.index import DEFAULT_INDEX, FingerprintIndex, IndexFileError, IndexMatch
 from lbdedup.jsonl import JsonlFields, read_jsonl_sources
@@ -662,7 +662,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=args, prog_name="lbdedup")
+        with paused_gc():
+            app(args=args, prog_name="lbdedup")
     except SystemExit as stop:
         if stop.code is None or isinstance(stop.code, int):
             return stop.code or EXIT_OK

@@ -5,7 +5,9 @@ segment -> normalize -> fingerprint -> candidates -> verify -> cluster -> canoni
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
@@ -40,7 +42,7 @@ from lbdedup.segment import segment
 from lbdedup.timeline import build_timelines
 from lbdedup.verify import Features, compare, verify
 
-__all__ = ["clean_text", "dedupe", "segment_all"]
+__all__ = ["clean_text", "dedupe", "paused_gc", "segment_all"]
 
 # Progress is reported every this many verified pairs, so the callback never dominates the run.
 PROGRESS_EVERY = 2048
@@ -48,6 +50,26 @@ PROGRESS_EVERY = 2048
 
 def _no_progress(stage: str, done: int, total: int) -> None:
     """Progress sink that ignores everything."""
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector inside the block, and restore it as it was.
+
+    A run allocates millions of acyclic objects; each of the collector's full passes walks all of them, which
+    cost about a fifth of a run. Nothing here builds reference cycles, so nothing waits for the collector.
+
+    >>> with paused_gc():
+    ...     gc.isenabled()
+    False
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def segment_all(documents: Sequence[Document]) -> tuple[Block, ...]:
@@ -73,8 +95,11 @@ def dedupe(
     >>> [r.status.value for r in result.blocks]
     ['canonical', 'duplicate']
     """
-    options = options or Options()
-    report = progress or _no_progress
+    with paused_gc():
+        return _dedupe(documents, options or Options(), progress or _no_progress)
+
+
+def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -> DedupeResult:
     blocks = segment_all(documents)
     report("segment", len(documents), len(documents))
     normalized = normalize_many([block.text for block in blocks])
