@@ -6,8 +6,9 @@ Every stage takes and returns these; none of them holds a reference to a file, a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from enum import Enum
+from typing import Any, TypeVar
 
 import xxhash
 
@@ -116,6 +117,36 @@ class KeepPolicy(str, Enum):
     FIRST = "first"
 
 
+_Frozen = TypeVar("_Frozen")
+
+
+def _quick_init(cls: type[_Frozen]) -> type[_Frozen]:
+    """Give a frozen slots dataclass an ``__init__`` that stores each field through its slot descriptor.
+
+    The generated frozen ``__init__`` goes through ``object.__setattr__`` once per field; storing through the
+    descriptors builds the object about 2.5 times faster, and a run builds one Block and one BlockResult per
+    block. Assigning to a field afterwards still raises ``FrozenInstanceError``.
+    """
+    namespace: dict[str, Any] = {}
+    parameters = []
+    declared = fields(cls)  # type: ignore[arg-type]  # every class given here is a dataclass
+    for item in declared:
+        assert item.default_factory is MISSING, "only plain fields are supported"
+        namespace[f"_set_{item.name}"] = cls.__dict__[item.name].__set__
+        if item.default is MISSING:
+            parameters.append(item.name)
+        else:
+            namespace[f"_default_{item.name}"] = item.default
+            parameters.append(f"{item.name}=_default_{item.name}")
+    body = "".join(f"    _set_{item.name}(self, {item.name})\n" for item in declared)
+    exec(f"def __init__(self, {', '.join(parameters)}):\n{body}", namespace)  # our own field names only
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__doc__ = cls.__init__.__doc__
+    cls.__init__ = init  # type: ignore[method-assign]  # same signature as the dataclass's own
+    return cls
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One source: a file, stdin (``"-"``) or one JSONL record, already decoded.
@@ -132,6 +163,7 @@ class Document:
     format: str = "text"
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Block:
     """The unit of deduplication: a paragraph, title, heading, caption, list item, quote or meta line.
@@ -151,6 +183,7 @@ class Block:
     time: str | None = None
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class BlockRef:
     """Where a block is: enough for a reader to find it again."""
@@ -171,6 +204,7 @@ class BlockRef:
         return BlockRef(block.source, block.index, block.line_start, block.line_end)
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class BlockResult:
     """A block and the verdict on it."""
@@ -184,6 +218,7 @@ class BlockResult:
     reason: str | None = None
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class ClusterMember:
     """One member of a cluster and how it matches the canonical copy."""
@@ -250,6 +285,7 @@ class Options:
     hash_function: HashFunction = field(default=default_hash, compare=False)
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class PostRef:
     """One post of one source: its document position and post number."""
