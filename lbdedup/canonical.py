@@ -48,4 +48,16 @@ def choose_canonical(
     """
     if policy is KeepPolicy.FIRST:
         return min(member for member in members if group[member] == top_group)
-    return min(members, key=lambda member: (-completeness(normalized[member], word_counts[member]), member))
+    ordered = sorted(members)
+    best = ordered[0]
+    best_text = normalized[best]
+    best_score = completeness(best_text, word_counts[best])
+    for member in ordered[1:]:
+        text = normalized[member]
+        # An exact copy of the best so far is never more complete, and ties go to the earliest.
+        if text == best_text:
+            continue
+        score = completeness(text, word_counts[member])
+        if score > best_score:
+            best, best_text, best_score = member, text, score
+    return best

@@ -6,6 +6,7 @@ segment -> normalize -> fingerprint -> candidates -> verify -> cluster -> canoni
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -145,7 +146,7 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     word_counts = fingerprints.word_counts.tolist()
     clustering = cluster_blocks(representative.tolist(), near_pairs, contained_edges, word_counts)
     group, cluster = merge_repeated_meta(blocks, keys, clustering.group, clustering.cluster)
-    result = _results(documents, blocks, keys, word_counts, group, cluster, options, furniture)
+    result = _results(documents, blocks, keys, word_counts, group, cluster, options, furniture, features_of)
     return replace(result, timelines=build_timelines(result, options), runs=find_runs(result.blocks))
 
 
@@ -158,13 +159,18 @@ def _results(
     cluster: Sequence[int],
     options: Options,
     furniture: Mapping[int, str],
+    features_of: Callable[[int], Features],
 ) -> DedupeResult:
+    count = len(blocks)
     roots = np.asarray(cluster, dtype=np.int64)
-    sizes = np.bincount(roots, minlength=len(blocks)) if len(blocks) else np.zeros(0, dtype=np.int64)
+    sizes = np.bincount(roots, minlength=count) if count else np.zeros(0, dtype=np.int64)
+    in_cluster = sizes[roots] > 1
+    if furniture:
+        in_cluster[list(furniture)] = False
+    member_indices = np.flatnonzero(in_cluster)
     members: dict[int, list[int]] = {}
-    for index in np.flatnonzero(sizes[roots] > 1).tolist():
-        if index not in furniture:
-            members.setdefault(cluster[index], []).append(index)
+    for index, root in zip(member_indices.tolist(), roots[member_indices].tolist(), strict=True):
+        members.setdefault(root, []).append(index)
     if furniture:
         # Boilerplate is never canonical nor a member, even of a cluster that merged posts around it.
         members = {root: items for root, items in members.items() if len(items) > 1}
@@ -176,35 +182,45 @@ def _results(
     }
     # Cluster ids follow the position of the kept copy, so they read in input order.
     cluster_id = {
-        root: number for number, (_, root) in enumerate(sorted((c, r) for r, c in canonical_of.items()))
+        root: number for number, root in enumerate(sorted(canonical_of, key=canonical_of.__getitem__))
     }
-    kept_refs = {root: BlockRef.of(blocks[kept]) for root, kept in canonical_of.items()}
-    features_of = _feature_cache(blocks, keys)
 
-    unique = Status.UNIQUE
-    results: list[BlockResult] = [BlockResult(block, unique) for block in blocks]
-    clusters: dict[int, list[ClusterMember]] = {}
-    for index in sorted(index for items in members.values() for index in items):
-        block = blocks[index]
-        root = cluster[index]
+    decided: dict[int, BlockResult] = {}
+    member_lists: list[list[ClusterMember]] = [[] for _ in cluster_id]
+    canonical_refs: list[BlockRef | None] = [None] * len(cluster_id)
+    for root, items in members.items():
         kept = canonical_of[root]
         number = cluster_id[root]
-        if index == kept:
-            results[index] = BlockResult(block, Status.CANONICAL, number)
-            clusters.setdefault(number, []).append(ClusterMember(BlockRef.of(block), None, None))
-            continue
-        if keys[index] == keys[kept]:
-            match, similarity = MatchKind.EXACT, 1.0
-        else:
-            verdict = compare(features_of(index), features_of(kept), options.near_threshold)
-            match, similarity = verdict.match, verdict.similarity
-        results[index] = BlockResult(block, Status.DUPLICATE, number, kept_refs[root], match, similarity)
-        clusters.setdefault(number, []).append(ClusterMember(BlockRef.of(block), match, similarity))
+        listed = member_lists[number]
+        kept_block = blocks[kept]
+        kept_ref = BlockRef(kept_block.source, kept_block.index, kept_block.line_start, kept_block.line_end)
+        canonical_refs[number] = kept_ref
+        kept_key = keys[kept]
+        for index in items:
+            block = blocks[index]
+            if index == kept:
+                decided[index] = BlockResult(block, Status.CANONICAL, number)
+                listed.append(ClusterMember(kept_ref, None, None))
+                continue
+            if keys[index] == kept_key:
+                match, similarity = MatchKind.EXACT, 1.0
+            else:
+                verdict = compare(features_of(index), features_of(kept), options.near_threshold)
+                match, similarity = verdict.match, verdict.similarity
+            decided[index] = BlockResult(block, Status.DUPLICATE, number, kept_ref, match, similarity)
+            ref = BlockRef(block.source, block.index, block.line_start, block.line_end)
+            listed.append(ClusterMember(ref, match, similarity))
     for index, reason in furniture.items():
-        results[index] = BlockResult(blocks[index], Status.BOILERPLATE, reason=reason)
+        decided[index] = BlockResult(blocks[index], Status.BOILERPLATE, reason=reason)
+    unique = Status.UNIQUE
+    results = [
+        BlockResult(block, unique) if index not in decided else decided[index]
+        for index, block in enumerate(blocks)
+    ]
     cluster_list = tuple(
-        Cluster(number, BlockRef.of(blocks[kept]), tuple(clusters[number]))
-        for number, kept in sorted((cluster_id[root], kept) for root, kept in canonical_of.items())
+        Cluster(number, ref, tuple(listed))
+        for number, (ref, listed) in enumerate(zip(canonical_refs, member_lists, strict=True))
+        if ref is not None
     )
     return DedupeResult(
         version=__version__,
@@ -229,17 +245,25 @@ def _feature_cache(blocks: Sequence[Block], keys: Sequence[str]) -> Callable[[in
 
 
 def source_summaries(sources: Sequence[str], results: Sequence[BlockResult]) -> tuple[SourceSummary, ...]:
-    """Counts per source (blocks, kept, duplicates, boilerplate) of ``results``, in ``sources`` order."""
+    """Counts per source (blocks, kept, duplicates, boilerplate) of ``results``, in ``sources`` order.
+
+    >>> result = dedupe([Document("a.txt", "Rain.\\n\\nRain.\\n")])
+    >>> source_summaries(["a.txt"], result.blocks)[0]
+    SourceSummary(source='a.txt', blocks=2, kept=1, duplicates=1, boilerplate=0)
+    """
+    # Counted in C over (doc, status) pairs: this runs over every block of a run.
+    docs = [result.block.doc for result in results]
+    tally = Counter(zip(docs, [result.status for result in results], strict=True))
     counts = [[0, 0, 0, 0] for _ in sources]
-    for result in results:
-        row = counts[result.block.doc]
-        row[0] += 1
-        if result.status.kept:
-            row[1] += 1
-        elif result.status is Status.DUPLICATE:
-            row[2] += 1
+    for (doc, status), number in tally.items():
+        row = counts[doc]
+        row[0] += number
+        if status.kept:
+            row[1] += number
+        elif status is Status.DUPLICATE:
+            row[2] += number
         else:
-            row[3] += 1
+            row[3] += number
     return tuple(SourceSummary(source, *row) for source, row in zip(sources, counts, strict=True))
 
 

@@ -228,6 +228,7 @@ class ClusterMember:
     similarity: float | None
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Cluster:
     """Blocks that say the same thing; ``canonical`` is the one kept."""
@@ -237,6 +238,7 @@ class Cluster:
     members: tuple[ClusterMember, ...]
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class SourceSummary:
     """Counts for one source."""
@@ -295,6 +297,7 @@ class PostRef:
     post: int
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class TimelinePost:
     """One post of a timeline and every copy of it; the first copy is the one whose layout is followed."""
@@ -317,6 +320,7 @@ class Timeline:
     posts: tuple[TimelinePost, ...]
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class RunSpan:
     """Consecutive blocks of one source."""
@@ -331,6 +335,7 @@ class RunSpan:
         return f"{self.source}:{self.line_start}-{self.line_end}"
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Run:
     """A syndicated run: ``copy`` repeats the consecutive blocks of ``original``, block for block."""
