@@ -29,7 +29,7 @@ from lbdedup.index import DEFAULT_INDEX, FingerprintIndex, IndexFileError, Index
 from lbdedup.jsonl import JsonlFields, read_jsonl_sources
 from lbdedup.model import BoilerplateMode, DedupeResult, Document, KeepPolicy, Options, PostOrder
 from lbdedup.read import InputError, read_source
-from lbdedup.render import render_json_chunks, render_jsonl, render_text
+from lbdedup.render import encode_chunks, render_json_chunks, render_jsonl, render_text
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -150,16 +150,17 @@ def _read_all(
     return documents
 
 
-def write_atomic(path: str, chunks: Iterable[str]) -> None:
+def write_atomic(path: str, chunks: Iterable[bytes]) -> None:
     """Write ``chunks`` to ``path`` through a temporary file in the same folder, then rename over it.
 
-    A failure part-way leaves the old file (or no file) in place, never a partial one.
+    A failure part-way leaves the old file (or no file) in place, never a partial one; a file that existed
+    keeps its permission bits, a new one gets the usual ones (0666 less the umask).
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+        with os.fdopen(handle, "wb") as stream:
             for chunk in chunks:
                 stream.write(chunk)
         if target.exists():
@@ -174,12 +175,18 @@ def write_atomic(path: str, chunks: Iterable[str]) -> None:
         raise
 
 
-def _emit(chunks: Iterable[str], output: str | None) -> None:
+def _emit(chunks: Iterable[bytes], output: str | None) -> None:
+    """Write UTF-8 ``chunks`` to ``output``, or to stdout when it is None or ``-``."""
     if output is None or output == "-":
+        sys.stdout.flush()
+        binary = getattr(sys.stdout, "buffer", None)
         try:
             for chunk in chunks:
-                sys.stdout.write(chunk)
-            sys.stdout.flush()
+                if binary is None:  # a text-only stdout (an embedding program's StringIO)
+                    sys.stdout.write(chunk.decode("utf-8"))
+                else:
+                    binary.write(chunk)
+            (binary or sys.stdout).flush()
         except BrokenPipeError:
             # The reader went away (``lbdedup clean x | head``): stop quietly, as cat does.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -335,11 +342,11 @@ def clean(
         fields,
     )
     if output_format is OutputFormat.JSON:
-        _emit(render_json_chunks(result), output)
+        _emit(encode_chunks(render_json_chunks(result)), output)
     elif output_format is OutputFormat.JSONL:
-        _emit(render_jsonl(result), output)
+        _emit(encode_chunks(render_jsonl(result)), output)
     else:
-        _emit([render_text(result, provenance=provenance is ProvenanceMode.FULL)], output)
+        _emit([render_text(result, provenance=provenance is ProvenanceMode.FULL).encode("utf-8")], output)
 
 
 @app.command()
@@ -368,25 +375,6 @@ def report(
     from lbdedup.report import render_report
 
     render_report(result, Console(), top=top)
-
-
-def write_atomic_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename over it.
-
-    The file keeps its permission bits; a failure part-way leaves the old file in place.
-    """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        if target.exists():
-            os.chmod(temporary, target.stat().st_mode & 0o777)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 IndexOption = Annotated[
@@ -431,7 +419,7 @@ def _findings_run(
 
 
 def _print_lines(lines: Iterable[str]) -> None:
-    _emit((f"{line}\n" for line in lines), None)
+    _emit(encode_chunks(f"{line}\n" for line in lines), None)
 
 
 @app.command()
@@ -499,7 +487,7 @@ def fix(
             rewrites.append((document.source, encode_document_text(document, text)))
     for source, data in rewrites:
         try:
-            write_atomic_bytes(source, data)
+            write_atomic(source, [data])
         except OSError as error:
             fail(f"{source}: {error.strerror or 'cannot be written'}")
         _print_lines([f"Fixing {source}"])

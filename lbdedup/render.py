@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring as _json_string
 from typing import Any
 
@@ -16,6 +16,7 @@ from lbdedup.timeline import text_sections
 
 __all__ = [
     "block_record",
+    "encode_chunks",
     "format_similarity",
     "provenance_line",
     "render_json",
@@ -198,6 +199,25 @@ def render_json_chunks(result: DedupeResult) -> Iterator[str]:
     timelines = (json.dumps(timeline_record(timeline), ensure_ascii=False) for timeline in result.timelines)
     yield from _json_list("timelines", timelines, last=True)
     yield "}\n"
+
+
+def encode_chunks(chunks: Iterable[str], batch: int = 4096) -> Iterator[bytes]:
+    """The UTF-8 of ``chunks``, joined ``batch`` chunks at a time, for writing to a binary stream.
+
+    Each chunk is encoded on its own: most are ASCII, which encodes at memory speed, and one emoji in a report
+    never widens the whole report to four bytes a character, as joining the strings first would.
+
+    >>> b"".join(encode_chunks(["Kim ", "waves ", "👋"]))
+    b'Kim waves \\xf0\\x9f\\x91\\x8b'
+    """
+    pending: list[bytes] = []
+    for chunk in chunks:
+        pending.append(chunk.encode("utf-8"))
+        if len(pending) >= batch:
+            yield b"".join(pending)
+            pending.clear()
+    if pending:
+        yield b"".join(pending)
 
 
 def render_json(result: DedupeResult) -> str:

@@ -240,11 +240,11 @@ def test_write_atomic_failure_keeps_the_old_file(tmp_path: Path) -> None:
     target.write_text("old content\n")
 
     def chunks() -> object:
-        yield "new "
+        yield b"new "
         raise RuntimeError("renderer broke")
 
     with pytest.raises(RuntimeError):
-        write_atomic(str(target), chunks())  # type: ignore[arg-type]  # a generator of str
+        write_atomic(str(target), chunks())  # type: ignore[arg-type]  # a generator of bytes
     assert target.read_text() == "old content\n"
     assert [path.name for path in tmp_path.iterdir()] == ["out.txt"]
 
