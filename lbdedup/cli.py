@@ -28,6 +28,7 @@ from lbdedup.fix import FixInvariantError, check_kept_copies, encode_document_te
 from lbdedup.index import DEFAULT_INDEX, FingerprintIndex, IndexFileError, IndexMatch
 from lbdedup.jsonl import JsonlFields, read_jsonl_sources
 from lbdedup.model import BoilerplateMode, DedupeResult, Document, KeepPolicy, Options, PostOrder
+from lbdedup.parallel import available_jobs
 from lbdedup.read import InputError, read_source
 from lbdedup.render import encode_chunks, render_json_chunks, render_jsonl, render_text
 
@@ -209,6 +210,21 @@ EncodingOption = Annotated[
     str, typer.Option("--encoding", help="Codec of the inputs (any Python codec name).", metavar="CODEC")
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+JobsOption = Annotated[
+    int,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=0,
+        help="Cores for the per-file stages of large runs (0: all this process may use). Output is the same.",
+    ),
+]
+
+
+def _jobs(jobs: int) -> int:
+    return jobs or available_jobs()
+
+
 OrderOption = Annotated[
     PostOrder,
     typer.Option(
@@ -321,6 +337,7 @@ def clean(
     id_field: IdFieldOption = "id",
     text_field: TextFieldOption = "text",
     html_field: HtmlFieldOption = "html",
+    jobs: JobsOption = 0,
 ) -> None:
     """Print the canonical text: every kept block once, with where its copies were.
 
@@ -332,7 +349,7 @@ def clean(
     result = _run(
         paths,
         _with_settings(
-            Options(keep=keep, order=order, newest_first=not oldest_first),
+            Options(keep=keep, order=order, newest_first=not oldest_first, jobs=_jobs(jobs)),
             boilerplate,
             keep_pattern,
             drop_pattern,
@@ -363,12 +380,13 @@ def report(
     id_field: IdFieldOption = "id",
     text_field: TextFieldOption = "text",
     html_field: HtmlFieldOption = "html",
+    jobs: JobsOption = 0,
 ) -> None:
     """Show people what was found: counts per source, the largest clusters, near and contained matches.
 
     Example: lbdedup report a.txt b.txt --top 5
     """
-    options = _with_settings(Options(keep=keep), boilerplate, keep_pattern, drop_pattern)
+    options = _with_settings(Options(keep=keep, jobs=_jobs(jobs)), boilerplate, keep_pattern, drop_pattern)
     result = _run(paths, options, encoding, quiet, _jsonl_fields(jsonl, id_field, text_field, html_field))
     from rich.console import Console
 

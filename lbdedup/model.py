@@ -284,6 +284,8 @@ class Options:
     # Regular expressions searched in a block's text: a match keeps it / drops it as boilerplate (keep wins).
     keep_patterns: tuple[str, ...] = ()
     drop_patterns: tuple[str, ...] = ()
+    # Cores for the stages that work one document at a time (large runs only); answers never depend on it.
+    jobs: int = 1
     hash_function: HashFunction = field(default=default_hash, compare=False)
 
 

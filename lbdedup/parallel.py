@@ -1,0 +1,137 @@
+"""Use the machine's other cores for the stages that work one document (or one block) at a time.
+
+:func:`fork_map` runs a function over parts of the work in forked child processes and in the caller at once.
+The children inherit the caller's memory (documents, results) when they fork, so only their answers travel
+back, pickled, through a pipe. Where fork is missing (Windows), unsafe (other threads are running) or not
+worth it, everything runs in the caller, in order: the answers are the same either way.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+__all__ = ["available_jobs", "fork_map", "split_evenly"]
+
+_Part = TypeVar("_Part")
+_Answer = TypeVar("_Answer")
+
+# Below this much work a fork costs more than it saves (starting a child takes a few milliseconds).
+MIN_PARALLEL_CHARS = 2_000_000
+_READ_BYTES = 1 << 20
+
+
+def available_jobs() -> int:
+    """The number of cores this process may run on.
+
+    >>> available_jobs() >= 1
+    True
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def split_evenly(weights: Sequence[int], parts: int) -> list[range]:
+    """Cut ``range(len(weights))`` into at most ``parts`` consecutive ranges of about equal total weight.
+
+    >>> split_evenly([5, 1, 1, 1, 1, 1], 2)
+    [range(0, 1), range(1, 6)]
+    >>> split_evenly([1, 1, 1], 1), split_evenly([], 2)
+    ([range(0, 3)], [])
+    """
+    total = sum(weights)
+    ranges: list[range] = []
+    start = 0
+    running = 0
+    for position, weight in enumerate(weights):
+        running += weight
+        cut = total * (len(ranges) + 1) / parts
+        if running >= cut and len(ranges) < parts - 1:
+            ranges.append(range(start, position + 1))
+            start = position + 1
+    if start < len(weights):
+        ranges.append(range(start, len(weights)))
+    return ranges
+
+
+def _can_fork() -> bool:
+    # A child forked while other threads run may inherit a lock one of them held, and hang on it.
+    return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
+
+
+def _read_all(descriptor: int) -> bytes:
+    pieces: list[bytes] = []
+    while True:
+        piece = os.read(descriptor, _READ_BYTES)
+        if not piece:
+            return b"".join(pieces)
+        pieces.append(piece)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(descriptor, view)
+        view = view[written:]
+
+
+def _same(answer: Any) -> Any:
+    return answer
+
+
+def fork_map(
+    function: Callable[[_Part], _Answer],
+    parts: Sequence[_Part],
+    pack: Callable[[_Answer], Any] = _same,
+    unpack: Callable[[Any], _Answer] = _same,
+) -> list[_Answer]:
+    """``[function(part) for part in parts]``, the first part in this process and each other in a child.
+
+    A child sends ``pack(answer)``, which must be picklable, and this process keeps ``unpack`` of it: a
+    cheaper form to pickle can travel instead of the answer itself. A child that fails (an exception, a
+    signal) has its part redone here, so an error is raised here, once, as if nothing ran in parallel.
+
+    >>> fork_map(sum, [[1, 2], [3, 4], [5]])
+    [3, 7, 5]
+    >>> fork_map(len, ["ab", "cde"], pack=str, unpack=int)
+    [2, 3]
+    """
+    if len(parts) < 2 or not _can_fork():
+        return [function(part) for part in parts]
+    children: list[tuple[int, int]] = []
+    for part in parts[1:]:
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: answer, write, and leave without running the caller's cleanup
+            os.close(reader)
+            status = 1
+            try:
+                _write_all(writer, pickle.dumps(pack(function(part)), protocol=pickle.HIGHEST_PROTOCOL))
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(writer)
+        children.append((pid, reader))
+    try:
+        answers = [function(parts[0])]
+    except BaseException:
+        for pid, reader in children:
+            os.close(reader)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        raise
+    for part, (pid, reader) in zip(parts[1:], children, strict=True):
+        data = _read_all(reader)
+        os.close(reader)
+        _, status = os.waitpid(pid, 0)
+        answers.append(
+            unpack(pickle.loads(data)) if status == 0 else function(part)
+        )  # our own child wrote it
+    return answers

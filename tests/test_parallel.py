@@ -1,0 +1,70 @@
+"""Forked workers give the same answers as one process, and failures surface once, in the caller."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import lbdedup.core
+from lbdedup import Document, Options, dedupe
+from lbdedup.parallel import _can_fork, fork_map, split_evenly
+from lbdedup.render import render_json
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@given(st.lists(st.integers(min_value=0, max_value=50), max_size=30), st.integers(min_value=1, max_value=4))
+def test_split_evenly_covers_every_position_once_in_order(weights: list[int], parts: int) -> None:
+    """The ranges are consecutive, cover every position once and are no more than asked for."""
+    ranges = split_evenly(weights, parts)
+    assert [position for part in ranges for position in part] == list(range(len(weights)))
+    assert len(ranges) <= parts
+    assert all(len(part) > 0 for part in ranges)
+
+
+def test_fork_map_answers_in_order_from_children() -> None:
+    """Each part is answered by a different process, and the answers come back in part order."""
+    answers = fork_map(lambda part: (part, os.getpid()), [0, 1, 2])
+    assert [part for part, _ in answers] == [0, 1, 2]
+    assert answers[0][1] == os.getpid()
+    assert len({pid for _, pid in answers}) == 3
+
+
+def test_fork_map_redoes_a_failed_part_and_raises_here() -> None:
+    """A part that fails in a child is redone in the caller, where its exception is raised."""
+    parent = os.getpid()
+
+    def fails_in_children(part: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("child broke")
+        return part * 10
+
+    assert fork_map(fails_in_children, [1, 2, 3]) == [10, 20, 30]
+    with pytest.raises(ZeroDivisionError):
+        fork_map(lambda part: 1 // part, [1, 0])
+
+
+@pytest.mark.skipif(not _can_fork(), reason="no fork here")
+def test_dedupe_with_two_jobs_matches_one_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Splitting the per-file stages over two processes changes nothing in the report."""
+    texts = sorted((FIXTURES).glob("*/input/*.txt"))
+    documents = [
+        Document(str(path.relative_to(FIXTURES)), path.read_text(encoding="utf-8")) for path in texts
+    ]
+    assert len(documents) > 4
+    monkeypatch.setattr(lbdedup.core, "MIN_PARALLEL_CHARS", 0)
+    split: list[int] = []
+
+    def counting_fork_map(function: Any, parts: Any, *rest: Any) -> Any:
+        split.append(len(parts))
+        return fork_map(function, parts, *rest)
+
+    monkeypatch.setattr(lbdedup.core, "fork_map", counting_fork_map)
+    forked = render_json(dedupe(documents, Options(jobs=2)))
+    assert forked == render_json(dedupe(documents, Options(jobs=1)))
+    assert split == [2, 1]
