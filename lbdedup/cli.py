@@ -30,7 +30,7 @@ from lbdedup.jsonl import JsonlFields, read_jsonl_sources
 from lbdedup.model import BoilerplateMode, DedupeResult, Document, KeepPolicy, Options, PostOrder
 from lbdedup.parallel import available_jobs
 from lbdedup.read import InputError, read_source
-from lbdedup.render import encode_chunks, render_json_chunks, render_jsonl, render_text
+from lbdedup.render import encode_chunks, render_json_bytes, render_jsonl_bytes, render_text
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -346,22 +346,17 @@ def clean(
     Example: lbdedup clean a.txt b.txt --format json -o report.json
     """
     fields = _jsonl_fields(jsonl, id_field, text_field, html_field)
-    result = _run(
-        paths,
-        _with_settings(
-            Options(keep=keep, order=order, newest_first=not oldest_first, jobs=_jobs(jobs)),
-            boilerplate,
-            keep_pattern,
-            drop_pattern,
-        ),
-        encoding,
-        quiet,
-        fields,
+    options = _with_settings(
+        Options(keep=keep, order=order, newest_first=not oldest_first, jobs=_jobs(jobs)),
+        boilerplate,
+        keep_pattern,
+        drop_pattern,
     )
+    result = _run(paths, options, encoding, quiet, fields)
     if output_format is OutputFormat.JSON:
-        _emit(encode_chunks(render_json_chunks(result)), output)
+        _emit(render_json_bytes(result, options.jobs), output)
     elif output_format is OutputFormat.JSONL:
-        _emit(encode_chunks(render_jsonl(result)), output)
+        _emit(render_jsonl_bytes(result, options.jobs), output)
     else:
         _emit([render_text(result, provenance=provenance is ProvenanceMode.FULL).encode("utf-8")], output)
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator
+from functools import partial
 from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 from lbdedup.model import BlockRef, BlockResult, Cluster, DedupeResult, Run, RunSpan, Status, Timeline
+from lbdedup.parallel import MIN_PARALLEL_CHARS, fork_map
 from lbdedup.timeline import text_sections
 
 __all__ = [
@@ -20,8 +22,10 @@ __all__ = [
     "format_similarity",
     "provenance_line",
     "render_json",
+    "render_json_bytes",
     "render_json_chunks",
     "render_jsonl",
+    "render_jsonl_bytes",
     "render_text",
     "report_record",
     "run_record",
@@ -183,22 +187,79 @@ def _json_list(key: str, items: Iterator[str], last: bool = False) -> Iterator[s
     yield ("\n ]" if separator != "\n  " else "]") + ("\n" if last else ",\n")
 
 
-def render_json_chunks(result: DedupeResult) -> Iterator[str]:
-    """The JSON report in pieces, for writing without holding it all: one line per source, block, cluster.
-
-    Blocks are written by :func:`_block_json` (``indent`` would fall back to the slow pure-Python encoder).
-    """
+def _json_head(result: DedupeResult) -> Iterator[str]:
     yield f'{{"version": {json.dumps(result.version)},\n'
     yield from _json_list(
         "sources", (json.dumps(item, ensure_ascii=False) for item in _sources_records(result))
     )
-    yield from _json_list("blocks", _block_lines(result))
+
+
+def _json_tail(result: DedupeResult) -> Iterator[str]:
     clusters = (json.dumps(_cluster_record(cluster), ensure_ascii=False) for cluster in result.clusters)
     yield from _json_list("clusters", clusters)
     yield from _json_list("runs", (json.dumps(run_record(run), ensure_ascii=False) for run in result.runs))
     timelines = (json.dumps(timeline_record(timeline), ensure_ascii=False) for timeline in result.timelines)
     yield from _json_list("timelines", timelines, last=True)
     yield "}\n"
+
+
+def render_json_chunks(result: DedupeResult) -> Iterator[str]:
+    """The JSON report in pieces, for writing without holding it all: one line per source, block, cluster.
+
+    Blocks are written by :func:`_block_json` (``indent`` would fall back to the slow pure-Python encoder).
+    """
+    yield from _json_head(result)
+    yield from _json_list("blocks", _block_lines(result))
+    yield from _json_tail(result)
+
+
+def _blocks_utf8(result: DedupeResult, separator: bytes, span: range) -> bytes:
+    """The JSON objects of the blocks in ``span``, each encoded alone, joined by ``separator``."""
+    sources = [_json_string(document.source) for document in result.documents]
+    blocks = result.blocks
+    return separator.join(
+        [
+            _block_json(blocks[position], sources[blocks[position].block.doc]).encode("utf-8")
+            for position in span
+        ]
+    )
+
+
+def _blocks_in_parts(result: DedupeResult, separator: bytes, jobs: int) -> list[bytes]:
+    """The blocks' JSON in consecutive parts, rendered on ``jobs`` cores when the run is large enough."""
+    count = len(result.blocks)
+    large = sum(len(document.text) for document in result.documents) >= MIN_PARALLEL_CHARS
+    parts = jobs if large else 1
+    spans = [range(count * part // parts, count * (part + 1) // parts) for part in range(parts)]
+    rendered = fork_map(partial(_blocks_utf8, result, separator), spans)
+    return [part for part in rendered if part]
+
+
+def render_json_bytes(result: DedupeResult, jobs: int = 1) -> Iterator[bytes]:
+    """:func:`render_json_chunks` as UTF-8, the blocks rendered on ``jobs`` cores for large runs.
+
+    >>> from lbdedup.core import dedupe
+    >>> from lbdedup.model import Document
+    >>> result = dedupe([Document("a.txt", "Rain.\\n")])
+    >>> b"".join(render_json_bytes(result)) == render_json(result).encode("utf-8")
+    True
+    """
+    yield from encode_chunks(_json_head(result))
+    parts = _blocks_in_parts(result, b",\n  ", jobs)
+    if parts:
+        yield b' "blocks": [\n  '
+        yield b",\n  ".join(parts)
+        yield b"\n ],\n"
+    else:
+        yield b' "blocks": [],\n'
+    yield from encode_chunks(_json_tail(result))
+
+
+def render_jsonl_bytes(result: DedupeResult, jobs: int = 1) -> Iterator[bytes]:
+    """:func:`render_jsonl` as UTF-8, the blocks rendered on ``jobs`` cores for large runs."""
+    for part in _blocks_in_parts(result, b"\n", jobs):
+        yield part
+        yield b"\n"
 
 
 def encode_chunks(chunks: Iterable[str], batch: int = 4096) -> Iterator[bytes]:
