@@ -50,6 +50,8 @@ __all__ = ["clean_text", "dedupe", "match_keys", "paused_gc", "segment_all"]
 
 # Progress is reported every this many verified pairs, so the callback never dominates the run.
 PROGRESS_EVERY = 2048
+# Fewer candidate pairs than this are verified in one process: a fork would cost more than it saves.
+MIN_PARALLEL_PAIRS = 4096
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -200,27 +202,50 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     pairs = candidate_pairs(fingerprints, eligible, options.max_shingle_blocks)
 
     features_of = _feature_cache(blocks, keys)
-
-    near_pairs: list[tuple[int, int]] = []
-    contained_edges: list[ContainedEdge] = []
-    total = len(pairs)
-    for done, (a, b) in enumerate(zip(pairs.first.tolist(), pairs.second.tolist(), strict=False), start=1):
-        verdict = verify(features_of(a), features_of(b), options)
-        if verdict is not None:
-            if verdict.match is MatchKind.CONTAINED:
-                part, whole = (a, b) if verdict.container == 1 else (b, a)
-                contained_edges.append(ContainedEdge(part, whole, verdict.similarity))
-            else:
-                near_pairs.append((a, b))
-        if done % PROGRESS_EVERY == 0:
-            report("verify", done, total)
+    firsts, seconds = pairs.first.tolist(), pairs.second.tolist()
+    total = len(firsts)
+    parts = options.jobs if total >= MIN_PARALLEL_PAIRS else 1
+    spans = [range(total * part // parts, total * (part + 1) // parts) for part in range(parts)]
+    found = fork_map(partial(_verify_span, firsts, seconds, features_of, options, report), spans)
     report("verify", total, total)
+    near_pairs = [(a, b) for matches in found for a, b, container, _ in matches if container is None]
+    contained_edges = [
+        ContainedEdge(*((a, b) if container == 1 else (b, a)), similarity)
+        for matches in found
+        for a, b, container, similarity in matches
+        if container is not None
+    ]
 
     word_counts = fingerprints.word_counts.tolist()
     clustering = cluster_blocks(representative.tolist(), near_pairs, contained_edges, word_counts)
     group, cluster = merge_repeated_meta(blocks, keys, clustering.group, clustering.cluster)
     result = _results(documents, blocks, keys, word_counts, group, cluster, options, furniture, features_of)
     return replace(result, timelines=build_timelines(result, options), runs=find_runs(result.blocks))
+
+
+def _verify_span(
+    firsts: Sequence[int],
+    seconds: Sequence[int],
+    features_of: Callable[[int], Features],
+    options: Options,
+    report: Progress,
+    span: range,
+) -> list[tuple[int, int, int | None, float]]:
+    """The matches among candidate pairs ``span``: (a, b, container, similarity), container None when near.
+
+    Only the first span reports progress: it is the one verified in this process, not in a forked child.
+    """
+    matches = []
+    total = len(firsts) if span.start == 0 else 0
+    for position in span:
+        a, b = firsts[position], seconds[position]
+        verdict = verify(features_of(a), features_of(b), options)
+        if verdict is not None:
+            contained = verdict.match is MatchKind.CONTAINED
+            matches.append((a, b, verdict.container if contained else None, verdict.similarity))
+        if total and position % PROGRESS_EVERY == 0:
+            report("verify", position, total)
+    return matches
 
 
 def _results(

@@ -52,13 +52,14 @@ def test_fork_map_redoes_a_failed_part_and_raises_here() -> None:
 
 @pytest.mark.skipif(not _can_fork(), reason="no fork here")
 def test_dedupe_with_two_jobs_matches_one_job(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Splitting the per-file stages over two processes changes nothing in the report."""
+    """Splitting the per-file stages and verification over two processes changes nothing in the report."""
     texts = sorted((FIXTURES).glob("*/input/*.txt"))
     documents = [
         Document(str(path.relative_to(FIXTURES)), path.read_text(encoding="utf-8")) for path in texts
     ]
     assert len(documents) > 4
     monkeypatch.setattr(lbdedup.core, "MIN_PARALLEL_CHARS", 0)
+    monkeypatch.setattr(lbdedup.core, "MIN_PARALLEL_PAIRS", 0)
     split: list[int] = []
 
     def counting_fork_map(function: Any, parts: Any, *rest: Any) -> Any:
@@ -68,7 +69,8 @@ def test_dedupe_with_two_jobs_matches_one_job(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(lbdedup.core, "fork_map", counting_fork_map)
     forked = render_json(dedupe(documents, Options(jobs=2)))
     assert forked == render_json(dedupe(documents, Options(jobs=1)))
-    assert split == [2, 1]
+    # Front and verification in two parts with two jobs, in one part with one.
+    assert split == [2, 2, 1, 1]
 
 
 @pytest.mark.skipif(not _can_fork(), reason="no fork here")
