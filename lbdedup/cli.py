@@ -30,7 +30,7 @@ from lbdedup.jsonl import JsonlFields, read_jsonl_sources
 from lbdedup.model import BoilerplateMode, DedupeResult, Document, KeepPolicy, Options, PostOrder
 from lbdedup.parallel import available_jobs
 from lbdedup.read import InputError, read_source
-from lbdedup.render import encode_chunks, render_json_bytes, render_jsonl_bytes, render_text
+from lbdedup.render import encode_chunks, render_json_bytes, render_jsonl_bytes, render_text_chunks
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -358,7 +358,7 @@ def clean(
     elif output_format is OutputFormat.JSONL:
         _emit(render_jsonl_bytes(result, options.jobs), output)
     else:
-        _emit([render_text(result, provenance=provenance is ProvenanceMode.FULL).encode("utf-8")], output)
+        _emit(encode_chunks(render_text_chunks(result, provenance is ProvenanceMode.FULL)), output)
 
 
 @app.command()

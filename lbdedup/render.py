@@ -27,6 +27,7 @@ __all__ = [
     "render_jsonl",
     "render_jsonl_bytes",
     "render_text",
+    "render_text_chunks",
     "report_record",
     "run_record",
     "timeline_record",
@@ -342,6 +343,33 @@ def _section_docs(result: DedupeResult, header: str, kept: list[BlockResult]) ->
     return docs
 
 
+def render_text_chunks(result: DedupeResult, provenance: bool = True) -> Iterator[str]:
+    """:func:`render_text` in pieces, for writing without joining the whole text first."""
+    copies = _copies_by_canonical(result) if provenance else {}
+    separator = ""
+    # Sections: one per source, or one per live-blog timeline (snapshots merged, posts ordered by time).
+    for header, kept in text_sections(result):
+        if not kept:
+            # Nothing kept (an empty file, or every block a copy): no header, so empty input prints nothing.
+            continue
+        if provenance:
+            yield f"{separator}==> {header} <=="
+            separator = "\n\n"
+            dropped = sum(result.sources[doc].boilerplate for doc in _section_docs(result, header, kept))
+            if dropped:
+                yield f"{separator}[boilerplate dropped: {dropped} block{'' if dropped == 1 else 's'}]"
+            for block in kept:
+                key = (block.block.source, block.block.index)
+                yield f"{separator}{provenance_line(block, copies.get(key, []))}\n{block.block.text}"
+        else:
+            for block in kept:
+                yield separator
+                yield block.block.text
+                separator = "\n\n"
+    if separator:
+        yield "\n"
+
+
 def render_text(result: DedupeResult, provenance: bool = True) -> str:
     """The clean text: every kept block once, in place, sources in input order.
 
@@ -349,21 +377,4 @@ def render_text(result: DedupeResult, provenance: bool = True) -> str:
     and each kept block is preceded by ``[file:line]`` and the places of its copies; without, the bare kept
     texts separated by blank lines. A section with nothing kept is left out.
     """
-    copies = _copies_by_canonical(result) if provenance else {}
-    parts: list[str] = []
-    # Sections: one per source, or one per live-blog timeline (snapshots merged, posts ordered by time).
-    for header, kept in text_sections(result):
-        if not kept:
-            # Nothing kept (an empty file, or every block a copy): no header, so empty input prints nothing.
-            continue
-        if provenance:
-            parts.append(f"==> {header} <==")
-            dropped = sum(result.sources[doc].boilerplate for doc in _section_docs(result, header, kept))
-            if dropped:
-                parts.append(f"[boilerplate dropped: {dropped} block{'' if dropped == 1 else 's'}]")
-            for block in kept:
-                key = (block.block.source, block.block.index)
-                parts.append(provenance_line(block, copies.get(key, [])) + "\n" + block.block.text)
-        else:
-            parts.extend(block.block.text for block in kept)
-    return "\n\n".join(parts) + "\n" if parts else ""
+    return "".join(render_text_chunks(result, provenance))
