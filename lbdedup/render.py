@@ -159,6 +159,29 @@ def _block_json(result: BlockResult, source_json: str) -> str:
     )
 
 
+def _cluster_json(cluster: Cluster, source_json: dict[str, str]) -> str:
+    """``json.dumps(_cluster_record(cluster))``, built directly (one cluster per kept copy of a large run)."""
+    canonical = cluster.canonical
+    members = []
+    for member in cluster.members:
+        ref = member.ref
+        match = "null" if member.match is None else f'"{member.match._value_}"'
+        similarity = "null" if member.similarity is None else repr(member.similarity)
+        members.append(
+            f'{{"source": {source_json[ref.source]}, "index": {ref.index}, "line_start": {ref.line_start}, '
+            f'"match": {match}, "similarity": {similarity}}}'
+        )
+    return (
+        f'{{"id": {cluster.id}, "canonical": {{"source": {source_json[canonical.source]}, '
+        f'"index": {canonical.index}, "line_start": {canonical.line_start}}}, '
+        f'"members": [{", ".join(members)}]}}'
+    )
+
+
+def _source_json(result: DedupeResult) -> dict[str, str]:
+    return {document.source: _json_string(document.source) for document in result.documents}
+
+
 def _block_lines(result: DedupeResult) -> Iterator[str]:
     sources = [_json_string(document.source) for document in result.documents]
     for block in result.blocks:
@@ -196,8 +219,6 @@ def _json_head(result: DedupeResult) -> Iterator[str]:
 
 
 def _json_tail(result: DedupeResult) -> Iterator[str]:
-    clusters = (json.dumps(_cluster_record(cluster), ensure_ascii=False) for cluster in result.clusters)
-    yield from _json_list("clusters", clusters)
     yield from _json_list("runs", (json.dumps(run_record(run), ensure_ascii=False) for run in result.runs))
     timelines = (json.dumps(timeline_record(timeline), ensure_ascii=False) for timeline in result.timelines)
     yield from _json_list("timelines", timelines, last=True)
@@ -207,33 +228,61 @@ def _json_tail(result: DedupeResult) -> Iterator[str]:
 def render_json_chunks(result: DedupeResult) -> Iterator[str]:
     """The JSON report in pieces, for writing without holding it all: one line per source, block, cluster.
 
-    Blocks are written by :func:`_block_json` (``indent`` would fall back to the slow pure-Python encoder).
+    Blocks and clusters are written by :func:`_block_json` and :func:`_cluster_json` (``indent`` would fall
+    back to the slow pure-Python encoder).
     """
     yield from _json_head(result)
     yield from _json_list("blocks", _block_lines(result))
+    source_json = _source_json(result)
+    yield from _json_list("clusters", (_cluster_json(cluster, source_json) for cluster in result.clusters))
     yield from _json_tail(result)
 
 
-def _blocks_utf8(result: DedupeResult, separator: bytes, span: range) -> bytes:
-    """The JSON objects of the blocks in ``span``, each encoded alone, joined by ``separator``."""
-    sources = [_json_string(document.source) for document in result.documents]
+def _parts_utf8(
+    result: DedupeResult, separator: bytes, with_clusters: bool, spans: tuple[range, range]
+) -> tuple[bytes, bytes]:
+    """The JSON of the blocks and of the clusters in ``spans``, each object encoded alone, joined."""
+    block_span, cluster_span = spans
+    source_json = _source_json(result)
+    sources = [source_json[document.source] for document in result.documents]
     blocks = result.blocks
-    return separator.join(
-        [
-            _block_json(blocks[position], sources[blocks[position].block.doc]).encode("utf-8")
-            for position in span
-        ]
+    lines = []
+    for position in block_span:
+        item = blocks[position]
+        lines.append(_block_json(item, sources[item.block.doc]).encode("utf-8"))
+    clusters = result.clusters if with_clusters else ()
+    return separator.join(lines), separator.join(
+        [_cluster_json(clusters[position], source_json).encode("utf-8") for position in cluster_span]
     )
 
 
-def _blocks_in_parts(result: DedupeResult, separator: bytes, jobs: int) -> list[bytes]:
-    """The blocks' JSON in consecutive parts, rendered on ``jobs`` cores when the run is large enough."""
-    count = len(result.blocks)
+def _in_parts(result: DedupeResult, separator: bytes, with_clusters: bool, jobs: int) -> tuple[bytes, bytes]:
+    """The blocks' (and clusters') JSON, rendered in consecutive parts on ``jobs`` cores for large runs."""
     large = sum(len(document.text) for document in result.documents) >= MIN_PARALLEL_CHARS
     parts = jobs if large else 1
-    spans = [range(count * part // parts, count * (part + 1) // parts) for part in range(parts)]
-    rendered = fork_map(partial(_blocks_utf8, result, separator), spans)
-    return [part for part in rendered if part]
+
+    def spans(count: int) -> list[range]:
+        return [range(count * part // parts, count * (part + 1) // parts) for part in range(parts)]
+
+    clusters = len(result.clusters) if with_clusters else 0
+    rendered = fork_map(
+        partial(_parts_utf8, result, separator, with_clusters),
+        list(zip(spans(len(result.blocks)), spans(clusters), strict=True)),
+    )
+    return (
+        separator.join(blocks for blocks, _ in rendered if blocks),
+        separator.join(clusters for _, clusters in rendered if clusters),
+    )
+
+
+def _bytes_list(key: str, joined: bytes, last: bool = False) -> Iterator[bytes]:
+    end = b"\n" if last else b",\n"
+    if joined:
+        yield f' "{key}": [\n  '.encode()
+        yield joined
+        yield b"\n ]" + end
+    else:
+        yield f' "{key}": []'.encode() + end
 
 
 def render_json_bytes(result: DedupeResult, jobs: int = 1) -> Iterator[bytes]:
@@ -246,20 +295,17 @@ def render_json_bytes(result: DedupeResult, jobs: int = 1) -> Iterator[bytes]:
     True
     """
     yield from encode_chunks(_json_head(result))
-    parts = _blocks_in_parts(result, b",\n  ", jobs)
-    if parts:
-        yield b' "blocks": [\n  '
-        yield b",\n  ".join(parts)
-        yield b"\n ],\n"
-    else:
-        yield b' "blocks": [],\n'
+    blocks, clusters = _in_parts(result, b",\n  ", True, jobs)
+    yield from _bytes_list("blocks", blocks)
+    yield from _bytes_list("clusters", clusters)
     yield from encode_chunks(_json_tail(result))
 
 
 def render_jsonl_bytes(result: DedupeResult, jobs: int = 1) -> Iterator[bytes]:
     """:func:`render_jsonl` as UTF-8, the blocks rendered on ``jobs`` cores for large runs."""
-    for part in _blocks_in_parts(result, b"\n", jobs):
-        yield part
+    blocks, _ = _in_parts(result, b"\n", False, jobs)
+    if blocks:
+        yield blocks
         yield b"\n"
 
 
