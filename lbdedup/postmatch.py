@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +33,8 @@ __all__ = [
 
 PostKey = tuple[int, "int | None"]
 """A post: (document position, post number); post None stands for a document without posts."""
+
+_DOC, _POST, _KIND = attrgetter("doc"), attrgetter("post"), attrgetter("kind")
 
 # A cluster spread over more posts than this is a stock phrase ("Key events"), not evidence of a repeat.
 MAX_CLUSTER_POSTS = 64
@@ -67,6 +71,117 @@ class Overlaps:
     headlines: dict[PostKey, int]
 
 
+class OverlapTable(NamedTuple):
+    """:class:`Overlaps` as arrays over post ids, for callers that work on all posts at once.
+
+    Per post id: ``sizes`` (non-meta blocks), ``headlines`` (see :class:`Overlaps`; meaningful where
+    ``has_headline``). Per pair of posts sharing blocks, sorted by (``first``, ``second``): ``shared`` of
+    ``first``'s non-meta blocks have a copy in ``second``; ``seen`` orders the pairs as the loops over the
+    clusters (in ascending order) first meet them.
+    """
+
+    sizes: npt.NDArray[np.int64]
+    headlines: npt.NDArray[np.int64]
+    has_headline: npt.NDArray[np.bool_]
+    first: npt.NDArray[np.int64]
+    second: npt.NDArray[np.int64]
+    shared: npt.NDArray[np.int64]
+    seen: npt.NDArray[np.int64]
+
+
+def _group_bounds(sorted_keys: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Where each run of equal keys starts and ends in ``sorted_keys``."""
+    if not sorted_keys.size:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    return starts, np.r_[starts[1:], len(sorted_keys)]
+
+
+def group_pairs(
+    starts: npt.NDArray[np.intp], spread: npt.NDArray[np.intp]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Every ordered pair (i, j), i != j, of positions inside each group ``starts[g]`` .. ``+ spread[g]``.
+
+    In order of i, then j (groups in the order given).
+
+    >>> left, right = group_pairs(np.array([0, 5]), np.array([2, 3]))
+    >>> list(zip(left.tolist(), right.tolist()))
+    [(0, 1), (1, 0), (5, 6), (5, 7), (6, 5), (6, 7), (7, 5), (7, 6)]
+    """
+    group_of = np.repeat(np.arange(len(starts)), spread)
+    members = np.repeat(starts, spread) + (
+        np.arange(len(group_of)) - np.repeat(np.cumsum(spread) - spread, spread)
+    )
+    times = spread[group_of]
+    left = np.repeat(members, times)
+    offsets = np.repeat(np.cumsum(times) - times, times)
+    right = np.repeat(starts[group_of], times) + (np.arange(len(left)) - offsets)
+    distinct = left != right
+    return left[distinct], right[distinct]
+
+
+def overlap_table(
+    post_ids: npt.NDArray[np.int64],
+    post_count: int,
+    clusters: npt.NDArray[np.int64],
+    is_meta: npt.NDArray[np.bool_],
+    is_heading: npt.NDArray[np.bool_],
+) -> OverlapTable:
+    """The :class:`OverlapTable` of posts ``0 .. post_count - 1``; arguments as for :func:`post_overlaps`.
+
+    >>> table = overlap_table(np.array([0, 0, 1, 1]), 2, np.array([5, 6, 5, 6]), np.zeros(4, dtype=bool),
+    ...                       np.array([True, False, True, False]))
+    >>> table.first.tolist(), table.second.tolist(), table.shared.tolist(), table.headlines.tolist()
+    ([0, 1], [1, 0], [2, 2], [5, 5])
+    """
+    valid = (post_ids >= 0) & ~is_meta
+    positions = np.flatnonzero(valid)
+    ids, cluster_of = post_ids[positions], clusters[positions]
+    sizes = np.bincount(ids, minlength=post_count).astype(np.int64)
+    headlines = np.zeros(post_count, dtype=np.int64)
+    has_headline = np.zeros(post_count, dtype=bool)
+    opened, first = np.unique(ids, return_index=True)
+    at = positions[first]
+    led = is_heading[at]
+    headline_cluster = cluster_of[first[led]]
+    has_headline[opened[led]] = True
+    headlines[opened[led]] = np.where(headline_cluster >= 0, headline_cluster, -1 - at[led])
+    copied = cluster_of >= 0
+    ids, cluster_of = ids[copied], cluster_of[copied]
+    width = max(post_count, 1)
+    pairs, blocks_in = np.unique(cluster_of.astype(np.int64) * width + ids, return_counts=True)
+    starts, ends = _group_bounds(pairs // width)
+    spread = ends - starts
+    wanted = (spread >= 2) & (spread <= MAX_CLUSTER_POSTS)
+    left, right = group_pairs(starts[wanted], spread[wanted])
+    pair_post = pairs % width
+    keys = pair_post[left] * width + pair_post[right]
+    order = np.argsort(keys, kind="stable")
+    pair_starts, _ = _group_bounds(keys[order])
+    counts = blocks_in[left][order]
+    shared = np.add.reduceat(counts, pair_starts) if counts.size else counts
+    unique_keys = keys[order][pair_starts]
+    return OverlapTable(
+        sizes,
+        headlines,
+        has_headline,
+        unique_keys // width,
+        unique_keys % width,
+        shared.astype(np.int64),
+        order[pair_starts].astype(np.int64),
+    )
+
+
+def repeat_mask(table: OverlapTable) -> npt.NDArray[np.bool_]:
+    """Which pairs of ``table`` are repeats (``first`` repeats ``second``): the rule of :func:`repeats`."""
+    first, second = table.first, table.second
+    both = table.has_headline[first] & table.has_headline[second]
+    same_headline = table.headlines[first] == table.headlines[second]
+    mostly_shared = 2 * table.shared > table.sizes[first]
+    return np.where(both, same_headline, mostly_shared)
+
+
 def post_overlaps(
     post_ids: npt.NDArray[np.int64],
     post_keys: Sequence[PostKey],
@@ -77,7 +192,7 @@ def post_overlaps(
     """For each post P and other post Q: how many of P's non-meta blocks have a copy in Q; sizes; headlines.
 
     Per block: ``post_ids`` indexes ``post_keys`` (-1: no post), ``clusters`` names its cluster (-1: none).
-    Vectorized: one pass of numpy sorting, then a loop over the clusters shared by several posts only.
+    Vectorized (see :func:`overlap_table`); only the dictionaries are built per post.
 
     >>> ids, cl = np.array([0, 0, 1, 1]), np.array([5, 6, 5, 6])
     >>> flags, heads = np.zeros(4, dtype=bool), np.array([True, False, True, False])
@@ -85,45 +200,28 @@ def post_overlaps(
     >>> found.shared[(0, 1)], found.sizes[(0, 2)], found.headlines[(0, 2)]
     ({(0, 2): 2}, 2, 5)
     """
-    valid = (post_ids >= 0) & ~is_meta
-    positions = np.flatnonzero(valid)
-    ids, cluster_of = post_ids[positions], clusters[positions]
+    table = overlap_table(post_ids, len(post_keys), clusters, is_meta, is_heading)
     sizes: Counter[PostKey] = Counter()
-    for post, size in enumerate(np.bincount(ids, minlength=len(post_keys)).tolist()):
+    for post, size in enumerate(table.sizes.tolist()):
         if size:
             sizes[post_keys[post]] = size
-    headlines: dict[PostKey, int] = {}
-    opened, first = np.unique(ids, return_index=True)
-    for post, at in zip(opened.tolist(), first.tolist(), strict=False):
-        position = int(positions[at])
-        if is_heading[position]:
-            cluster = int(cluster_of[at])
-            headlines[post_keys[post]] = cluster if cluster >= 0 else -1 - position
+    headlines = {
+        post_keys[post]: headline
+        for post, headline in zip(
+            np.flatnonzero(table.has_headline).tolist(),
+            table.headlines[table.has_headline].tolist(),
+            strict=True,
+        )
+    }
+    # The rows and their entries in the order the loops over the clusters meet them.
+    row_seen = np.full(len(post_keys), len(table.seen), dtype=np.int64)
+    np.minimum.at(row_seen, table.first, table.seen)
+    order = np.lexsort((table.seen, row_seen[table.first]))
     shared: dict[PostKey, dict[PostKey, int]] = {}
-    copied = cluster_of >= 0
-    ids, cluster_of = ids[copied], cluster_of[copied]
-    if not ids.size:
-        return Overlaps(shared, sizes, headlines)
-    _, inverse, counts = np.unique(cluster_of, return_inverse=True, return_counts=True)
-    repeated = counts[inverse.reshape(-1)] > 1
-    ids, cluster_of = ids[repeated], cluster_of[repeated]
-    width = max(len(post_keys), 1)
-    pairs, blocks_in = np.unique(cluster_of.astype(np.int64) * width + ids, return_counts=True)
-    pair_cluster, pair_post = pairs // width, pairs % width
-    if not pairs.size:
-        return Overlaps(shared, sizes, headlines)
-    starts = np.flatnonzero(np.r_[True, pair_cluster[1:] != pair_cluster[:-1]])
-    ends = np.r_[starts[1:], len(pairs)]
-    spread = ends - starts
-    wanted = (spread >= 2) & (spread <= MAX_CLUSTER_POSTS)
-    post_list, count_list = pair_post.tolist(), blocks_in.tolist()
-    for begin, stop in zip(starts[wanted].tolist(), ends[wanted].tolist(), strict=False):
-        holders = [post_keys[post] for post in post_list[begin:stop]]
-        for post, count in zip(holders, count_list[begin:stop], strict=False):
-            row = shared.setdefault(post, {})
-            for other in holders:
-                if other != post:
-                    row[other] = row.get(other, 0) + count
+    for post, other, count in zip(
+        table.first[order].tolist(), table.second[order].tolist(), table.shared[order].tolist(), strict=True
+    ):
+        shared.setdefault(post_keys[post], {})[post_keys[other]] = count
     return Overlaps(shared, sizes, headlines)
 
 
@@ -196,11 +294,44 @@ def repeats(overlaps: Overlaps) -> list[tuple[PostKey, PostKey]]:
     return found
 
 
-def _find(parent: dict[int, int], item: int) -> int:
-    while parent[item] != item:
-        parent[item] = parent[parent[item]]
-        item = parent[item]
-    return item
+def _post_ids(blocks: Sequence[Block]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Per block, the id of its post (document, post number or None); per id, whether the post is numbered."""
+    count = len(blocks)
+    docs = np.fromiter(map(_DOC, blocks), dtype=np.int64, count=count)
+    posts = np.fromiter(
+        (-1 if post is None else post for post in map(_POST, blocks)), dtype=np.int64, count=count
+    )
+    width = int(posts.max()) + 2
+    keys, ids = np.unique(docs * width + posts + 1, return_inverse=True)
+    return ids.reshape(-1).astype(np.int64), keys % width != 0
+
+
+def component_minimum(
+    count: int, first: npt.NDArray[np.int64], second: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """For each node ``0 .. count - 1``, the smallest node joined to it by the edges ``first[k]-second[k]``.
+
+    What a union-find that always keeps the smaller root finds, whatever the order of the edges: labels
+    fall to the smaller end of every edge, then follow each other (pointer jumping) until nothing moves.
+
+    >>> component_minimum(6, np.array([4, 2, 5]), np.array([1, 4, 3])).tolist()
+    [0, 1, 1, 3, 1, 3]
+    """
+    labels = np.arange(count, dtype=np.int64)
+    if not first.size:
+        return labels
+    while True:
+        low = np.minimum(labels[first], labels[second])
+        before = labels.copy()
+        np.minimum.at(labels, first, low)
+        np.minimum.at(labels, second, low)
+        while True:
+            jumped = labels[labels]
+            if np.array_equal(jumped, labels):
+                break
+            labels = jumped
+        if np.array_equal(labels, before):
+            return labels
 
 
 def merge_repeated_meta(
@@ -210,45 +341,62 @@ def merge_repeated_meta(
 
     ``keys`` are the normalized texts; meta blocks must come in as singletons (see
     :func:`exact_representatives`). A merged set of meta lines is named by its first block.
+
+    >>> from lbdedup.model import BlockKind
+    >>> kinds = [BlockKind.BYLINE, BlockKind.PARAGRAPH, BlockKind.BYLINE, BlockKind.BYLINE]
+    >>> blocks = [Block(0, "a", i, i, i, kind, "x", post=1 + i // 2) for i, kind in enumerate(kinds)]
+    >>> merge_repeated_meta(blocks, ["by kim", "rain", "by kim", "by kim"], [0, 1, 2, 3], [0, 1, 2, 3])
+    ([0, 1, 2, 2], [0, 1, 2, 2])
     """
-    meta = [index for index, block in enumerate(blocks) if block.kind in META_KINDS]
     group, cluster = list(group), list(cluster)
-    if not meta:
+    count = len(blocks)
+    kind_code = {kind: code for code, kind in enumerate(BlockKind)}
+    kinds = np.fromiter(map(kind_code.__getitem__, map(_KIND, blocks)), dtype=np.int64, count=count)
+    is_meta = np.isin(kinds, [kind_code[kind] for kind in META_KINDS])
+    meta = np.flatnonzero(is_meta)
+    if not meta.size:
         return group, cluster
-    parent = {index: index for index in meta}
-    first_of: dict[tuple[PostKey, str, str], int] = {}
-    holders: dict[tuple[str, str], set[PostKey]] = {}
-    for index in meta:
-        block = blocks[index]
-        post: PostKey = (block.doc, block.post)
-        line = (block.kind.value, keys[index])
-        first = first_of.setdefault((post, *line), index)
-        if first != index:
-            parent[_find(parent, index)] = _find(parent, first)
-        holders.setdefault(line, set()).add(post)
+    post_ids, numbered = _post_ids(blocks)
+    post_count = len(numbered)
+    meta_list = meta.tolist()
+    # A meta line is its kind and normalized text; equal lines of one post are one line printed twice.
+    text_ids: dict[str, int] = {}
+    texts = np.fromiter(
+        (text_ids.setdefault(keys[index], len(text_ids)) for index in meta_list),
+        dtype=np.int64,
+        count=meta.size,
+    )
+    lines = texts * len(kind_code) + kinds[meta]
+    line_count = max(int(lines.max()) + 1, 1)
+    meta_posts = post_ids[meta]
+    held, first_held, held_of = np.unique(
+        meta_posts * line_count + lines, return_index=True, return_inverse=True
+    )
+    held_of = held_of.reshape(-1)
+    edges_from, edges_to = [np.arange(meta.size)], [first_held[held_of]]
     # Only posts holding a meta line that another post holds too can gain a merge: the others are skipped.
-    sharing = {post for posts in holders.values() if len(posts) > 1 for post in posts}
-    repeated: set[tuple[PostKey, PostKey]] = set()
-    if sharing:
-        ids, post_keys, is_meta, is_heading = block_columns(blocks)
-        wanted = np.fromiter((key in sharing for key in post_keys), dtype=bool, count=len(post_keys))
-        ids = np.where(wanted[ids], ids, -1)
-        overlaps = post_overlaps(ids, post_keys, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
-        repeated = {pair for pair in repeats(overlaps) if pair[0][1] is not None}
-    by_post: dict[PostKey, list[int]] = {}
-    for index in meta:
-        by_post.setdefault((blocks[index].doc, blocks[index].post), []).append(index)
-    for post, other in sorted(
-        repeated, key=lambda pair: (pair[0][0], pair[0][1] or 0, pair[1][0], pair[1][1] or 0)
-    ):
-        for index in by_post.get(post, []):
-            partner = first_of.get((other, blocks[index].kind.value, keys[index]))
-            if partner is not None:
-                root_a, root_b = _find(parent, index), _find(parent, partner)
-                if root_a != root_b:
-                    low, high = sorted((root_a, root_b))
-                    parent[high] = low
-    for index in meta:
-        root = _find(parent, index)
+    held_lines = held % line_count
+    holders = np.bincount(held_lines, minlength=line_count)
+    sharing = np.zeros(post_count, dtype=bool)
+    sharing[held[holders[held_lines] > 1] // line_count] = True
+    if sharing.any():
+        ids = np.where(sharing[post_ids], post_ids, -1)
+        is_heading = kinds == kind_code[BlockKind.HEADING]
+        table = overlap_table(ids, post_count, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
+        repeated = repeat_mask(table) & numbered[table.first]
+        post, other = table.first[repeated], table.second[repeated]
+        # Each meta line of a repeating post meets the same line of the post it repeats, when that has it.
+        by_post = np.argsort(meta_posts, kind="stable")
+        starts = np.searchsorted(meta_posts[by_post], np.arange(post_count))
+        lengths = np.bincount(meta_posts, minlength=post_count)[post]
+        offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        member = by_post[np.repeat(starts[post], lengths) + np.arange(offsets.size) - offsets]
+        wanted = np.repeat(other, lengths) * line_count + lines[member]
+        found = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
+        hit = held[found] == wanted
+        edges_from.append(member[hit])
+        edges_to.append(first_held[found[hit]])
+    roots = meta[component_minimum(meta.size, np.concatenate(edges_from), np.concatenate(edges_to))].tolist()
+    for index, root in zip(meta_list, roots, strict=True):
         group[index] = cluster[index] = root
     return group, cluster

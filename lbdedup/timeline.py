@@ -11,15 +11,20 @@ neighbours in its own file. Posts that only an older snapshot still has are kept
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 
 import numpy as np
+import numpy.typing as npt
 
 from lbdedup.model import (
     META_KINDS,
+    Block,
     BlockKind,
     BlockResult,
     DedupeResult,
@@ -29,7 +34,7 @@ from lbdedup.model import (
     Timeline,
     TimelinePost,
 )
-from lbdedup.postmatch import PostKey, post_arrays, post_overlaps, repeats
+from lbdedup.postmatch import PostKey, component_minimum, overlap_table, repeat_mask
 
 __all__ = ["build_timelines", "text_sections", "time_key"]
 
@@ -62,28 +67,18 @@ def time_key(time: str, default_date: str = "") -> tuple[str, str]:
     return (date or default_date, found.group(0) if found else "")
 
 
-def _find(parent: dict[PostKey, PostKey], item: PostKey) -> PostKey:
-    while parent[item] != item:
-        parent[item] = parent[parent[item]]
-        item = parent[item]
-    return item
-
-
-def _union(parent: dict[PostKey, PostKey], a: PostKey, b: PostKey) -> None:
-    root_a, root_b = _find(parent, a), _find(parent, b)
-    if root_a != root_b:
-        low, high = sorted((root_a, root_b), key=lambda key: (key[0], key[1] or 0))
-        parent[high] = low
-
-
-def _post_time(results: Sequence[BlockResult]) -> str | None:
-    return next((r.block.time for r in results if r.block.time is not None), None)
+def _is_dated(time: str) -> bool:
+    return len(time) >= 10 and time[4] == "-" and not time.startswith("-")
 
 
 def _best_time(times: Sequence[str | None]) -> str | None:
-    """The most complete of the copies' times: one with a date first, then any, in input order."""
+    """The most complete of the copies' times: one with a date first, then any, in input order.
+
+    >>> _best_time([None, "15:53", "2023-09-13T15:53", "2023-09-14"])
+    '2023-09-13T15:53'
+    """
     known = [time for time in times if time is not None]
-    dated = [time for time in known if len(time) >= 10 and time[4] == "-" and not time.startswith("-")]
+    dated = [time for time in known if _is_dated(time)]
     if dated or known:
         return (dated or known)[0]
     return None
@@ -96,126 +91,217 @@ def _newest_first(keys: Sequence[tuple[str, str]]) -> bool:
     return down >= up
 
 
+_BLOCK = attrgetter("block")
+_DOC, _POST, _KIND, _TIME, _CLUSTER = (
+    attrgetter(name) for name in ("doc", "post", "kind", "time", "cluster")
+)
+_KIND_CODE = {kind: code for code, kind in enumerate(BlockKind)}
+
+
+def _kind_codes(blocks: Sequence[Block]) -> npt.NDArray[np.int8]:
+    return np.fromiter(map(_KIND_CODE.__getitem__, map(_KIND, blocks)), dtype=np.int8, count=len(blocks))
+
+
+def _clusters(results: Sequence[BlockResult]) -> npt.NDArray[np.int64]:
+    return np.fromiter(
+        (-1 if cluster is None else cluster for cluster in map(_CLUSTER, results)),
+        dtype=np.int64,
+        count=len(results),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Posts:
+    """The posts of a run as nodes ``0 ..``, numbered in (document, post number) order."""
+
+    docs: list[int]
+    numbers: list[int]
+    sizes: list[int]
+    times: list[str | None]
+    dated: list[bool]
+    roots: list[int]
+    # Per document, its posts in input order (page heads left out) and its page head, if any.
+    body: dict[int, list[int]]
+    head: dict[int, int]
+
+
 def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, ...]:
     """The timelines of a run: one per live blog, however many snapshots of it were given.
 
     A single source is a timeline when it has two or more dated posts; sources without posts are none.
+    Posts are matched and grouped with numpy over all blocks at once; only the timelines' own order is
+    worked out post by post.
     """
-    blocks = result.blocks
-    post_blocks: dict[PostKey, list[BlockResult]] = {}
-    for item in blocks:
-        if item.block.post is not None:
-            post_blocks.setdefault((item.block.doc, item.block.post), []).append(item)
-    if not post_blocks:
+    results = result.blocks
+    count = len(results)
+    blocks = list(map(_BLOCK, results))
+    numbers = np.fromiter(
+        (-1 if post is None else post for post in map(_POST, blocks)), dtype=np.int64, count=count
+    )
+    numbered = np.flatnonzero(numbers >= 0)
+    if not numbered.size:
         return ()
-    doc_posts: dict[int, list[PostKey]] = {}
-    for key in post_blocks:
-        doc_posts.setdefault(key[0], []).append(key)
-    heads = {
-        posts[0]
-        for posts in doc_posts.values()
-        if posts[0][1] == 0 and _post_time(post_blocks[posts[0]]) is None
-    }
-
-    ids, post_keys = post_arrays(
-        [(r.block.doc, r.block.post) if r.block.post is not None else None for r in blocks]
+    docs = np.fromiter(map(_DOC, blocks), dtype=np.int64, count=count)
+    width = int(numbers.max()) + 1
+    keys, first_at, node_of = np.unique(
+        docs[numbered] * width + numbers[numbered], return_index=True, return_inverse=True
     )
-    count = len(blocks)
-    overlaps = post_overlaps(
-        ids,
-        post_keys,
-        np.fromiter((-1 if r.cluster is None else r.cluster for r in blocks), dtype=np.int64, count=count),
-        np.fromiter((r.block.kind in META_KINDS for r in blocks), dtype=bool, count=count),
-        np.fromiter((r.block.kind is BlockKind.HEADING for r in blocks), dtype=bool, count=count),
+    node_count = len(keys)
+    node_docs, node_numbers = keys // width, keys % width
+    node_ids = np.full(count, -1, dtype=np.int64)
+    node_ids[numbered] = node_of.reshape(-1)
+    first_at = numbered[first_at]
+
+    # A post's time is the first time any of its blocks carries.
+    times = list(map(_TIME, blocks))
+    timed_at = np.flatnonzero(np.fromiter(map(operator.is_not, times, itertools.repeat(None)), bool, count))
+    timed_at = timed_at[node_ids[timed_at] >= 0]
+    timed_nodes, first_timed = np.unique(node_ids[timed_at], return_index=True)
+    node_times: list[str | None] = [None] * node_count
+    for node, at in zip(timed_nodes.tolist(), timed_at[first_timed].tolist(), strict=True):
+        node_times[node] = times[at]
+    has_time = np.zeros(node_count, dtype=bool)
+    has_time[timed_nodes] = True
+
+    # The page head of a source: its first post, numbered 0, undated.
+    appearance = np.argsort(first_at, kind="stable")
+    doc_order = np.argsort(node_docs[appearance], kind="stable")
+    by_doc = appearance[doc_order]
+    post_docs, doc_starts = np.unique(node_docs[by_doc], return_index=True)
+    openers = by_doc[doc_starts]
+    is_head = np.zeros(node_count, dtype=bool)
+    is_head[openers[(node_numbers[openers] == 0) & ~has_time[openers]]] = True
+
+    kinds = _kind_codes(blocks)
+    table = overlap_table(
+        node_ids,
+        node_count,
+        _clusters(results),
+        np.isin(kinds, [_KIND_CODE[kind] for kind in META_KINDS]),
+        kinds == _KIND_CODE[BlockKind.HEADING],
     )
-    parent: dict[PostKey, PostKey] = {key: key for key in post_blocks}
-    matched_between: Counter[tuple[int, int]] = Counter()
-    for post, other in repeats(overlaps):
-        if post in heads or other in heads or post not in parent or other not in parent:
-            continue
-        _union(parent, post, other)
-    for post in post_blocks:
-        if post in heads:
-            continue
-        partners = {
-            other[0] for other in overlaps.shared.get(post, {}) if _find(parent, other) == _find(parent, post)
-        }
-        for doc in partners - {post[0]}:
-            matched_between[(post[0], doc)] += 1
+    first, second = table.first, table.second
+    repeat = repeat_mask(table) & ~is_head[first] & ~is_head[second]
+    # Each class of repeated posts is named by its first post in (document, post number) order.
+    roots = component_minimum(node_count, first[repeat], second[repeat])
 
-    parent_docs = {doc: doc for doc in doc_posts}
+    # Snapshots of one blog: most posts of one matched in the other, or the same title.
+    doc_count = int(node_docs.max()) + 1
+    matched = ~is_head[first] & (roots[first] == roots[second]) & (node_docs[first] != node_docs[second])
+    partners = np.unique(first[matched] * doc_count + node_docs[second[matched]])
+    doc_pairs, matched_posts = np.unique(
+        node_docs[partners // doc_count] * doc_count + partners % doc_count, return_counts=True
+    )
+    doc_a, doc_b = doc_pairs // doc_count, doc_pairs % doc_count
+    body_posts = np.bincount(node_docs[~is_head], minlength=doc_count)
+    joined = 2 * matched_posts > np.minimum(body_posts[doc_a], body_posts[doc_b])
+    has_posts = np.zeros(doc_count, dtype=bool)
+    has_posts[post_docs] = True
+    titles = np.flatnonzero(kinds == _KIND_CODE[BlockKind.TITLE])
+    title_clusters = _clusters([results[at] for at in titles.tolist()])
+    title_docs = docs[titles]
+    keep = (title_clusters >= 0) & has_posts[np.minimum(title_docs, doc_count - 1)] & (title_docs < doc_count)
+    title_clusters, title_docs = title_clusters[keep], title_docs[keep]
+    by_cluster = np.argsort(title_clusters, kind="stable")
+    title_clusters, title_docs = title_clusters[by_cluster], title_docs[by_cluster]
+    same_title = np.flatnonzero(title_clusters[1:] == title_clusters[:-1])
+    doc_roots = component_minimum(
+        doc_count,
+        np.concatenate([doc_a[joined], title_docs[same_title]]),
+        np.concatenate([doc_b[joined], title_docs[same_title + 1]]),
+    ).tolist()
 
-    def find_doc(doc: int) -> int:
-        while parent_docs[doc] != doc:
-            doc = parent_docs[doc]
-        return doc
-
-    def join_docs(a: int, b: int) -> None:
-        root_a, root_b = find_doc(a), find_doc(b)
-        if root_a != root_b:
-            parent_docs[max(root_a, root_b)] = min(root_a, root_b)
-
-    body_posts = {doc: len([p for p in posts if p not in heads]) for doc, posts in doc_posts.items()}
-    for (doc_a, doc_b), count in matched_between.items():
-        if 2 * count > min(body_posts[doc_a], body_posts[doc_b]):
-            join_docs(doc_a, doc_b)
-    title_docs: dict[int, set[int]] = {}
-    for item in blocks:
-        if item.block.kind is BlockKind.TITLE and item.cluster is not None and item.block.doc in doc_posts:
-            title_docs.setdefault(item.cluster, set()).add(item.block.doc)
-    for titled in title_docs.values():
-        first, *others = sorted(titled)
-        for doc in others:
-            join_docs(first, doc)
-
+    doc_bounds = [*doc_starts.tolist(), node_count]
+    head_list = is_head.tolist()
+    body: dict[int, list[int]] = {}
+    head: dict[int, int] = {}
+    by_doc_list = by_doc.tolist()
+    for doc, start, end in zip(post_docs.tolist(), doc_bounds, doc_bounds[1:], strict=False):
+        posts = by_doc_list[start:end]
+        if head_list[posts[0]]:
+            head[doc] = posts[0]
+            posts = posts[1:]
+        body[doc] = posts
+    node_times_dated = [time is not None and _is_dated(time) for time in node_times]
+    found = _Posts(
+        node_docs.tolist(),
+        node_numbers.tolist(),
+        np.bincount(node_ids[numbered], minlength=node_count).tolist(),
+        node_times,
+        node_times_dated,
+        roots.tolist(),
+        body,
+        head,
+    )
     groups: dict[int, list[int]] = {}
-    for doc in sorted(doc_posts):
-        groups.setdefault(find_doc(doc), []).append(doc)
+    for doc in post_docs.tolist():
+        groups.setdefault(doc_roots[doc], []).append(doc)
+    sources = [document.source for document in result.documents]
     timelines = []
-    for docs in groups.values():
-        timeline = _timeline(result, docs, doc_posts, post_blocks, heads, parent, options)
+    for group in groups.values():
+        timeline = _timeline(group, found, sources, options)
         if timeline is not None:
             timelines.append(timeline)
     return tuple(timelines)
 
 
+def _class_time(members: Sequence[int], found: _Posts) -> str | None:
+    """:func:`_best_time` of the members' times."""
+    best = None
+    for member in members:
+        time = found.times[member]
+        if time is not None:
+            if found.dated[member]:
+                return time
+            if best is None:
+                best = time
+    return best
+
+
 def _timeline(
-    result: DedupeResult,
-    docs: Sequence[int],
-    doc_posts: dict[int, list[PostKey]],
-    post_blocks: dict[PostKey, list[BlockResult]],
-    heads: set[PostKey],
-    parent: dict[PostKey, PostKey],
-    options: Options,
+    docs: Sequence[int], found: _Posts, sources: Sequence[str], options: Options
 ) -> Timeline | None:
-    classes: dict[PostKey, list[PostKey]] = {}
+    roots = found.roots
+    classes: dict[int, list[int]] = {}
     for doc in docs:
-        for post in doc_posts[doc]:
-            if post not in heads:
-                classes.setdefault(_find(parent, post), []).append(post)
+        for post in found.body[doc]:
+            root = roots[post]
+            members = classes.get(root)
+            if members is None:
+                classes[root] = [post]
+            else:
+                members.append(post)
+    post_times = found.times
     times = {
-        root: _best_time([_post_time(post_blocks[p]) for p in members]) for root, members in classes.items()
+        root: post_times[members[0]] if len(members) == 1 else _class_time(members, found)
+        for root, members in classes.items()
     }
     if len(docs) < 2 and sum(1 for time in times.values() if time is not None) < 2:
         return None
-    dates = Counter(time_key(time)[0] for time in times.values() if time is not None)
+    base_keys = {time: time_key(time) for time in set(times.values()) if time is not None}
+    dates = Counter(base_keys[time][0] for time in times.values() if time is not None)
     dates.pop("", None)
     dates.pop(_AGO_DATE, None)
     default_date = max(dates.items(), key=lambda item: (item[1], item[0]))[0] if dates else ""
-    keys = {root: time_key(time, default_date) for root, time in times.items() if time is not None}
+    # A time without a date takes the timeline's usual date (what time_key(time, default_date) gives).
+    for time, (date, clock) in base_keys.items():
+        if not date:
+            base_keys[time] = (default_date, clock)
+    keys = {root: base_keys[time] for root, time in times.items() if time is not None}
 
     first_seen = {root: position for position, root in enumerate(classes)}
-    order_key: dict[PostKey, tuple[tuple[str, str], int, int]] = {
+    order_key: dict[int, tuple[tuple[str, str], int, int]] = {
         root: (key, 0, first_seen[root]) for root, key in keys.items()
     }
     for doc in docs:
-        roots = [_find(parent, post) for post in doc_posts[doc] if post not in heads]
-        newest_first = _newest_first([keys[root] for root in roots if root in keys])
+        doc_roots = [roots[post] for post in found.body[doc]]
+        newest_first = _newest_first([keys[root] for root in doc_roots if root in keys])
         last: tuple[str, str] = ("", "")
         step = 0
-        for root in reversed(roots) if newest_first else roots:
-            if root in keys:
-                last, step = keys[root], 0
+        for root in reversed(doc_roots) if newest_first else doc_roots:
+            key = keys.get(root)
+            if key is not None:
+                last, step = key, 0
             else:
                 # A post no copy dates sits where its newest copy stands: a pinned post stays on top.
                 step += 1
@@ -225,28 +311,34 @@ def _timeline(
         ordered = list(classes)
         order = "input"
     else:
-        ordered = sorted(classes, key=lambda root: order_key[root])
+        ordered = sorted(classes, key=order_key.__getitem__)
         if options.newest_first:
             ordered.reverse()
         order = "newest_first" if options.newest_first else "oldest_first"
 
-    source_of = {
-        document_position: document.source for document_position, document in enumerate(result.documents)
-    }
+    post_docs, numbers, sizes = found.docs, found.numbers, found.sizes
 
-    def ref(post: PostKey) -> PostRef:
-        assert post[1] is not None  # timelines only hold sources with posts
-        return PostRef(source_of[post[0]], post[0], post[1])
+    def ref(post: int) -> PostRef:
+        doc = post_docs[post]
+        return PostRef(sources[doc], doc, numbers[post])
 
     posts = []
     for root in ordered:
         members = classes[root]
-        primary = max(members, key=lambda post: (len(post_blocks[post]), -members.index(post)))
-        copies = [primary, *(post for post in members if post != primary)]
-        posts.append(TimelinePost(times[root], tuple(ref(post) for post in copies)))
-    head_refs = tuple(ref(post) for doc in docs for post in doc_posts[doc][:1] if post in heads)
+        copies: tuple[PostRef, ...]
+        if len(members) == 1:
+            copies = (ref(members[0]),)
+        else:
+            # The copy with the most blocks leads, ties to the earliest.
+            primary = members[0]
+            for member in members[1:]:
+                if sizes[member] > sizes[primary]:
+                    primary = member
+            copies = (ref(primary), *(ref(post) for post in members if post != primary))
+        posts.append(TimelinePost(times[root], copies))
+    head_refs = tuple(ref(found.head[doc]) for doc in docs if doc in found.head)
     return Timeline(
-        sources=tuple(source_of[doc] for doc in docs),
+        sources=tuple(sources[doc] for doc in docs),
         docs=tuple(docs),
         order=order,
         heads=head_refs,
