@@ -9,10 +9,12 @@ original is the earlier of the two in input order.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 
 import numpy as np
 
 from lbdedup.model import BlockResult, Run, RunSpan
+from lbdedup.postmatch import group_pairs
 
 __all__ = ["MIN_RUN_BLOCKS", "find_runs"]
 
@@ -20,6 +22,10 @@ __all__ = ["MIN_RUN_BLOCKS", "find_runs"]
 MIN_RUN_BLOCKS = 2
 # A cluster with more members than this is a stock line (a footer, "Key events"), too common to start runs.
 MAX_RUN_CLUSTER = 256
+
+_CLUSTER, _DOC = attrgetter("cluster"), attrgetter("block.doc")
+# map(_NONE_TO_MISSING.get, values, values): each value, None as -1, without a Python-level loop.
+_NONE_TO_MISSING: dict[int | None, int] = {None: -1}
 
 
 def _span(blocks: Sequence[BlockResult], start: int, end: int) -> RunSpan:
@@ -44,44 +50,45 @@ def find_runs(blocks: Sequence[BlockResult]) -> tuple[Run, ...]:
     if count < 2:
         return ()
     clusters = np.fromiter(
-        (-1 if item.cluster is None else item.cluster for item in blocks), dtype=np.int64, count=count
+        map(_NONE_TO_MISSING.get, map(_CLUSTER, blocks), map(_CLUSTER, blocks)), np.int64, count
     )
-    docs = np.fromiter((item.block.doc for item in blocks), dtype=np.int64, count=count)
+    docs = np.fromiter(map(_DOC, blocks), dtype=np.int64, count=count)
     # A step is a block and the next block of the same source, both in clusters; equal steps (the same two
     # clusters in a row) at two places link those places. Grouping steps by their cluster pair with one
     # sort finds every link without comparing all pairs of places.
     step = np.flatnonzero((docs[:-1] == docs[1:]) & (clusters[:-1] >= 0) & (clusters[1:] >= 0))
-    width = int(clusters.max()) + 1 if count else 1
+    width = int(clusters.max()) + 1
     pair_keys = clusters[step] * width + clusters[step + 1]
     order = np.argsort(pair_keys, kind="stable")
     sorted_keys, sorted_steps = pair_keys[order], step[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    ends = np.r_[starts[1:], len(sorted_keys)]
-    spread = ends - starts
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]) if step.size else step
+    spread = np.diff(np.r_[starts, len(sorted_keys)])
     wanted = (spread >= 2) & (spread <= MAX_RUN_CLUSTER)
-    places = sorted_steps.tolist()
-    links: set[tuple[int, int]] = set()
-    for begin, stop in zip(starts[wanted].tolist(), ends[wanted].tolist(), strict=False):
-        group = places[begin:stop]
-        for later_at, position in enumerate(group):
-            for other in group[:later_at]:
-                if other + 1 != position:
-                    links.add((position, other))
-    chains: list[tuple[int, int, int]] = []
-    for copy, original in links:
-        if (copy - 1, original - 1) in links:
-            continue
-        length = 1
-        while (copy + length - 1, original + length - 1) in links:
-            length += 1
-        if blocks[copy].block.doc == blocks[original].block.doc:
-            length = min(length, copy - original)
-        if length >= MIN_RUN_BLOCKS:
-            chains.append((copy, original, length))
-    chains.sort(key=lambda chain: (-chain[2], chain[0], chain[1]))
-    covered = [False] * count
+    left, right = group_pairs(starts[wanted], spread[wanted])
+    # A link pairs a later place (the copy) with an earlier one (the original) of the same cluster pair.
+    later = left > right
+    copies, originals = sorted_steps[left[later]], sorted_steps[right[later]]
+    apart = originals + 1 != copies
+    copies, originals = copies[apart], originals[apart]
+    if not copies.size:
+        return ()
+    # A chain is a maximal run of links on one diagonal (copy - original fixed), copy advancing by one.
+    by_diagonal = np.lexsort((copies, copies - originals))
+    copies, originals = copies[by_diagonal], originals[by_diagonal]
+    follows = np.r_[False, (copies[1:] == copies[:-1] + 1) & (originals[1:] == originals[:-1] + 1)]
+    chain_starts = np.flatnonzero(~follows)
+    lengths = np.diff(np.r_[chain_starts, len(copies)]) + 1
+    copies, originals = copies[chain_starts], originals[chain_starts]
+    same_source = docs[copies] == docs[originals]
+    lengths = np.where(same_source, np.minimum(lengths, copies - originals), lengths)
+    long_enough = lengths >= MIN_RUN_BLOCKS
+    copies, originals, lengths = copies[long_enough], originals[long_enough], lengths[long_enough]
+    by_length = np.lexsort((originals, copies, -lengths))
+    covered = bytearray(count)
     runs: list[tuple[int, int, int]] = []
-    for copy, original, length in chains:
+    for copy, original, length in zip(
+        copies[by_length].tolist(), originals[by_length].tolist(), lengths[by_length].tolist(), strict=True
+    ):
         offset = 0
         while offset < length:
             while offset < length and covered[copy + offset]:
@@ -91,8 +98,7 @@ def find_runs(blocks: Sequence[BlockResult]) -> tuple[Run, ...]:
                 offset += 1
             if offset - start >= MIN_RUN_BLOCKS:
                 runs.append((copy + start, original + start, offset - start))
-                for taken in range(start, offset):
-                    covered[copy + taken] = True
+                covered[copy + start : copy + offset] = b"\x01" * (offset - start)
     runs.sort()
     return tuple(
         Run(_span(blocks, copy, copy + length - 1), _span(blocks, original, original + length - 1), length)
