@@ -13,9 +13,7 @@ from __future__ import annotations
 import itertools
 import operator
 import re
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
 
@@ -24,7 +22,6 @@ import numpy.typing as npt
 
 from lbdedup.model import (
     META_KINDS,
-    Block,
     BlockKind,
     BlockResult,
     DedupeResult,
@@ -95,53 +92,69 @@ _BLOCK = attrgetter("block")
 _DOC, _POST, _KIND, _TIME, _CLUSTER = (
     attrgetter(name) for name in ("doc", "post", "kind", "time", "cluster")
 )
-_KIND_CODE = {kind: code for code, kind in enumerate(BlockKind)}
+# Kinds by their plain value: hashing an Enum member runs Python code, hashing its str value does not.
+_KIND_VALUE = attrgetter("kind._value_")
+_KIND_CODE = {kind.value: code for code, kind in enumerate(BlockKind)}
+# map(_NONE_TO_MISSING.get, values, values): each value, None as -1, without a Python-level loop.
+_NONE_TO_MISSING: dict[int | None, int] = {None: -1}
 
 
-def _kind_codes(blocks: Sequence[Block]) -> npt.NDArray[np.int8]:
-    return np.fromiter(map(_KIND_CODE.__getitem__, map(_KIND, blocks)), dtype=np.int8, count=len(blocks))
+def _numbers(values: Sequence[int | None]) -> npt.NDArray[np.int64]:
+    return np.fromiter(map(_NONE_TO_MISSING.get, values, values), dtype=np.int64, count=len(values))
 
 
-def _clusters(results: Sequence[BlockResult]) -> npt.NDArray[np.int64]:
-    return np.fromiter(
-        (-1 if cluster is None else cluster for cluster in map(_CLUSTER, results)),
-        dtype=np.int64,
-        count=len(results),
-    )
+def _run_starts(values: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+    """Where each run of equal values starts."""
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if values.size else np.zeros(0, np.intp)
 
 
-@dataclass(frozen=True, slots=True)
-class _Posts:
-    """The posts of a run as nodes ``0 ..``, numbered in (document, post number) order."""
+def _run_ends(values: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+    """Where each run of equal values ends (its last position)."""
+    return np.r_[_run_starts(values)[1:] - 1, len(values) - 1] if values.size else np.zeros(0, np.intp)
 
-    docs: list[int]
-    numbers: list[int]
-    sizes: list[int]
-    times: list[str | None]
-    dated: list[bool]
-    roots: list[int]
-    # Per document, its posts in input order (page heads left out) and its page head, if any.
-    body: dict[int, list[int]]
-    head: dict[int, int]
+
+def _distinct(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The distinct values, sorted (by sorting: faster here than np.unique's hashing)."""
+    ordered = np.sort(values)
+    return ordered[_run_starts(ordered)]
+
+
+def _time_facts(time: str) -> tuple[str, str, bool]:
+    """time_key(time) and whether ``time`` has a date, with a fast path for "YYYY-MM-DDThh:mm...".
+
+    >>> _time_facts("2023-09-13T05:59:07+01:00"), _time_facts("15:53")
+    (('2023-09-13', '05:59:07', True), ('', '15:53', False))
+    """
+    if len(time) >= 16 and time[10] == "T" and time[4] == "-" and "T" not in time[:10] and time[0] != "-":
+        clock = time[11:]
+        if clock[2] == ":" and clock[:2].isdecimal() and clock[3:5].isdecimal():
+            if len(clock) >= 8 and clock[5] == ":" and clock[6:8].isdecimal():
+                return time[:10], clock[:8], True
+            return time[:10], clock[:5], True
+    date, clock = time_key(time)
+    return date, clock, _is_dated(time)
+
+
+def _ranks(values: set[str]) -> dict[str, int]:
+    """Each string's rank among ``values``, in str order."""
+    return {value: position for position, value in enumerate(sorted(values))}
 
 
 def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, ...]:
     """The timelines of a run: one per live blog, however many snapshots of it were given.
 
     A single source is a timeline when it has two or more dated posts; sources without posts are none.
-    Posts are matched and grouped with numpy over all blocks at once; only the timelines' own order is
-    worked out post by post.
+    Every step works on arrays over all posts at once; Python objects are made only for the result.
     """
     results = result.blocks
     count = len(results)
     blocks = list(map(_BLOCK, results))
-    numbers = np.fromiter(
-        (-1 if post is None else post for post in map(_POST, blocks)), dtype=np.int64, count=count
-    )
+    numbers = _numbers(list(map(_POST, blocks)))
     numbered = np.flatnonzero(numbers >= 0)
     if not numbered.size:
         return ()
     docs = np.fromiter(map(_DOC, blocks), dtype=np.int64, count=count)
+    # Posts are nodes 0 .. in (document, post number) order: a class of repeated posts is named by its first.
     width = int(numbers.max()) + 1
     keys, first_at, node_of = np.unique(
         docs[numbered] * width + numbers[numbered], return_index=True, return_inverse=True
@@ -151,56 +164,62 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
     node_ids = np.full(count, -1, dtype=np.int64)
     node_ids[numbered] = node_of.reshape(-1)
     first_at = numbered[first_at]
+    sizes = np.bincount(node_ids[numbered], minlength=node_count)
 
-    # A post's time is the first time any of its blocks carries.
-    times = list(map(_TIME, blocks))
-    timed_at = np.flatnonzero(np.fromiter(map(operator.is_not, times, itertools.repeat(None)), bool, count))
-    timed_at = timed_at[node_ids[timed_at] >= 0]
-    timed_nodes, first_timed = np.unique(node_ids[timed_at], return_index=True)
-    node_times: list[str | None] = [None] * node_count
-    for node, at in zip(timed_nodes.tolist(), timed_at[first_timed].tolist(), strict=True):
-        node_times[node] = times[at]
-    has_time = np.zeros(node_count, dtype=bool)
-    has_time[timed_nodes] = True
+    # A post's time is the first time any of its blocks carries: nearly always its first block's.
+    node_times: list[str | None] = list(map(_TIME, map(blocks.__getitem__, first_at.tolist())))
+    untimed = np.fromiter(map(operator.is_, node_times, itertools.repeat(None)), bool, node_count)
+    if untimed.any():
+        for at in np.flatnonzero(untimed[np.maximum(node_ids, 0)] & (node_ids >= 0)).tolist():
+            node = int(node_ids[at])
+            if node_times[node] is None:
+                node_times[node] = blocks[at].time
+    # Times as ids into the distinct times (-1: none), with what sorting and choosing need of each.
+    time_id = {time: position for position, time in enumerate(set(node_times) - {None})}
+    distinct_times = list(time_id)
+    time_id[None] = -1  # type: ignore[index]
+    node_time_ids = np.fromiter(map(time_id.__getitem__, node_times), dtype=np.int64, count=node_count)
+    facts = [_time_facts(time) for time in distinct_times]
+    has_time = node_time_ids >= 0
+    dated = np.zeros(node_count, dtype=bool)
+    dated[has_time] = np.array([dated for _, _, dated in facts], dtype=bool)[node_time_ids[has_time]]
 
-    # The page head of a source: its first post, numbered 0, undated.
-    appearance = np.argsort(first_at, kind="stable")
-    doc_order = np.argsort(node_docs[appearance], kind="stable")
-    by_doc = appearance[doc_order]
+    # Each document's posts in input order; its page head is the first, when numbered 0 and undated.
+    by_doc = np.argsort(first_at, kind="stable")
+    by_doc = by_doc[np.argsort(node_docs[by_doc], kind="stable")]
     post_docs, doc_starts = np.unique(node_docs[by_doc], return_index=True)
     openers = by_doc[doc_starts]
     is_head = np.zeros(node_count, dtype=bool)
     is_head[openers[(node_numbers[openers] == 0) & ~has_time[openers]]] = True
 
-    kinds = _kind_codes(blocks)
+    kinds = np.fromiter(map(_KIND_CODE.__getitem__, map(_KIND_VALUE, blocks)), dtype=np.int8, count=count)
+    clusters = _numbers(list(map(_CLUSTER, results)))
     table = overlap_table(
         node_ids,
         node_count,
-        _clusters(results),
+        clusters,
         np.isin(kinds, [_KIND_CODE[kind] for kind in META_KINDS]),
         kinds == _KIND_CODE[BlockKind.HEADING],
     )
     first, second = table.first, table.second
     repeat = repeat_mask(table) & ~is_head[first] & ~is_head[second]
-    # Each class of repeated posts is named by its first post in (document, post number) order.
     roots = component_minimum(node_count, first[repeat], second[repeat])
 
     # Snapshots of one blog: most posts of one matched in the other, or the same title.
     doc_count = int(node_docs.max()) + 1
     matched = ~is_head[first] & (roots[first] == roots[second]) & (node_docs[first] != node_docs[second])
-    partners = np.unique(first[matched] * doc_count + node_docs[second[matched]])
+    partners = _distinct(first[matched] * doc_count + node_docs[second[matched]])
     doc_pairs, matched_posts = np.unique(
         node_docs[partners // doc_count] * doc_count + partners % doc_count, return_counts=True
     )
     doc_a, doc_b = doc_pairs // doc_count, doc_pairs % doc_count
     body_posts = np.bincount(node_docs[~is_head], minlength=doc_count)
     joined = 2 * matched_posts > np.minimum(body_posts[doc_a], body_posts[doc_b])
-    has_posts = np.zeros(doc_count, dtype=bool)
+    has_posts = np.zeros(doc_count + 1, dtype=bool)
     has_posts[post_docs] = True
     titles = np.flatnonzero(kinds == _KIND_CODE[BlockKind.TITLE])
-    title_clusters = _clusters([results[at] for at in titles.tolist()])
-    title_docs = docs[titles]
-    keep = (title_clusters >= 0) & has_posts[np.minimum(title_docs, doc_count - 1)] & (title_docs < doc_count)
+    title_clusters, title_docs = clusters[titles], docs[titles]
+    keep = (title_clusters >= 0) & has_posts[np.minimum(title_docs, doc_count)]
     title_clusters, title_docs = title_clusters[keep], title_docs[keep]
     by_cluster = np.argsort(title_clusters, kind="stable")
     title_clusters, title_docs = title_clusters[by_cluster], title_docs[by_cluster]
@@ -209,141 +228,140 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
         doc_count,
         np.concatenate([doc_a[joined], title_docs[same_title]]),
         np.concatenate([doc_b[joined], title_docs[same_title + 1]]),
-    ).tolist()
-
-    doc_bounds = [*doc_starts.tolist(), node_count]
-    head_list = is_head.tolist()
-    body: dict[int, list[int]] = {}
-    head: dict[int, int] = {}
-    by_doc_list = by_doc.tolist()
-    for doc, start, end in zip(post_docs.tolist(), doc_bounds, doc_bounds[1:], strict=False):
-        posts = by_doc_list[start:end]
-        if head_list[posts[0]]:
-            head[doc] = posts[0]
-            posts = posts[1:]
-        body[doc] = posts
-    node_times_dated = [time is not None and _is_dated(time) for time in node_times]
-    found = _Posts(
-        node_docs.tolist(),
-        node_numbers.tolist(),
-        np.bincount(node_ids[numbered], minlength=node_count).tolist(),
-        node_times,
-        node_times_dated,
-        roots.tolist(),
-        body,
-        head,
     )
-    groups: dict[int, list[int]] = {}
-    for doc in post_docs.tolist():
-        groups.setdefault(doc_roots[doc], []).append(doc)
-    sources = [document.source for document in result.documents]
-    timelines = []
-    for group in groups.values():
-        timeline = _timeline(group, found, sources, options)
-        if timeline is not None:
-            timelines.append(timeline)
-    return tuple(timelines)
+    # A timeline is named by its first document: timelines in that order, documents sorted inside.
+    group_of_doc = np.full(doc_count, -1, dtype=np.int64)
+    group_roots, group_of_doc[post_docs] = np.unique(doc_roots[post_docs], return_inverse=True)
+    group_count = len(group_roots)
 
+    # The body posts of every timeline in the order they are met: documents in order, posts in input order.
+    walk = by_doc[~is_head[by_doc]]
+    walk = walk[np.argsort(group_of_doc[node_docs[walk]], kind="stable")]
+    walk_docs = node_docs[walk]
+    walk_groups = group_of_doc[walk_docs]
+    # A class: the posts of one timeline with one root; classes numbered in the order they are first met.
+    class_keys = walk_groups * node_count + roots[walk]
+    _, class_first, class_of = np.unique(class_keys, return_index=True, return_inverse=True)
+    class_rank = np.empty(len(class_first), dtype=np.int64)
+    class_rank[np.argsort(class_first, kind="stable")] = np.arange(len(class_first))
+    class_of = class_rank[class_of.reshape(-1)]
+    class_count = len(class_first)
+    class_groups = np.empty(class_count, dtype=np.int64)
+    class_groups[class_of] = walk_groups
 
-def _class_time(members: Sequence[int], found: _Posts) -> str | None:
-    """:func:`_best_time` of the members' times."""
-    best = None
-    for member in members:
-        time = found.times[member]
-        if time is not None:
-            if found.dated[member]:
-                return time
-            if best is None:
-                best = time
-    return best
+    # A class's time: its first dated copy's, else its first copy's with any time.
+    time_node = np.full(class_count, -1, dtype=np.int64)
+    for flags in (has_time, dated):
+        with_flag = np.flatnonzero(flags[walk])
+        found, first_index = np.unique(class_of[with_flag], return_index=True)
+        time_node[found] = walk[with_flag[first_index]]
+    class_time_ids = np.where(time_node >= 0, node_time_ids[np.maximum(time_node, 0)], -1)
+    class_times: list[str | None] = list(map([*distinct_times, None].__getitem__, class_time_ids.tolist()))
+    timed_classes = time_node >= 0
+    group_docs = np.bincount(group_of_doc[post_docs], minlength=group_count)
+    group_timed = np.bincount(class_groups[timed_classes], minlength=group_count)
+    shown = (group_docs >= 2) | (group_timed >= 2)
 
+    # Sort keys: a (date, clock) pair per dated class, as ranks; an undated date takes the usual date of
+    # its timeline (its most frequent, ties to the latest), as time_key(time, default_date) does.
+    # Ranks in str order; "" is the smallest, rank 0, so ("", "") (no dated post yet) is key 0.
+    date_rank = _ranks({date for date, _, _ in facts} | {""})
+    clock_rank = _ranks({clock for _, clock, _ in facts} | {""})
+    timed_ids = class_time_ids[timed_classes]
+    base_dates = np.array([date_rank[date] for date, _, _ in facts], dtype=np.int64)[timed_ids]
+    clocks = np.array([clock_rank[clock] for _, clock, _ in facts], dtype=np.int64)[timed_ids]
+    timed_groups = class_groups[timed_classes]
+    countable = (base_dates != 0) & (base_dates != date_rank.get(_AGO_DATE, -1))
+    date_count = len(date_rank)
+    votes, tally = np.unique(timed_groups[countable] * date_count + base_dates[countable], return_counts=True)
+    vote_groups, vote_dates = votes // date_count, votes % date_count
+    best = np.lexsort((vote_dates, tally, vote_groups))
+    best = best[_run_ends(vote_groups[best])]
+    default_date = np.zeros(group_count, dtype=np.int64)
+    default_date[vote_groups[best]] = vote_dates[best]
+    dates = np.where(base_dates == 0, default_date[timed_groups], base_dates)
+    key_rank = np.full(class_count, -1, dtype=np.int64)
+    key_rank[timed_classes] = dates * len(clock_rank) + clocks
+    no_key = 0
 
-def _timeline(
-    docs: Sequence[int], found: _Posts, sources: Sequence[str], options: Options
-) -> Timeline | None:
-    roots = found.roots
-    classes: dict[int, list[int]] = {}
-    for doc in docs:
-        for post in found.body[doc]:
-            root = roots[post]
-            members = classes.get(root)
-            if members is None:
-                classes[root] = [post]
-            else:
-                members.append(post)
-    post_times = found.times
-    times = {
-        root: post_times[members[0]] if len(members) == 1 else _class_time(members, found)
-        for root, members in classes.items()
-    }
-    if len(docs) < 2 and sum(1 for time in times.values() if time is not None) < 2:
-        return None
-    base_keys = {time: time_key(time) for time in set(times.values()) if time is not None}
-    dates = Counter(base_keys[time][0] for time in times.values() if time is not None)
-    dates.pop("", None)
-    dates.pop(_AGO_DATE, None)
-    default_date = max(dates.items(), key=lambda item: (item[1], item[0]))[0] if dates else ""
-    # A time without a date takes the timeline's usual date (what time_key(time, default_date) gives).
-    for time, (date, clock) in base_keys.items():
-        if not date:
-            base_keys[time] = (default_date, clock)
-    keys = {root: base_keys[time] for root, time in times.items() if time is not None}
-
-    first_seen = {root: position for position, root in enumerate(classes)}
-    order_key: dict[int, tuple[tuple[str, str], int, int]] = {
-        root: (key, 0, first_seen[root]) for root, key in keys.items()
-    }
-    for doc in docs:
-        doc_roots = [roots[post] for post in found.body[doc]]
-        newest_first = _newest_first([keys[root] for root in doc_roots if root in keys])
-        last: tuple[str, str] = ("", "")
-        step = 0
-        for root in reversed(doc_roots) if newest_first else doc_roots:
-            key = keys.get(root)
-            if key is not None:
-                last, step = key, 0
-            else:
-                # A post no copy dates sits where its newest copy stands: a pinned post stays on top.
-                step += 1
-                candidate = (last, step, first_seen[root])
-                order_key[root] = max(order_key.get(root, candidate), candidate)
+    # Per document: newest first when its dated posts mostly run down (the live-blog default when unclear).
+    walk_keys = key_rank[class_of]
+    dated_walk = np.flatnonzero(walk_keys >= 0)
+    pair_docs = walk_docs[dated_walk]
+    same_doc = pair_docs[1:] == pair_docs[:-1]
+    pair_keys = walk_keys[dated_walk]
+    down = np.bincount(pair_docs[1:][same_doc & (pair_keys[:-1] > pair_keys[1:])], minlength=doc_count)
+    up = np.bincount(pair_docs[1:][same_doc & (pair_keys[:-1] < pair_keys[1:])], minlength=doc_count)
+    newest_first = down >= up
+    # Walk each document from its oldest post; an undated class sits just above the newest dated post
+    # below it in any copy (a pinned post stays on top): (that post's key, how many steps above it).
+    segment_starts = _run_starts(walk_docs)
+    segment_ends = np.r_[segment_starts[1:], len(walk)]
+    segment_of = np.repeat(np.arange(len(segment_starts)), segment_ends - segment_starts)
+    positions = np.arange(len(walk))
+    reverse = newest_first[walk_docs]
+    mirrored = segment_starts[segment_of] + segment_ends[segment_of] - 1 - positions
+    order_walk = np.argsort(np.where(reverse, mirrored, positions), kind="stable")
+    stepped_classes = class_of[order_walk]
+    stepped_keys = walk_keys[order_walk]
+    before_segment = segment_starts[segment_of] - 1
+    last_dated = np.maximum.accumulate(np.where(stepped_keys >= 0, positions, before_segment))
+    steps = positions - last_dated
+    last_key = np.where(last_dated > before_segment, stepped_keys[np.maximum(last_dated, 0)], no_key)
+    undated = stepped_keys < 0
+    limit = len(walk) + 1
+    placed = np.full(class_count, -1, dtype=np.int64)
+    np.maximum.at(placed, stepped_classes[undated], last_key[undated] * limit + steps[undated])
+    sort_key = np.where(key_rank >= 0, key_rank * limit, placed)
+    classes = np.arange(class_count)
     if options.order is PostOrder.INPUT:
-        ordered = list(classes)
+        ordered = classes
         order = "input"
+    elif options.newest_first:
+        ordered = np.lexsort((-classes, -sort_key, class_groups))
+        order = "newest_first"
     else:
-        ordered = sorted(classes, key=order_key.__getitem__)
-        if options.newest_first:
-            ordered.reverse()
-        order = "newest_first" if options.newest_first else "oldest_first"
+        ordered = np.lexsort((classes, sort_key, class_groups))
+        order = "oldest_first"
 
-    post_docs, numbers, sizes = found.docs, found.numbers, found.sizes
+    # The copies of a class: the one with the most blocks first (ties to the earliest), then the others.
+    by_size = np.lexsort((positions, -sizes[walk], class_of))
+    is_primary = np.zeros(len(walk), dtype=np.int8)
+    is_primary[by_size[_run_starts(class_of[by_size])]] = 1
+    members = walk[np.lexsort((positions, -is_primary, class_of))]
+    member_bounds = np.r_[0, np.cumsum(np.bincount(class_of, minlength=class_count))].tolist()
 
-    def ref(post: int) -> PostRef:
-        doc = post_docs[post]
-        return PostRef(sources[doc], doc, numbers[post])
+    sources = [document.source for document in result.documents]
+    doc_list, number_list = node_docs.tolist(), node_numbers.tolist()
+    refs = list(map(PostRef, map(sources.__getitem__, doc_list), doc_list, number_list))
+    member_refs = list(map(refs.__getitem__, members.tolist()))
+    # Most classes are one post: their copies are 1-tuples, made by zip without a Python loop.
+    copies: list[tuple[PostRef, ...]] = list(zip(map(member_refs.__getitem__, member_bounds[:-1])))
+    for position in np.flatnonzero(np.diff(member_bounds) > 1).tolist():
+        copies[position] = tuple(member_refs[member_bounds[position] : member_bounds[position + 1]])
+    timeline_posts = list(map(TimelinePost, class_times, copies))
+    ordered_posts = [timeline_posts[position] for position in ordered.tolist()]
+    group_bounds = np.r_[0, np.cumsum(np.bincount(class_groups, minlength=group_count))].tolist()
 
-    posts = []
-    for root in ordered:
-        members = classes[root]
-        copies: tuple[PostRef, ...]
-        if len(members) == 1:
-            copies = (ref(members[0]),)
-        else:
-            # The copy with the most blocks leads, ties to the earliest.
-            primary = members[0]
-            for member in members[1:]:
-                if sizes[member] > sizes[primary]:
-                    primary = member
-            copies = (ref(primary), *(ref(post) for post in members if post != primary))
-        posts.append(TimelinePost(times[root], copies))
-    head_refs = tuple(ref(found.head[doc]) for doc in docs if doc in found.head)
-    return Timeline(
-        sources=tuple(sources[doc] for doc in docs),
-        docs=tuple(docs),
-        order=order,
-        heads=head_refs,
-        posts=tuple(posts),
-    )
+    head_of = dict(zip(node_docs[openers].tolist(), openers.tolist(), strict=True))
+    group_docs_lists: list[list[int]] = [[] for _ in range(group_count)]
+    for doc, group in zip(post_docs.tolist(), group_of_doc[post_docs].tolist(), strict=True):
+        group_docs_lists[group].append(doc)
+    head_list = is_head.tolist()
+    timelines = []
+    for group, members_docs in enumerate(group_docs_lists):
+        if not shown[group]:
+            continue
+        timelines.append(
+            Timeline(
+                sources=tuple(sources[doc] for doc in members_docs),
+                docs=tuple(members_docs),
+                order=order,
+                heads=tuple(refs[head_of[doc]] for doc in members_docs if head_list[head_of[doc]]),
+                posts=tuple(ordered_posts[group_bounds[group] : group_bounds[group + 1]]),
+            )
+        )
+    return tuple(timelines)
 
 
 def _post_kept(result_by_post: dict[PostKey, list[BlockResult]], ref: PostRef) -> list[BlockResult]:
