@@ -28,10 +28,11 @@ from lbdedup.model import (
     Options,
     PostOrder,
     PostRef,
+    Status,
     Timeline,
     TimelinePost,
 )
-from lbdedup.postmatch import PostKey, component_minimum, overlap_table, repeat_mask
+from lbdedup.postmatch import component_minimum, overlap_table, repeat_mask
 
 __all__ = ["build_timelines", "text_sections", "time_key"]
 
@@ -364,63 +365,144 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
     return tuple(timelines)
 
 
-def _post_kept(result_by_post: dict[PostKey, list[BlockResult]], ref: PostRef) -> list[BlockResult]:
-    return result_by_post.get((ref.doc, ref.post), [])
+_STATUS, _RESULT_DOC, _RESULT_POST = attrgetter("status"), attrgetter("block.doc"), attrgetter("block.post")
+_COPIES = attrgetter("copies")
+_KEPT = {status: status.kept for status in Status}
 
 
-def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
-    """The kept blocks of one timeline post: the first copy's layout, other copies' kept blocks slotted in."""
-    primary = copies[0]
-    position_of: dict[int, int] = {}
-    for position, item in enumerate(primary):
-        if item.cluster is not None:
-            position_of.setdefault(item.cluster, position)
-    placed: list[tuple[tuple[int, int, int, int], BlockResult]] = []
-    for rank, copy in enumerate(copies):
-        anchor = -1
-        for position, item in enumerate(copy):
-            if rank == 0:
-                anchor = position
-            elif item.cluster is not None and item.cluster in position_of:
-                anchor = position_of[item.cluster]
-            if item.status.kept:
-                placed.append(((anchor, 0 if rank == 0 else 1, rank, position), item))
-    placed.sort(key=lambda pair: pair[0])
-    return [item for _, item in placed]
+def _expand(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The ranges ``starts[k] .. starts[k] + lengths[k] - 1``, one after the other.
+
+    >>> _expand(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+
+
+def _grouped(
+    blocks: Sequence[BlockResult], keys: npt.NDArray[np.int64]
+) -> tuple[Sequence[BlockResult], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``blocks`` sorted by ``keys`` (stable), the order used, each group's key and start (then the end)."""
+    order = np.argsort(keys, kind="stable")
+    items: Sequence[BlockResult] = blocks
+    if not bool(np.all(order == np.arange(len(order)))):
+        items = list(map(blocks.__getitem__, order.tolist()))
+    sorted_keys = keys[order]
+    starts = _run_starts(sorted_keys)
+    return items, order, sorted_keys[starts], np.r_[starts, len(keys)].astype(np.int64)
 
 
 def text_sections(result: DedupeResult) -> list[tuple[str, list[BlockResult]]]:
     """The clean text's sections in output order: (header, kept blocks), one per source or per timeline.
 
     Sources outside any reordered timeline keep their blocks in place; a timeline stands where its first
-    source stood.
+    source stood. A timeline's post follows its first copy's layout, the other copies' kept blocks slotted
+    in after the first copy's block of the same cluster (or at the top, before any such block).
     """
-    by_doc: list[list[BlockResult]] = [[] for _ in result.documents]
-    for item in result.blocks:
-        by_doc[item.block.doc].append(item)
+    blocks = result.blocks
+    count = len(blocks)
+    docs = np.fromiter(map(_RESULT_DOC, blocks), dtype=np.int64, count=count)
+    kept = np.fromiter(map(_KEPT.__getitem__, map(_STATUS, blocks)), dtype=bool, count=count)
     reordered = [timeline for timeline in result.timelines if timeline.order != "input"]
     owner = {doc: timeline for timeline in reordered for doc in timeline.docs}
+    placed = _placed_timelines(blocks, docs, kept, owner, len(result.documents))
+    doc_items, doc_order, doc_keys, doc_bounds = _grouped(blocks, docs)
+    kept_items = list(itertools.compress(doc_items, kept[doc_order].tolist()))
+    kept_bounds = np.r_[0, np.cumsum(kept[doc_order])][doc_bounds].tolist()
+    doc_group = dict(zip(doc_keys.tolist(), range(len(doc_keys)), strict=True))
     sections: list[tuple[str, list[BlockResult]]] = []
     for doc, document in enumerate(result.documents):
         timeline = owner.get(doc)
         if timeline is None:
-            sections.append((document.source, [item for item in by_doc[doc] if item.status.kept]))
+            group = doc_group.get(doc)
+            section = [] if group is None else kept_items[kept_bounds[group] : kept_bounds[group + 1]]
+            sections.append((document.source, section))
             continue
         if doc != timeline.docs[0]:
             continue
-        by_post: dict[PostKey, list[BlockResult]] = {}
-        for member in timeline.docs:
-            for item in by_doc[member]:
-                by_post.setdefault((member, item.block.post), []).append(item)
-        kept: list[BlockResult] = []
-        for head in timeline.heads:
-            kept.extend(item for item in _post_kept(by_post, head) if item.status.kept)
-        for post in timeline.posts:
-            kept.extend(_placed([_post_kept(by_post, copy) for copy in post.copies]))
         if len(timeline.docs) == 1:
             header = document.source
         else:
             direction = timeline.order.replace("_", " ")
             header = f"{' + '.join(timeline.sources)} (one timeline, {direction})"
-        sections.append((header, kept))
+        sections.append((header, placed[doc]))
     return sections
+
+
+def _placed_timelines(
+    blocks: Sequence[BlockResult],
+    docs: npt.NDArray[np.int64],
+    kept: npt.NDArray[np.bool_],
+    owner: dict[int, Timeline],
+    document_count: int,
+) -> dict[int, list[BlockResult]]:
+    """The kept blocks of each reordered timeline (keyed by its first document), all placed at once.
+
+    Every post (and page head) is a slot; the blocks of all copies of all slots are laid out as arrays and
+    sorted by (slot, anchor, a later copy, copy, position): a block of the first copy anchors at its own
+    position, a later copy's block at the first-copy position of its cluster, else where the block before
+    it anchored (-1 at the top).
+    """
+    timelines = [owner[doc] for doc in range(document_count) if doc in owner and owner[doc].docs[0] == doc]
+    if not timelines:
+        return {}
+    count = len(blocks)
+    posts = _numbers(list(map(_RESULT_POST, blocks)))
+    width = int(posts.max()) + 2
+    items, order, group_keys, bounds = _grouped(blocks, docs * width + posts + 1)
+    clusters = _numbers(list(map(_CLUSTER, items)))
+    kept = kept[order]
+
+    slot_copies: list[tuple[PostRef, ...]] = []
+    slot_counts = []
+    for timeline in timelines:
+        slot_copies.extend(zip(timeline.heads))
+        slot_copies.extend(map(_COPIES, timeline.posts))
+        slot_counts.append(len(timeline.heads) + len(timeline.posts))
+    copy_counts = np.fromiter(map(len, slot_copies), dtype=np.int64, count=len(slot_copies))
+    refs = list(itertools.chain.from_iterable(slot_copies))
+    ref_keys = np.fromiter(map(_DOC, refs), dtype=np.int64, count=len(refs)) * width
+    ref_keys += np.fromiter(map(_POST, refs), dtype=np.int64, count=len(refs)) + 1
+    group = np.minimum(np.searchsorted(group_keys, ref_keys), len(group_keys) - 1)
+    found = group_keys[group] == ref_keys
+    ref_starts = bounds[group]
+    ref_lengths = np.where(found, bounds[group + 1] - ref_starts, 0)
+    ref_slots = np.repeat(np.arange(len(slot_copies)), copy_counts)
+    ref_ranks = np.arange(len(refs)) - np.repeat(np.cumsum(copy_counts) - copy_counts, copy_counts)
+
+    entry_refs = np.repeat(np.arange(len(refs)), ref_lengths)
+    entries = _expand(ref_starts, ref_lengths)
+    entry_starts = np.repeat(np.cumsum(ref_lengths) - ref_lengths, ref_lengths)
+    positions = np.arange(len(entries)) - entry_starts
+    slots, ranks = ref_slots[entry_refs], ref_ranks[entry_refs]
+    entry_clusters = clusters[entries]
+    # Where each cluster first stands in its slot's first copy.
+    cluster_width = int(clusters.max()) + 1 if count else 1
+    primary = np.flatnonzero((ranks == 0) & (entry_clusters >= 0))
+    primary_keys, first = np.unique(
+        slots[primary] * cluster_width + entry_clusters[primary], return_index=True
+    )
+    primary_positions = positions[primary[first]]
+    wanted = slots * cluster_width + entry_clusters
+    match = np.minimum(np.searchsorted(primary_keys, wanted), max(len(primary_keys) - 1, 0))
+    hits = (entry_clusters >= 0) & (ranks > 0)
+    if primary_keys.size:
+        hits &= primary_keys[match] == wanted
+    else:
+        hits[:] = False
+    anchored = np.where(ranks == 0, True, hits)
+    latest = np.maximum.accumulate(np.where(anchored, np.arange(len(entries)), entry_starts - 1))
+    own = np.where(ranks == 0, positions, primary_positions[match] if primary_keys.size else -1)
+    anchors = np.where(latest >= entry_starts, own[np.maximum(latest, 0)], -1)
+    chosen = np.flatnonzero(kept[entries])
+    layout = chosen[
+        np.lexsort((positions[chosen], ranks[chosen], ranks[chosen] > 0, anchors[chosen], slots[chosen]))
+    ]
+    placed_items = list(map(items.__getitem__, entries[layout].tolist()))
+    slot_bounds = np.r_[0, np.cumsum(slot_counts)]
+    cuts = np.searchsorted(slots[layout], slot_bounds).tolist()
+    return {
+        timeline.docs[0]: placed_items[cuts[position] : cuts[position + 1]]
+        for position, timeline in enumerate(timelines)
+    }
