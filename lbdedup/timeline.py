@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -141,21 +142,41 @@ def _ranks(values: set[str]) -> dict[str, int]:
     return {value: position for position, value in enumerate(sorted(values))}
 
 
-def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, ...]:
-    """The timelines of a run: one per live blog, however many snapshots of it were given.
+class _PostTable(NamedTuple):
+    """The posts of a run as nodes ``0 ..`` in (document, post number) order, and the block columns used.
 
-    A single source is a timeline when it has two or more dated posts; sources without posts are none.
-    Every step works on arrays over all posts at once; Python objects are made only for the result.
+    A class of repeated posts is named by its first node (``roots``), as a union-find keeping the smaller
+    root would name it.
     """
-    results = result.blocks
+
+    docs: npt.NDArray[np.int64]  # per block
+    kinds: npt.NDArray[np.int8]  # per block
+    clusters: npt.NDArray[np.int64]  # per block, -1 for none
+    node_docs: npt.NDArray[np.int64]
+    node_numbers: npt.NDArray[np.int64]
+    sizes: npt.NDArray[np.int64]  # blocks per post
+    by_doc: npt.NDArray[np.int64]  # nodes by document, then input order
+    post_docs: npt.NDArray[np.int64]  # the documents with posts, sorted
+    openers: npt.NDArray[np.int64]  # each of those documents' first post
+    is_head: npt.NDArray[np.bool_]
+    time_ids: npt.NDArray[np.int64]  # index into distinct_times, -1 for none
+    dated: npt.NDArray[np.bool_]
+    distinct_times: list[str]
+    facts: list[tuple[str, str, bool]]  # _time_facts of each distinct time
+    roots: npt.NDArray[np.int64]
+    first: npt.NDArray[np.int64]  # pairs of posts sharing blocks (see OverlapTable)
+    second: npt.NDArray[np.int64]
+
+
+def _post_table(results: Sequence[BlockResult]) -> _PostTable | None:
+    """The :class:`_PostTable` of ``results``; None when no block is in a post."""
     count = len(results)
     blocks = list(map(_BLOCK, results))
     numbers = _numbers(list(map(_POST, blocks)))
     numbered = np.flatnonzero(numbers >= 0)
     if not numbered.size:
-        return ()
+        return None
     docs = np.fromiter(map(_DOC, blocks), dtype=np.int64, count=count)
-    # Posts are nodes 0 .. in (document, post number) order: a class of repeated posts is named by its first.
     width = int(numbers.max()) + 1
     keys, first_at, node_of = np.unique(
         docs[numbered] * width + numbers[numbered], return_index=True, return_inverse=True
@@ -176,14 +197,14 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
             if node_times[node] is None:
                 node_times[node] = blocks[at].time
     # Times as ids into the distinct times (-1: none), with what sorting and choosing need of each.
-    time_id = {time: position for position, time in enumerate(set(node_times) - {None})}
-    distinct_times = list(time_id)
-    time_id[None] = -1  # type: ignore[index]
-    node_time_ids = np.fromiter(map(time_id.__getitem__, node_times), dtype=np.int64, count=node_count)
+    distinct_times = [time for time in set(node_times) if time is not None]
+    time_id: dict[str | None, int] = {time: position for position, time in enumerate(distinct_times)}
+    time_id[None] = -1
+    time_ids = np.fromiter(map(time_id.__getitem__, node_times), dtype=np.int64, count=node_count)
     facts = [_time_facts(time) for time in distinct_times]
-    has_time = node_time_ids >= 0
+    has_time = time_ids >= 0
     dated = np.zeros(node_count, dtype=bool)
-    dated[has_time] = np.array([dated for _, _, dated in facts], dtype=bool)[node_time_ids[has_time]]
+    dated[has_time] = np.array([dated for _, _, dated in facts], dtype=bool)[time_ids[has_time]]
 
     # Each document's posts in input order; its page head is the first, when numbered 0 and undated.
     by_doc = np.argsort(first_at, kind="stable")
@@ -195,18 +216,49 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
 
     kinds = np.fromiter(map(_KIND_CODE.__getitem__, map(_KIND_VALUE, blocks)), dtype=np.int8, count=count)
     clusters = _numbers(list(map(_CLUSTER, results)))
-    table = overlap_table(
+    overlaps = overlap_table(
         node_ids,
         node_count,
         clusters,
-        np.isin(kinds, [_KIND_CODE[kind] for kind in META_KINDS]),
-        kinds == _KIND_CODE[BlockKind.HEADING],
+        np.isin(kinds, [_KIND_CODE[kind.value] for kind in META_KINDS]),
+        kinds == _KIND_CODE[BlockKind.HEADING.value],
     )
-    first, second = table.first, table.second
-    repeat = repeat_mask(table) & ~is_head[first] & ~is_head[second]
-    roots = component_minimum(node_count, first[repeat], second[repeat])
+    first, second = overlaps.first, overlaps.second
+    repeat = repeat_mask(overlaps) & ~is_head[first] & ~is_head[second]
+    return _PostTable(
+        docs,
+        kinds,
+        clusters,
+        node_docs,
+        node_numbers,
+        sizes,
+        by_doc,
+        post_docs,
+        openers,
+        is_head,
+        time_ids,
+        dated,
+        distinct_times,
+        facts,
+        component_minimum(node_count, first[repeat], second[repeat]),
+        first,
+        second,
+    )
 
-    # Snapshots of one blog: most posts of one matched in the other, or the same title.
+
+def _snapshot_groups(posts: _PostTable) -> npt.NDArray[np.int64]:
+    """Per document, the smallest document it is a snapshot of the same blog with (itself at least).
+
+    Two documents are snapshots of one blog when more than half the body posts of either have a repeat in
+    the other, or when their titles are in one cluster.
+    """
+    first, second, roots, is_head, node_docs = (
+        posts.first,
+        posts.second,
+        posts.roots,
+        posts.is_head,
+        posts.node_docs,
+    )
     doc_count = int(node_docs.max()) + 1
     matched = ~is_head[first] & (roots[first] == roots[second]) & (node_docs[first] != node_docs[second])
     partners = _distinct(first[matched] * doc_count + node_docs[second[matched]])
@@ -217,32 +269,46 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
     body_posts = np.bincount(node_docs[~is_head], minlength=doc_count)
     joined = 2 * matched_posts > np.minimum(body_posts[doc_a], body_posts[doc_b])
     has_posts = np.zeros(doc_count + 1, dtype=bool)
-    has_posts[post_docs] = True
-    titles = np.flatnonzero(kinds == _KIND_CODE[BlockKind.TITLE])
-    title_clusters, title_docs = clusters[titles], docs[titles]
+    has_posts[posts.post_docs] = True
+    titles = np.flatnonzero(posts.kinds == _KIND_CODE[BlockKind.TITLE.value])
+    title_clusters, title_docs = posts.clusters[titles], posts.docs[titles]
     keep = (title_clusters >= 0) & has_posts[np.minimum(title_docs, doc_count)]
     title_clusters, title_docs = title_clusters[keep], title_docs[keep]
     by_cluster = np.argsort(title_clusters, kind="stable")
     title_clusters, title_docs = title_clusters[by_cluster], title_docs[by_cluster]
     same_title = np.flatnonzero(title_clusters[1:] == title_clusters[:-1])
-    doc_roots = component_minimum(
+    return component_minimum(
         doc_count,
         np.concatenate([doc_a[joined], title_docs[same_title]]),
         np.concatenate([doc_b[joined], title_docs[same_title + 1]]),
     )
+
+
+def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, ...]:
+    """The timelines of a run: one per live blog, however many snapshots of it were given.
+
+    A single source is a timeline when it has two or more dated posts; sources without posts are none.
+    Every step works on arrays over all posts at once; Python objects are made only for the result.
+    """
+    posts = _post_table(result.blocks)
+    if posts is None:
+        return ()
+    node_docs, roots = posts.node_docs, posts.roots
     # A timeline is named by its first document: timelines in that order, documents sorted inside.
-    group_of_doc = np.full(doc_count, -1, dtype=np.int64)
-    group_roots, group_of_doc[post_docs] = np.unique(doc_roots[post_docs], return_inverse=True)
+    doc_roots = _snapshot_groups(posts)
+    group_of_doc = np.full(len(doc_roots), -1, dtype=np.int64)
+    group_roots, group_of_doc[posts.post_docs] = np.unique(doc_roots[posts.post_docs], return_inverse=True)
     group_count = len(group_roots)
 
     # The body posts of every timeline in the order they are met: documents in order, posts in input order.
-    walk = by_doc[~is_head[by_doc]]
+    walk = posts.by_doc[~posts.is_head[posts.by_doc]]
     walk = walk[np.argsort(group_of_doc[node_docs[walk]], kind="stable")]
     walk_docs = node_docs[walk]
     walk_groups = group_of_doc[walk_docs]
     # A class: the posts of one timeline with one root; classes numbered in the order they are first met.
-    class_keys = walk_groups * node_count + roots[walk]
-    _, class_first, class_of = np.unique(class_keys, return_index=True, return_inverse=True)
+    _, class_first, class_of = np.unique(
+        walk_groups * len(roots) + roots[walk], return_index=True, return_inverse=True
+    )
     class_rank = np.empty(len(class_first), dtype=np.int64)
     class_rank[np.argsort(class_first, kind="stable")] = np.arange(len(class_first))
     class_of = class_rank[class_of.reshape(-1)]
@@ -252,68 +318,19 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
 
     # A class's time: its first dated copy's, else its first copy's with any time.
     time_node = np.full(class_count, -1, dtype=np.int64)
-    for flags in (has_time, dated):
+    for flags in (posts.time_ids >= 0, posts.dated):
         with_flag = np.flatnonzero(flags[walk])
         found, first_index = np.unique(class_of[with_flag], return_index=True)
         time_node[found] = walk[with_flag[first_index]]
-    class_time_ids = np.where(time_node >= 0, node_time_ids[np.maximum(time_node, 0)], -1)
-    class_times: list[str | None] = list(map([*distinct_times, None].__getitem__, class_time_ids.tolist()))
-    timed_classes = time_node >= 0
-    group_docs = np.bincount(group_of_doc[post_docs], minlength=group_count)
-    group_timed = np.bincount(class_groups[timed_classes], minlength=group_count)
-    shown = (group_docs >= 2) | (group_timed >= 2)
+    class_time_ids = np.where(time_node >= 0, posts.time_ids[np.maximum(time_node, 0)], -1)
+    class_times: list[str | None] = list(
+        map([*posts.distinct_times, None].__getitem__, class_time_ids.tolist())
+    )
+    timed = time_node >= 0
+    group_docs = np.bincount(group_of_doc[posts.post_docs], minlength=group_count)
+    shown = (group_docs >= 2) | (np.bincount(class_groups[timed], minlength=group_count) >= 2)
 
-    # Sort keys: a (date, clock) pair per dated class, as ranks; an undated date takes the usual date of
-    # its timeline (its most frequent, ties to the latest), as time_key(time, default_date) does.
-    # Ranks in str order; "" is the smallest, rank 0, so ("", "") (no dated post yet) is key 0.
-    date_rank = _ranks({date for date, _, _ in facts} | {""})
-    clock_rank = _ranks({clock for _, clock, _ in facts} | {""})
-    timed_ids = class_time_ids[timed_classes]
-    base_dates = np.array([date_rank[date] for date, _, _ in facts], dtype=np.int64)[timed_ids]
-    clocks = np.array([clock_rank[clock] for _, clock, _ in facts], dtype=np.int64)[timed_ids]
-    timed_groups = class_groups[timed_classes]
-    countable = (base_dates != 0) & (base_dates != date_rank.get(_AGO_DATE, -1))
-    date_count = len(date_rank)
-    votes, tally = np.unique(timed_groups[countable] * date_count + base_dates[countable], return_counts=True)
-    vote_groups, vote_dates = votes // date_count, votes % date_count
-    best = np.lexsort((vote_dates, tally, vote_groups))
-    best = best[_run_ends(vote_groups[best])]
-    default_date = np.zeros(group_count, dtype=np.int64)
-    default_date[vote_groups[best]] = vote_dates[best]
-    dates = np.where(base_dates == 0, default_date[timed_groups], base_dates)
-    key_rank = np.full(class_count, -1, dtype=np.int64)
-    key_rank[timed_classes] = dates * len(clock_rank) + clocks
-    no_key = 0
-
-    # Per document: newest first when its dated posts mostly run down (the live-blog default when unclear).
-    walk_keys = key_rank[class_of]
-    dated_walk = np.flatnonzero(walk_keys >= 0)
-    pair_docs = walk_docs[dated_walk]
-    same_doc = pair_docs[1:] == pair_docs[:-1]
-    pair_keys = walk_keys[dated_walk]
-    down = np.bincount(pair_docs[1:][same_doc & (pair_keys[:-1] > pair_keys[1:])], minlength=doc_count)
-    up = np.bincount(pair_docs[1:][same_doc & (pair_keys[:-1] < pair_keys[1:])], minlength=doc_count)
-    newest_first = down >= up
-    # Walk each document from its oldest post; an undated class sits just above the newest dated post
-    # below it in any copy (a pinned post stays on top): (that post's key, how many steps above it).
-    segment_starts = _run_starts(walk_docs)
-    segment_ends = np.r_[segment_starts[1:], len(walk)]
-    segment_of = np.repeat(np.arange(len(segment_starts)), segment_ends - segment_starts)
-    positions = np.arange(len(walk))
-    reverse = newest_first[walk_docs]
-    mirrored = segment_starts[segment_of] + segment_ends[segment_of] - 1 - positions
-    order_walk = np.argsort(np.where(reverse, mirrored, positions), kind="stable")
-    stepped_classes = class_of[order_walk]
-    stepped_keys = walk_keys[order_walk]
-    before_segment = segment_starts[segment_of] - 1
-    last_dated = np.maximum.accumulate(np.where(stepped_keys >= 0, positions, before_segment))
-    steps = positions - last_dated
-    last_key = np.where(last_dated > before_segment, stepped_keys[np.maximum(last_dated, 0)], no_key)
-    undated = stepped_keys < 0
-    limit = len(walk) + 1
-    placed = np.full(class_count, -1, dtype=np.int64)
-    np.maximum.at(placed, stepped_classes[undated], last_key[undated] * limit + steps[undated])
-    sort_key = np.where(key_rank >= 0, key_rank * limit, placed)
+    sort_key = _sort_keys(posts, walk, class_of, class_groups, class_time_ids, group_count)
     classes = np.arange(class_count)
     if options.order is PostOrder.INPUT:
         ordered = classes
@@ -326,14 +343,15 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
         order = "oldest_first"
 
     # The copies of a class: the one with the most blocks first (ties to the earliest), then the others.
-    by_size = np.lexsort((positions, -sizes[walk], class_of))
+    positions = np.arange(len(walk))
+    by_size = np.lexsort((positions, -posts.sizes[walk], class_of))
     is_primary = np.zeros(len(walk), dtype=np.int8)
     is_primary[by_size[_run_starts(class_of[by_size])]] = 1
     members = walk[np.lexsort((positions, -is_primary, class_of))]
     member_bounds = np.r_[0, np.cumsum(np.bincount(class_of, minlength=class_count))].tolist()
 
     sources = [document.source for document in result.documents]
-    doc_list, number_list = node_docs.tolist(), node_numbers.tolist()
+    doc_list, number_list = node_docs.tolist(), posts.node_numbers.tolist()
     refs = list(map(PostRef, map(sources.__getitem__, doc_list), doc_list, number_list))
     member_refs = list(map(refs.__getitem__, members.tolist()))
     # Most classes are one post: their copies are 1-tuples, made by zip without a Python loop.
@@ -344,11 +362,11 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
     ordered_posts = [timeline_posts[position] for position in ordered.tolist()]
     group_bounds = np.r_[0, np.cumsum(np.bincount(class_groups, minlength=group_count))].tolist()
 
-    head_of = dict(zip(node_docs[openers].tolist(), openers.tolist(), strict=True))
+    head_of = dict(zip(node_docs[posts.openers].tolist(), posts.openers.tolist(), strict=True))
     group_docs_lists: list[list[int]] = [[] for _ in range(group_count)]
-    for doc, group in zip(post_docs.tolist(), group_of_doc[post_docs].tolist(), strict=True):
+    for doc, group in zip(posts.post_docs.tolist(), group_of_doc[posts.post_docs].tolist(), strict=True):
         group_docs_lists[group].append(doc)
-    head_list = is_head.tolist()
+    head_list = posts.is_head.tolist()
     timelines = []
     for group, members_docs in enumerate(group_docs_lists):
         if not shown[group]:
@@ -363,6 +381,74 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
             )
         )
     return tuple(timelines)
+
+
+def _sort_keys(
+    posts: _PostTable,
+    walk: npt.NDArray[np.int64],
+    class_of: npt.NDArray[np.int64],
+    class_groups: npt.NDArray[np.int64],
+    class_time_ids: npt.NDArray[np.int64],
+    group_count: int,
+) -> npt.NDArray[np.int64]:
+    """Per class, a number that sorts classes oldest first (then by first appearance, left to the caller).
+
+    A dated class sorts by its (date, clock), an undated date taking the usual date of its timeline (its
+    most frequent, ties to the latest), as time_key(time, default_date) does. An undated class sits just
+    above the newest dated post below it in any copy (a pinned post stays on top): that post's key, then
+    how many steps above it.
+    """
+    class_count = len(class_groups)
+    timed = class_time_ids >= 0
+    facts = posts.facts
+    # Ranks in str order; "" is the smallest, rank 0, so ("", "") (no dated post yet) is key 0.
+    date_rank = _ranks({date for date, _, _ in facts} | {""})
+    clock_rank = _ranks({clock for _, clock, _ in facts} | {""})
+    timed_ids = class_time_ids[timed]
+    base_dates = np.array([date_rank[date] for date, _, _ in facts], dtype=np.int64)[timed_ids]
+    clocks = np.array([clock_rank[clock] for _, clock, _ in facts], dtype=np.int64)[timed_ids]
+    timed_groups = class_groups[timed]
+    countable = (base_dates != 0) & (base_dates != date_rank.get(_AGO_DATE, -1))
+    date_count = len(date_rank)
+    votes, tally = np.unique(timed_groups[countable] * date_count + base_dates[countable], return_counts=True)
+    vote_groups, vote_dates = votes // date_count, votes % date_count
+    best = np.lexsort((vote_dates, tally, vote_groups))
+    best = best[_run_ends(vote_groups[best])]
+    default_date = np.zeros(group_count, dtype=np.int64)
+    default_date[vote_groups[best]] = vote_dates[best]
+    dates = np.where(base_dates == 0, default_date[timed_groups], base_dates)
+    key_rank = np.full(class_count, -1, dtype=np.int64)
+    key_rank[timed] = dates * len(clock_rank) + clocks
+
+    # Per document: newest first when its dated posts mostly run down (the live-blog default when unclear).
+    walk_docs = posts.node_docs[walk]
+    doc_count = int(posts.node_docs.max()) + 1
+    walk_keys = key_rank[class_of]
+    dated_walk = np.flatnonzero(walk_keys >= 0)
+    pair_docs = walk_docs[dated_walk]
+    same_doc = pair_docs[1:] == pair_docs[:-1]
+    pair_keys = walk_keys[dated_walk]
+    down = np.bincount(pair_docs[1:][same_doc & (pair_keys[:-1] > pair_keys[1:])], minlength=doc_count)
+    up = np.bincount(pair_docs[1:][same_doc & (pair_keys[:-1] < pair_keys[1:])], minlength=doc_count)
+    newest_first = down >= up
+    # Walk each document from its oldest post, counting the steps since the last dated one.
+    segment_starts = _run_starts(walk_docs)
+    segment_ends = np.r_[segment_starts[1:], len(walk)]
+    segment_of = np.repeat(np.arange(len(segment_starts)), segment_ends - segment_starts)
+    positions = np.arange(len(walk))
+    mirrored = segment_starts[segment_of] + segment_ends[segment_of] - 1 - positions
+    order_walk = np.argsort(np.where(newest_first[walk_docs], mirrored, positions), kind="stable")
+    stepped_classes = class_of[order_walk]
+    stepped_keys = walk_keys[order_walk]
+    before_segment = segment_starts[segment_of] - 1
+    last_dated = np.maximum.accumulate(np.where(stepped_keys >= 0, positions, before_segment))
+    steps = positions - last_dated
+    last_key = np.where(last_dated > before_segment, stepped_keys[np.maximum(last_dated, 0)], 0)
+    undated = stepped_keys < 0
+    limit = len(walk) + 1
+    placed = np.full(class_count, -1, dtype=np.int64)
+    np.maximum.at(placed, stepped_classes[undated], last_key[undated] * limit + steps[undated])
+    return np.where(key_rank >= 0, key_rank * limit, placed)
 
 
 _STATUS, _RESULT_DOC, _RESULT_POST = attrgetter("status"), attrgetter("block.doc"), attrgetter("block.post")
@@ -501,7 +587,7 @@ def _placed_timelines(
     ]
     placed_items = list(map(items.__getitem__, entries[layout].tolist()))
     slot_bounds = np.r_[0, np.cumsum(slot_counts)]
-    cuts = np.searchsorted(slots[layout], slot_bounds).tolist()
+    cuts = [int(cut) for cut in np.searchsorted(slots[layout], slot_bounds)]
     return {
         timeline.docs[0]: placed_items[cuts[position] : cuts[position + 1]]
         for position, timeline in enumerate(timelines)
