@@ -586,8 +586,8 @@ def _placed_timelines(
         np.lexsort((positions[chosen], ranks[chosen], ranks[chosen] > 0, anchors[chosen], slots[chosen]))
     ]
     placed_items = list(map(items.__getitem__, entries[layout].tolist()))
-    slot_bounds = np.r_[0, np.cumsum(slot_counts)]
-    cuts = [int(cut) for cut in np.searchsorted(slots[layout], slot_bounds)]
+    slot_bounds: npt.NDArray[np.int64] = np.r_[0, np.cumsum(slot_counts)]
+    cuts: list[int] = np.searchsorted(slots[layout], slot_bounds).tolist()
     return {
         timeline.docs[0]: placed_items[cuts[position] : cuts[position + 1]]
         for position, timeline in enumerate(timelines)

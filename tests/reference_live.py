@@ -1,0 +1,413 @@
+"""Oracles: the straightforward per-block versions of the vectorized live-blog stages (lbdedup 4f001ef).
+
+tests/test_live_arrays.py checks that postmatch, timeline and runs still give exactly what these give.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from lbdedup.model import (
+    META_KINDS,
+    Block,
+    BlockKind,
+    BlockResult,
+    DedupeResult,
+    Options,
+    PostOrder,
+    PostRef,
+    Run,
+    RunSpan,
+    Timeline,
+    TimelinePost,
+)
+from lbdedup.postmatch import PostKey, block_columns, post_arrays, post_overlaps, repeats
+from lbdedup.runs import MAX_RUN_CLUSTER, MIN_RUN_BLOCKS
+from lbdedup.timeline import _AGO_DATE, time_key
+
+
+def _find_index(parent: dict[int, int], item: int) -> int:
+    while parent[item] != item:
+        parent[item] = parent[parent[item]]
+        item = parent[item]
+    return item
+
+
+def merge_repeated_meta(
+    blocks: Sequence[Block], keys: Sequence[str], group: Sequence[int], cluster: Sequence[int]
+) -> tuple[list[int], list[int]]:
+    """``group`` and ``cluster`` with meta lines joined where the meta-line rule allows.
+
+    ``keys`` are the normalized texts; meta blocks must come in as singletons (see
+    :func:`exact_representatives`). A merged set of meta lines is named by its first block.
+    """
+    meta = [index for index, block in enumerate(blocks) if block.kind in META_KINDS]
+    group, cluster = list(group), list(cluster)
+    if not meta:
+        return group, cluster
+    parent = {index: index for index in meta}
+    first_of: dict[tuple[PostKey, str, str], int] = {}
+    holders: dict[tuple[str, str], set[PostKey]] = {}
+    for index in meta:
+        block = blocks[index]
+        post: PostKey = (block.doc, block.post)
+        line = (block.kind.value, keys[index])
+        first = first_of.setdefault((post, *line), index)
+        if first != index:
+            parent[_find_index(parent, index)] = _find_index(parent, first)
+        holders.setdefault(line, set()).add(post)
+    # Only posts holding a meta line that another post holds too can gain a merge: the others are skipped.
+    sharing = {post for posts in holders.values() if len(posts) > 1 for post in posts}
+    repeated: set[tuple[PostKey, PostKey]] = set()
+    if sharing:
+        ids, post_keys, is_meta, is_heading = block_columns(blocks)
+        wanted = np.fromiter((key in sharing for key in post_keys), dtype=bool, count=len(post_keys))
+        ids = np.where(wanted[ids], ids, -1)
+        overlaps = post_overlaps(ids, post_keys, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
+        repeated = {pair for pair in repeats(overlaps) if pair[0][1] is not None}
+    by_post: dict[PostKey, list[int]] = {}
+    for index in meta:
+        by_post.setdefault((blocks[index].doc, blocks[index].post), []).append(index)
+    for post, other in sorted(
+        repeated, key=lambda pair: (pair[0][0], pair[0][1] or 0, pair[1][0], pair[1][1] or 0)
+    ):
+        for index in by_post.get(post, []):
+            partner = first_of.get((other, blocks[index].kind.value, keys[index]))
+            if partner is not None:
+                root_a, root_b = _find_index(parent, index), _find_index(parent, partner)
+                if root_a != root_b:
+                    low, high = sorted((root_a, root_b))
+                    parent[high] = low
+    for index in meta:
+        root = _find_index(parent, index)
+        group[index] = cluster[index] = root
+    return group, cluster
+
+
+def _find(parent: dict[PostKey, PostKey], item: PostKey) -> PostKey:
+    while parent[item] != item:
+        parent[item] = parent[parent[item]]
+        item = parent[item]
+    return item
+
+
+def _union(parent: dict[PostKey, PostKey], a: PostKey, b: PostKey) -> None:
+    root_a, root_b = _find(parent, a), _find(parent, b)
+    if root_a != root_b:
+        low, high = sorted((root_a, root_b), key=lambda key: (key[0], key[1] or 0))
+        parent[high] = low
+
+
+def _post_time(results: Sequence[BlockResult]) -> str | None:
+    return next((r.block.time for r in results if r.block.time is not None), None)
+
+
+def _best_time(times: Sequence[str | None]) -> str | None:
+    """The most complete of the copies' times: one with a date first, then any, in input order."""
+    known = [time for time in times if time is not None]
+    dated = [time for time in known if len(time) >= 10 and time[4] == "-" and not time.startswith("-")]
+    if dated or known:
+        return (dated or known)[0]
+    return None
+
+
+def _newest_first(keys: Sequence[tuple[str, str]]) -> bool:
+    """True when a file's dated posts run from newest to oldest (the live-blog default when unclear)."""
+    down = sum(1 for a, b in itertools.pairwise(keys) if a > b)
+    up = sum(1 for a, b in itertools.pairwise(keys) if a < b)
+    return down >= up
+
+
+def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, ...]:
+    """The timelines of a run: one per live blog, however many snapshots of it were given.
+
+    A single source is a timeline when it has two or more dated posts; sources without posts are none.
+    """
+    blocks = result.blocks
+    post_blocks: dict[PostKey, list[BlockResult]] = {}
+    for item in blocks:
+        if item.block.post is not None:
+            post_blocks.setdefault((item.block.doc, item.block.post), []).append(item)
+    if not post_blocks:
+        return ()
+    doc_posts: dict[int, list[PostKey]] = {}
+    for key in post_blocks:
+        doc_posts.setdefault(key[0], []).append(key)
+    heads = {
+        posts[0]
+        for posts in doc_posts.values()
+        if posts[0][1] == 0 and _post_time(post_blocks[posts[0]]) is None
+    }
+
+    ids, post_keys = post_arrays(
+        [(r.block.doc, r.block.post) if r.block.post is not None else None for r in blocks]
+    )
+    count = len(blocks)
+    overlaps = post_overlaps(
+        ids,
+        post_keys,
+        np.fromiter((-1 if r.cluster is None else r.cluster for r in blocks), dtype=np.int64, count=count),
+        np.fromiter((r.block.kind in META_KINDS for r in blocks), dtype=bool, count=count),
+        np.fromiter((r.block.kind is BlockKind.HEADING for r in blocks), dtype=bool, count=count),
+    )
+    parent: dict[PostKey, PostKey] = {key: key for key in post_blocks}
+    matched_between: Counter[tuple[int, int]] = Counter()
+    for post, other in repeats(overlaps):
+        if post in heads or other in heads or post not in parent or other not in parent:
+            continue
+        _union(parent, post, other)
+    for post in post_blocks:
+        if post in heads:
+            continue
+        partners = {
+            other[0] for other in overlaps.shared.get(post, {}) if _find(parent, other) == _find(parent, post)
+        }
+        for doc in partners - {post[0]}:
+            matched_between[(post[0], doc)] += 1
+
+    parent_docs = {doc: doc for doc in doc_posts}
+
+    def find_doc(doc: int) -> int:
+        while parent_docs[doc] != doc:
+            doc = parent_docs[doc]
+        return doc
+
+    def join_docs(a: int, b: int) -> None:
+        root_a, root_b = find_doc(a), find_doc(b)
+        if root_a != root_b:
+            parent_docs[max(root_a, root_b)] = min(root_a, root_b)
+
+    body_posts = {doc: len([p for p in posts if p not in heads]) for doc, posts in doc_posts.items()}
+    for (doc_a, doc_b), count in matched_between.items():
+        if 2 * count > min(body_posts[doc_a], body_posts[doc_b]):
+            join_docs(doc_a, doc_b)
+    title_docs: dict[int, set[int]] = {}
+    for item in blocks:
+        if item.block.kind is BlockKind.TITLE and item.cluster is not None and item.block.doc in doc_posts:
+            title_docs.setdefault(item.cluster, set()).add(item.block.doc)
+    for titled in title_docs.values():
+        first, *others = sorted(titled)
+        for doc in others:
+            join_docs(first, doc)
+
+    groups: dict[int, list[int]] = {}
+    for doc in sorted(doc_posts):
+        groups.setdefault(find_doc(doc), []).append(doc)
+    timelines = []
+    for docs in groups.values():
+        timeline = _timeline(result, docs, doc_posts, post_blocks, heads, parent, options)
+        if timeline is not None:
+            timelines.append(timeline)
+    return tuple(timelines)
+
+
+def _timeline(
+    result: DedupeResult,
+    docs: Sequence[int],
+    doc_posts: dict[int, list[PostKey]],
+    post_blocks: dict[PostKey, list[BlockResult]],
+    heads: set[PostKey],
+    parent: dict[PostKey, PostKey],
+    options: Options,
+) -> Timeline | None:
+    classes: dict[PostKey, list[PostKey]] = {}
+    for doc in docs:
+        for post in doc_posts[doc]:
+            if post not in heads:
+                classes.setdefault(_find(parent, post), []).append(post)
+    times = {
+        root: _best_time([_post_time(post_blocks[p]) for p in members]) for root, members in classes.items()
+    }
+    if len(docs) < 2 and sum(1 for time in times.values() if time is not None) < 2:
+        return None
+    dates = Counter(time_key(time)[0] for time in times.values() if time is not None)
+    dates.pop("", None)
+    dates.pop(_AGO_DATE, None)
+    default_date = max(dates.items(), key=lambda item: (item[1], item[0]))[0] if dates else ""
+    keys = {root: time_key(time, default_date) for root, time in times.items() if time is not None}
+
+    first_seen = {root: position for position, root in enumerate(classes)}
+    order_key: dict[PostKey, tuple[tuple[str, str], int, int]] = {
+        root: (key, 0, first_seen[root]) for root, key in keys.items()
+    }
+    for doc in docs:
+        roots = [_find(parent, post) for post in doc_posts[doc] if post not in heads]
+        newest_first = _newest_first([keys[root] for root in roots if root in keys])
+        last: tuple[str, str] = ("", "")
+        step = 0
+        for root in reversed(roots) if newest_first else roots:
+            if root in keys:
+                last, step = keys[root], 0
+            else:
+                # A post no copy dates sits where its newest copy stands: a pinned post stays on top.
+                step += 1
+                candidate = (last, step, first_seen[root])
+                order_key[root] = max(order_key.get(root, candidate), candidate)
+    if options.order is PostOrder.INPUT:
+        ordered = list(classes)
+        order = "input"
+    else:
+        ordered = sorted(classes, key=lambda root: order_key[root])
+        if options.newest_first:
+            ordered.reverse()
+        order = "newest_first" if options.newest_first else "oldest_first"
+
+    source_of = {
+        document_position: document.source for document_position, document in enumerate(result.documents)
+    }
+
+    def ref(post: PostKey) -> PostRef:
+        assert post[1] is not None  # timelines only hold sources with posts
+        return PostRef(source_of[post[0]], post[0], post[1])
+
+    posts = []
+    for root in ordered:
+        members = classes[root]
+        primary = max(members, key=lambda post: (len(post_blocks[post]), -members.index(post)))
+        copies = [primary, *(post for post in members if post != primary)]
+        posts.append(TimelinePost(times[root], tuple(ref(post) for post in copies)))
+    head_refs = tuple(ref(post) for doc in docs for post in doc_posts[doc][:1] if post in heads)
+    return Timeline(
+        sources=tuple(source_of[doc] for doc in docs),
+        docs=tuple(docs),
+        order=order,
+        heads=head_refs,
+        posts=tuple(posts),
+    )
+
+
+def _post_kept(result_by_post: dict[PostKey, list[BlockResult]], ref: PostRef) -> list[BlockResult]:
+    return result_by_post.get((ref.doc, ref.post), [])
+
+
+def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
+    """The kept blocks of one timeline post: the first copy's layout, other copies' kept blocks slotted in."""
+    primary = copies[0]
+    position_of: dict[int, int] = {}
+    for position, item in enumerate(primary):
+        if item.cluster is not None:
+            position_of.setdefault(item.cluster, position)
+    placed: list[tuple[tuple[int, int, int, int], BlockResult]] = []
+    for rank, copy in enumerate(copies):
+        anchor = -1
+        for position, item in enumerate(copy):
+            if rank == 0:
+                anchor = position
+            elif item.cluster is not None and item.cluster in position_of:
+                anchor = position_of[item.cluster]
+            if item.status.kept:
+                placed.append(((anchor, 0 if rank == 0 else 1, rank, position), item))
+    placed.sort(key=lambda pair: pair[0])
+    return [item for _, item in placed]
+
+
+def text_sections(result: DedupeResult) -> list[tuple[str, list[BlockResult]]]:
+    """The clean text's sections in output order: (header, kept blocks), one per source or per timeline.
+
+    Sources outside any reordered timeline keep their blocks in place; a timeline stands where its first
+    source stood.
+    """
+    by_doc: list[list[BlockResult]] = [[] for _ in result.documents]
+    for item in result.blocks:
+        by_doc[item.block.doc].append(item)
+    reordered = [timeline for timeline in result.timelines if timeline.order != "input"]
+    owner = {doc: timeline for timeline in reordered for doc in timeline.docs}
+    sections: list[tuple[str, list[BlockResult]]] = []
+    for doc, document in enumerate(result.documents):
+        timeline = owner.get(doc)
+        if timeline is None:
+            sections.append((document.source, [item for item in by_doc[doc] if item.status.kept]))
+            continue
+        if doc != timeline.docs[0]:
+            continue
+        by_post: dict[PostKey, list[BlockResult]] = {}
+        for member in timeline.docs:
+            for item in by_doc[member]:
+                by_post.setdefault((member, item.block.post), []).append(item)
+        kept: list[BlockResult] = []
+        for head in timeline.heads:
+            kept.extend(item for item in _post_kept(by_post, head) if item.status.kept)
+        for post in timeline.posts:
+            kept.extend(_placed([_post_kept(by_post, copy) for copy in post.copies]))
+        if len(timeline.docs) == 1:
+            header = document.source
+        else:
+            direction = timeline.order.replace("_", " ")
+            header = f"{' + '.join(timeline.sources)} (one timeline, {direction})"
+        sections.append((header, kept))
+    return sections
+
+
+def _span(blocks: Sequence[BlockResult], start: int, end: int) -> RunSpan:
+    first, last = blocks[start].block, blocks[end].block
+    return RunSpan(first.source, first.index, last.index, first.line_start, last.line_end)
+
+
+def find_runs(blocks: Sequence[BlockResult]) -> tuple[Run, ...]:
+    """The syndicated runs among ``blocks`` (all sources, in input order), longest first per copied block.
+
+    Each block of a copy belongs to at most one run: where several originals fit, the longest run wins,
+    ties to the earliest original.
+    """
+    count = len(blocks)
+    if count < 2:
+        return ()
+    clusters = np.fromiter(
+        (-1 if item.cluster is None else item.cluster for item in blocks), dtype=np.int64, count=count
+    )
+    docs = np.fromiter((item.block.doc for item in blocks), dtype=np.int64, count=count)
+    # A step is a block and the next block of the same source, both in clusters; equal steps (the same two
+    # clusters in a row) at two places link those places. Grouping steps by their cluster pair with one
+    # sort finds every link without comparing all pairs of places.
+    step = np.flatnonzero((docs[:-1] == docs[1:]) & (clusters[:-1] >= 0) & (clusters[1:] >= 0))
+    width = int(clusters.max()) + 1 if count else 1
+    pair_keys = clusters[step] * width + clusters[step + 1]
+    order = np.argsort(pair_keys, kind="stable")
+    sorted_keys, sorted_steps = pair_keys[order], step[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    ends = np.r_[starts[1:], len(sorted_keys)]
+    spread = ends - starts
+    wanted = (spread >= 2) & (spread <= MAX_RUN_CLUSTER)
+    places = sorted_steps.tolist()
+    links: set[tuple[int, int]] = set()
+    for begin, stop in zip(starts[wanted].tolist(), ends[wanted].tolist(), strict=False):
+        group = places[begin:stop]
+        for later_at, position in enumerate(group):
+            for other in group[:later_at]:
+                if other + 1 != position:
+                    links.add((position, other))
+    chains: list[tuple[int, int, int]] = []
+    for copy, original in links:
+        if (copy - 1, original - 1) in links:
+            continue
+        length = 1
+        while (copy + length - 1, original + length - 1) in links:
+            length += 1
+        if blocks[copy].block.doc == blocks[original].block.doc:
+            length = min(length, copy - original)
+        if length >= MIN_RUN_BLOCKS:
+            chains.append((copy, original, length))
+    chains.sort(key=lambda chain: (-chain[2], chain[0], chain[1]))
+    covered = [False] * count
+    runs: list[tuple[int, int, int]] = []
+    for copy, original, length in chains:
+        offset = 0
+        while offset < length:
+            while offset < length and covered[copy + offset]:
+                offset += 1
+            start = offset
+            while offset < length and not covered[copy + offset]:
+                offset += 1
+            if offset - start >= MIN_RUN_BLOCKS:
+                runs.append((copy + start, original + start, offset - start))
+                for taken in range(start, offset):
+                    covered[copy + taken] = True
+    runs.sort()
+    return tuple(
+        Run(_span(blocks, copy, copy + length - 1), _span(blocks, original, original + length - 1), length)
+        for copy, original, length in runs
+    )
