@@ -311,27 +311,29 @@ def component_minimum(
 ) -> npt.NDArray[np.int64]:
     """For each node ``0 .. count - 1``, the smallest node joined to it by the edges ``first[k]-second[k]``.
 
-    What a union-find that always keeps the smaller root finds, whatever the order of the edges: labels
-    fall to the smaller end of every edge, then follow each other (pointer jumping) until nothing moves.
+    What a union-find that always keeps the smaller root finds, whatever the order of the edges. Each round
+    hooks the larger root of every edge that still joins two trees under the smaller one, then points every
+    node straight at its root: a tree either hooks or has all its neighbours hook, so the number of trees
+    in a component at least halves each round.
 
     >>> component_minimum(6, np.array([4, 2, 5]), np.array([1, 4, 3])).tolist()
     [0, 1, 1, 3, 1, 3]
     """
     labels = np.arange(count, dtype=np.int64)
-    if not first.size:
-        return labels
-    while True:
-        low = np.minimum(labels[first], labels[second])
-        before = labels.copy()
-        np.minimum.at(labels, first, low)
-        np.minimum.at(labels, second, low)
+    while first.size:
+        root_a, root_b = labels[first], labels[second]
+        apart = root_a != root_b
+        if not apart.any():
+            break
+        first, second = first[apart], second[apart]
+        root_a, root_b = root_a[apart], root_b[apart]
+        np.minimum.at(labels, np.maximum(root_a, root_b), np.minimum(root_a, root_b))
         while True:
             jumped = labels[labels]
             if np.array_equal(jumped, labels):
                 break
             labels = jumped
-        if np.array_equal(labels, before):
-            return labels
+    return labels
 
 
 def merge_repeated_meta(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -121,6 +122,34 @@ def test_components_are_named_by_their_smallest_node(
     """Every node gets the smallest node joined to it, self-loops and chains included."""
     found = component_minimum(count, np.array(first, dtype=np.int64), np.array(second, dtype=np.int64))
     assert found.tolist() == expected
+
+
+@given(st.integers(1, 40).flatmap(lambda count: st.tuples(st.just(count), edges_among(count))))
+def test_components_match_a_union_find_keeping_the_smaller_root(
+    graph: tuple[int, list[tuple[int, int]]],
+) -> None:
+    """Any graph, chains numbered at random included: the labels a plain union-find would give."""
+    count, edges = graph
+    parent = list(range(count))
+
+    def find(node: int) -> int:
+        while parent[node] != node:
+            node = parent[node]
+        return node
+
+    for a, b in edges:
+        root_a, root_b = find(a), find(b)
+        parent[max(root_a, root_b)] = min(root_a, root_b)
+    first = np.array([a for a, _ in edges], dtype=np.int64)
+    second = np.array([b for _, b in edges], dtype=np.int64)
+    assert component_minimum(count, first, second).tolist() == [find(node) for node in range(count)]
+
+
+def edges_among(count: int) -> st.SearchStrategy[list[tuple[int, int]]]:
+    """Random edges, or a path through all nodes in a random order (the slowest shape to label)."""
+    node = st.integers(0, count - 1)
+    path = st.permutations(list(range(count))).map(lambda order: list(itertools.pairwise(order)))
+    return st.one_of(st.lists(st.tuples(node, node), max_size=60), path)
 
 
 @given(st.lists(st.integers(1, 5), max_size=6))
