@@ -493,17 +493,18 @@ def text_sections(result: DedupeResult) -> list[tuple[str, list[BlockResult]]]:
     reordered = [timeline for timeline in result.timelines if timeline.order != "input"]
     owner = {doc: timeline for timeline in reordered for doc in timeline.docs}
     placed = _placed_timelines(blocks, docs, kept, owner, len(result.documents))
-    doc_items, doc_order, doc_keys, doc_bounds = _grouped(blocks, docs)
-    kept_items = list(itertools.compress(doc_items, kept[doc_order].tolist()))
-    kept_bounds = np.r_[0, np.cumsum(kept[doc_order])][doc_bounds].tolist()
-    doc_group = dict(zip(doc_keys.tolist(), range(len(doc_keys)), strict=True))
+    # The kept blocks of the sources left in place, by source.
+    owned = np.zeros(len(result.documents), dtype=bool)
+    owned[list(owner)] = True
+    in_place = np.flatnonzero(kept & ~owned[docs])
+    in_place = in_place[np.argsort(docs[in_place], kind="stable")]
+    in_place_items = list(map(blocks.__getitem__, in_place.tolist()))
+    bounds: list[int] = np.searchsorted(docs[in_place], np.arange(len(result.documents) + 1)).tolist()
     sections: list[tuple[str, list[BlockResult]]] = []
     for doc, document in enumerate(result.documents):
         timeline = owner.get(doc)
         if timeline is None:
-            group = doc_group.get(doc)
-            section = [] if group is None else kept_items[kept_bounds[group] : kept_bounds[group + 1]]
-            sections.append((document.source, section))
+            sections.append((document.source, in_place_items[bounds[doc] : bounds[doc + 1]]))
             continue
         if doc != timeline.docs[0]:
             continue
