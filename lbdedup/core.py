@@ -113,7 +113,7 @@ def match_keys(blocks: Sequence[Block]) -> list[str]:
     >>> from lbdedup.model import BlockKind
     >>> match_keys([Block(0, "a", 0, 1, 1, BlockKind.PARAGRAPH, "Rain, all day!"),
     ...             Block(0, "a", 1, 3, 3, BlockKind.PARAGRAPH, " * * * ")])
-    ['rain all day', '\x00* * *']
+    ['rain all day', '\\x00* * *']
     """
     normalized = normalize_many([block.text for block in blocks])
     # A line of punctuation alone ("* * *") normalizes to nothing; its raw text stands in for matching.
