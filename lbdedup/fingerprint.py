@@ -7,7 +7,7 @@ per shingle. Shingles never cross a block boundary.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -18,6 +18,7 @@ from lbdedup.model import HashFunction, default_hash
 
 __all__ = ["Fingerprints", "fingerprint", "mix_shingles", "word_hashes"]
 
+U8 = npt.NDArray[np.uint8]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
@@ -25,11 +26,18 @@ I64 = npt.NDArray[np.int64]
 _MIX_A = np.uint64(0x9E3779B97F4A7C15)
 _MIX_B = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_C = np.uint64(0x94D049BB133111EB)
-# Base of the polynomial that tells words apart, and its inverse modulo 2**64 (it exists: the base is odd).
-_POLY_BASE = np.uint64(0x100000001B3)
-_POLY_INVERSE = np.uint64(pow(0x100000001B3, -1, 1 << 64))
-# Bytes per slice of the word-identity pass: bounds its temporaries at a few times this, times 8.
-CHUNK_BYTES = 1 << 22
+# Bytes of text per piece: the texts are worked through piece by piece, so that the temporaries of the
+# numpy passes stay in the processor's cache.
+CHUNK_BYTES = 1 << 20
+# Word hashes are mixed into shingles this many at a time, for the same reason.
+CHUNK_WORDS = 1 << 16
+# Slots of the first table of distinct words (see ``_WordTable``); it doubles whenever it gets half full.
+_FIRST_TABLE_BITS = 16
+# Masks keeping the first 0..8 bytes of a little-endian 64-bit load.
+_PREFIX_MASKS = np.array([(1 << (8 * size)) - 1 for size in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+_LOW_BYTE = np.uint64(0xFF)
+# Zero bytes after the texts, so that a word's first 16 bytes can be loaded wherever it starts.
+_PADDING = 16
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,93 +64,244 @@ def mix_shingles(word_hashes: U64, size: int) -> U64:
     count = len(word_hashes) - size + 1
     if count <= 0:
         return np.empty(0, dtype=np.uint64)
-    mixed = np.full(count, _MIX_A, dtype=np.uint64)
-    for offset in range(size):
-        mixed ^= word_hashes[offset : offset + count]
-        mixed *= _MIX_B
-        mixed ^= mixed >> np.uint64(29)
-    mixed *= _MIX_C
-    mixed ^= mixed >> np.uint64(32)
+    mixed = np.empty(count, dtype=np.uint64)
+    shifted = np.empty(min(count, CHUNK_WORDS), dtype=np.uint64)
+    # Slice by slice, so that the dozen passes over each slice find it in the cache.
+    for low in range(0, count, CHUNK_WORDS):
+        high = min(low + CHUNK_WORDS, count)
+        part = mixed[low:high]
+        spare = shifted[: high - low]
+        np.bitwise_xor(word_hashes[low:high], _MIX_A, out=part)
+        for offset in range(size):
+            if offset:
+                part ^= word_hashes[low + offset : high + offset]
+            part *= _MIX_B
+            np.right_shift(part, np.uint64(29), out=spare)
+            part ^= spare
+        part *= _MIX_C
+        np.right_shift(part, np.uint64(32), out=spare)
+        part ^= spare
     return mixed
 
 
-def _byte_words(raw: bytes) -> tuple[I64, I64]:
-    """Start and end offsets of the words of ``raw`` (runs of bytes above ASCII space)."""
-    data = np.frombuffer(raw, dtype=np.uint8)
-    inside = np.zeros(len(data) + 2, dtype=np.int8)
-    inside[1:-1] = data > 32
-    edges = np.diff(inside)
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+def _byte_words(data: U8) -> tuple[I64, I64]:
+    """Start and end offsets of the words of ``data`` (runs of bytes above ASCII space); it ends with one
+    byte that is not in a word."""
+    inside = data > 32
+    edges = np.flatnonzero(inside[1:] != inside[:-1]) + 1
+    if inside[0]:
+        edges = np.concatenate((np.zeros(1, dtype=np.int64), edges))
+    return edges[0::2], edges[1::2]
 
 
-def _chunk_bounds(newlines: I64, total: int) -> list[tuple[int, int]]:
-    """Cut ``[0, total)`` after newlines into pieces of about CHUNK_BYTES, so temporaries stay small."""
-    cuts = [0]
-    while cuts[-1] < total:
-        target = cuts[-1] + CHUNK_BYTES
-        if target >= total:
-            cuts.append(total)
-            break
-        after = int(np.searchsorted(newlines, target))
-        cuts.append(int(newlines[after]) + 1 if after < len(newlines) else total)
-    return list(pairwise(cuts))
+def _loads(raw: bytes) -> U64:
+    """A little-endian 64-bit load at every byte offset of ``raw``, which ends with _PADDING zero bytes."""
+    loads: U64 = np.ndarray(shape=(len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))
+    return loads
 
 
-def _word_identities(raw: bytes, starts: I64, ends: I64, newlines: I64) -> U64:
-    """A 64-bit polynomial value per word, equal for equal words, computed with no Python loop per word.
+def _word_identities(loads: U64, starts: I64, lengths: I64) -> tuple[U64, I64]:
+    """A nonzero 64-bit value per word, and the indices of the words longer than 8 bytes.
 
-    It only serves to find the distinct words; their real hashes come from the run's hash function.
+    A word of up to 8 bytes is its own bytes (no byte of a word is 0, so no two words get the same value);
+    a longer word gets a mix of its 8-byte slices whose low byte is 1 (the first byte of a short word is
+    above 32), and the table checks that the long words it finds equal are.
     """
-    identities = np.empty(len(starts), dtype=np.uint64)
-    data = np.frombuffer(raw, dtype=np.uint8)
-    done = 0
-    for low, high in _chunk_bounds(newlines, len(raw)):
-        count = int(np.searchsorted(starts, high)) - done
-        chunk_starts = starts[done : done + count] - low
-        chunk_ends = ends[done : done + count] - low
-        size = high - low
-        powers = np.empty(size + 1, dtype=np.uint64)
-        powers[0] = 1
-        powers[1:] = _POLY_BASE
-        np.cumprod(powers, out=powers)
-        prefix = np.zeros(size + 1, dtype=np.uint64)
-        np.cumsum((data[low:high].astype(np.uint64) + np.uint64(1)) * powers[:size], out=prefix[1:])
-        inverse_powers = np.empty(size + 1, dtype=np.uint64)
-        inverse_powers[0] = 1
-        inverse_powers[1:] = _POLY_INVERSE
-        np.cumprod(inverse_powers, out=inverse_powers)
-        values = (prefix[chunk_ends] - prefix[chunk_starts]) * inverse_powers[chunk_starts]
-        values ^= (chunk_ends - chunk_starts).astype(np.uint64) * _MIX_C
-        identities[done : done + count] = values
-        done += count
-    return identities
+    identities = loads[starts] & _PREFIX_MASKS[np.minimum(lengths, 8)]
+    long_words = np.flatnonzero(lengths > 8)
+    if not len(long_words):
+        return identities, long_words
+    # The first slice is mixed before the next is folded in, and so on: slices never cancel out.
+    mixed = identities[long_words] * _MIX_A
+    mixed ^= mixed >> np.uint64(29)
+    active = np.arange(len(long_words))
+    offset = 8
+    while len(active):
+        at = long_words[active]
+        part = loads[starts[at] + offset] & _PREFIX_MASKS[np.minimum(lengths[at] - offset, 8)]
+        values = (mixed[active] ^ part) * _MIX_B
+        values ^= values >> np.uint64(31)
+        mixed[active] = values
+        offset += 8
+        active = active[lengths[at] > offset]
+    mixed *= _MIX_C
+    mixed ^= mixed >> np.uint64(32)
+    identities[long_words] = (mixed & ~_LOW_BYTE) | np.uint64(1)
+    return identities, long_words
+
+
+def _heads(loads: U64, starts: I64, lengths: I64) -> tuple[U64, U64]:
+    """The first 8 bytes of each word and the 8 after (zeros past its end)."""
+    first = loads[starts] & _PREFIX_MASKS[np.minimum(lengths, 8)]
+    second = loads[starts + 8] & _PREFIX_MASKS[np.clip(lengths - 8, 0, 8)]
+    return first, second
+
+
+class _WordTable:
+    """The distinct words of a run and their hashes: an open-addressing hash table built with numpy.
+
+    Each word is placed by its identity in a few vectorized rounds over the words still without a slot,
+    far cheaper than sorting millions of values. The hash function runs once per slot, on the first word
+    placed there. The table is kept at most half full, so a free slot is always near. A slot keeps the
+    length and first 16 bytes of its word (all its bytes past 16), to check that a long word found there is
+    that word.
+    """
+
+    def __init__(self, hash_function: HashFunction) -> None:
+        self.hash_function = hash_function
+        self._allocate(_FIRST_TABLE_BITS)
+        self.tails: dict[int, bytes] = {}
+
+    def _allocate(self, bits: int) -> None:
+        size = 1 << bits
+        self.bits = bits
+        self.filled = 0
+        self.identities = np.zeros(size, dtype=np.uint64)
+        self.hashes = np.zeros(size, dtype=np.uint64)
+        self.lengths = np.zeros(size, dtype=np.int64)
+        self.firsts = np.zeros(size, dtype=np.uint64)
+        self.seconds = np.zeros(size, dtype=np.uint64)
+
+    def _grow(self, needed: int) -> None:
+        """Move to a table at least twice ``needed``."""
+        occupied = np.flatnonzero(self.identities)
+        kept = [column[occupied] for column in (self.hashes, self.lengths, self.firsts, self.seconds)]
+        identities = self.identities[occupied]
+        bits = self.bits + 1
+        while (1 << bits) < 2 * needed:
+            bits += 1
+        self._allocate(bits)
+        slots, _, _ = self._place(identities)
+        self.hashes[slots], self.lengths[slots], self.firsts[slots], self.seconds[slots] = kept
+        moved = dict(zip(occupied.tolist(), slots.tolist(), strict=True))
+        self.tails = {moved[slot]: tail for slot, tail in self.tails.items()}
+
+    def _place(self, identities: U64) -> tuple[I64, I64, I64]:
+        """The slot of each identity, claiming free slots for new ones; and the new slots, with the index of
+        an identity placed in each."""
+        mask = (1 << self.bits) - 1
+        slots = ((identities * _MIX_A) >> np.uint64(64 - self.bits)).astype(np.int64)
+        pending = np.flatnonzero(self.identities[slots] != identities)
+        if self.filled + len(pending) > (mask + 1) // 2:
+            self._grow(self.filled + len(pending))
+            return self._place(identities)
+        values, places = identities[pending], slots[pending]
+        new_slots: list[I64] = []
+        new_members: list[I64] = []
+        while len(pending):
+            current = self.identities[places]
+            free = current == 0
+            if free.any():
+                self.identities[places[free]] = values[free]
+                current = self.identities[places]
+                # Of the identities that wanted a slot, the last one written has it.
+                winners = np.flatnonzero(free & (current == values))
+                claimed, first = np.unique(places[winners], return_index=True)
+                self.filled += len(claimed)
+                new_slots.append(claimed)
+                new_members.append(pending[winners[first]])
+            placed = current == values
+            slots[pending[placed]] = places[placed]
+            unplaced = ~placed
+            pending, values = pending[unplaced], values[unplaced]
+            places = (places[unplaced] + 1) & mask
+        if not new_slots:
+            nothing = np.empty(0, dtype=np.int64)
+            return slots, nothing, nothing
+        return slots, np.concatenate(new_slots), np.concatenate(new_members)
+
+    def word_hashes(self, raw: bytes, starts: I64, lengths: I64) -> U64:
+        """The hash of each word of ``raw`` (which ends with _PADDING zero bytes), given where it starts and its
+        length."""
+        loads = _loads(raw)
+        identities, long_words = _word_identities(loads, starts, lengths)
+        slots, new_slots, new_words = self._place(identities)
+        if len(new_slots):
+            firsts, seconds = _heads(loads, starts[new_words], lengths[new_words])
+            self.firsts[new_slots], self.seconds[new_slots] = firsts, seconds
+            self.lengths[new_slots] = lengths[new_words]
+            ends = starts[new_words] + lengths[new_words]
+            words = list(map(raw.__getitem__, map(slice, starts[new_words].tolist(), ends.tolist())))
+            self.hashes[new_slots] = np.fromiter(
+                map(self.hash_function, words), dtype=np.uint64, count=len(words)
+            )
+            for slot, word in zip(new_slots.tolist(), words, strict=True):
+                if len(word) > 16:
+                    self.tails[slot] = word[16:]
+        hashes = self.hashes[slots]
+        if not len(long_words):
+            return hashes
+        long_slots = slots[long_words]
+        firsts, seconds = _heads(loads, starts[long_words], lengths[long_words])
+        same = (
+            (self.lengths[long_slots] == lengths[long_words])
+            & (self.firsts[long_slots] == firsts)
+            & (self.seconds[long_slots] == seconds)
+        )
+        for at in np.flatnonzero(lengths[long_words] > 16).tolist():
+            start = int(starts[long_words[at]])
+            tail = raw[start + 16 : start + int(lengths[long_words[at]])]
+            same[at] &= self.tails.get(int(long_slots[at])) == tail
+        for word in long_words[~same].tolist():
+            # Two long words mixed to the same identity (a chance in 2**56 per pair): hash it by itself.
+            start = int(starts[word])
+            hashes[word] = self.hash_function(raw[start : start + int(lengths[word])])
+        return hashes
+
+
+def _texts_per_piece(text_ends: I64) -> list[tuple[int, int]]:
+    """Cut the texts into runs of about CHUNK_BYTES (``text_ends[i]`` is where text i ends in the buffer)."""
+    if not len(text_ends):
+        return []
+    targets = np.arange(CHUNK_BYTES, int(text_ends[-1]), CHUNK_BYTES)
+    cuts = np.unique(np.concatenate(([0], np.searchsorted(text_ends, targets) + 1, [len(text_ends)])))
+    return list(pairwise(cuts.tolist()))
+
+
+def _pieces(encoded: list[bytes], hash_function: HashFunction) -> Iterator[tuple[U64, I64]]:
+    """The word hashes and word counts of the texts, piece after piece (see ``_texts_per_piece``)."""
+    sizes = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)) + 1
+    text_ends = np.cumsum(sizes) - 1
+    table = _WordTable(hash_function)
+    for first, last in _texts_per_piece(text_ends):
+        raw = b"\n".join([*encoded[first:last], bytes(_PADDING)])
+        starts, ends = _byte_words(np.frombuffer(raw, dtype=np.uint8)[:-_PADDING])
+        # Where each text ends: its words are those that start before (a text may hold newlines of its own).
+        ends_here = np.cumsum(sizes[first:last]) - 1
+        counts = np.diff(np.searchsorted(starts, ends_here), prepend=0)
+        yield table.word_hashes(raw, starts, ends - starts), counts
 
 
 def word_hashes(normalized: Sequence[str], hash_function: HashFunction = default_hash) -> tuple[U64, I64]:
     """The hash of every word of every text, in order, and the number of words of each text.
 
-    Words are found and told apart with numpy over the UTF-8 bytes of all texts at once; the hash function
-    runs once per distinct word, never once per word.
+    Words are found and told apart with numpy over the UTF-8 bytes of the texts; the hash function runs once
+    per distinct word, never once per word.
 
     >>> hashes, counts = word_hashes(["kim arrives", "kim"], lambda data: len(data))
     >>> hashes.tolist(), counts.tolist()
     ([3, 7, 3], [2, 1])
     """
-    raw = ("\n".join(normalized) + "\n").encode("utf-8")
-    starts, ends = _byte_words(raw)
-    newlines = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == ord("\n"))
-    block_of_word = np.searchsorted(newlines, starts)
-    counts = np.bincount(block_of_word, minlength=len(normalized)).astype(np.int64)
-    if not len(starts):
-        return np.empty(0, dtype=np.uint64), counts
-    _, first, inverse = np.unique(
-        _word_identities(raw, starts, ends, newlines), return_index=True, return_inverse=True
-    )
-    distinct = [
-        hash_function(raw[start:end])
-        for start, end in zip(starts[first].tolist(), ends[first].tolist(), strict=True)
-    ]
-    return np.array(distinct, dtype=np.uint64)[inverse.reshape(-1)], counts
+    pieces = list(_pieces([text.encode("utf-8") for text in normalized], hash_function))
+    if not pieces:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    hashes, counts = zip(*pieces, strict=True)
+    return np.concatenate(hashes), np.concatenate(counts).astype(np.int64)
+
+
+def _shingles(hashes: U64, counts: I64, size: int) -> U64:
+    """The shingles of consecutive texts, given their word hashes and word counts: none crosses two texts."""
+    mixed = mix_shingles(hashes, size)
+    if len(mixed) == int(np.maximum(counts - (size - 1), 0).sum()):
+        return mixed
+    # Drop the windows that cross into the next text: those starting in a text's last size - 1 words.
+    inside = np.ones(len(mixed), dtype=bool)
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    for back in range(1, size):
+        crossing = ends - back
+        inside[crossing[(crossing >= starts) & (crossing < len(mixed))]] = False
+    return mixed[inside]
 
 
 def fingerprint(
@@ -156,16 +315,40 @@ def fingerprint(
     >>> fp.word_counts.tolist(), fp.shingle_blocks.tolist()
     ([6, 2], [0, 0, 0])
     """
-    exact = np.fromiter(
-        (hash_function(text.encode("utf-8")) for text in normalized), dtype=np.uint64, count=len(normalized)
+    # Live blogs repeat themselves: each distinct text is fingerprinted once, and its copies share that.
+    position: dict[str, int] = {}
+    inverse = np.fromiter(
+        (position.setdefault(text, len(position)) for text in normalized),
+        dtype=np.int64,
+        count=len(normalized),
     )
-    hashes_of_words, word_counts = word_hashes(normalized, hash_function)
-    block_of_word = np.repeat(np.arange(len(normalized), dtype=np.int64), word_counts)
-    hashes = mix_shingles(hashes_of_words, shingle_size)
-    if len(hashes):
-        inside = block_of_word[: len(hashes)] == block_of_word[shingle_size - 1 :]
-        hashes = hashes[inside]
-        blocks = block_of_word[: len(inside)][inside]
-    else:
-        blocks = np.empty(0, dtype=np.int64)
-    return Fingerprints(exact=exact, word_counts=word_counts, shingle_hashes=hashes, shingle_blocks=blocks)
+    encoded = [text.encode("utf-8") for text in position]
+    exact = np.fromiter(map(hash_function, encoded), dtype=np.uint64, count=len(encoded))
+    counts_of_pieces = [np.empty(0, dtype=np.int64)]
+    shingles_of_pieces = [np.empty(0, dtype=np.uint64)]
+    for hashes, counts in _pieces(encoded, hash_function):
+        counts_of_pieces.append(counts)
+        shingles_of_pieces.append(_shingles(hashes, counts, shingle_size))
+    word_counts = np.concatenate(counts_of_pieces).astype(np.int64)
+    shingle_hashes = np.concatenate(shingles_of_pieces)
+    if len(encoded) < len(normalized):
+        exact, word_counts, shingle_hashes = _copies(
+            inverse, exact, word_counts, shingle_hashes, shingle_size
+        )
+    shingle_counts = np.maximum(word_counts - (shingle_size - 1), 0)
+    blocks = np.repeat(np.arange(len(normalized), dtype=np.int64), shingle_counts)
+    return Fingerprints(
+        exact=exact, word_counts=word_counts, shingle_hashes=shingle_hashes, shingle_blocks=blocks
+    )
+
+
+def _copies(inverse: I64, exact: U64, word_counts: I64, shingles: U64, size: int) -> tuple[U64, I64, U64]:
+    """The fingerprints of all texts, from those of the distinct texts (text i is distinct text inverse[i])."""
+    distinct_shingle_counts = np.maximum(word_counts - (size - 1), 0)
+    distinct_offsets = np.cumsum(distinct_shingle_counts) - distinct_shingle_counts
+    shingle_counts = distinct_shingle_counts[inverse]
+    offsets = np.cumsum(shingle_counts) - shingle_counts
+    # Shingle j of text i is shingle j - offsets[i] of its distinct text.
+    where = np.repeat(distinct_offsets[inverse] - offsets, shingle_counts)
+    where += np.arange(len(where))
+    return exact[inverse], word_counts[inverse], shingles[where]
