@@ -85,8 +85,10 @@ def mix_shingles(word_hashes: U64, size: int) -> U64:
 
 
 def _byte_words(data: U8) -> tuple[I64, I64]:
-    """Start and end offsets of the words of ``data`` (runs of bytes above ASCII space); it ends with one
-    byte that is not in a word."""
+    """Start and end offsets of the words of ``data`` (runs of bytes above ASCII space).
+
+    ``data`` ends with a byte that is not in a word.
+    """
     inside = data > 32
     edges = np.flatnonzero(inside[1:] != inside[:-1]) + 1
     if inside[0]:
@@ -107,7 +109,8 @@ def _word_identities(loads: U64, starts: I64, lengths: I64) -> tuple[U64, I64]:
     a longer word gets a mix of its 8-byte slices whose low byte is 1 (the first byte of a short word is
     above 32), and the table checks that the long words it finds equal are.
     """
-    identities = loads[starts] & _PREFIX_MASKS[np.minimum(lengths, 8)]
+    identities = np.take(loads, starts)
+    identities &= np.take(_PREFIX_MASKS, np.minimum(lengths, 8))
     long_words = np.flatnonzero(lengths > 8)
     if not len(long_words):
         return identities, long_words
@@ -177,10 +180,14 @@ class _WordTable:
         self.tails = {moved[slot]: tail for slot, tail in self.tails.items()}
 
     def _place(self, identities: U64) -> tuple[I64, I64, I64]:
-        """The slot of each identity, claiming free slots for new ones; and the new slots, with the index of
-        an identity placed in each."""
+        """The slot of each identity, claiming free slots for new ones.
+
+        Also returns the new slots, each with the index of an identity placed there.
+        """
         mask = (1 << self.bits) - 1
-        slots = ((identities * _MIX_A) >> np.uint64(64 - self.bits)).astype(np.int64)
+        slots = identities * _MIX_A
+        slots >>= np.uint64(64 - self.bits)
+        slots = slots.view(np.int64)
         pending = np.flatnonzero(self.identities[slots] != identities)
         if self.filled + len(pending) > (mask + 1) // 2:
             self._grow(self.filled + len(pending))
@@ -211,8 +218,10 @@ class _WordTable:
         return slots, np.concatenate(new_slots), np.concatenate(new_members)
 
     def word_hashes(self, raw: bytes, starts: I64, lengths: I64) -> U64:
-        """The hash of each word of ``raw`` (which ends with _PADDING zero bytes), given where it starts and its
-        length."""
+        """The hash of each word of ``raw``, given where it starts and its length.
+
+        ``raw`` ends with _PADDING zero bytes.
+        """
         loads = _loads(raw)
         identities, long_words = _word_identities(loads, starts, lengths)
         slots, new_slots, new_words = self._place(identities)
@@ -225,10 +234,9 @@ class _WordTable:
             self.hashes[new_slots] = np.fromiter(
                 map(self.hash_function, words), dtype=np.uint64, count=len(words)
             )
-            for slot, word in zip(new_slots.tolist(), words, strict=True):
-                if len(word) > 16:
-                    self.tails[slot] = word[16:]
-        hashes = self.hashes[slots]
+            for at in np.flatnonzero(lengths[new_words] > 16).tolist():
+                self.tails[int(new_slots[at])] = words[at][16:]
+        hashes = np.take(self.hashes, slots)
         if not len(long_words):
             return hashes
         long_slots = slots[long_words]
@@ -315,14 +323,7 @@ def fingerprint(
     >>> fp.word_counts.tolist(), fp.shingle_blocks.tolist()
     ([6, 2], [0, 0, 0])
     """
-    # Live blogs repeat themselves: each distinct text is fingerprinted once, and its copies share that.
-    position: dict[str, int] = {}
-    inverse = np.fromiter(
-        (position.setdefault(text, len(position)) for text in normalized),
-        dtype=np.int64,
-        count=len(normalized),
-    )
-    encoded = [text.encode("utf-8") for text in position]
+    encoded = [text.encode("utf-8") for text in normalized]
     exact = np.fromiter(map(hash_function, encoded), dtype=np.uint64, count=len(encoded))
     counts_of_pieces = [np.empty(0, dtype=np.int64)]
     shingles_of_pieces = [np.empty(0, dtype=np.uint64)]
@@ -330,25 +331,11 @@ def fingerprint(
         counts_of_pieces.append(counts)
         shingles_of_pieces.append(_shingles(hashes, counts, shingle_size))
     word_counts = np.concatenate(counts_of_pieces).astype(np.int64)
-    shingle_hashes = np.concatenate(shingles_of_pieces)
-    if len(encoded) < len(normalized):
-        exact, word_counts, shingle_hashes = _copies(
-            inverse, exact, word_counts, shingle_hashes, shingle_size
-        )
     shingle_counts = np.maximum(word_counts - (shingle_size - 1), 0)
     blocks = np.repeat(np.arange(len(normalized), dtype=np.int64), shingle_counts)
     return Fingerprints(
-        exact=exact, word_counts=word_counts, shingle_hashes=shingle_hashes, shingle_blocks=blocks
+        exact=exact,
+        word_counts=word_counts,
+        shingle_hashes=np.concatenate(shingles_of_pieces),
+        shingle_blocks=blocks,
     )
-
-
-def _copies(inverse: I64, exact: U64, word_counts: I64, shingles: U64, size: int) -> tuple[U64, I64, U64]:
-    """The fingerprints of all texts, from those of the distinct texts (text i is distinct text inverse[i])."""
-    distinct_shingle_counts = np.maximum(word_counts - (size - 1), 0)
-    distinct_offsets = np.cumsum(distinct_shingle_counts) - distinct_shingle_counts
-    shingle_counts = distinct_shingle_counts[inverse]
-    offsets = np.cumsum(shingle_counts) - shingle_counts
-    # Shingle j of text i is shingle j - offsets[i] of its distinct text.
-    where = np.repeat(distinct_offsets[inverse] - offsets, shingle_counts)
-    where += np.arange(len(where))
-    return exact[inverse], word_counts[inverse], shingles[where]
