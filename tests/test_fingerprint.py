@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
+import re
+from unittest.mock import patch
 
-from lbdedup.fingerprint import fingerprint, mix_shingles
+import numpy as np
+import numpy.typing as npt
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lbdedup.fingerprint as fingerprint_module
+from lbdedup.fingerprint import Fingerprints, fingerprint, mix_shingles, word_hashes
+from lbdedup.model import HashFunction, default_hash
 
 
 class CountingHash:
@@ -65,3 +73,128 @@ def test_mix_shingles_is_order_sensitive() -> None:
     words = np.array([11, 22, 33], dtype=np.uint64)
     assert mix_shingles(words, 3)[0] != mix_shingles(words[::-1], 3)[0]
     assert len(mix_shingles(words, 4)) == 0
+
+
+# Oracles: mix_shingles as it was before the rewrite (whole arrays, no slices), and the plain meaning of
+# word_hashes and fingerprint: every word (a run of bytes above space) of every text hashed by itself.
+_ORACLE_A = np.uint64(0x9E3779B97F4A7C15)
+_ORACLE_B = np.uint64(0xBF58476D1CE4E5B9)
+_ORACLE_C = np.uint64(0x94D049BB133111EB)
+
+
+def mix_shingles_oracle(word_hashes: npt.NDArray[np.uint64], size: int) -> npt.NDArray[np.uint64]:
+    """The old mix_shingles."""
+    count = len(word_hashes) - size + 1
+    if count <= 0:
+        return np.empty(0, dtype=np.uint64)
+    mixed = np.full(count, _ORACLE_A, dtype=np.uint64)
+    for offset in range(size):
+        mixed ^= word_hashes[offset : offset + count]
+        mixed *= _ORACLE_B
+        mixed ^= mixed >> np.uint64(29)
+    mixed *= _ORACLE_C
+    mixed ^= mixed >> np.uint64(32)
+    return mixed
+
+
+def fingerprint_oracle(texts: list[str], size: int, hash_function: HashFunction) -> Fingerprints:
+    """One text and one word at a time."""
+    words = [re.findall(rb"[^\x00-\x20]+", text.encode("utf-8")) for text in texts]
+    hashes = [np.array([hash_function(word) for word in text], dtype=np.uint64) for text in words]
+    shingles = [mix_shingles_oracle(text, size) for text in hashes]
+    return Fingerprints(
+        exact=np.array([hash_function(text.encode("utf-8")) for text in texts], dtype=np.uint64),
+        word_counts=np.array([len(text) for text in words], dtype=np.int64),
+        shingle_hashes=np.concatenate([np.empty(0, dtype=np.uint64), *shingles]),
+        shingle_blocks=np.repeat(np.arange(len(texts), dtype=np.int64), [len(text) for text in shingles]),
+    )
+
+
+# Words that repeat, words of 8, 9, 16 and 17+ bytes (told apart differently), non-ASCII and control bytes.
+VOCABULARY = ["kim", "train", "signifies", "dignified", "nationale", "rationaly", "x" * 8, "y" * 16]
+VOCABULARY += ["z" * 17, "z" * 18, "internationalisation", "Straße", "北朝鮮", "é", "\x00*", "a\x7fb"]
+WORDS = st.one_of(
+    st.sampled_from(VOCABULARY),
+    st.text(st.characters(min_codepoint=33, exclude_categories=["Cs"]), min_size=1, max_size=24),
+)
+SEPARATORS = st.sampled_from([" ", " ", " ", "  ", "\t", "\n", "\x00", "\x1f"])
+
+
+@st.composite
+def block_texts(draw: st.DrawFn) -> list[str]:
+    """Texts of words from a small vocabulary and random ones, a few exact repeats, some empty."""
+    texts: list[str] = []
+    for _ in range(draw(st.integers(0, 12))):
+        if texts and draw(st.integers(0, 4)) == 0:
+            texts.append(draw(st.sampled_from(texts)))
+            continue
+        words = draw(st.lists(WORDS, max_size=14))
+        text = "".join(word + draw(SEPARATORS) for word in words)
+        texts.append(text.strip(" ") if draw(st.booleans()) else text)
+    return texts
+
+
+def assert_same_fingerprints(found: Fingerprints, expected: Fingerprints) -> None:
+    """Equal arrays, of equal types, field by field."""
+    for name in ("exact", "word_counts", "shingle_hashes", "shingle_blocks"):
+        left, right = getattr(found, name), getattr(expected, name)
+        assert left.dtype == right.dtype, name
+        assert left.tolist() == right.tolist(), name
+
+
+@settings(max_examples=300, deadline=None)
+@given(block_texts(), st.integers(1, 5), st.sampled_from(["xxh3", "length", "counting"]))
+def test_fingerprint_matches_the_oracle(texts: list[str], size: int, hashing: str) -> None:
+    """Exact hashes, word counts and shingles are those of hashing each word by itself."""
+    hash_function: HashFunction = {"xxh3": default_hash, "length": len, "counting": CountingHash()}[hashing]
+    assert_same_fingerprints(
+        fingerprint(texts, size, hash_function), fingerprint_oracle(texts, size, hash_function)
+    )
+    hashes, counts = word_hashes(texts, hash_function)
+    words = [word for text in texts for word in re.findall(rb"[^\x00-\x20]+", text.encode("utf-8"))]
+    assert hashes.tolist() == [hash_function(word) for word in words]
+    assert counts.tolist() == fingerprint_oracle(texts, size, hash_function).word_counts.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(block_texts(), st.integers(1, 5))
+def test_fingerprint_matches_the_oracle_in_small_pieces(texts: list[str], size: int) -> None:
+    """Tiny pieces, tiny shingle slices and a tiny first table (which must grow) change nothing."""
+    with (
+        patch.object(fingerprint_module, "CHUNK_BYTES", 16),
+        patch.object(fingerprint_module, "CHUNK_WORDS", 3),
+        patch.object(fingerprint_module, "_FIRST_TABLE_BITS", 1),
+    ):
+        found = fingerprint(texts, size)
+    assert_same_fingerprints(found, fingerprint_oracle(texts, size, default_hash))
+
+
+def test_long_words_with_equal_identities_still_hash_apart() -> None:
+    """Were two long words ever given the same identity, each would still get its own hash."""
+    original = fingerprint_module._word_identities
+
+    def colliding(*args: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+        identities, long_words = original(*args)  # type: ignore[arg-type]  # the loads array
+        identities[long_words] = 1
+        return identities, long_words
+
+    texts = [
+        "signifies dignified nationale",
+        "internationalisation rationaly signifies",
+        "dignified " + "z" * 40,
+    ]
+    with patch.object(fingerprint_module, "_word_identities", colliding):
+        found = fingerprint(texts, 2)
+    assert_same_fingerprints(found, fingerprint_oracle(texts, 2, default_hash))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**64 - 1), max_size=40).map(lambda values: np.array(values, dtype=np.uint64)),
+    st.integers(1, 6),
+)
+def test_mix_shingles_matches_the_oracle(hashes: npt.NDArray[np.uint64], size: int) -> None:
+    """Mixing slice by slice gives the same shingles as mixing the whole array at once."""
+    with patch.object(fingerprint_module, "CHUNK_WORDS", 4):
+        assert mix_shingles(hashes, size).tolist() == mix_shingles_oracle(hashes, size).tolist()
+    assert mix_shingles(hashes, size).tolist() == mix_shingles_oracle(hashes, size).tolist()
