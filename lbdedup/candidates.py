@@ -9,7 +9,6 @@ when that is a fair part of the smaller block.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -24,8 +23,10 @@ BoolArray = npt.NDArray[np.bool_]
 
 # An odd 64-bit constant with good bit spread (from splitmix64) to place hashes in a table.
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-# About 2**_PART_SIZE_BITS hashes per part when looking for repeated ones (see ``_repeated``).
+# About 2**_PART_SIZE_BITS shingles per part when looking for repeated ones, split off _SLICE at a time
+# (see ``_parts``).
 _PART_SIZE_BITS = 16
+_SLICE = 1 << 18
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,16 +46,15 @@ def _empty() -> CandidatePairs:
     return CandidatePairs(nothing, nothing, nothing)
 
 
-def _places(hashes: U64, bits: int) -> I64:
-    """A place in a table of ``2**bits`` per nonzero hash, the same for equal hashes, distinct for others.
+def _places(hashes: U64, table: U64) -> I64:
+    """A place in ``table`` per nonzero hash, the same for equal hashes, distinct for others.
 
     An open-addressing hash table built with numpy: a few vectorized rounds, each over the hashes still
-    without a place, in a table at most half full (``bits`` is chosen so).
+    without a place. ``table`` is zeros, more than twice as long as ``hashes``, and a power of two long.
     """
-    mask = (1 << bits) - 1
-    table = np.zeros(1 << bits, dtype=np.uint64)
+    mask = len(table) - 1
     mixed = hashes * _MIX
-    mixed >>= np.uint64(64 - bits)
+    mixed >>= np.uint64(64 - mask.bit_length())
     places: I64 = mixed.view(np.int64)
     # First round: every hash claims its place; one of each set of claimants gets it.
     table[places] = hashes
@@ -71,40 +71,63 @@ def _places(hashes: U64, bits: int) -> I64:
     return places
 
 
-def _repeated(hashes: U64) -> I64:
-    """The positions of the hashes that occur more than once, grouped by hash, in order within a group.
+def _parts(hashes: U64, blocks: I64, eligible: BoolArray) -> list[tuple[U64, I64]]:
+    """The shingles of eligible blocks, split by the top bits of their hashes, each part in block order.
 
-    Most shingles occur once. The hashes are first split by their top bits (a counting sort keeps each
-    part in order of position); equal hashes are then found part by part with a small hash table, which
-    stays in the processor's cache. Sorting all the hashes would cost several times more.
+    One sequential pass, slice by slice: each slice is split in the cache (a stable counting sort), and
+    its pieces are added to their parts. Gathering a part from all over the arrays would cost a memory
+    access per shingle.
     """
-    part_bits = min(16, max(0, (len(hashes) >> _PART_SIZE_BITS).bit_length()))
-    if part_bits:
-        parts = (hashes >> np.uint64(64 - part_bits)).astype(np.uint16)
-        order = np.argsort(parts, kind="stable")
-        bounds = np.concatenate(([0], np.cumsum(np.bincount(parts, minlength=1 << part_bits))))
-        in_order = hashes[order]
-    else:
-        order = np.arange(len(hashes))
-        bounds = np.array([0, len(hashes)])
-        in_order = hashes
-    groups = [np.empty(0, dtype=np.int64)]
-    for low, high in pairwise(bounds.tolist()):
-        if high - low < 2:
+    count = int(np.count_nonzero(eligible[blocks])) if len(blocks) else 0
+    bits = min(8, max(0, (count >> _PART_SIZE_BITS).bit_length()))
+    pieces: list[list[tuple[U64, I64]]] = [[] for _ in range(1 << bits)]
+    for low in range(0, len(hashes), _SLICE):
+        keep = eligible[blocks[low : low + _SLICE]]
+        slice_hashes = hashes[low : low + _SLICE][keep]
+        slice_blocks = blocks[low : low + _SLICE][keep]
+        if not bits:
+            pieces[0].append((slice_hashes, slice_blocks))
             continue
-        part = in_order[low:high]
-        bits = (2 * (high - low)).bit_length()
-        places = _places(part, bits)
+        part = (slice_hashes >> np.uint64(64 - bits)).astype(np.uint8)
+        order = np.argsort(part, kind="stable")
+        cuts = np.cumsum(np.bincount(part, minlength=1 << bits))[:-1]
+        for index, piece in enumerate(
+            zip(np.split(slice_hashes[order], cuts), np.split(slice_blocks[order], cuts), strict=True)
+        ):
+            pieces[index].append(piece)
+    return [
+        (np.concatenate([hashes for hashes, _ in part]), np.concatenate([blocks for _, blocks in part]))
+        for part in pieces
+        if part
+    ]
+
+
+def _repeated(hashes: U64, blocks: I64, eligible: BoolArray) -> tuple[U64, I64]:
+    """The shingles of eligible blocks whose hash occurs more than once, grouped by hash.
+
+    Within a group, they come in block order. Most shingles occur once. The shingles are split by the top
+    bits of their hashes (see ``_parts``); equal hashes are then found part by part with a small hash
+    table, which stays in the processor's cache. Sorting all the hashes would cost several times more.
+    """
+    found_hashes = [np.empty(0, dtype=np.uint64)]
+    found_blocks = [np.empty(0, dtype=np.int64)]
+    table = np.empty(0, dtype=np.uint64)
+    for part_hashes, part_blocks in _parts(hashes, blocks, eligible):
+        size = 1 << (2 * len(part_hashes)).bit_length()
+        if len(table) < size:
+            table = np.empty(size, dtype=np.uint64)
+        table[:size] = 0
+        places = _places(part_hashes, table[:size])
         # A hash of 0 would look like a free place: such hashes get a place of their own, past the table.
-        zeros = part == 0
+        zeros = part_hashes == 0
         if zeros.any():
-            places[zeros] = 1 << bits
+            places[zeros] = size
         repeated = np.flatnonzero(np.bincount(places)[places] > 1)
-        if len(repeated):
-            # Positions run upwards within a part; a stable sort by place keeps them so within a group.
-            grouped = repeated[np.argsort(places[repeated], kind="stable")]
-            groups.append(order[low:high][grouped])
-    return np.concatenate(groups)
+        # The shingles of a part run in block order; a stable sort by place keeps them so within a group.
+        repeated = repeated[np.argsort(places[repeated], kind="stable")]
+        found_hashes.append(part_hashes[repeated])
+        found_blocks.append(part_blocks[repeated])
+    return np.concatenate(found_hashes), np.concatenate(found_blocks)
 
 
 def candidate_pairs(
@@ -122,15 +145,11 @@ def candidate_pairs(
     ([0], [1], [3])
     """
     all_blocks = fingerprints.shingle_blocks
-    kept = np.flatnonzero(eligible[all_blocks])
-    if len(kept) < 2:
-        return _empty()
     # Shingles come in block order. A block's shingles that occur only once in the run are all distinct;
     # the others are deduplicated below.
     block_bounds = np.searchsorted(all_blocks, np.arange(len(eligible) + 1))
     distinct_per_block = np.where(eligible, np.diff(block_bounds), 0)
-    kept = kept[_repeated(fingerprints.shingle_hashes[kept])]
-    hashes, blocks = fingerprints.shingle_hashes[kept], all_blocks[kept]
+    hashes, blocks = _repeated(fingerprints.shingle_hashes, all_blocks, eligible)
     new_hash = np.empty(len(hashes), dtype=bool)
     new_hash[:1] = True
     np.not_equal(hashes[1:], hashes[:-1], out=new_hash[1:])

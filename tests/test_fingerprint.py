@@ -146,7 +146,8 @@ def assert_same_fingerprints(found: Fingerprints, expected: Fingerprints) -> Non
 @given(block_texts(), st.integers(1, 5), st.sampled_from(["xxh3", "length", "counting"]))
 def test_fingerprint_matches_the_oracle(texts: list[str], size: int, hashing: str) -> None:
     """Exact hashes, word counts and shingles are those of hashing each word by itself."""
-    hash_function: HashFunction = {"xxh3": default_hash, "length": len, "counting": CountingHash()}[hashing]
+    choices: dict[str, HashFunction] = {"xxh3": default_hash, "length": len, "counting": CountingHash()}
+    hash_function = choices[hashing]
     assert_same_fingerprints(
         fingerprint(texts, size, hash_function), fingerprint_oracle(texts, size, hash_function)
     )
