@@ -1,6 +1,6 @@
-"""Candidates stage: pairs of blocks that share shingles, found by sorting, never by comparing all pairs.
+"""Candidates stage: pairs of blocks that share shingles, found by grouping, never by comparing all pairs.
 
-The (shingle, block) pairs are sorted by shingle; each run of equal shingles is a posting list. A shingle
+The (shingle, block) pairs are grouped by shingle (see ``_repeated``); each group is a posting list. A shingle
 held by more than ``max_shingle_blocks`` blocks is a stock phrase ("the head of the") and is skipped, so
 common shingles cannot blow up the pair count. Pairs are counted by how many shingles they share and kept
 when that is a fair part of the smaller block.
@@ -78,8 +78,7 @@ def _parts(hashes: U64, blocks: I64, eligible: BoolArray) -> list[tuple[U64, I64
     its pieces are added to their parts. Gathering a part from all over the arrays would cost a memory
     access per shingle.
     """
-    count = int(np.count_nonzero(eligible[blocks])) if len(blocks) else 0
-    bits = min(8, max(0, (count >> _PART_SIZE_BITS).bit_length()))
+    bits = min(8, max(0, (len(hashes) >> _PART_SIZE_BITS).bit_length()))
     pieces: list[list[tuple[U64, I64]]] = [[] for _ in range(1 << bits)]
     for low in range(0, len(hashes), _SLICE):
         keep = eligible[blocks[low : low + _SLICE]]
