@@ -9,6 +9,7 @@ when that is a fair part of the smaller block.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -89,11 +90,11 @@ def _parts(hashes: U64, blocks: I64, eligible: BoolArray) -> list[tuple[U64, I64
             continue
         part = (slice_hashes >> np.uint64(64 - bits)).astype(np.uint8)
         order = np.argsort(part, kind="stable")
-        cuts = np.cumsum(np.bincount(part, minlength=1 << bits))[:-1]
-        for index, piece in enumerate(
-            zip(np.split(slice_hashes[order], cuts), np.split(slice_blocks[order], cuts), strict=True)
-        ):
-            pieces[index].append(piece)
+        slice_hashes, slice_blocks = slice_hashes[order], slice_blocks[order]
+        cuts = np.concatenate(([0], np.cumsum(np.bincount(part, minlength=1 << bits)))).tolist()
+        for index, (start, end) in enumerate(pairwise(cuts)):
+            if end > start:
+                pieces[index].append((slice_hashes[start:end], slice_blocks[start:end]))
     return [
         (np.concatenate([hashes for hashes, _ in part]), np.concatenate([blocks for _, blocks in part]))
         for part in pieces
@@ -146,8 +147,7 @@ def candidate_pairs(
     all_blocks = fingerprints.shingle_blocks
     # Shingles come in block order. A block's shingles that occur only once in the run are all distinct;
     # the others are deduplicated below.
-    block_bounds = np.searchsorted(all_blocks, np.arange(len(eligible) + 1))
-    distinct_per_block = np.where(eligible, np.diff(block_bounds), 0)
+    distinct_per_block = np.where(eligible, np.bincount(all_blocks, minlength=len(eligible)), 0)
     hashes, blocks = _repeated(fingerprints.shingle_hashes, all_blocks, eligible)
     new_hash = np.empty(len(hashes), dtype=bool)
     new_hash[:1] = True
