@@ -39,10 +39,9 @@ from lbdedup.model import (
 from lbdedup.normalize import normalize_many
 from lbdedup.parallel import MIN_PARALLEL_CHARS, fork_map, split_evenly
 from lbdedup.postmatch import exact_representatives, merge_repeated_meta
-from lbdedup.posts import assign_posts
+from lbdedup.posts import segment_posts
 from lbdedup.render import render_text
 from lbdedup.runs import find_runs
-from lbdedup.segment import segment
 from lbdedup.timeline import build_timelines
 from lbdedup.verify import Features, compare, verify
 
@@ -87,7 +86,7 @@ def segment_all(documents: Sequence[Document], first_doc: int = 0) -> tuple[Bloc
     return tuple(
         block
         for doc, document in enumerate(documents, start=first_doc)
-        for block in assign_posts(segment(document, doc))
+        for block in segment_posts(document, doc)
     )
 
 

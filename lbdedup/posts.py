@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
+from itertools import repeat
 
 from lbdedup.meta import find_date, is_timestamp, is_update_line, parse_time
-from lbdedup.model import META_KINDS, Block, BlockKind
+from lbdedup.model import META_KINDS, Block, BlockKind, Document
+from lbdedup.segment import layout, segment
 
-__all__ = ["assign_posts", "heading_time", "is_marker", "is_post_headline"]
+__all__ = ["assign_posts", "heading_time", "is_marker", "is_post_headline", "post_times", "segment_posts"]
 
 _BODY_KINDS = frozenset({BlockKind.PARAGRAPH, BlockKind.QUOTE, BlockKind.LIST_ITEM, BlockKind.CAPTION})
 _HEADLINE_KINDS = frozenset({BlockKind.HEADING, BlockKind.TITLE})
@@ -42,6 +45,27 @@ _HEADING_TIME = re.compile(r"^\s*(?:#{1,6}\s*)?(.{1,40}?)\s*(?::\s|\s[–—|-]\
 _MD_PREFIX = re.compile(r"^\s*#{1,6}\s*")
 # A headline opens a post only when it is long enough to be one; "Defence leaders" is a subheading.
 MIN_HEADLINE_WORDS = 4
+# The words every marker starts with, and the ASCII characters no marker can start with.
+_MARKER_WORDS = (
+    "key",
+    "opening",
+    "summary",
+    "pinned",
+    "what",
+    "catch",
+    "recap",
+    "live",
+    "latest",
+    "breaking",
+    "just",
+    "update",
+    "watch",
+)
+_NON_MARKER_INITIALS = frozenset(
+    character
+    for character in map(chr, range(128))
+    if not (character.isspace() or character == "#" or character.lower() in "koswcrlbjup")
+)
 
 
 def is_marker(text: str) -> bool:
@@ -50,6 +74,14 @@ def is_marker(text: str) -> bool:
     >>> is_marker("Key events"), is_marker("BREAKING: Dam bursts"), is_marker("Key events in Kyiv today.")
     (True, True, False)
     """
+    head = text.lstrip()
+    if head[:1] == "#":
+        head = head.lstrip("#").lstrip()
+    # Every label starts with one of a few words; both patterns ignore case, and only an ASCII letter's two
+    # cases (never a non-ASCII look-alike such as "ſ") make an ASCII word, so ASCII starts are tested here.
+    opening = head[:12]
+    if opening.isascii() and not opening.lower().startswith(_MARKER_WORDS):
+        return False
     return _MARKER_LABEL.match(text) is not None or _MARKER_PREFIX.match(text) is not None
 
 
@@ -59,6 +91,9 @@ def heading_time(text: str) -> str | None:
     >>> heading_time("## 18.35 BST: Evacuation ordered"), heading_time("Rovers 2-1 City: report")
     ('18.35 BST', None)
     """
+    # The time ends at ": " or a spaced dash or bar: no such character, no time.
+    if ":" not in text and "-" not in text and "–" not in text and "—" not in text and "|" not in text:
+        return None
     found = _HEADING_TIME.match(text)
     if found is None:
         return None
@@ -77,164 +112,243 @@ def is_post_headline(block: Block) -> bool:
         return False
     if is_marker(block.text) or (block.kind is BlockKind.HEADING and heading_time(block.text) is not None):
         return True
-    return (
-        block.kind is BlockKind.HEADING and len(_MD_PREFIX.sub("", block.text).split()) >= MIN_HEADLINE_WORDS
-    )
+    return block.kind is BlockKind.HEADING and _word_count(block.text) >= MIN_HEADLINE_WORDS
 
 
-def _is_anchor_timestamp(block: Block) -> bool:
+def _word_count(text: str) -> int:
+    if text.lstrip()[:1] == "#":
+        text = _MD_PREFIX.sub("", text)
+    return len(text.split())
+
+
+def _is_anchor_timestamp(text: str) -> bool:
     """A timestamp that dates a post: it has a clock time or an "ago", and is not an "Updated at" line."""
-    if block.kind is not BlockKind.TIMESTAMP or is_update_line(block.text):
+    if is_update_line(text):
         return False
-    parsed = parse_time(block.text)
+    parsed = parse_time(text)
     return parsed is not None and (parsed.clock is not None or parsed.ago is not None)
 
 
-def _next_content(blocks: Sequence[Block], start: int, end: int | None = None) -> Block | None:
-    """The first block in [start, end) that is not a meta line."""
-    for position in range(start, len(blocks) if end is None else end):
-        if blocks[position].kind not in META_KINDS:
-            return blocks[position]
-    return None
+class _Page:
+    """The kinds and texts of one document's blocks, with what the post finder asks of them many times."""
+
+    def __init__(self, kinds: Sequence[BlockKind], texts: Sequence[str]) -> None:
+        self.kinds = kinds
+        self.texts = texts
+        self.count = len(kinds)
+        self.markers = {
+            position
+            for position, text in enumerate(texts)
+            if text[:1] not in _NON_MARKER_INITIALS and is_marker(text)
+        }
+        headings = [position for position, kind in enumerate(kinds) if kind is BlockKind.HEADING]
+        self.timed_headings = [position for position in headings if heading_time(texts[position])]
+        timed = set(self.timed_headings)
+        # is_post_headline over positions: a heading of several words, a timed heading, or a marker.
+        headlines = {
+            position
+            for position in headings
+            if position in timed or _word_count(texts[position]) >= MIN_HEADLINE_WORDS
+        }
+        headlines.update(
+            position
+            for position in self.markers
+            if kinds[position] not in META_KINDS and kinds[position] is not BlockKind.TITLE
+        )
+        self.timed = timed
+        self.headlines = sorted(headlines)
+
+    def headlines_in(self, start: int, end: int) -> list[int]:
+        """Positions of post headlines in [start, end)."""
+        return self.headlines[bisect_left(self.headlines, start) : bisect_left(self.headlines, end)]
+
+    def next_content(self, start: int, end: int | None = None) -> int | None:
+        """The position of the first block in [start, end) that is not a meta line."""
+        kinds = self.kinds
+        for position in range(start, self.count if end is None else end):
+            if kinds[position] not in META_KINDS:
+                return position
+        return None
+
+    def is_body(self, position: int | None) -> bool:
+        return position is not None and self.kinds[position] in _BODY_KINDS
 
 
-def _headline_starts(blocks: Sequence[Block], start: int, end: int) -> list[int]:
+def _headline_starts(page: _Page, start: int, end: int) -> list[int]:
     """Positions in [start, end) where a headline (followed by body, or a marker) opens a post."""
-    starts = []
-    for position in range(start, end):
-        block = blocks[position]
-        if not is_post_headline(block):
-            continue
-        following = _next_content(blocks, position + 1, end)
-        if (
-            is_marker(block.text)
-            or heading_time(block.text) is not None
-            or (following is not None and following.kind in _BODY_KINDS)
-        ):
-            starts.append(position)
-    return starts
+    return [
+        position
+        for position in page.headlines_in(start, end)
+        if position in page.markers
+        or position in page.timed
+        or page.is_body(page.next_content(position + 1, end))
+    ]
 
 
-def _trailing(blocks: Sequence[Block], anchors: Sequence[int]) -> bool:
+def _trailing(kinds: Sequence[BlockKind], anchors: Sequence[int]) -> bool:
     """True when each timestamp closes its post (time last) rather than opening it.
 
     Time-last pages have no body after their last timestamp (only furniture); time-first ones end with a post.
     """
-    last = anchors[-1]
-    body_after = sum(1 for block in blocks[last + 1 :] if block.kind in _BODY_KINDS)
-    body_before = sum(1 for block in blocks[: anchors[0]] if block.kind in _BODY_KINDS)
-    return body_after == 0 and body_before > 0
+    body_after = any(kind in _BODY_KINDS for kind in kinds[anchors[-1] + 1 :])
+    return not body_after and any(kind in _BODY_KINDS for kind in kinds[: anchors[0]])
 
 
-def _headline_first(blocks: Sequence[Block], anchors: Sequence[int]) -> bool:
+def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
     """True when most timestamps sit between a headline and its body (headline / time / body)."""
+    kinds = page.kinds
     votes = 0
     for anchor in anchors:
-        previous = blocks[anchor - 1] if anchor > 0 else None
-        following = _next_content(blocks, anchor + 1)
-        if previous is not None and previous.kind is BlockKind.HEADING:
-            if following is not None and following.kind in _BODY_KINDS:
+        following = page.next_content(anchor + 1)
+        if anchor > 0 and kinds[anchor - 1] is BlockKind.HEADING:
+            if page.is_body(following):
                 votes += 1
-        elif following is not None and following.kind is BlockKind.HEADING:
+        elif following is not None and kinds[following] is BlockKind.HEADING:
             votes -= 1
     return votes > 0
 
 
-def _post_starts(blocks: Sequence[Block]) -> tuple[list[int], dict[int, int]]:
+def _post_starts(page: _Page) -> tuple[list[int], dict[int, int]]:
     """Where posts start, and for each start the position of the line that dates it."""
-    anchors = [i for i, block in enumerate(blocks) if _is_anchor_timestamp(block)]
-    timed_headings = [
-        i for i, block in enumerate(blocks) if block.kind is BlockKind.HEADING and heading_time(block.text)
+    kinds, texts = page.kinds, page.texts
+    anchors = [
+        position
+        for position, kind in enumerate(kinds)
+        if kind is BlockKind.TIMESTAMP and _is_anchor_timestamp(texts[position])
     ]
     dated: dict[int, int] = {}
     if not anchors:
-        starts = _headline_starts(blocks, 0, len(blocks))
-        for position in timed_headings:
+        starts = _headline_starts(page, 0, page.count)
+        for position in page.timed_headings:
             dated[position] = position
         return starts, dated
-    if _trailing(blocks, anchors):
+    if _trailing(kinds, anchors):
         # Each post ends at its time. Inside the stretch before a time, the last headline opens the dated
         # post; earlier headlines open untimed posts (the head's summary, a pinned post shown again).
         starts = []
         previous_end = 0
         for anchor in anchors:
-            inner = _headline_starts(blocks, previous_end, anchor) or [previous_end]
+            inner = _headline_starts(page, previous_end, anchor) or [previous_end]
             starts.extend(inner)
             dated[inner[-1]] = anchor
             previous_end = anchor + 1
-        if previous_end < len(blocks):
+        if previous_end < page.count:
             starts.append(previous_end)
         return sorted(set(starts)), dated
-    pull_back = _headline_first(blocks, anchors)
-    starts = _headline_starts(blocks, 0, anchors[0])
+    pull_back = _headline_first(page, anchors)
+    starts = _headline_starts(page, 0, anchors[0])
     for anchor in anchors:
         start = anchor
         if pull_back:
-            while start > 0 and blocks[start - 1].kind is BlockKind.BYLINE:
+            while start > 0 and kinds[start - 1] is BlockKind.BYLINE:
                 start -= 1
-            if start > 0 and blocks[start - 1].kind is BlockKind.HEADING:
+            if start > 0 and kinds[start - 1] is BlockKind.HEADING:
                 start -= 1
         while starts and starts[-1] >= start:
             starts.pop()
         starts.append(start)
         dated[start] = anchor
-    bounds = [*sorted(dated), len(blocks)]
+    bounds = [*sorted(dated), page.count]
     for start, end in itertools.pairwise(bounds):
-        starts.extend(_inner_posts(blocks, start, end))
-    for position in timed_headings:
+        starts.extend(_inner_posts(page, start, end))
+    for position in page.timed_headings:
         if position > anchors[0] and position not in starts:
             starts.append(position)
             dated[position] = position
     return sorted(set(starts)), dated
 
 
-def _inner_posts(blocks: Sequence[Block], start: int, end: int) -> list[int]:
+def _inner_posts(page: _Page, start: int, end: int) -> list[int]:
     """Untimed posts inside a dated post's stretch: a marker, or a headline with its byline under it.
 
     A pinned post shown again between two timed posts looks like that; a subheading has no byline.
     """
-    found = []
-    seen_content = False
-    for position in range(start, end):
-        block = blocks[position]
-        if block.kind in META_KINDS:
-            continue
-        if seen_content and is_post_headline(block):
-            following = blocks[position + 1] if position + 1 < end else None
-            if is_marker(block.text) or (following is not None and following.kind is BlockKind.BYLINE):
-                found.append(position)
-        seen_content = True
-    return found
+    first_content = page.next_content(start, end)
+    return [
+        position
+        for position in page.headlines_in(start, end)
+        if first_content is not None
+        and position > first_content
+        and (
+            position in page.markers or (position + 1 < end and page.kinds[position + 1] is BlockKind.BYLINE)
+        )
+    ]
 
 
-def _document_date(blocks: Sequence[Block], anchors: Sequence[int], head_end: int) -> str | None:
+def _document_date(page: _Page, anchors: Sequence[int], head_end: int) -> str | None:
     """The date a clock time alone belongs to: from the title, else the blog's own dated lines."""
-    for block in blocks[:head_end]:
-        if block.kind is BlockKind.TITLE:
-            found = find_date(block.text)
+    kinds, texts = page.kinds, page.texts
+    for position in range(min(head_end, page.count)):
+        if kinds[position] is BlockKind.TITLE:
+            found = find_date(texts[position])
             if found:
                 return found
     dates: Counter[str] = Counter()
     for position in anchors:
-        parsed = parse_time(blocks[position].text)
+        parsed = parse_time(texts[position])
         if parsed is not None and parsed.date is not None and len(parsed.date) == 10:
             dates[parsed.date] += 1
     if dates:
         return max(dates.items(), key=lambda item: (item[1], item[0]))[0]
-    for block in blocks[:head_end]:
-        if block.kind is BlockKind.TIMESTAMP:
-            found = find_date(block.text)
+    for position in range(min(head_end, page.count)):
+        if kinds[position] is BlockKind.TIMESTAMP:
+            found = find_date(texts[position])
             if found:
                 return found
     return None
 
 
-def _time_of(block: Block, date: str | None) -> str | None:
-    text = block.text
-    if block.kind is not BlockKind.TIMESTAMP:
+def _time_of(kind: BlockKind, text: str, date: str | None) -> str | None:
+    if kind is not BlockKind.TIMESTAMP:
         text = heading_time(text) or ""
     parsed = parse_time(text)
     return None if parsed is None else parsed.iso(date)
+
+
+def post_times(kinds: Sequence[BlockKind], texts: Sequence[str]) -> tuple[list[int], list[str | None]] | None:
+    """The post number and time of each block of one document, from the blocks' kinds and texts.
+
+    None when the document has no live-blog structure (no timed post, fewer than two headline-led posts).
+    :func:`assign_posts` puts these on Blocks; segmenters that build Blocks themselves use them directly.
+
+    >>> from lbdedup.model import BlockKind as K
+    >>> post_times([K.TITLE, K.TIMESTAMP, K.PARAGRAPH], ["Flood live", "10.22 GMT", "Rail closed."])
+    ([0, 1, 1], [None, '10:22+00:00', '10:22+00:00'])
+    """
+    if not kinds:
+        return None
+    page = _Page(kinds, texts)
+    starts, dated = _post_starts(page)
+    if not dated and len(starts) < 2:
+        return None
+    if not starts or starts[0] != 0:
+        starts = [0, *starts]
+    head_end = starts[1] if len(starts) > 1 else page.count
+    anchors = sorted(dated.values())
+    date = _document_date(page, anchors, head_end)
+    # Date lines inside the stream ("Wednesday 13 September") date the clock times that follow them.
+    changed_at: list[int] = []
+    changed_to: list[str | None] = []
+    current_date = date
+    for position, kind in enumerate(kinds):
+        if position >= head_end and kind is BlockKind.TIMESTAMP:
+            parsed = parse_time(texts[position])
+            if parsed is not None and parsed.clock is None and parsed.ago is None and parsed.date:
+                current_date = find_date(texts[position]) or current_date
+                changed_at.append(position)
+                changed_to.append(current_date)
+    times: dict[int, str | None] = {}
+    for start, anchor in dated.items():
+        index = bisect_right(changed_at, anchor)
+        anchor_date = changed_to[index - 1] if index else date
+        times[start] = _time_of(kinds[anchor], texts[anchor], anchor_date)
+    posts: list[int] = []
+    post_time: list[str | None] = []
+    bounds = [*starts, page.count]
+    for number, (start, end) in enumerate(itertools.pairwise(bounds)):
+        posts.extend(itertools.repeat(number, end - start))
+        post_time.extend(itertools.repeat(times.get(start), end - start))
+    return posts, post_time
 
 
 def assign_posts(blocks: Sequence[Block]) -> tuple[Block, ...]:
@@ -252,33 +366,30 @@ def assign_posts(blocks: Sequence[Block]) -> tuple[Block, ...]:
     """
     if not blocks or any(block.post is not None for block in blocks):
         return tuple(blocks)
-    starts, dated = _post_starts(blocks)
-    if not dated and len(starts) < 2:
+    found = post_times([block.kind for block in blocks], [block.text for block in blocks])
+    if found is None:
         return tuple(blocks)
-    if not starts or starts[0] != 0:
-        starts = [0, *starts]
-    head_end = starts[1] if len(starts) > 1 else len(blocks)
-    anchors = sorted(dated.values())
-    date = _document_date(blocks, anchors, head_end)
-    # Date lines inside the stream ("Wednesday 13 September") date the clock times that follow them.
-    current_date = date
-    times: dict[int, str | None] = {}
-    date_at: dict[int, str | None] = {}
-    for position, block in enumerate(blocks):
-        if position >= head_end and block.kind is BlockKind.TIMESTAMP:
-            parsed = parse_time(block.text)
-            if parsed is not None and parsed.clock is None and parsed.ago is None and parsed.date:
-                current_date = find_date(block.text) or current_date
-        date_at[position] = current_date
-    for start, anchor in dated.items():
-        times[start] = _time_of(blocks[anchor], date_at[anchor])
-    result: list[Block] = []
-    bounds = [*starts, len(blocks)]
-    for number, (start, end) in enumerate(itertools.pairwise(bounds)):
-        time = times.get(start)
-        # Built directly rather than with dataclasses.replace, which costs several times more per block.
-        result.extend(
-            Block(b.doc, b.source, b.index, b.line_start, b.line_end, b.kind, b.text, number, time)
-            for b in blocks[start:end]
-        )
-    return tuple(result)
+    posts, times = found
+    # Built directly rather than with dataclasses.replace, which costs several times more per block.
+    return tuple(
+        Block(b.doc, b.source, b.index, b.line_start, b.line_end, b.kind, b.text, post, time)
+        for b, post, time in zip(blocks, posts, times, strict=True)
+    )
+
+
+def segment_posts(document: Document, doc: int = 0) -> tuple[Block, ...]:
+    """``assign_posts(segment(document, doc))``, building each Block once.
+
+    >>> text = "Flood live\\n\\n10.22 GMT\\n\\nRail closed\\n\\nNo trains.\\n\\n09.48 GMT\\n\\nBoat\\n"
+    >>> [(b.post, b.time) for b in segment_posts(Document("a.txt", text))][:3]
+    [(0, None), (1, '10:22+00:00'), (1, '10:22+00:00')]
+    """
+    if document.format == "html":
+        return assign_posts(segment(document, doc))
+    starts, ends, kinds, texts = layout(document)
+    count = len(texts)
+    columns = (repeat(doc, count), repeat(document.source, count), range(count), starts, ends, kinds, texts)
+    found = post_times(kinds, texts)
+    if found is None:
+        return tuple(map(Block, *columns))
+    return tuple(map(Block, *columns, *found))

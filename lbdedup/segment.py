@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import compress, count, repeat
+from typing import NamedTuple
 
 from lbdedup.meta import MAX_TIMESTAMP_CHARS, is_byline, is_timestamp
 from lbdedup.model import Block, BlockKind, Document
 
-__all__ = ["classify_line", "is_hard_wrapped", "segment", "split_lines"]
+__all__ = ["Layout", "classify_line", "is_hard_wrapped", "layout", "segment", "split_lines"]
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•·▪●◦]|\d{1,3}[.)])\s+\S")
@@ -44,6 +46,13 @@ _CREDIT_ONLY = re.compile(
 )
 _CREDIT_INITIALS = frozenset("PpIiCc")
 _TRUNCATION = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")
+# Last characters of a stripped line that the end-anchored patterns can match ("...", "[…]", "(Reuters)",
+# "– AFP"); the wire agencies' last letters may also be non-ASCII case variants, such as "ſ" for "s".
+_TRUNCATION_LAST = frozenset(".…]")
+_TERMINAL_LAST = frozenset(".!?;,:'\"’”»)]")
+_WIRE_CREDIT_LAST = frozenset(")sSpPaAiIeE")
+# First characters of a list item: a bullet or a decimal digit (``\d`` is exactly ``str.isdecimal``).
+_LIST_INITIALS = frozenset("-*+•·▪●◦")
 # A wire credit closes a paragraph ("... on Thursday. (Reuters)", "– AFP"), never a headline.
 _WIRE_CREDIT_END = re.compile(
     r"(?:\((?:reuters|ap|afp|pa|dpa|ansa|upi|xinhua|efe)\)|[-–—]\s*(?:reuters|ap|afp|pa|dpa|ansa|upi|xinhua|efe))$",
@@ -120,7 +129,14 @@ def _goes_on_in_lower_case(lines: Sequence[str]) -> bool:
 
 def _has_credit(text: str) -> bool:
     tail = text[-CREDIT_TAIL_CHARS:]
-    lowered = tail.lower()
+    if ":" not in tail and "(" not in tail and "/" not in tail:
+        # Without a colon, bracket or slash only "Getty Images" or "Shutterstock" can match: most lines
+        # leave here after three one-character searches.
+        lowered = tail.lower()
+        if "getty" not in lowered and "hutter" not in lowered:
+            return False
+    else:
+        lowered = tail.lower()
     # Plain substring tests first (ten times cheaper than any case-insensitive regex): the full credit
     # pattern only runs on the few lines that could be credits.
     hinted = (
@@ -140,14 +156,21 @@ def _has_credit(text: str) -> bool:
 
 def _is_headline_shaped(text: str) -> bool:
     stripped = text.strip()
-    if len(stripped) > MAX_HEADING_CHARS + 3:
+    if not stripped or len(stripped) > MAX_HEADING_CHARS + 3:
         return False
-    if _TRUNCATION.search(stripped):
+    # Each regex below is anchored at the end of the line: its last character rules most lines out.
+    truncated = stripped[-1] in _TRUNCATION_LAST and _TRUNCATION.search(stripped) is not None
+    if truncated:
         # A headline cut short ("... with Putin;...") is still a headline.
         stripped = _TRUNCATION.sub("", stripped).rstrip(";,:- ")
     if not stripped or len(stripped) > MAX_HEADING_CHARS or stripped.count(" ") >= MAX_HEADING_WORDS:
         return False
-    if _TERMINAL.search(stripped[-8:]) or _WIRE_CREDIT_END.search(stripped[-16:]):
+    last = stripped[-1]
+    if (truncated or last in _TERMINAL_LAST) and _TERMINAL.search(stripped[-8:]):
+        return False
+    if (truncated or last in _WIRE_CREDIT_LAST or not last.isascii()) and _WIRE_CREDIT_END.search(
+        stripped[-16:]
+    ):
         return False
     return _LETTER.search(stripped) is not None
 
@@ -161,13 +184,17 @@ def classify_line(text: str, markdown: bool = False) -> BlockKind:
     'heading'
     """
     first = text.lstrip()
-    if markdown and _MD_HEADING.match(first):
+    if not first:
+        return BlockKind.PARAGRAPH
+    initial = first[0]
+    if markdown and initial == "#" and _MD_HEADING.match(first):
         return BlockKind.HEADING
-    if markdown and _QUOTE.match(first):
+    if markdown and initial == ">":
         return BlockKind.QUOTE
-    if _LIST_ITEM.match(first):
+    if (initial in _LIST_INITIALS or initial.isdecimal()) and _LIST_ITEM.match(first):
         return BlockKind.LIST_ITEM
-    if len(first) > MAX_HEADING_CHARS + 3 or (len(first) > MAX_TIMESTAMP_CHARS and first[-1] in ".!?"):
+    length = len(first)
+    if length > MAX_HEADING_CHARS + 3 or (length > MAX_TIMESTAMP_CHARS and first[-1] in ".!?"):
         # Too long, or a finished sentence too long to be a timestamp: only the credit test is left.
         return BlockKind.CAPTION if _has_credit(text) else BlockKind.PARAGRAPH
     if is_timestamp(text):
@@ -181,17 +208,15 @@ def classify_line(text: str, markdown: bool = False) -> BlockKind:
     return BlockKind.PARAGRAPH
 
 
-def _paragraph_groups(lines: Sequence[str]) -> list[list[tuple[int, str]]]:
+def _paragraph_groups(numbers: Sequence[int], lines: Sequence[str]) -> list[list[tuple[int, str]]]:
+    """The blank-line paragraphs of a file as lists of (line number, line) pairs."""
     groups: list[list[tuple[int, str]]] = []
-    current: list[tuple[int, str]] = []
-    for number, line in enumerate(lines, start=1):
-        if line and not line.isspace():
-            current.append((number, line.rstrip()))
-        elif current:
-            groups.append(current)
-            current = []
-    if current:
-        groups.append(current)
+    previous = -1
+    for number, line in zip(numbers, lines, strict=True):
+        if number != previous + 1 or not groups:
+            groups.append([])
+        groups[-1].append((number, line))
+        previous = number
     return groups
 
 
@@ -235,6 +260,80 @@ def _span_text(span: list[tuple[int, str]]) -> str:
     return " ".join(line.strip() for _, line in span)
 
 
+class Layout(NamedTuple):
+    """The blocks of one text or Markdown document as parallel lists, before they become Blocks.
+
+    ``line_starts`` and ``line_ends`` are 1-based and inclusive, ``texts`` the blocks' texts.
+    """
+
+    line_starts: list[int]
+    line_ends: list[int]
+    kinds: list[BlockKind]
+    texts: list[str]
+
+
+def layout(document: Document) -> Layout:
+    """The blocks of a text or Markdown document as parallel lists (what :func:`segment` makes Blocks of).
+
+    >>> layout(Document("a.txt", "Flood live\\n\\n15.53 BST\\nThe river rose overnight.\\n")).line_starts
+    [1, 3, 4]
+    """
+    markdown = document.format == "markdown"
+    # Right-stripping each raw line also drops the CR of CRLF; a line is blank when nothing is left.
+    stripped = [line.rstrip() for line in document.text.split("\n")]
+    numbers = list(compress(count(1), stripped))
+    lines = list(filter(None, stripped))
+    # Hard-wrapped files are rare and need no line over the wrap width: test that first, in C.
+    if lines and max(map(len, lines)) <= MAX_WRAP_WIDTH:
+        groups = _paragraph_groups(numbers, lines)
+        wrapped = is_hard_wrapped([[line for _, line in group] for group in groups], markdown)
+        spans = [span for group in groups for span in _spans(group, wrapped, markdown)]
+        starts = [span[0][0] for span in spans]
+        ends = [span[-1][0] for span in spans]
+        texts = [span[0][1] if len(span) == 1 else "\n".join(line for _, line in span) for span in spans]
+        spoken = [_span_text(span) for span in spans]
+    else:
+        starts, ends, texts, spoken = _line_spans(numbers, lines)
+    # classify_line ignores leading whitespace, so a line can stand for its stripped text.
+    kinds = [classify_line(text, markdown) for text in spoken]
+    _mark_title(kinds, texts, markdown)
+    _mark_captions(kinds, spoken)
+    _mark_excerpts(kinds, starts, ends, texts)
+    return Layout(starts, ends, kinds, texts)
+
+
+def _line_spans(numbers: list[int], lines: list[str]) -> tuple[list[int], list[int], list[str], list[str]]:
+    """One block per line, but a credit alone under a caption in the same paragraph joins its block.
+
+    Gives the first and last line numbers, the texts and the texts to classify of the blocks.
+    """
+    joins = {
+        position
+        for position, line in enumerate(lines)
+        if line.lstrip()[:1] in _CREDIT_INITIALS
+        and position > 0
+        and numbers[position] == numbers[position - 1] + 1
+        and _CREDIT_ONLY.match(line) is not None
+    }
+    if not joins:
+        return numbers, numbers, lines, lines
+    starts: list[int] = []
+    ends: list[int] = []
+    texts: list[str] = []
+    spoken: list[str] = []
+    for position, (number, line) in enumerate(zip(numbers, lines, strict=True)):
+        if position in joins:
+            ends[-1] = number
+            texts[-1] += "\n" + line
+            spoken[-1] += " " + line.strip()
+        else:
+            starts.append(number)
+            ends.append(number)
+            texts.append(line)
+            spoken.append(line.strip())
+    return starts, ends, texts, spoken
+
+
 def segment(document: Document, doc: int = 0) -> tuple[Block, ...]:
     """Split a text or Markdown document into blocks with their kinds and 1-based line spans.
 
@@ -245,35 +344,18 @@ def segment(document: Document, doc: int = 0) -> tuple[Block, ...]:
         from lbdedup.html import segment_html  # bs4 is only imported for HTML input
 
         return segment_html(document, doc)
-    markdown = document.format == "markdown"
-    groups = _paragraph_groups(split_lines(document.text))
-    wrapped = is_hard_wrapped([[line for _, line in group] for group in groups], markdown)
-    spans = [span for group in groups for span in _spans(group, wrapped, markdown)]
-    kinds = [classify_line(_span_text(span), markdown) for span in spans]
-    _mark_title(kinds, spans, markdown)
-    _mark_captions(kinds, spans)
-    _mark_excerpts(kinds, spans)
-    source = document.source
-    return tuple(
-        Block(
-            doc,
-            source,
-            index,
-            span[0][0],
-            span[-1][0],
-            kind,
-            span[0][1] if len(span) == 1 else "\n".join(line for _, line in span),
-        )
-        for index, (span, kind) in enumerate(zip(spans, kinds, strict=True))
-    )
+    starts, ends, kinds, texts = layout(document)
+    count = len(texts)
+    # map() calls the constructor from C: no Python frame per block.
+    columns = (repeat(doc, count), repeat(document.source, count), range(count), starts, ends, kinds, texts)
+    return tuple(map(Block, *columns))
 
 
-def _mark_title(kinds: list[BlockKind], spans: list[list[tuple[int, str]]], markdown: bool) -> None:
+def _mark_title(kinds: list[BlockKind], texts: Sequence[str], markdown: bool) -> None:
     """The first headline-shaped block of a page, before any prose, is its title."""
     for position, kind in enumerate(kinds):
         if kind is BlockKind.HEADING:
-            first = spans[position][0][1]
-            match = _MD_HEADING.match(first)
+            match = _MD_HEADING.match(texts[position].split("\n", 1)[0])
             if not markdown or (match is not None and len(match.group(1)) == 1):
                 kinds[position] = BlockKind.TITLE
             return
@@ -281,18 +363,22 @@ def _mark_title(kinds: list[BlockKind], spans: list[list[tuple[int, str]]], mark
             return
 
 
-def _mark_captions(kinds: list[BlockKind], spans: list[list[tuple[int, str]]]) -> None:
+def _mark_captions(kinds: list[BlockKind], spoken: Sequence[str]) -> None:
     """A line printed again just below with a credit appended is the same caption without its credit."""
-    for position in range(len(spans) - 1):
+    if BlockKind.CAPTION not in kinds:
+        return
+    for position in range(len(kinds) - 1):
         if kinds[position + 1] is not BlockKind.CAPTION or kinds[position] is BlockKind.CAPTION:
             continue
-        text = " ".join(line.strip() for _, line in spans[position])
-        following = " ".join(line.strip() for _, line in spans[position + 1])
+        text = spoken[position].strip()
+        following = spoken[position + 1].strip()
         if following.startswith(text.rstrip(".")):
             kinds[position] = BlockKind.CAPTION
 
 
-def _mark_excerpts(kinds: list[BlockKind], spans: list[list[tuple[int, str]]]) -> None:
+def _mark_excerpts(
+    kinds: list[BlockKind], starts: Sequence[int], ends: Sequence[int], texts: Sequence[str]
+) -> None:
     """A line cut short with "…" is a headline only as a page's title (a breadcrumb title cut short).
 
     Anywhere else it is an excerpt of a paragraph, and must be free to match the paragraph it quotes.
@@ -300,7 +386,8 @@ def _mark_excerpts(kinds: list[BlockKind], spans: list[list[tuple[int, str]]]) -
     for position, kind in enumerate(kinds):
         if (
             kind is BlockKind.HEADING
-            and len(spans[position]) == 1
-            and _TRUNCATION.search(spans[position][0][1])
+            and starts[position] == ends[position]
+            and texts[position][-1] in _TRUNCATION_LAST
+            and _TRUNCATION.search(texts[position])
         ):
             kinds[position] = BlockKind.PARAGRAPH
