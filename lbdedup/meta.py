@@ -177,6 +177,7 @@ _AGO = re.compile(
     r"(\d+)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\s+ago|(just now)", re.IGNORECASE
 )
 _UPDATE_WORDS = re.compile(r"^\s*(?:last\s+)?(?:updated|edited|modified)\b", re.IGNORECASE)
+_UPDATE_INITIALS = frozenset("lLuUeEmM")
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,7 +334,8 @@ def is_update_line(line: str) -> bool:
     >>> is_update_line("Updated at 2.31pm"), is_update_line("15.53 BST")
     (True, False)
     """
-    return _UPDATE_WORDS.match(line) is not None
+    # Only an ASCII l, u, e or m (in either case) can open the case-insensitive pattern.
+    return line.lstrip()[:1] in _UPDATE_INITIALS and _UPDATE_WORDS.match(line) is not None
 
 
 def iso_time(line: str, default_date: str | None = None) -> str | None:

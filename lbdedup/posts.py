@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Sequence
 from itertools import repeat
 
-from lbdedup.meta import find_date, is_timestamp, is_update_line, parse_time
+from lbdedup.meta import ParsedTime, find_date, is_timestamp, is_update_line, parse_time
 from lbdedup.model import META_KINDS, Block, BlockKind, Document
 from lbdedup.segment import layout, segment
 
@@ -45,7 +45,7 @@ _HEADING_TIME = re.compile(r"^\s*(?:#{1,6}\s*)?(.{1,40}?)\s*(?::\s|\s[–—|-]\
 _MD_PREFIX = re.compile(r"^\s*#{1,6}\s*")
 # A headline opens a post only when it is long enough to be one; "Defence leaders" is a subheading.
 MIN_HEADLINE_WORDS = 4
-# The words every marker starts with, and the ASCII characters no marker can start with.
+# The words every marker starts with, and the two-character ASCII openings no marker can have.
 _MARKER_WORDS = (
     "key",
     "opening",
@@ -61,11 +61,15 @@ _MARKER_WORDS = (
     "update",
     "watch",
 )
-_NON_MARKER_INITIALS = frozenset(
-    character
-    for character in map(chr, range(128))
-    if not (character.isspace() or character == "#" or character.lower() in "koswcrlbjup")
-)
+_ASCII = [chr(code) for code in range(128)]
+_NON_MARKER_OPENINGS = frozenset(
+    first + second for first in _ASCII if not (first.isspace() or first == "#") for second in _ASCII
+) - {
+    first + second
+    for word in _MARKER_WORDS
+    for first in (word[0], word[0].upper())
+    for second in (word[1], word[1].upper())
+}
 
 
 def is_marker(text: str) -> bool:
@@ -121,12 +125,11 @@ def _word_count(text: str) -> int:
     return len(text.split())
 
 
-def _is_anchor_timestamp(text: str) -> bool:
+def _is_anchor_timestamp(text: str, parsed: ParsedTime | None) -> bool:
     """A timestamp that dates a post: it has a clock time or an "ago", and is not an "Updated at" line."""
-    if is_update_line(text):
+    if parsed is None or (parsed.clock is None and parsed.ago is None):
         return False
-    parsed = parse_time(text)
-    return parsed is not None and (parsed.clock is not None or parsed.ago is not None)
+    return not is_update_line(text)
 
 
 class _Page:
@@ -139,7 +142,13 @@ class _Page:
         self.markers = {
             position
             for position, text in enumerate(texts)
-            if text[:1] not in _NON_MARKER_INITIALS and is_marker(text)
+            if text[:2] not in _NON_MARKER_OPENINGS and is_marker(text)
+        }
+        # Each timestamp line parsed once: the anchors, the document's date and the times all need it.
+        self.parsed = {
+            position: parse_time(texts[position])
+            for position, kind in enumerate(kinds)
+            if kind is BlockKind.TIMESTAMP
         }
         headings = [position for position, kind in enumerate(kinds) if kind is BlockKind.HEADING]
         self.timed_headings = [position for position in headings if heading_time(texts[position])]
@@ -212,9 +221,7 @@ def _post_starts(page: _Page) -> tuple[list[int], dict[int, int]]:
     """Where posts start, and for each start the position of the line that dates it."""
     kinds, texts = page.kinds, page.texts
     anchors = [
-        position
-        for position, kind in enumerate(kinds)
-        if kind is BlockKind.TIMESTAMP and _is_anchor_timestamp(texts[position])
+        position for position, parsed in page.parsed.items() if _is_anchor_timestamp(texts[position], parsed)
     ]
     dated: dict[int, int] = {}
     if not anchors:
@@ -248,31 +255,41 @@ def _post_starts(page: _Page) -> tuple[list[int], dict[int, int]]:
             starts.pop()
         starts.append(start)
         dated[start] = anchor
-    bounds = [*sorted(dated), page.count]
-    for start, end in itertools.pairwise(bounds):
-        starts.extend(_inner_posts(page, start, end))
+    starts.extend(_inner_posts(page, [*sorted(dated), page.count]))
+    known = set(starts)
     for position in page.timed_headings:
-        if position > anchors[0] and position not in starts:
+        if position > anchors[0] and position not in known:
             starts.append(position)
+            known.add(position)
             dated[position] = position
     return sorted(set(starts)), dated
 
 
-def _inner_posts(page: _Page, start: int, end: int) -> list[int]:
-    """Untimed posts inside a dated post's stretch: a marker, or a headline with its byline under it.
+def _inner_posts(page: _Page, bounds: Sequence[int]) -> list[int]:
+    """Untimed posts inside dated posts: a marker, or a headline with its byline under it.
 
-    A pinned post shown again between two timed posts looks like that; a subheading has no byline.
+    Each stretch between consecutive ``bounds`` is one dated post. A pinned post shown again between two
+    timed posts looks like that; a subheading has no byline.
     """
-    first_content = page.next_content(start, end)
-    return [
-        position
-        for position in page.headlines_in(start, end)
-        if first_content is not None
-        and position > first_content
-        and (
-            position in page.markers or (position + 1 < end and page.kinds[position + 1] is BlockKind.BYLINE)
-        )
-    ]
+    found = []
+    stretch = -1
+    end = first_content = None
+    for position in page.headlines_in(bounds[0], bounds[-1]):
+        if end is None or position >= end:
+            while bounds[stretch + 1] <= position:
+                stretch += 1
+            end = bounds[stretch + 1]
+            first_content = page.next_content(bounds[stretch], end)
+        if (
+            first_content is not None
+            and position > first_content
+            and (
+                position in page.markers
+                or (position + 1 < end and page.kinds[position + 1] is BlockKind.BYLINE)
+            )
+        ):
+            found.append(position)
+    return found
 
 
 def _document_date(page: _Page, anchors: Sequence[int], head_end: int) -> str | None:
@@ -285,7 +302,7 @@ def _document_date(page: _Page, anchors: Sequence[int], head_end: int) -> str | 
                 return found
     dates: Counter[str] = Counter()
     for position in anchors:
-        parsed = parse_time(texts[position])
+        parsed = page.parsed[position] if position in page.parsed else parse_time(texts[position])
         if parsed is not None and parsed.date is not None and len(parsed.date) == 10:
             dates[parsed.date] += 1
     if dates:
@@ -298,10 +315,11 @@ def _document_date(page: _Page, anchors: Sequence[int], head_end: int) -> str | 
     return None
 
 
-def _time_of(kind: BlockKind, text: str, date: str | None) -> str | None:
-    if kind is not BlockKind.TIMESTAMP:
-        text = heading_time(text) or ""
-    parsed = parse_time(text)
+def _time_of(page: _Page, position: int, date: str | None) -> str | None:
+    if page.kinds[position] is BlockKind.TIMESTAMP:
+        parsed = page.parsed[position]
+    else:
+        parsed = parse_time(heading_time(page.texts[position]) or "")
     return None if parsed is None else parsed.iso(date)
 
 
@@ -330,24 +348,26 @@ def post_times(kinds: Sequence[BlockKind], texts: Sequence[str]) -> tuple[list[i
     changed_at: list[int] = []
     changed_to: list[str | None] = []
     current_date = date
-    for position, kind in enumerate(kinds):
-        if position >= head_end and kind is BlockKind.TIMESTAMP:
-            parsed = parse_time(texts[position])
-            if parsed is not None and parsed.clock is None and parsed.ago is None and parsed.date:
-                current_date = find_date(texts[position]) or current_date
-                changed_at.append(position)
-                changed_to.append(current_date)
+    for position, parsed in page.parsed.items():
+        if (
+            position >= head_end
+            and parsed is not None
+            and parsed.clock is None
+            and parsed.ago is None
+            and parsed.date
+        ):
+            current_date = find_date(texts[position]) or current_date
+            changed_at.append(position)
+            changed_to.append(current_date)
     times: dict[int, str | None] = {}
     for start, anchor in dated.items():
         index = bisect_right(changed_at, anchor)
-        anchor_date = changed_to[index - 1] if index else date
-        times[start] = _time_of(kinds[anchor], texts[anchor], anchor_date)
-    posts: list[int] = []
-    post_time: list[str | None] = []
-    bounds = [*starts, page.count]
-    for number, (start, end) in enumerate(itertools.pairwise(bounds)):
-        posts.extend(itertools.repeat(number, end - start))
-        post_time.extend(itertools.repeat(times.get(start), end - start))
+        times[start] = _time_of(page, anchor, changed_to[index - 1] if index else date)
+    lengths = [end - start for start, end in itertools.pairwise([*starts, page.count])]
+    posts = [number for number, length in enumerate(lengths) for _ in range(length)]
+    post_time = [
+        times.get(start) for start, length in zip(starts, lengths, strict=True) for _ in range(length)
+    ]
     return posts, post_time
 
 

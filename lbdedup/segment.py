@@ -280,7 +280,7 @@ def layout(document: Document) -> Layout:
     """
     markdown = document.format == "markdown"
     # Right-stripping each raw line also drops the CR of CRLF; a line is blank when nothing is left.
-    stripped = [line.rstrip() for line in document.text.split("\n")]
+    stripped = list(map(str.rstrip, document.text.split("\n")))
     numbers = list(compress(count(1), stripped))
     lines = list(filter(None, stripped))
     # Hard-wrapped files are rare and need no line over the wrap width: test that first, in C.
