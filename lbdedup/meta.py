@@ -51,6 +51,8 @@ _BYLINE = re.compile(
     rf"(?:\s*(?:,|and|&|in)\s*(?:{_NAME_WORD})(?:\s+(?:{_NAME_WORD})){{0,3}})?\s*$"
 )
 _DIGIT = re.compile(r"\d")
+# In ASCII text \d is [0-9], which the regex engine tests twice as fast as the Unicode digit category.
+_ASCII_DIGIT = re.compile(r"[0-9]")
 # The commonest timestamp lines ("16:11", "2016-10-02T11:51"), which the full test would accept anyway.
 _PLAIN_TIME = re.compile(r"[0-9]{1,2}[:.][0-9]{2}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 # The first letters a byline can start with ("By", "from", a capital, "van", "de", "al", "bin").
@@ -82,7 +84,7 @@ def is_timestamp(line: str) -> bool:
     text = line.strip()
     if not text or len(text) > MAX_TIMESTAMP_CHARS:
         return False
-    if _DIGIT.search(text) is None:
+    if (_ASCII_DIGIT if text.isascii() else _DIGIT).search(text) is None:
         # "just now" in lower case needs an ASCII j or J: test that before lowering the line.
         if ("j" not in text and "J" not in text) or "just now" not in text.lower():
             return False
@@ -106,7 +108,9 @@ def is_byline(line: str) -> bool:
     (True, True, False)
     """
     text = line.strip()
-    if not text or len(text) > MAX_BYLINE_CHARS or text[0] not in _BYLINE_INITIALS or _DIGIT.search(text):
+    if not text or len(text) > MAX_BYLINE_CHARS or text[0] not in _BYLINE_INITIALS:
+        return False
+    if (_ASCII_DIGIT if text.isascii() else _DIGIT).search(text):
         return False
     if text[0] in "bB" and _BY_PREFIX.match(text):
         return len(text.split()) <= 8
@@ -271,6 +275,10 @@ def parse_time(line: str) -> ParsedTime | None:
     ('15:53', '-PT2H', None)
     """
     text = line.strip()
+    if len(text) == 16 and _PLAIN_TIME.fullmatch(text) is not None:
+        # "2016-10-02T11:51", the commonest line of all, in ASCII digits: the parts are its own slices.
+        valid = 1 <= int(text[5:7]) <= 12 and 1 <= int(text[8:10]) <= 31
+        return ParsedTime(text[:10] if valid else None, text[11:])
     iso = _ISO_DATETIME.search(text)
     if iso:
         year, month, day, hour, minute, second, zone = iso.groups()

@@ -172,7 +172,8 @@ def _is_headline_shaped(text: str) -> bool:
         stripped[-16:]
     ):
         return False
-    return _LETTER.search(stripped) is not None
+    # A letter first (most headlines) is a letter for the pattern too: [^\W\d_] holds every alphabetic.
+    return stripped[0].isalpha() or _LETTER.search(stripped) is not None
 
 
 def classify_line(text: str, markdown: bool = False) -> BlockKind:
