@@ -19,8 +19,8 @@ import itertools
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Sequence
-from itertools import compress, count, repeat
+from collections.abc import Iterator, Sequence
+from itertools import chain, compress, count, repeat
 from operator import itemgetter, not_
 
 from lbdedup.meta import ParsedTime, find_date, is_timestamp, is_update_line, parse_time
@@ -134,6 +134,11 @@ def _is_anchor_timestamp(text: str, parsed: ParsedTime | None) -> bool:
     return not is_update_line(text)
 
 
+def _positions(kinds: Sequence[BlockKind], kind: BlockKind) -> Iterator[int]:
+    """The positions of ``kind`` in ``kinds``, found in C."""
+    return compress(count(), map(kind.__eq__, kinds))
+
+
 class _Page:
     """The kinds and texts of one document's blocks, with what the post finder asks of them many times."""
 
@@ -147,12 +152,9 @@ class _Page:
             position for position in compress(count(), map(not_, openings)) if is_marker(texts[position])
         }
         # Each timestamp line parsed once: the anchors, the document's date and the times all need it.
-        self.parsed = {
-            position: parse_time(texts[position])
-            for position, kind in enumerate(kinds)
-            if kind is BlockKind.TIMESTAMP
-        }
-        headings = [position for position, kind in enumerate(kinds) if kind is BlockKind.HEADING]
+        stamps = list(_positions(kinds, BlockKind.TIMESTAMP))
+        self.parsed = dict(zip(stamps, map(parse_time, map(texts.__getitem__, stamps)), strict=True))
+        headings = list(_positions(kinds, BlockKind.HEADING))
         self.timed_headings = [position for position in headings if heading_time(texts[position])]
         timed = set(self.timed_headings)
         # is_post_headline over positions: a heading of several words, a timed heading, or a marker.
@@ -366,10 +368,8 @@ def post_times(kinds: Sequence[BlockKind], texts: Sequence[str]) -> tuple[list[i
         index = bisect_right(changed_at, anchor)
         times[start] = _time_of(page, anchor, changed_to[index - 1] if index else date)
     lengths = [end - start for start, end in itertools.pairwise([*starts, page.count])]
-    posts = [number for number, length in enumerate(lengths) for _ in range(length)]
-    post_time = [
-        times.get(start) for start, length in zip(starts, lengths, strict=True) for _ in range(length)
-    ]
+    posts = list(chain.from_iterable(map(repeat, range(len(lengths)), lengths)))
+    post_time = list(chain.from_iterable(map(repeat, map(times.get, starts), lengths)))
     return posts, post_time
 
 

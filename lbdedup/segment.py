@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from itertools import compress, count, repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from lbdedup.meta import MAX_TIMESTAMP_CHARS, is_byline, is_timestamp
@@ -45,6 +46,8 @@ _CREDIT_ONLY = re.compile(
     r"^\s*(?:photograph|photo|picture|image|illustration|credit)s?\s*:\s*\S.{0,80}$", re.IGNORECASE
 )
 _CREDIT_INITIALS = frozenset("PpIiCc")
+# What a credit-only line can start with: its initial, or whitespace (all of it is below U+3001).
+_CREDIT_FIRST = _CREDIT_INITIALS | frozenset(filter(str.isspace, map(chr, range(0x3001))))
 _TRUNCATION = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")
 # Last characters of a stripped line that the end-anchored patterns can match ("...", "[…]", "(Reuters)",
 # "– AFP"); the wire agencies' last letters may also be non-ASCII case variants, such as "ſ" for "s".
@@ -192,7 +195,9 @@ def classify_line(text: str, markdown: bool = False) -> BlockKind:
         return BlockKind.HEADING
     if markdown and initial == ">":
         return BlockKind.QUOTE
-    if (initial in _LIST_INITIALS or initial.isdecimal()) and _LIST_ITEM.match(first):
+    # A numbered item has "." or ")" after its one to three digits; timestamps, also led by digits, do not.
+    numbered = initial.isdecimal() and ("." in first[1:4] or ")" in first[1:4])
+    if (numbered or initial in _LIST_INITIALS) and _LIST_ITEM.match(first):
         return BlockKind.LIST_ITEM
     length = len(first)
     if length > MAX_HEADING_CHARS + 3 or (length > MAX_TIMESTAMP_CHARS and first[-1] in ".!?"):
@@ -222,9 +227,9 @@ def _paragraph_groups(numbers: Sequence[int], lines: Sequence[str]) -> list[list
 
 
 def _is_credit_only(line: str) -> bool:
-    # First-letter test before the regex: nearly every line fails it for the cost of one comparison.
+    # First-letter and colon tests before the regex: nearly every line fails them.
     head = line.lstrip()[:1]
-    return head in _CREDIT_INITIALS and _CREDIT_ONLY.match(line) is not None
+    return head in _CREDIT_INITIALS and ":" in line and _CREDIT_ONLY.match(line) is not None
 
 
 def _spans(group: list[tuple[int, str]], wrapped: bool, markdown: bool) -> list[list[tuple[int, str]]]:
@@ -308,13 +313,14 @@ def _line_spans(numbers: list[int], lines: list[str]) -> tuple[list[int], list[i
 
     Gives the first and last line numbers, the texts and the texts to classify of the blocks.
     """
+    # Lines are never empty; their first characters are looked up in C, and few lines go further.
+    maybe = compress(count(), map(_CREDIT_FIRST.__contains__, map(itemgetter(0), lines)))
     joins = {
         position
-        for position, line in enumerate(lines)
-        if line.lstrip()[:1] in _CREDIT_INITIALS
-        and position > 0
+        for position in maybe
+        if position > 0
         and numbers[position] == numbers[position - 1] + 1
-        and _CREDIT_ONLY.match(line) is not None
+        and _is_credit_only(lines[position])
     }
     if not joins:
         return numbers, numbers, lines, lines
@@ -366,14 +372,13 @@ def _mark_title(kinds: list[BlockKind], texts: Sequence[str], markdown: bool) ->
 
 def _mark_captions(kinds: list[BlockKind], spoken: Sequence[str]) -> None:
     """A line printed again just below with a credit appended is the same caption without its credit."""
-    if BlockKind.CAPTION not in kinds:
-        return
-    for position in range(len(kinds) - 1):
-        if kinds[position + 1] is not BlockKind.CAPTION or kinds[position] is BlockKind.CAPTION:
+    # Marking a block only changes what the test of the block before it would read, which has run.
+    for following in list(compress(count(), map(BlockKind.CAPTION.__eq__, kinds))):
+        position = following - 1
+        if position < 0 or kinds[position] is BlockKind.CAPTION:
             continue
         text = spoken[position].strip()
-        following = spoken[position + 1].strip()
-        if following.startswith(text.rstrip(".")):
+        if spoken[following].strip().startswith(text.rstrip(".")):
             kinds[position] = BlockKind.CAPTION
 
 
@@ -384,10 +389,9 @@ def _mark_excerpts(
 
     Anywhere else it is an excerpt of a paragraph, and must be free to match the paragraph it quotes.
     """
-    for position, kind in enumerate(kinds):
+    for position in list(compress(count(), map(BlockKind.HEADING.__eq__, kinds))):
         if (
-            kind is BlockKind.HEADING
-            and starts[position] == ends[position]
+            starts[position] == ends[position]
             and texts[position][-1] in _TRUNCATION_LAST
             and _TRUNCATION.search(texts[position])
         ):
