@@ -25,7 +25,7 @@ from operator import itemgetter, not_
 
 from lbdedup.meta import ParsedTime, find_date, is_timestamp, is_update_line, parse_time
 from lbdedup.model import META_KINDS, Block, BlockKind, Document
-from lbdedup.segment import layout, segment
+from lbdedup.segment import layout, make_blocks, segment
 
 __all__ = ["assign_posts", "heading_time", "is_marker", "is_post_headline", "post_times", "segment_posts"]
 
@@ -410,8 +410,16 @@ def segment_posts(document: Document, doc: int = 0) -> tuple[Block, ...]:
         return assign_posts(segment(document, doc))
     starts, ends, kinds, texts = layout(document)
     count = len(texts)
-    columns = (repeat(doc, count), repeat(document.source, count), range(count), starts, ends, kinds, texts)
     found = post_times(kinds, texts)
-    if found is None:
-        return tuple(map(Block, *columns))
-    return tuple(map(Block, *columns, *found))
+    posts, times = found or (repeat(None, count), repeat(None, count))
+    return make_blocks(
+        repeat(doc, count),
+        repeat(document.source, count),
+        range(count),
+        starts,
+        ends,
+        kinds,
+        texts,
+        posts,
+        times,
+    )
