@@ -62,8 +62,11 @@ _MARKER_WORDS = (
     "update",
     "watch",
 )
-_OPENING = itemgetter(slice(0, 2))
+_INITIAL = itemgetter(slice(0, 1))
 _ASCII = [chr(code) for code in range(128)]
+_NON_MARKER_INITIALS = frozenset(
+    first for first in _ASCII if not (first.isspace() or first == "#" or first.lower() in "koswcrlbjup")
+)
 _NON_MARKER_OPENINGS = frozenset(
     first + second for first in _ASCII if not (first.isspace() or first == "#") for second in _ASCII
 ) - {
@@ -146,10 +149,13 @@ class _Page:
         self.kinds = kinds
         self.texts = texts
         self.count = len(kinds)
-        # The first two characters of every text, looked up in C: few texts get as far as is_marker.
-        openings = map(_NON_MARKER_OPENINGS.__contains__, map(_OPENING, texts))
+        # First characters are looked up in C (one-character strings are shared, not made), then the first
+        # two: few texts get as far as is_marker.
+        initials = map(_NON_MARKER_INITIALS.__contains__, map(_INITIAL, texts))
         self.markers = {
-            position for position in compress(count(), map(not_, openings)) if is_marker(texts[position])
+            position
+            for position in compress(count(), map(not_, initials))
+            if texts[position][:2] not in _NON_MARKER_OPENINGS and is_marker(texts[position])
         }
         # Each timestamp line parsed once: the anchors, the document's date and the times all need it.
         stamps = list(_positions(kinds, BlockKind.TIMESTAMP))
@@ -158,10 +164,13 @@ class _Page:
         self.timed_headings = [position for position in headings if heading_time(texts[position])]
         timed = set(self.timed_headings)
         # is_post_headline over positions: a heading of several words, a timed heading, or a marker.
+        # Word counts by str.split in C; dropping a Markdown "##" prefix can only lower a count.
+        words = map(len, map(str.split, map(texts.__getitem__, headings)))
         headlines = {
             position
-            for position in headings
-            if position in timed or _word_count(texts[position]) >= MIN_HEADLINE_WORDS
+            for position, count_ in zip(headings, words, strict=True)
+            if position in timed
+            or (count_ >= MIN_HEADLINE_WORDS and _word_count(texts[position]) >= MIN_HEADLINE_WORDS)
         }
         headlines.update(
             position
