@@ -110,10 +110,9 @@ def is_byline(line: str) -> bool:
     text = line.strip()
     if not text or len(text) > MAX_BYLINE_CHARS or text[0] not in _BYLINE_INITIALS:
         return False
-    if (_ASCII_DIGIT if text.isascii() else _DIGIT).search(text):
-        return False
     if text[0] in "bB" and _BY_PREFIX.match(text):
-        return len(text.split()) <= 8
+        return (_ASCII_DIGIT if text.isascii() else _DIGIT).search(text) is None and len(text.split()) <= 8
+    # The name pattern has no digit anywhere, so a line it matches has none: no digit search needed.
     return _BYLINE.match(text) is not None
 
 

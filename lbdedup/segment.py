@@ -303,7 +303,7 @@ def layout(document: Document) -> Layout:
     else:
         starts, ends, texts, spoken = _line_spans(numbers, lines)
     # classify_line ignores leading whitespace, so a line can stand for its stripped text.
-    kinds = [classify_line(text, markdown) for text in spoken]
+    kinds = list(map(classify_line, spoken, repeat(markdown)))
     _mark_title(kinds, texts, markdown)
     _mark_captions(kinds, spoken)
     _mark_excerpts(kinds, starts, ends, texts)
