@@ -164,13 +164,18 @@ class _Page:
         self.timed_headings = [position for position in headings if heading_time(texts[position])]
         timed = set(self.timed_headings)
         # is_post_headline over positions: a heading of several words, a timed heading, or a marker.
-        # Word counts by str.split in C; dropping a Markdown "##" prefix can only lower a count.
+        # Word counts by str.split in C; a Markdown "##" prefix is dropped first, and only where there is one.
         words = map(len, map(str.split, map(texts.__getitem__, headings)))
         headlines = {
             position
             for position, count_ in zip(headings, words, strict=True)
             if position in timed
-            or (count_ >= MIN_HEADLINE_WORDS and _word_count(texts[position]) >= MIN_HEADLINE_WORDS)
+            or (
+                count_ >= MIN_HEADLINE_WORDS
+                and (
+                    texts[position].lstrip()[:1] != "#" or _word_count(texts[position]) >= MIN_HEADLINE_WORDS
+                )
+            )
         }
         headlines.update(
             position
