@@ -56,6 +56,8 @@ _TRUNCATION = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")
 _TRUNCATION_LAST = frozenset(".…]")
 _TERMINAL_LAST = frozenset(".!?;,:'\"’”»)]")
 _WIRE_CREDIT_LAST = frozenset(")sSpPaAiIeE")
+# Timestamp lines that meta.is_timestamp accepts without further tests.
+_PLAIN_TIME = re.compile(r"[0-9]{1,2}[:.][0-9]{2}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 # First characters of a list item: a bullet or a decimal digit (``\d`` is exactly ``str.isdecimal``).
 _LIST_INITIALS = frozenset("-*+•·▪●◦")
 # A wire credit closes a paragraph ("... on Thursday. (Reuters)", "– AFP"), never a headline.
@@ -197,6 +199,10 @@ def classify_line(text: str, markdown: bool = False) -> BlockKind:
         return BlockKind.HEADING
     if markdown and initial == ">":
         return BlockKind.QUOTE
+    if initial.isdecimal() and _PLAIN_TIME.fullmatch(first) is not None:
+        # The commonest timestamps ("16:11", "2016-10-02T11:51"): is_timestamp would say so, no list item
+        # is shaped so, and it is too short for any other test to come first.
+        return BlockKind.TIMESTAMP
     # A numbered item has "." or ")" after its one to three digits; timestamps, also led by digits, do not.
     numbered = initial.isdecimal() and ("." in first[1:4] or ")" in first[1:4])
     if (numbered or initial in _LIST_INITIALS) and _LIST_ITEM.match(first):
