@@ -354,9 +354,9 @@ def clean(
     )
     result = _run(paths, options, encoding, quiet, fields)
     if output_format is OutputFormat.JSON:
-        _emit(render_json_bytes(result, options.jobs), output)
+        _emit(render_json_bytes(result), output)
     elif output_format is OutputFormat.JSONL:
-        _emit(render_jsonl_bytes(result, options.jobs), output)
+        _emit(render_jsonl_bytes(result), output)
     else:
         _emit(encode_chunks(render_text_chunks(result, provenance is ProvenanceMode.FULL)), output)
 

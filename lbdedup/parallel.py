@@ -12,9 +12,10 @@ import os
 import pickle
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 __all__ = ["available_jobs", "fork_map", "split_evenly"]
 
@@ -23,7 +24,6 @@ _Answer = TypeVar("_Answer")
 
 # Below this much work a fork costs more than it saves (starting a child takes a few milliseconds).
 MIN_PARALLEL_CHARS = 2_000_000
-_READ_BYTES = 1 << 20
 
 
 def available_jobs() -> int:
@@ -66,22 +66,6 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
 
 
-def _read_all(descriptor: int) -> bytes:
-    pieces: list[bytes] = []
-    while True:
-        piece = os.read(descriptor, _READ_BYTES)
-        if not piece:
-            return b"".join(pieces)
-        pieces.append(piece)
-
-
-def _write_all(descriptor: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(descriptor, view)
-        view = view[written:]
-
-
 def _same(answer: Any) -> Any:
     return answer
 
@@ -105,33 +89,33 @@ def fork_map(
     """
     if len(parts) < 2 or not _can_fork():
         return [function(part) for part in parts]
-    children: list[tuple[int, int]] = []
+    children: list[tuple[int, IO[bytes]]] = []
     for part in parts[1:]:
-        reader, writer = os.pipe()
+        # An unlinked temporary file, not a pipe: the child writes its answer at once and exits, however
+        # busy this process still is, and the answer is read back in one piece from the page cache.
+        spool = tempfile.TemporaryFile()  # noqa: SIM115  # closed once the answer is read
         pid = os.fork()
         if pid == 0:  # the child: answer, write, and leave without running the caller's cleanup
-            os.close(reader)
             status = 1
             try:
-                _write_all(writer, pickle.dumps(pack(function(part)), protocol=pickle.HIGHEST_PROTOCOL))
+                pickle.dump(pack(function(part)), spool, protocol=pickle.HIGHEST_PROTOCOL)
+                spool.flush()
                 status = 0
             finally:
                 os._exit(status)
-        os.close(writer)
-        children.append((pid, reader))
+        children.append((pid, spool))
     try:
         answers = [function(parts[0])]
     except BaseException:
-        for pid, reader in children:
-            os.close(reader)
+        for pid, unread in children:
+            unread.close()
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         raise
-    for part, (pid, reader) in zip(parts[1:], children, strict=True):
-        data = _read_all(reader)
-        os.close(reader)
+    for part, (pid, answer_file) in zip(parts[1:], children, strict=True):
         _, status = os.waitpid(pid, 0)
-        answers.append(
-            unpack(pickle.loads(data)) if status == 0 else function(part)
-        )  # our own child wrote it
+        with answer_file:
+            answer_file.seek(0)
+            # The data comes from our own child, never from outside.
+            answers.append(unpack(pickle.load(answer_file)) if status == 0 else function(part))
     return answers

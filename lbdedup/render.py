@@ -8,12 +8,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator
-from functools import partial
 from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 from lbdedup.model import BlockRef, BlockResult, Cluster, DedupeResult, Run, RunSpan, Status, Timeline
-from lbdedup.parallel import MIN_PARALLEL_CHARS, fork_map
 from lbdedup.timeline import text_sections
 
 __all__ = [
@@ -238,40 +236,21 @@ def render_json_chunks(result: DedupeResult) -> Iterator[str]:
     yield from _json_tail(result)
 
 
-def _parts_utf8(
-    result: DedupeResult, separator: bytes, with_clusters: bool, spans: tuple[range, range]
-) -> tuple[bytes, bytes]:
-    """The JSON of the blocks and of the clusters in ``spans``, each object encoded alone, joined."""
-    block_span, cluster_span = spans
+def _objects_utf8(result: DedupeResult, separator: bytes, with_clusters: bool) -> tuple[bytes, bytes]:
+    """The JSON of every block and (``with_clusters``) every cluster, each object encoded alone, joined.
+
+    One object at a time: most are ASCII, which encodes at memory speed, and one emoji never widens a whole
+    report to four bytes a character. (Rendering halves in a forked child was tried: copying the result's
+    memory pages on write cost more than the second core saved.)
+    """
     source_json = _source_json(result)
     sources = [source_json[document.source] for document in result.documents]
-    blocks = result.blocks
     lines = []
-    for position in block_span:
-        item = blocks[position]
+    for item in result.blocks:
         lines.append(_block_json(item, sources[item.block.doc]).encode("utf-8"))
     clusters = result.clusters if with_clusters else ()
     return separator.join(lines), separator.join(
-        [_cluster_json(clusters[position], source_json).encode("utf-8") for position in cluster_span]
-    )
-
-
-def _in_parts(result: DedupeResult, separator: bytes, with_clusters: bool, jobs: int) -> tuple[bytes, bytes]:
-    """The blocks' (and clusters') JSON, rendered in consecutive parts on ``jobs`` cores for large runs."""
-    large = sum(len(document.text) for document in result.documents) >= MIN_PARALLEL_CHARS
-    parts = jobs if large else 1
-
-    def spans(count: int) -> list[range]:
-        return [range(count * part // parts, count * (part + 1) // parts) for part in range(parts)]
-
-    clusters = len(result.clusters) if with_clusters else 0
-    rendered = fork_map(
-        partial(_parts_utf8, result, separator, with_clusters),
-        list(zip(spans(len(result.blocks)), spans(clusters), strict=True)),
-    )
-    return (
-        separator.join(blocks for blocks, _ in rendered if blocks),
-        separator.join(clusters for _, clusters in rendered if clusters),
+        [_cluster_json(cluster, source_json).encode("utf-8") for cluster in clusters]
     )
 
 
@@ -285,8 +264,8 @@ def _bytes_list(key: str, joined: bytes, last: bool = False) -> Iterator[bytes]:
         yield f' "{key}": []'.encode() + end
 
 
-def render_json_bytes(result: DedupeResult, jobs: int = 1) -> Iterator[bytes]:
-    """:func:`render_json_chunks` as UTF-8, the blocks rendered on ``jobs`` cores for large runs.
+def render_json_bytes(result: DedupeResult) -> Iterator[bytes]:
+    """:func:`render_json_chunks` as UTF-8, ready for a binary stream.
 
     >>> from lbdedup.core import dedupe
     >>> from lbdedup.model import Document
@@ -295,15 +274,15 @@ def render_json_bytes(result: DedupeResult, jobs: int = 1) -> Iterator[bytes]:
     True
     """
     yield from encode_chunks(_json_head(result))
-    blocks, clusters = _in_parts(result, b",\n  ", True, jobs)
+    blocks, clusters = _objects_utf8(result, b",\n  ", with_clusters=True)
     yield from _bytes_list("blocks", blocks)
     yield from _bytes_list("clusters", clusters)
     yield from encode_chunks(_json_tail(result))
 
 
-def render_jsonl_bytes(result: DedupeResult, jobs: int = 1) -> Iterator[bytes]:
-    """:func:`render_jsonl` as UTF-8, the blocks rendered on ``jobs`` cores for large runs."""
-    blocks, _ = _in_parts(result, b"\n", False, jobs)
+def render_jsonl_bytes(result: DedupeResult) -> Iterator[bytes]:
+    """:func:`render_jsonl` as UTF-8, ready for a binary stream."""
+    blocks, _ = _objects_utf8(result, b"\n", with_clusters=False)
     if blocks:
         yield blocks
         yield b"\n"

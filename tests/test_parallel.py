@@ -11,10 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import lbdedup.core
-import lbdedup.render
 from lbdedup import Document, Options, dedupe
 from lbdedup.parallel import _can_fork, fork_map, split_evenly
-from lbdedup.render import render_json, render_json_bytes, render_jsonl, render_jsonl_bytes
+from lbdedup.render import render_json
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -71,14 +70,3 @@ def test_dedupe_with_two_jobs_matches_one_job(monkeypatch: pytest.MonkeyPatch) -
     assert forked == render_json(dedupe(documents, Options(jobs=1)))
     # Front and verification in two parts with two jobs, in one part with one.
     assert split == [2, 2, 1, 1]
-
-
-@pytest.mark.skipif(not _can_fork(), reason="no fork here")
-@pytest.mark.parametrize("jobs", [1, 2, 3])
-def test_report_bytes_on_several_cores_match_the_report(monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
-    """The JSON and JSONL reports rendered in parts by forked workers are the single-process ones."""
-    paths = sorted(FIXTURES.glob("*/input/*.txt"))
-    result = dedupe([Document(path.name, path.read_text(encoding="utf-8")) for path in paths])
-    monkeypatch.setattr(lbdedup.render, "MIN_PARALLEL_CHARS", 0)
-    assert b"".join(render_json_bytes(result, jobs)) == render_json(result).encode("utf-8")
-    assert b"".join(render_jsonl_bytes(result, jobs)) == "".join(render_jsonl(result)).encode("utf-8")
