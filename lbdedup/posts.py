@@ -25,7 +25,7 @@ from operator import itemgetter, not_
 
 from lbdedup.meta import ParsedTime, find_date, is_timestamp, is_update_line, parse_time
 from lbdedup.model import META_KINDS, Block, BlockKind, Document
-from lbdedup.segment import layout, make_blocks, segment
+from lbdedup.segment import layout, layout_blocks, segment
 
 __all__ = ["assign_posts", "heading_time", "is_marker", "is_post_headline", "post_times", "segment_posts"]
 
@@ -422,18 +422,6 @@ def segment_posts(document: Document, doc: int = 0) -> tuple[Block, ...]:
     """
     if document.format == "html":
         return assign_posts(segment(document, doc))
-    starts, ends, kinds, texts = layout(document)
-    count = len(texts)
-    found = post_times(kinds, texts)
-    posts, times = found or (repeat(None, count), repeat(None, count))
-    return make_blocks(
-        repeat(doc, count),
-        repeat(document.source, count),
-        range(count),
-        starts,
-        ends,
-        kinds,
-        texts,
-        posts,
-        times,
-    )
+    columns = layout(document)
+    found = post_times(columns.kinds, columns.texts)
+    return layout_blocks(document, doc, columns, *(found or (None, None)))

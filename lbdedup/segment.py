@@ -19,7 +19,16 @@ from typing import Any, NamedTuple
 from lbdedup.meta import MAX_TIMESTAMP_CHARS, is_byline, is_timestamp
 from lbdedup.model import Block, BlockKind, Document
 
-__all__ = ["Layout", "classify_line", "is_hard_wrapped", "layout", "make_blocks", "segment", "split_lines"]
+__all__ = [
+    "Layout",
+    "classify_line",
+    "is_hard_wrapped",
+    "layout",
+    "layout_blocks",
+    "make_blocks",
+    "segment",
+    "split_lines",
+]
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•·▪●◦]|\d{1,3}[.)])\s+\S")
@@ -359,18 +368,33 @@ def segment(document: Document, doc: int = 0) -> tuple[Block, ...]:
         from lbdedup.html import segment_html  # bs4 is only imported for HTML input
 
         return segment_html(document, doc)
-    starts, ends, kinds, texts = layout(document)
-    count = len(texts)
+    return layout_blocks(document, doc, layout(document))
+
+
+def layout_blocks(
+    document: Document,
+    doc: int,
+    columns: Layout,
+    posts: Iterable[int | None] | None = None,
+    times: Iterable[str | None] | None = None,
+) -> tuple[Block, ...]:
+    """The Blocks of ``document`` (the ``doc``-th source) from its layout, with posts and times if given.
+
+    >>> document = Document("a.txt", "Flood live\\n\\nThe river rose.\\n")
+    >>> layout_blocks(document, 0, layout(document), [0, 1], [None, "10:22"])[1].time
+    '10:22'
+    """
+    count = len(columns.texts)
     return make_blocks(
         repeat(doc, count),
         repeat(document.source, count),
         range(count),
-        starts,
-        ends,
-        kinds,
-        texts,
-        repeat(None, count),
-        repeat(None, count),
+        columns.line_starts,
+        columns.line_ends,
+        columns.kinds,
+        columns.texts,
+        repeat(None, count) if posts is None else posts,
+        repeat(None, count) if times is None else times,
     )
 
 
