@@ -216,7 +216,8 @@ JobsOption = Annotated[
         "--jobs",
         "-j",
         min=0,
-        help="Cores for the per-file stages of large runs (0: all this process may use). Output is the same.",
+        help="Processes for the per-file stages and verification of runs over 2 MB (0: one per core). "
+        "Output is the same.",
     ),
 ]
 
@@ -337,7 +338,7 @@ def clean(
     id_field: IdFieldOption = "id",
     text_field: TextFieldOption = "text",
     html_field: HtmlFieldOption = "html",
-    jobs: JobsOption = 0,
+    jobs: JobsOption = 1,
 ) -> None:
     """Print the canonical text: every kept block once, with where its copies were.
 
@@ -375,7 +376,7 @@ def report(
     id_field: IdFieldOption = "id",
     text_field: TextFieldOption = "text",
     html_field: HtmlFieldOption = "html",
-    jobs: JobsOption = 0,
+    jobs: JobsOption = 1,
 ) -> None:
     """Show people what was found: counts per source, the largest clusters, near and contained matches.
 
