@@ -20,10 +20,8 @@ __all__ = [
     "format_similarity",
     "provenance_line",
     "render_json",
-    "render_json_bytes",
     "render_json_chunks",
     "render_jsonl",
-    "render_jsonl_bytes",
     "render_text",
     "render_text_chunks",
     "report_record",
@@ -234,58 +232,6 @@ def render_json_chunks(result: DedupeResult) -> Iterator[str]:
     source_json = _source_json(result)
     yield from _json_list("clusters", (_cluster_json(cluster, source_json) for cluster in result.clusters))
     yield from _json_tail(result)
-
-
-def _objects_utf8(result: DedupeResult, separator: bytes, with_clusters: bool) -> tuple[bytes, bytes]:
-    """The JSON of every block and (``with_clusters``) every cluster, each object encoded alone, joined.
-
-    One object at a time: most are ASCII, which encodes at memory speed, and one emoji never widens a whole
-    report to four bytes a character. (Rendering halves in a forked child was tried: copying the result's
-    memory pages on write cost more than the second core saved.)
-    """
-    source_json = _source_json(result)
-    sources = [source_json[document.source] for document in result.documents]
-    lines = []
-    for item in result.blocks:
-        lines.append(_block_json(item, sources[item.block.doc]).encode("utf-8"))
-    clusters = result.clusters if with_clusters else ()
-    return separator.join(lines), separator.join(
-        [_cluster_json(cluster, source_json).encode("utf-8") for cluster in clusters]
-    )
-
-
-def _bytes_list(key: str, joined: bytes, last: bool = False) -> Iterator[bytes]:
-    end = b"\n" if last else b",\n"
-    if joined:
-        yield f' "{key}": [\n  '.encode()
-        yield joined
-        yield b"\n ]" + end
-    else:
-        yield f' "{key}": []'.encode() + end
-
-
-def render_json_bytes(result: DedupeResult) -> Iterator[bytes]:
-    """:func:`render_json_chunks` as UTF-8, ready for a binary stream.
-
-    >>> from lbdedup.core import dedupe
-    >>> from lbdedup.model import Document
-    >>> result = dedupe([Document("a.txt", "Rain.\\n")])
-    >>> b"".join(render_json_bytes(result)) == render_json(result).encode("utf-8")
-    True
-    """
-    yield from encode_chunks(_json_head(result))
-    blocks, clusters = _objects_utf8(result, b",\n  ", with_clusters=True)
-    yield from _bytes_list("blocks", blocks)
-    yield from _bytes_list("clusters", clusters)
-    yield from encode_chunks(_json_tail(result))
-
-
-def render_jsonl_bytes(result: DedupeResult) -> Iterator[bytes]:
-    """:func:`render_jsonl` as UTF-8, ready for a binary stream."""
-    blocks, _ = _objects_utf8(result, b"\n", with_clusters=False)
-    if blocks:
-        yield blocks
-        yield b"\n"
 
 
 def encode_chunks(chunks: Iterable[str], batch: int = 4096) -> Iterator[bytes]:

@@ -14,9 +14,8 @@ from lbdedup.render import (
     format_similarity,
     provenance_line,
     render_json,
-    render_json_bytes,
+    render_json_chunks,
     render_jsonl,
-    render_jsonl_bytes,
     render_text,
     render_text_chunks,
     report_record,
@@ -155,8 +154,8 @@ def test_block_record_fields() -> None:
     [[], [""], ["Rain.\n"], ["Kim waves 👋\n\nKim waves 👋\n", "Ünïcödé “quotes”.\n\nRain.\n"]],
 )
 def test_report_bytes_are_the_utf8_of_the_report(texts: list[str]) -> None:
-    """The byte renderers the CLI writes give the UTF-8 of the string renderers, empty runs included."""
+    """The encoded pieces the CLI writes are the UTF-8 of the string renderers, empty runs included."""
     result = dedupe([Document(f"{number}.txt", text) for number, text in enumerate(texts)])
-    assert b"".join(render_json_bytes(result)) == render_json(result).encode("utf-8")
-    assert b"".join(render_jsonl_bytes(result)) == "".join(render_jsonl(result)).encode("utf-8")
+    assert b"".join(encode_chunks(render_json_chunks(result))) == render_json(result).encode("utf-8")
+    assert b"".join(encode_chunks(render_jsonl(result))) == "".join(render_jsonl(result)).encode("utf-8")
     assert b"".join(encode_chunks(render_text_chunks(result))) == render_text(result).encode("utf-8")
