@@ -42,6 +42,7 @@ from lbdedup.postmatch import exact_representatives, merge_repeated_meta
 from lbdedup.posts import segment_posts
 from lbdedup.render import render_text
 from lbdedup.runs import find_runs
+from lbdedup.segment import make_blocks
 from lbdedup.timeline import build_timelines
 from lbdedup.verify import Features, compare, verify
 
@@ -150,7 +151,7 @@ def _front_rows(front: _Front) -> tuple[list[_BlockRow], list[str], Fingerprints
 
 def _front_from_rows(packed: tuple[list[_BlockRow], list[str], Fingerprints]) -> _Front:
     rows, keys, fingerprints = packed
-    return _Front([Block(*row) for row in rows], keys, fingerprints)
+    return _Front(make_blocks(*zip(*rows, strict=True)) if rows else (), keys, fingerprints)
 
 
 def _front_all(documents: Sequence[Document], options: Options) -> _Front:
