@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import io
 import json
 import os
 import re
@@ -247,6 +248,15 @@ def test_write_atomic_failure_keeps_the_old_file(tmp_path: Path) -> None:
         write_atomic(str(target), chunks())  # type: ignore[arg-type]  # a generator of bytes
     assert target.read_text() == "old content\n"
     assert [path.name for path in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_text_only_stdout_gets_the_same_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stdout without a byte buffer (an embedding program's StringIO) still receives the whole output."""
+    path = FIXTURES / "unique_only" / "input" / "marathon.txt"
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", stream)
+    assert main(["clean", "--provenance", "none", str(path)]) == 0
+    assert stream.getvalue() == path.read_text(encoding="utf-8")
 
 
 def test_provenance_none_of_unique_blog_is_the_blog() -> None:
