@@ -70,3 +70,17 @@ def test_dedupe_with_two_jobs_matches_one_job(monkeypatch: pytest.MonkeyPatch) -
     assert forked == render_json(dedupe(documents, Options(jobs=1)))
     # Front and verification in two parts with two jobs, in one part with one.
     assert split == [2, 2, 1, 1]
+
+
+def test_front_columns_rebuild_the_same_blocks_keys_and_fingerprints() -> None:
+    """What a forked worker sends back (columns, joined texts) rebuilds equal blocks, keys and hashes."""
+    documents = [
+        Document("a.txt", "05:59\n\nCafé « fermé » 👋 today.\n\nThe river rose two metres.\n"),
+        Document("b.md", "# Flood live\n\n- first item\n\n10.42am BST\n\n* * *\n"),
+    ]
+    front = lbdedup.core._front(documents, Options(), range(2))
+    rebuilt = lbdedup.core._unpack_front(documents, lbdedup.core._pack_front(front))
+    assert tuple(rebuilt.blocks) == tuple(front.blocks)
+    assert [block.source for block in rebuilt.blocks] == ["a.txt"] * 3 + ["b.md"] * 4
+    assert rebuilt.keys == front.keys
+    assert rebuilt.fingerprints.shingle_hashes.tolist() == front.fingerprints.shingle_hashes.tolist()
