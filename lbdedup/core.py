@@ -17,7 +17,7 @@ import numpy as np
 from lbdedup._version import __version__
 from lbdedup.boilerplate import find_boilerplate, set_apart
 from lbdedup.candidates import candidate_pairs
-from lbdedup.canonical import choose_canonical
+from lbdedup.canonical import choose_canonical, completeness
 from lbdedup.cluster import ContainedEdge, cluster_blocks
 from lbdedup.fingerprint import Fingerprints, fingerprint
 from lbdedup.model import (
@@ -30,11 +30,13 @@ from lbdedup.model import (
     ClusterMember,
     DedupeResult,
     Document,
+    KeepPolicy,
     MatchKind,
     Options,
     Progress,
     SourceSummary,
     Status,
+    from_columns,
 )
 from lbdedup.normalize import normalize_many
 from lbdedup.parallel import MIN_PARALLEL_CHARS, fork_map, split_evenly
@@ -306,6 +308,10 @@ def _verify_span(
     return matches
 
 
+_STATUSES = tuple(Status)
+_STATUS_CODE = {status: code for code, status in enumerate(_STATUSES)}
+
+
 def _results(
     documents: Sequence[Document],
     blocks: Sequence[Block],
@@ -317,74 +323,156 @@ def _results(
     furniture: Mapping[int, str],
     features_of: Callable[[int], Features],
 ) -> DedupeResult:
+    # Built column by column over all blocks: a run has hundreds of thousands of them.
     count = len(blocks)
     roots = np.asarray(cluster, dtype=np.int64)
-    sizes = np.bincount(roots, minlength=count) if count else np.zeros(0, dtype=np.int64)
-    in_cluster = sizes[roots] > 1
-    if furniture:
-        in_cluster[list(furniture)] = False
-    member_indices = np.flatnonzero(in_cluster)
-    members: dict[int, list[int]] = {}
-    for index, root in zip(member_indices.tolist(), roots[member_indices].tolist(), strict=True):
-        members.setdefault(root, []).append(index)
-    if furniture:
-        # Boilerplate is never canonical nor a member, even of a cluster that merged posts around it.
-        members = {root: items for root, items in members.items() if len(items) > 1}
-    canonical_of = {
-        root: choose_canonical(
-            items, root if root not in furniture else group[items[0]], group, word_counts, keys, options.keep
-        )
-        for root, items in members.items()
-    }
+    members = _cluster_members(roots, furniture)
+    # Clusters by root: members[starts[g]:starts[g] + sizes[g]] are the blocks of cluster g, in input order.
+    member_roots = roots[members]
+    starts = np.flatnonzero(np.r_[True, member_roots[1:] != member_roots[:-1]])[: len(members)]
+    sizes = np.diff(np.r_[starts, len(members)])
+    kept = _canonical_members(members, starts, sizes, roots, group, word_counts, keys, options, furniture)
     # Cluster ids follow the position of the kept copy, so they read in input order.
-    cluster_id = {
-        root: number for number, root in enumerate(sorted(canonical_of, key=canonical_of.__getitem__))
-    }
+    by_number = np.argsort(kept, kind="stable")
+    number_of = np.empty(len(kept), dtype=np.int64)
+    number_of[by_number] = np.arange(len(kept))
+    member_group = np.repeat(np.arange(len(kept)), sizes)
+    is_kept = members == kept[member_group]
+    is_copy = ~is_kept
 
-    decided: dict[int, BlockResult] = {}
-    member_lists: list[list[ClusterMember]] = [[] for _ in cluster_id]
-    canonical_refs: list[BlockRef | None] = [None] * len(cluster_id)
-    for root, items in members.items():
-        kept = canonical_of[root]
-        number = cluster_id[root]
-        listed = member_lists[number]
-        kept_block = blocks[kept]
-        kept_ref = BlockRef(kept_block.source, kept_block.index, kept_block.line_start, kept_block.line_end)
-        canonical_refs[number] = kept_ref
-        kept_key = keys[kept]
-        for index in items:
-            block = blocks[index]
-            if index == kept:
-                decided[index] = BlockResult(block, Status.CANONICAL, number)
-                listed.append(ClusterMember(kept_ref, None, None))
-                continue
-            if keys[index] == kept_key:
-                match, similarity = MatchKind.EXACT, 1.0
-            else:
-                verdict = compare(features_of(index), features_of(kept), options.near_threshold)
-                match, similarity = verdict.match, verdict.similarity
-            decided[index] = BlockResult(block, Status.DUPLICATE, number, kept_ref, match, similarity)
-            ref = BlockRef(block.source, block.index, block.line_start, block.line_end)
-            listed.append(ClusterMember(ref, match, similarity))
-    for index, reason in furniture.items():
-        decided[index] = BlockResult(blocks[index], Status.BOILERPLATE, reason=reason)
-    unique = Status.UNIQUE
-    results = [
-        BlockResult(block, unique) if index not in decided else decided[index]
-        for index, block in enumerate(blocks)
+    kept_refs = _refs([blocks[index] for index in kept.tolist()])
+    copies = members[is_copy].tolist()
+    copy_groups = member_group[is_copy].tolist()
+    kept_of_copies = kept[copy_groups].tolist() if copies else []
+    matches, similarities = _copy_matches(copies, kept_of_copies, keys, features_of, options)
+
+    status_codes = np.full(count, _STATUS_CODE[Status.UNIQUE], dtype=np.int64)
+    status_codes[members] = np.where(is_kept, _STATUS_CODE[Status.CANONICAL], _STATUS_CODE[Status.DUPLICATE])
+    cluster_numbers: list[int | None] = [None] * count
+    for index, number in zip(members.tolist(), number_of[member_group].tolist(), strict=True):
+        cluster_numbers[index] = number
+    duplicate_of: list[BlockRef | None] = [None] * count
+    match_of: list[MatchKind | None] = [None] * count
+    similarity_of: list[float | None] = [None] * count
+    for index, copy_group, match, similarity in zip(copies, copy_groups, matches, similarities, strict=True):
+        duplicate_of[index] = kept_refs[copy_group]
+        match_of[index] = match
+        similarity_of[index] = similarity
+    reasons: list[str | None] = [None] * count
+    if furniture:
+        status_codes[list(furniture)] = _STATUS_CODE[Status.BOILERPLATE]
+        for index, reason in furniture.items():
+            reasons[index] = reason
+    statuses = list(map(_STATUSES.__getitem__, status_codes.tolist()))
+    results = tuple(
+        from_columns(
+            BlockResult, blocks, statuses, cluster_numbers, duplicate_of, match_of, similarity_of, reasons
+        )
+    )
+
+    # Each member as its cluster lists it: the kept copy by the canonical reference, a copy by its own.
+    copy_refs = iter(_refs([blocks[index] for index in copies]))
+    member_refs = [
+        kept_refs[member_group_id] if kept_member else next(copy_refs)
+        for member_group_id, kept_member in zip(member_group.tolist(), is_kept.tolist(), strict=True)
     ]
-    cluster_list = tuple(
-        Cluster(number, ref, tuple(listed))
-        for number, (ref, listed) in enumerate(zip(canonical_refs, member_lists, strict=True))
-        if ref is not None
+    member_list = members.tolist()
+    cluster_members = from_columns(
+        ClusterMember,
+        member_refs,
+        [match_of[index] for index in member_list],
+        [similarity_of[index] for index in member_list],
+    )
+    ordered_groups = by_number.tolist()
+    bounds = [(start, start + size) for start, size in zip(starts.tolist(), sizes.tolist(), strict=True)]
+    clusters = from_columns(
+        Cluster,
+        range(len(ordered_groups)),
+        [kept_refs[group_id] for group_id in ordered_groups],
+        [tuple(cluster_members[slice(*bounds[group_id])]) for group_id in ordered_groups],
     )
     return DedupeResult(
         version=__version__,
         documents=tuple(documents),
-        blocks=tuple(results),
-        clusters=cluster_list,
+        blocks=results,
+        clusters=tuple(clusters),
         sources=source_summaries([document.source for document in documents], results),
     )
+
+
+def _cluster_members(roots: np.ndarray, furniture: Mapping[int, str]) -> np.ndarray:
+    """The blocks in a cluster of two or more, grouped by cluster root, each group in input order."""
+    sizes = np.bincount(roots, minlength=len(roots))
+    in_cluster = sizes[roots] > 1
+    if furniture:
+        # Boilerplate is never canonical nor a member, even of a cluster that merged posts around it.
+        in_cluster[list(furniture)] = False
+        left = np.bincount(roots[in_cluster], minlength=len(roots))
+        in_cluster &= left[roots] > 1
+    members = np.flatnonzero(in_cluster)
+    return members[np.argsort(roots[members], kind="stable")]
+
+
+def _canonical_members(
+    members: np.ndarray,
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    roots: np.ndarray,
+    group: Sequence[int],
+    word_counts: Sequence[int],
+    keys: Sequence[str],
+    options: Options,
+    furniture: Mapping[int, str],
+) -> np.ndarray:
+    """The kept block of each cluster: :func:`choose_canonical`, over all clusters at once for ``longest``."""
+    if not len(members):
+        return np.zeros(0, dtype=np.int64)
+    member_list = members.tolist()
+    if options.keep is KeepPolicy.LONGEST:
+        # The most complete copy, ties to the earliest: sort each cluster by score down, then position.
+        scores = np.array([completeness(keys[index], word_counts[index]) for index in member_list])
+        cluster_of = np.repeat(np.arange(len(starts)), sizes)
+        best: np.ndarray = members[np.lexsort((members, -scores, cluster_of))[starts]]
+        return best
+    kept = []
+    for start, size, root in zip(
+        starts.tolist(), sizes.tolist(), roots[members[starts]].tolist(), strict=True
+    ):
+        items = member_list[start : start + size]
+        top_group = root if root not in furniture else group[items[0]]
+        kept.append(choose_canonical(items, top_group, group, word_counts, keys, options.keep))
+    return np.array(kept, dtype=np.int64)
+
+
+def _refs(blocks: Sequence[Block]) -> list[BlockRef]:
+    return from_columns(
+        BlockRef,
+        [block.source for block in blocks],
+        [block.index for block in blocks],
+        [block.line_start for block in blocks],
+        [block.line_end for block in blocks],
+    )
+
+
+def _copy_matches(
+    copies: Sequence[int],
+    kept_of_copies: Sequence[int],
+    keys: Sequence[str],
+    features_of: Callable[[int], Features],
+    options: Options,
+) -> tuple[list[MatchKind], list[float]]:
+    """How each dropped copy matches the copy kept in its place (exact copies need no comparison)."""
+    matches: list[MatchKind] = []
+    similarities: list[float] = []
+    for index, kept in zip(copies, kept_of_copies, strict=True):
+        if keys[index] == keys[kept]:
+            matches.append(MatchKind.EXACT)
+            similarities.append(1.0)
+        else:
+            verdict = compare(features_of(index), features_of(kept), options.near_threshold)
+            matches.append(verdict.match)
+            similarities.append(verdict.similarity)
+    return matches, similarities
 
 
 def _feature_cache(blocks: Sequence[Block], keys: Sequence[str]) -> Callable[[int], Features]:

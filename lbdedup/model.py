@@ -5,9 +5,11 @@ Every stage takes and returns these; none of them holds a reference to a file, a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import MISSING, dataclass, field, fields
 from enum import Enum
+from itertools import repeat
 from typing import Any, TypeVar
 
 import xxhash
@@ -35,6 +37,7 @@ __all__ = [
     "Timeline",
     "TimelinePost",
     "default_hash",
+    "from_columns",
 ]
 
 HashFunction = Callable[[bytes], int]
@@ -145,6 +148,26 @@ def _quick_init(cls: type[_Frozen]) -> type[_Frozen]:
     init.__doc__ = cls.__init__.__doc__
     cls.__init__ = init  # type: ignore[method-assign]  # same signature as the dataclass's own
     return cls
+
+
+def from_columns(cls: type[_Frozen], *columns: Iterable[Any]) -> list[_Frozen]:
+    """``[cls(*row) for row in zip(*columns)]`` for a frozen slots dataclass, one column per field, faster.
+
+    Each field is stored over all the objects at once, through its slot descriptor, from C: a run builds
+    hundreds of thousands of results, and this costs a third of calling the constructor for each.
+
+    >>> from_columns(BlockRef, ["a.txt", "b.txt"], [0, 4], [1, 9], [1, 9])[1]
+    BlockRef(source='b.txt', index=4, line_start=9, line_end=9)
+    """
+    setters = [cls.__dict__[item.name].__set__ for item in fields(cls)]  # type: ignore[arg-type]  # a dataclass
+    if len(columns) != len(setters):
+        raise TypeError(f"{cls.__name__} takes {len(setters)} columns, one per field")
+    first, *others = columns
+    values = list(first)
+    objects = list(map(object.__new__, repeat(cls, len(values))))
+    for setter, column in zip(setters, [values, *others], strict=True):
+        deque(map(setter, objects, column), maxlen=0)
+    return objects
 
 
 @dataclass(frozen=True, slots=True)
