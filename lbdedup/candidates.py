@@ -177,13 +177,14 @@ def candidate_pairs(
     second = np.concatenate(seconds)
     # Two blocks share at most as many shingles as either has in posting lists: most pairs (those made by
     # a phrase or two in common) cannot reach their threshold, and need not be counted.
-    in_lists = np.bincount(blocks[_members(starts, sizes)], minlength=len(eligible))
-    needed = _needed(distinct_per_block, first, second, min_shared_fraction)
-    reachable = np.minimum(in_lists[first], in_lists[second]) >= needed
+    in_lists = np.bincount(blocks[_members(starts, sizes)], minlength=len(eligible)).astype(np.int32)
+    # What a pair must share is a fair part of its smaller block: the smaller of what each block needs.
+    needed = np.maximum(1, np.ceil(min_shared_fraction * distinct_per_block)).astype(np.int32)
+    reachable = np.minimum(in_lists[first], in_lists[second]) >= np.minimum(needed[first], needed[second])
     first, second = first[reachable], second[reachable]
     keys, shared = np.unique(first * np.int64(len(eligible)) + second, return_counts=True)
     first, second = np.divmod(keys, np.int64(len(eligible)))
-    worth = shared >= _needed(distinct_per_block, first, second, min_shared_fraction)
+    worth = shared >= np.minimum(needed[first], needed[second])
     return CandidatePairs(first[worth], second[worth], shared[worth].astype(np.int64))
 
 
@@ -192,9 +193,3 @@ def _members(starts: I64, sizes: I64) -> I64:
     offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
     offsets += np.arange(len(offsets))
     return offsets
-
-
-def _needed(distinct: I64, first: I64, second: I64, min_shared_fraction: float) -> npt.NDArray[np.float64]:
-    """How many shingles each pair must share to be a candidate: a fair part of the smaller block."""
-    smaller = np.minimum(distinct[first], distinct[second])
-    return np.maximum(1, np.ceil(min_shared_fraction * smaller))
