@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 __all__ = ["Clustering", "ContainedEdge", "cluster_blocks"]
 
 
@@ -63,24 +66,36 @@ def cluster_blocks(
     parent = list(exact_representative)
     for a, b in near_pairs:
         _union(parent, a, b)
-    group = [_find(parent, item) for item in range(len(parent))]
-    weight: dict[int, int] = {}
-    for item, root in enumerate(group):
-        weight[root] = max(weight.get(root, 0), word_counts[item])
+    group = _roots(np.asarray(parent, dtype=np.int64))
+    weight = np.zeros(len(group), dtype=np.int64)
+    np.maximum.at(weight, group, np.asarray(word_counts, dtype=np.int64))
+    group_list = group.tolist()
+    weight_list = weight.tolist()
 
     best: dict[int, tuple[float, int]] = {}
     for edge in contained_edges:
-        part_group, whole_group = group[edge.part], group[edge.whole]
-        if part_group == whole_group or weight[whole_group] <= weight[part_group]:
+        part_group, whole_group = group_list[edge.part], group_list[edge.whole]
+        if part_group == whole_group or weight_list[whole_group] <= weight_list[part_group]:
             continue
         current = best.get(part_group)
         if current is None or (-edge.score, whole_group) < (-current[0], current[1]):
             best[part_group] = (edge.score, whole_group)
 
-    def top(root: int) -> int:
-        while root in best:
-            root = best[root][1]
-        return root
+    # Each contained group points at its container group; the attachments form a forest, whose roots are tops.
+    container = np.arange(len(group), dtype=np.int64)
+    if best:
+        container[list(best)] = [whole for _, whole in best.values()]
+    return Clustering(group=tuple(group_list), cluster=tuple(_roots(container)[group].tolist()))
 
-    tops = {root: top(root) for root in set(group)}
-    return Clustering(group=tuple(group), cluster=tuple(tops[root] for root in group))
+
+def _roots(parent: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The root of every item of a forest given by ``parent`` (a root is its own parent), by pointer jumping.
+
+    >>> _roots(np.array([0, 0, 1, 3, 3])).tolist()
+    [0, 0, 0, 3, 3]
+    """
+    while True:
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
+            return parent
+        parent = grand

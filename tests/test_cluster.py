@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lbdedup.cluster import ContainedEdge, cluster_blocks
 
@@ -59,3 +61,67 @@ def test_container_must_be_larger() -> None:
 def test_nothing() -> None:
     """No blocks, no clusters."""
     assert cluster_blocks([], [], [], []).cluster == ()
+
+
+def _reference_clusters(
+    representative: list[int], near: list[tuple[int, int]], edges: list[ContainedEdge], words: list[int]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The clustering as the first implementation computed it: union-find, then containment, item by item."""
+    parent = list(representative)
+
+    def find(item: int) -> int:
+        while parent[item] != item:
+            item = parent[item]
+        return item
+
+    for a, b in near:
+        low, high = sorted((find(a), find(b)))
+        parent[high] = low
+    group = [find(item) for item in range(len(parent))]
+    weight: dict[int, int] = {}
+    for item, root in enumerate(group):
+        weight[root] = max(weight.get(root, 0), words[item])
+    best: dict[int, tuple[float, int]] = {}
+    for edge in edges:
+        part, whole = group[edge.part], group[edge.whole]
+        if part != whole and weight[whole] > weight[part]:
+            current = best.get(part)
+            if current is None or (-edge.score, whole) < (-current[0], current[1]):
+                best[part] = (edge.score, whole)
+
+    def top(root: int) -> int:
+        while root in best:
+            root = best[root][1]
+        return root
+
+    return tuple(group), tuple(top(root) for root in group)
+
+
+@st.composite
+def _clustering_inputs(
+    draw: st.DrawFn,
+) -> tuple[list[int], list[tuple[int, int]], list[ContainedEdge], list[int]]:
+    size = draw(st.integers(1, 30))
+    # Each block's exact representative is itself or an earlier block that represents itself.
+    representative: list[int] = []
+    for item in range(size):
+        earlier = [index for index in range(item) if representative[index] == index]
+        representative.append(draw(st.sampled_from([item, *earlier])))
+    pair = st.tuples(st.integers(0, size - 1), st.integers(0, size - 1))
+    near = draw(st.lists(pair, max_size=12))
+    scores = st.sampled_from([0.9, 0.95, 1.0])
+    edges = draw(
+        st.lists(st.builds(ContainedEdge, st.integers(0, size - 1), st.integers(0, size - 1), scores))
+    )
+    words = draw(st.lists(st.integers(0, 40), min_size=size, max_size=size))
+    return representative, near, edges, words
+
+
+@given(_clustering_inputs())
+def test_clusters_match_the_item_by_item_reference(
+    inputs: tuple[list[int], list[tuple[int, int]], list[ContainedEdge], list[int]],
+) -> None:
+    """Vectorized root finding and containment give the clustering the item-by-item algorithm gave."""
+    representative, near, edges, words = inputs
+    clustering = cluster_blocks(representative, near, edges, words)
+    assert (clustering.group, clustering.cluster) == _reference_clusters(representative, near, edges, words)
