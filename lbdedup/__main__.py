@@ -1,8 +1,6 @@
 """``python -m lbdedup``: the same as the ``lbdedup`` command."""
 
-import sys
-
-from lbdedup.cli import main
+from lbdedup.cli import console_main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()
