@@ -22,6 +22,7 @@ Usage::
     python benchmarks/bench_clean.py --quick        # 5 MB smoke run
     python benchmarks/bench_clean.py --output-format jsonl --repeat 5
     python benchmarks/bench_clean.py --build-only   # only build (or reuse) the corpus
+    python benchmarks/bench_clean.py --jobs 1,2     # compare lbdedup --jobs 1 and --jobs 2, runs alternating
 
 Exit status: 0 when the measurement ran (whether or not the target was met), 1 when the lbdedup
 command failed or is not installed, 2 when the source corpus is missing or the options are wrong.
@@ -359,6 +360,17 @@ def format_counts(statuses: Counter[str] | None) -> str:
 # --------------------------------------------------------------------------- command line
 
 
+def _job_counts(text: str) -> list[int]:
+    """``--jobs 1,2`` -> [1, 2]."""
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of job counts: {text!r}") from None
+    if not counts or min(counts) < 0:
+        raise argparse.ArgumentTypeError(f"job counts are whole numbers >= 0: {text!r}")
+    return counts
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
@@ -383,6 +395,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=SEED, help="random seed of the corpus generator")
     parser.add_argument("--target", type=float, default=TARGET_MB_S, help="target MB/s (default 10)")
     parser.add_argument("--build-only", action="store_true", help="only build the corpus and print its size")
+    parser.add_argument(
+        "--jobs",
+        type=_job_counts,
+        help="compare lbdedup --jobs values, e.g. 1,2 (runs alternate; default: lbdedup's own default)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.mb = QUICK_MB
@@ -413,29 +430,41 @@ def benchmark(args: argparse.Namespace) -> int:
         argv_bytes = sum(len(os.fsencode(arg)) + 1 for arg in command)
         if argv_bytes > ARGV_LIMIT:
             raise BenchError(f"argument list too long ({argv_bytes} bytes); use a smaller --mb", 2)
-        runs: list[Run] = []
+        variants: list[int | None] = args.jobs or [None]
+        runs: dict[int | None, list[Run]] = {jobs: [] for jobs in variants}
+        load = os.getloadavg()[0]
+        # Variants alternate run by run, so that a busy spell of a shared machine hits them alike.
         for number in range(1, args.repeat + 1):
-            run = time_run(command, corpus.root, Path(tmp) / "stderr.log")
-            runs.append(run)
-            print(f"run {number}/{args.repeat}: {run.seconds:.2f} s, peak RSS {run.max_rss_mib:.0f} MiB")
+            for jobs in variants:
+                jobs_args = [] if jobs is None else ["--jobs", str(jobs)]
+                run = time_run([*command, *jobs_args], corpus.root, Path(tmp) / "stderr.log")
+                runs[jobs].append(run)
+                label = "" if jobs is None else f" --jobs {jobs}"
+                rss = f"peak RSS {run.max_rss_mib:.0f} MiB"
+                print(f"run {number}/{args.repeat}{label}: {run.seconds:.2f} s, {rss}")
         output_mb = report.stat().st_size / 1e6
         statuses = count_blocks(report, args.output_format)
 
-    median = statistics.median(run.seconds for run in runs)
-    rate = input_mb / median if median > 0 else float("inf")
-    verdict = "PASS" if rate >= args.target else "FAIL"
     rows = [
         ("command", f"lbdedup clean --format {args.output_format}"),
         ("input files", f"{len(corpus.files)}"),
         ("input MB", f"{input_mb:.2f}"),
         ("output MB", f"{output_mb:.2f}"),
         ("blocks", format_counts(statuses)),
-        ("runs (s)", ", ".join(f"{run.seconds:.2f}" for run in runs)),
-        ("median seconds", f"{median:.2f}"),
-        ("MB/s", f"{rate:.1f}"),
-        ("peak RSS MiB", f"{max(run.max_rss_mib for run in runs):.0f}"),
-        ("target", f">= {args.target:g} MB/s: {verdict}"),
+        ("load average", f"{load:.2f} before the runs (on {os.cpu_count()} cores)"),
     ]
+    for jobs, timed in runs.items():
+        median = statistics.median(run.seconds for run in timed)
+        rate = input_mb / median if median > 0 else float("inf")
+        verdict = "PASS" if rate >= args.target else "FAIL"
+        label = "" if jobs is None else f" (--jobs {jobs})"
+        rows += [
+            (f"runs (s){label}", ", ".join(f"{run.seconds:.2f}" for run in timed)),
+            (f"median seconds{label}", f"{median:.2f}"),
+            (f"MB/s{label}", f"{rate:.1f}"),
+            (f"peak RSS MiB{label}", f"{max(run.max_rss_mib for run in timed):.0f}"),
+            (f"target{label}", f">= {args.target:g} MB/s: {verdict}"),
+        ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
