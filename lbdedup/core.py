@@ -46,7 +46,7 @@ from lbdedup.render import render_text
 from lbdedup.runs import find_runs
 from lbdedup.segment import make_blocks
 from lbdedup.timeline import build_timelines
-from lbdedup.verify import Features, compare, verify
+from lbdedup.verify import FUZZY_CLASS, Features, compare, verify
 
 __all__ = ["clean_text", "dedupe", "match_keys", "paused_gc", "segment_all"]
 
@@ -266,7 +266,8 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     total = len(firsts)
     parts = options.jobs if total >= MIN_PARALLEL_PAIRS else 1
     spans = [range(total * part // parts, total * (part + 1) // parts) for part in range(parts)]
-    found = fork_map(partial(_verify_span, firsts, seconds, features_of, options, report), spans)
+    verify_span = partial(_verify_span, firsts, seconds, blocks, keys, features_of, options, report)
+    found = fork_map(verify_span, spans)
     report("verify", total, total)
     near_pairs = [(a, b) for matches in found for a, b, container, _ in matches if container is None]
     contained_edges = [
@@ -286,6 +287,8 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
 def _verify_span(
     firsts: Sequence[int],
     seconds: Sequence[int],
+    blocks: Sequence[Block],
+    keys: Sequence[str],
     features_of: Callable[[int], Features],
     options: Options,
     report: Progress,
@@ -297,9 +300,15 @@ def _verify_span(
     """
     matches = []
     total = len(firsts) if span.start == 0 else 0
+    fuzzy_class = FUZZY_CLASS
     for position in span:
         a, b = firsts[position], seconds[position]
-        verdict = verify(features_of(a), features_of(b), options)
+        kind_class = fuzzy_class[blocks[a].kind]
+        if (not kind_class or kind_class != fuzzy_class[blocks[b].kind]) and keys[a] != keys[b]:
+            # verify would veto the pair on its kinds alone: no Features for blocks only such pairs name.
+            verdict = None
+        else:
+            verdict = verify(features_of(a), features_of(b), options)
         if verdict is not None:
             contained = verdict.match is MatchKind.CONTAINED
             matches.append((a, b, verdict.container if contained else None, verdict.similarity))

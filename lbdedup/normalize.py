@@ -27,7 +27,8 @@ I64 = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 _APOSTROPHES = frozenset("'`’‘ʼ´")
-_NUMBER_WORD = re.compile(r"\S*\d\S*")
+# ``\d`` is what makes a word a number; str.split and ``\s`` agree on every whitespace character.
+_DIGIT = re.compile(r"\d").search
 # Bytes per piece of the buffer the passes run on (see ``_normalize_joined``).
 CHUNK_BYTES = 1 << 20
 # Once translated, a byte 0 marks a byte to drop and a byte 1 a separator for the digit rule: any other
@@ -261,10 +262,32 @@ def normalize(text: str) -> str:
     return normalize_many([text])[0]
 
 
-def number_tokens(normalized: str) -> tuple[str, ...]:
+def number_tokens(normalized: str, words: Sequence[str] | None = None) -> tuple[str, ...]:
     """The words of a normalized text that carry a digit, sorted: blocks whose numbers differ are not copies.
+
+    ``words`` is ``normalized.split()`` when the caller already has it.
 
     >>> number_tokens("rovers 2 1 city at 3pm")
     ('1', '2', '3pm')
     """
-    return tuple(sorted(_NUMBER_WORD.findall(normalized)))
+    if not _has_digit(normalized):
+        return ()
+    return tuple(sorted(filter(_DIGIT, normalized.split() if words is None else words)))
+
+
+def _has_digit(text: str) -> bool:
+    """Whether ``text`` holds a decimal digit (``\\d``), by ten quick scans when it is ASCII."""
+    if text.isascii():
+        return (
+            "0" in text
+            or "1" in text
+            or "2" in text
+            or "3" in text
+            or "4" in text
+            or "5" in text
+            or "6" in text
+            or "7" in text
+            or "8" in text
+            or "9" in text
+        )
+    return _DIGIT(text) is not None

@@ -11,16 +11,20 @@ is never a copy of the paragraph it introduces.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from lbdedup.model import HEADLINE_KINDS, META_KINDS, BlockKind, MatchKind, Options
+from lbdedup.model import HEADLINE_KINDS, META_KINDS, BlockKind, MatchKind, Options, _quick_init
 from lbdedup.normalize import number_tokens
 
-__all__ = ["Features", "Verdict", "compare", "containment", "verify"]
+__all__ = ["FUZZY_CLASS", "Features", "Verdict", "compare", "containment", "verify"]
 
+# Blocks of two kinds may match other than exactly only when their kinds have the same class here, and never
+# in class 0: meta lines match only exactly, and a headline is never a copy of a paragraph.
+FUZZY_CLASS = {kind: 0 if kind in META_KINDS else 1 if kind in HEADLINE_KINDS else 2 for kind in BlockKind}
 # Beyond this many characters rapidfuzz's alignment is quadratic; word multisets decide instead.
 MAX_ALIGN_CHARS = 20_000
 # A contained block must be a fair part of its container, or a stock sentence would tie unrelated posts.
@@ -32,20 +36,26 @@ MIN_CONTAINED_ALIGNMENT = 80.0
 MIN_EDGE_CHARS = 3
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Features:
-    """What verification needs of one block."""
+    """What verification needs of one block; ``vocabulary`` is the set of its words."""
 
     kind: BlockKind
     text: str
     words: tuple[str, ...]
     numbers: tuple[str, ...]
+    vocabulary: frozenset[str]
 
     @staticmethod
     def of(kind: BlockKind, normalized: str) -> Features:
-        """Features of a block from its kind and normalized text."""
+        """Features of a block from its kind and normalized text.
+
+        >>> Features.of(BlockKind.PARAGRAPH, "rovers 2 1 city").numbers
+        ('1', '2')
+        """
         words = tuple(normalized.split())
-        return Features(kind, normalized, words, number_tokens(normalized))
+        return Features(kind, normalized, words, number_tokens(normalized, words), frozenset(words))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,25 +81,83 @@ def containment(part: tuple[str, ...], whole: tuple[str, ...]) -> float:
     """
     if not part:
         return 0.0
-    wanted = Counter(part)
-    found = wanted & Counter(whole)
-    matched = sum(found.values())
-    if matched < len(part):
-        # Only an edge word found nowhere in ``whole`` can be a broken one.
-        last, first = part[-1], part[0]
-        if not found[last] and len(last) >= MIN_EDGE_CHARS and any(word.startswith(last) for word in whole):
-            matched += 1
-        if (
-            len(part) > 1
-            and not found[first]
-            and any(len(word) >= MIN_EDGE_CHARS and first.endswith(word) for word in whole)
-        ):
-            matched += 1
-    return matched / len(part)
+    whole_vocabulary = frozenset(whole)
+    shared = _shared_words(part, frozenset(part), whole, whole_vocabulary)
+    return (shared + _edge_words(part, whole, whole_vocabulary, shared)) / len(part)
+
+
+def _shared_words(
+    part: tuple[str, ...], vocabulary: frozenset[str], whole: tuple[str, ...], whole_vocabulary: frozenset[str]
+) -> int:
+    """The size of the multiset intersection of ``part`` and ``whole``, from their sets where it can."""
+    # Each distinct word of part found in whole counts once; only a repeated word can count more.
+    shared = len(vocabulary) - len(vocabulary - whole_vocabulary)
+    if len(vocabulary) < len(part):
+        whole_counts: Counter[str] | None = None
+        for word, count in Counter(part).items():
+            if count > 1 and word in whole_vocabulary:
+                if whole_counts is None:
+                    whole_counts = Counter(whole)
+                shared += min(count, whole_counts[word]) - 1
+    return shared
+
+
+def _edge_words(
+    part: tuple[str, ...], whole: tuple[str, ...], whole_vocabulary: frozenset[str], shared: int
+) -> int:
+    """How many of ``part``'s edge words found nowhere in ``whole`` still count as broken words (0 to 2)."""
+    if shared >= len(part):
+        return 0
+    found = 0
+    last, first = part[-1], part[0]
+    if (
+        last not in whole_vocabulary
+        and len(last) >= MIN_EDGE_CHARS
+        and any(word.startswith(last) for word in whole)
+    ):
+        found += 1
+    # "first ends with a word of whole of MIN_EDGE_CHARS letters or more", asked of first's suffixes.
+    if (
+        len(part) > 1
+        and first not in whole_vocabulary
+        and any(first[start:] in whole_vocabulary for start in range(len(first) - MIN_EDGE_CHARS + 1))
+    ):
+        found += 1
+    return found
+
+
+def _contained_share(part: Features, whole: Features, floor: float) -> float:
+    """``containment(part.words, whole.words)`` when it is at least ``floor``; else some share below it.
+
+    Most pairs fail on their distinct words alone, before any word is counted or any edge word tried.
+    """
+    words = part.words
+    size = len(words)
+    if not size:
+        return 0.0
+    vocabulary, whole_vocabulary = part.vocabulary, whole.vocabulary
+    # Each distinct word missing from whole loses at least one word; edge words win back at most two.
+    at_most = size - len(vocabulary - whole_vocabulary)
+    if (at_most + 2) / size < floor:
+        return at_most / size
+    shared = _shared_words(words, vocabulary, whole.words, whole_vocabulary)
+    if shared == size or (shared + 2) / size < floor:
+        return shared / size
+    return (shared + _edge_words(words, whole.words, whole_vocabulary, shared)) / size
 
 
 def _numbers_within(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
-    return not (Counter(part) - Counter(whole))
+    """Whether the sorted multiset ``part`` is in the sorted multiset ``whole``."""
+    if not part or part == whole:
+        return True
+    position, end = 0, len(whole)
+    for number in part:
+        while position < end and whole[position] < number:
+            position += 1
+        if position == end or whole[position] != number:
+            return False
+        position += 1
+    return True
 
 
 def _similarity(a: str, b: str, cutoff: float = 0.0) -> float:
@@ -101,7 +169,8 @@ def _similarity(a: str, b: str, cutoff: float = 0.0) -> float:
 
 
 def _aligned(part: str, whole: str) -> bool:
-    if len(whole) > MAX_ALIGN_CHARS:
+    # A part found verbatim in whole aligns perfectly (partial_ratio 100) without the alignment.
+    if len(whole) > MAX_ALIGN_CHARS or (part and part in whole):
         return True
     return fuzz.partial_ratio(part, whole, score_cutoff=MIN_CONTAINED_ALIGNMENT) > 0
 
@@ -119,9 +188,8 @@ def verify(a: Features, b: Features, options: Options) -> Verdict | None:
         return Verdict(MatchKind.EXACT, 1.0)
     if min(len(a.words), len(b.words)) < options.min_fuzzy_words:
         return None
-    if a.kind in META_KINDS or b.kind in META_KINDS:
-        return None
-    if (a.kind in HEADLINE_KINDS) != (b.kind in HEADLINE_KINDS):
+    fuzzy_class = FUZZY_CLASS[a.kind]
+    if not fuzzy_class or fuzzy_class != FUZZY_CLASS[b.kind]:
         return None
     if a.numbers == b.numbers:
         threshold = options.near_threshold
@@ -137,7 +205,7 @@ def verify(a: Features, b: Features, options: Options) -> Verdict | None:
         return None
     if not _numbers_within(part.numbers, whole.numbers):
         return None
-    share = containment(part.words, whole.words)
+    share = _contained_share(part, whole, options.contained_threshold)
     if share < options.contained_threshold or not _aligned(part.text, whole.text):
         return None
     return Verdict(MatchKind.CONTAINED, round(share, 4), container)
@@ -161,7 +229,7 @@ def compare(a: Features, b: Features, near_threshold: float = 0.90) -> Verdict:
         return Verdict(MatchKind.EXACT, 1.0)
     similarity = _similarity(a.text, b.text)
     if len(a.words) < len(b.words) and (similarity < near_threshold or a.numbers != b.numbers):
-        share = containment(a.words, b.words)
+        share = _contained_share(a, b, math.nextafter(similarity, 2.0))
         if share > similarity:
             return Verdict(MatchKind.CONTAINED, round(share, 4), 1)
     return Verdict(MatchKind.NEAR, round(similarity, 4))
