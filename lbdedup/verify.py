@@ -11,7 +11,6 @@ is never a copy of the paragraph it introduces.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 
@@ -87,7 +86,10 @@ def containment(part: tuple[str, ...], whole: tuple[str, ...]) -> float:
 
 
 def _shared_words(
-    part: tuple[str, ...], vocabulary: frozenset[str], whole: tuple[str, ...], whole_vocabulary: frozenset[str]
+    part: tuple[str, ...],
+    vocabulary: frozenset[str],
+    whole: tuple[str, ...],
+    whole_vocabulary: frozenset[str],
 ) -> int:
     """The size of the multiset intersection of ``part`` and ``whole``, from their sets where it can."""
     # Each distinct word of part found in whole counts once; only a repeated word can count more.
@@ -229,7 +231,7 @@ def compare(a: Features, b: Features, near_threshold: float = 0.90) -> Verdict:
         return Verdict(MatchKind.EXACT, 1.0)
     similarity = _similarity(a.text, b.text)
     if len(a.words) < len(b.words) and (similarity < near_threshold or a.numbers != b.numbers):
-        share = _contained_share(a, b, math.nextafter(similarity, 2.0))
+        share = _contained_share(a, b, similarity)
         if share > similarity:
             return Verdict(MatchKind.CONTAINED, round(share, 4), 1)
     return Verdict(MatchKind.NEAR, round(similarity, 4))

@@ -21,6 +21,7 @@ def number_tokens(normalized: str) -> tuple[str, ...]:
     """The old number_tokens: one backtracking findall per text."""
     return tuple(sorted(_NUMBER_WORD.findall(normalized)))
 
+
 # Beyond this many characters rapidfuzz's alignment is quadratic; word multisets decide instead.
 MAX_ALIGN_CHARS = 20_000
 # A contained block must be a fair part of its container, or a stock sentence would tie unrelated posts.
