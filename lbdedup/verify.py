@@ -188,24 +188,26 @@ def verify(a: Features, b: Features, options: Options) -> Verdict | None:
     """
     if a.text == b.text:
         return Verdict(MatchKind.EXACT, 1.0)
-    if min(len(a.words), len(b.words)) < options.min_fuzzy_words:
+    size_a, size_b = len(a.words), len(b.words)
+    shorter = size_a if size_a < size_b else size_b
+    if shorter < options.min_fuzzy_words:
         return None
     fuzzy_class = FUZZY_CLASS[a.kind]
     if not fuzzy_class or fuzzy_class != FUZZY_CLASS[b.kind]:
         return None
     if a.numbers == b.numbers:
         threshold = options.near_threshold
-        if min(len(a.words), len(b.words)) < 2 * options.min_fuzzy_words:
+        if shorter < 2 * options.min_fuzzy_words:
             threshold = options.short_near_threshold
         similarity = _similarity(a.text, b.text, threshold)
         if similarity >= threshold:
             return Verdict(MatchKind.NEAR, round(similarity, 4))
-    if len(a.words) == len(b.words):
+    if size_a == size_b:
         return None
-    part, whole, container = (a, b, 1) if len(a.words) < len(b.words) else (b, a, 0)
-    if len(part.words) < CONTAINED_ANYWAY_WORDS and len(part.words) < MIN_CONTAINED_SHARE * len(whole.words):
+    part, whole, container, longer = (a, b, 1, size_b) if size_a < size_b else (b, a, 0, size_a)
+    if shorter < CONTAINED_ANYWAY_WORDS and shorter < MIN_CONTAINED_SHARE * longer:
         return None
-    if not _numbers_within(part.numbers, whole.numbers):
+    if part.numbers and not _numbers_within(part.numbers, whole.numbers):
         return None
     share = _contained_share(part, whole, options.contained_threshold)
     if share < options.contained_threshold or not _aligned(part.text, whole.text):
