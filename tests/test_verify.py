@@ -5,10 +5,21 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
 from lbdedup.model import HEADLINE_KINDS, META_KINDS, BlockKind, MatchKind, Options
 from lbdedup.normalize import normalize, number_tokens
-from lbdedup.verify import FUZZY_CLASS, MAX_ALIGN_CHARS, Features, Verdict, compare, containment, verify
+from lbdedup.verify import (
+    FUZZY_CLASS,
+    MAX_ALIGN_CHARS,
+    MIN_CONTAINED_ALIGNMENT,
+    Features,
+    Verdict,
+    _aligned,
+    compare,
+    containment,
+    verify,
+)
 
 from . import reference_verify as reference
 
@@ -277,3 +288,19 @@ def test_kind_classes_are_the_vetoes() -> None:
             fuzzy = a not in META_KINDS and b not in META_KINDS
             fuzzy = fuzzy and (a in HEADLINE_KINDS) == (b in HEADLINE_KINDS)
             assert (FUZZY_CLASS[a] == FUZZY_CLASS[b] != 0) is fuzzy
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text("abc d", min_size=1, max_size=150),
+    st.text("abc d", max_size=150),
+    st.text("abc d", max_size=150),
+    st.booleans(),
+)
+def test_a_verbatim_part_aligns(part: str, before: str, after: str, verbatim: bool) -> None:
+    """The verbatim-part shortcut of the alignment check agrees with rapidfuzz's partial_ratio."""
+    whole = before + (part if verbatim else part[1:]) + after
+    if len(part) > len(whole):
+        part, whole = whole, part
+    expected = fuzz.partial_ratio(part, whole, score_cutoff=MIN_CONTAINED_ALIGNMENT) > 0
+    assert _aligned(part, whole) is expected
