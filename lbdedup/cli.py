@@ -31,7 +31,7 @@ from lbdedup.jsonl import JsonlFields, read_jsonl_sources
 from lbdedup.model import BoilerplateMode, DedupeResult, Document, KeepPolicy, Options, PostOrder
 from lbdedup.parallel import available_jobs
 from lbdedup.read import InputError, read_source
-from lbdedup.render import encode_chunks, render_json_chunks, render_jsonl, render_text_chunks
+from lbdedup.render import encode_chunks, render_json_bytes, render_jsonl_bytes, render_text_chunks
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -359,9 +359,9 @@ def clean(
     )
     result = _run(paths, options, encoding, quiet, fields)
     if output_format is OutputFormat.JSON:
-        _emit(encode_chunks(render_json_chunks(result)), output)
+        _emit(render_json_bytes(result), output)
     elif output_format is OutputFormat.JSONL:
-        _emit(encode_chunks(render_jsonl(result)), output)
+        _emit(render_jsonl_bytes(result), output)
     else:
         _emit(encode_chunks(render_text_chunks(result, provenance is ProvenanceMode.FULL)), output)
 

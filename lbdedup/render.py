@@ -7,11 +7,23 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 from json.encoder import encode_basestring as _json_string
 from typing import Any
 
-from lbdedup.model import BlockRef, BlockResult, Cluster, DedupeResult, Run, RunSpan, Status, Timeline
+from lbdedup.model import (
+    BlockRef,
+    BlockResult,
+    Cluster,
+    DedupeResult,
+    MatchKind,
+    Run,
+    RunSpan,
+    Status,
+    Timeline,
+)
 from lbdedup.timeline import text_sections
 
 __all__ = [
@@ -20,8 +32,10 @@ __all__ = [
     "format_similarity",
     "provenance_line",
     "render_json",
+    "render_json_bytes",
     "render_json_chunks",
     "render_jsonl",
+    "render_jsonl_bytes",
     "render_text",
     "render_text_chunks",
     "report_record",
@@ -124,64 +138,131 @@ def timeline_record(timeline: Timeline) -> dict[str, Any]:
     }
 
 
-def _null_or_int(value: int | None) -> str:
-    return "null" if value is None else str(value)
+# The report is built a batch of blocks at a time: one list comprehension, one join and one encode per batch
+# instead of a call, a yield and an encode per piece. Big enough to amortise, small enough that one emoji
+# widens only its own batch (not the report) to four bytes a character.
+_BATCH = 2048
+# Every byte but the C0 controls: deleting them from UTF-8 leaves only the control characters of a text.
+_NOT_CONTROL = bytes(range(32, 256))
+_ONE = 1
+_MATCH_JSON = {match.value: f'"{match.value}"' for match in MatchKind}
 
 
-def _null_or_str(value: str | None) -> str:
-    return "null" if value is None else _json_string(value)
+def _string_bodies(texts: list[str]) -> list[str]:
+    """The JSON strings of ``texts`` without their quotes, as ``encode_basestring`` writes them.
+
+    The C escaper goes a character at a time; here a batch is checked at once for control characters (rare
+    in blocks), then only the texts with a quote or a backslash are escaped, by ``str.replace``; the others
+    are used as they are.
+
+    >>> _string_bodies(['Kim said "hi"', "C:\\\\", "tab\\there", "", "plain"])
+    ['Kim said \\\\"hi\\\\"', 'C:\\\\\\\\', 'tab\\\\there', '', 'plain']
+    """
+    joined = "\0".join(texts)
+    controls = len(joined.encode("utf-8", "surrogatepass").translate(None, _NOT_CONTROL)) - len(texts) + 1
+    if controls:
+        if controls * 16 > len(texts) or len(texts) < 64:
+            return [_json_string(text)[1:-1] for text in texts]
+        half = len(texts) // 2  # a few texts with controls: only their half goes through the C escaper
+        return _string_bodies(texts[:half]) + _string_bodies(texts[half:])
+    if '"' not in joined and "\\" not in joined:
+        return texts
+    bodies = texts.copy()
+    starts = list(accumulate(map(_ONE.__add__, map(len, texts)), initial=0))
+    for special in ('"', "\\"):
+        found = joined.find(special)
+        while found >= 0:
+            position = bisect_right(starts, found) - 1
+            bodies[position] = texts[position].replace("\\", "\\\\").replace('"', '\\"')
+            found = joined.find(special, starts[position + 1])
+    return bodies
 
 
-def _block_json(result: BlockResult, source_json: str) -> str:
-    """``json.dumps(block_record(result))``, built directly: the report's hot loop, a few µs per block."""
-    block = result.block
-    ref = result.duplicate_of
-    if ref is None:
-        duplicate_of = "null"
-    else:
-        duplicate_of = (
-            f'{{"source": {_json_string(ref.source)}, "index": {ref.index}, "line_start": {ref.line_start}}}'
+class _JsonMemo(dict[str | None, str]):
+    """The JSON strings of values seen so far (sources, post times), ``null`` for None.
+
+    >>> memo = _JsonMemo()
+    >>> memo["10:04"], memo[None]
+    ('"10:04"', 'null')
+    """
+
+    def __init__(self, known: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__(known)
+        self[None] = "null"
+
+    def __missing__(self, value: str | None) -> str:
+        assert value is not None  # always known
+        encoded = self[value] = _json_string(value)
+        return encoded
+
+
+class _ReportJson:
+    """The JSON of the blocks and clusters of one result, with the JSON of repeated values made once."""
+
+    def __init__(self, result: DedupeResult) -> None:
+        self.sources = [_json_string(document.source) for document in result.documents]
+        self.by_name = _JsonMemo(
+            (document.source, self.sources[doc]) for doc, document in enumerate(result.documents)
         )
-    similarity = "null" if result.similarity is None else repr(result.similarity)
-    # ``_value_`` is a plain attribute; ``.value`` goes through a descriptor, which costs in this loop.
-    match = "null" if result.match is None else f'"{result.match._value_}"'
-    return (
-        f'{{"source": {source_json}, "index": {block.index}, "line_start": {block.line_start}, '
-        f'"line_end": {block.line_end}, "kind": "{block.kind._value_}", "post": {_null_or_int(block.post)}, '
-        f'"time": {_null_or_str(block.time)}, "status": "{result.status._value_}", '
-        f'"cluster": {_null_or_int(result.cluster)}, "duplicate_of": {duplicate_of}, "match": {match}, '
-        f'"similarity": {similarity}, "reason": {_null_or_str(result.reason)}, '
-        f'"text": {_json_string(block.text)}}}'
-    )
+        self.times = _JsonMemo()
 
-
-def _cluster_json(cluster: Cluster, source_json: dict[str, str]) -> str:
-    """``json.dumps(_cluster_record(cluster))``, built directly (one cluster per kept copy of a large run)."""
-    canonical = cluster.canonical
-    members = []
-    for member in cluster.members:
-        ref = member.ref
-        match = "null" if member.match is None else f'"{member.match._value_}"'
-        similarity = "null" if member.similarity is None else repr(member.similarity)
-        members.append(
-            f'{{"source": {source_json[ref.source]}, "index": {ref.index}, "line_start": {ref.line_start}, '
-            f'"match": {match}, "similarity": {similarity}}}'
+    def ref(self, ref: BlockRef) -> str:
+        """``json.dumps(_ref_record(ref))``."""
+        return (
+            f'{{"source": {self.by_name[ref.source]}, "index": {ref.index}, "line_start": {ref.line_start}}}'
         )
-    return (
-        f'{{"id": {cluster.id}, "canonical": {{"source": {source_json[canonical.source]}, '
-        f'"index": {canonical.index}, "line_start": {canonical.line_start}}}, '
-        f'"members": [{", ".join(members)}]}}'
-    )
 
+    def blocks(self, results: Sequence[BlockResult]) -> list[str]:
+        """``json.dumps(block_record(result))`` of each result, built directly: the report's hot loop."""
+        sources, times, ref_json = self.sources, self.times, self.ref
+        texts = _string_bodies([result.block.text for result in results])
+        # ``_value_`` is a plain attribute; ``.value`` goes through a descriptor, which costs in this loop.
+        return [
+            f'{{"source": {sources[(block := result.block).doc]}, "index": {block.index}, '
+            f'"line_start": {block.line_start}, "line_end": {block.line_end}, '
+            f'"kind": "{block.kind._value_}", "post": {"null" if (post := block.post) is None else post}, '
+            f'"time": {times[block.time]}, '
+            f'"status": "{result.status._value_}", '
+            f'"cluster": {"null" if (cluster := result.cluster) is None else cluster}, '
+            f'"duplicate_of": {"null" if (ref := result.duplicate_of) is None else ref_json(ref)}, '
+            f'"match": {"null" if (match := result.match) is None else _MATCH_JSON[match._value_]}, '
+            f'"similarity": {"null" if (similarity := result.similarity) is None else repr(similarity)}, '
+            f'"reason": {"null" if (reason := result.reason) is None else _json_string(reason)}, '
+            f'"text": "{text}"}}'
+            for result, text in zip(results, texts, strict=True)
+        ]
 
-def _source_json(result: DedupeResult) -> dict[str, str]:
-    return {document.source: _json_string(document.source) for document in result.documents}
+    def clusters(self, clusters: Sequence[Cluster]) -> list[str]:
+        """``json.dumps(_cluster_record(cluster))`` of each cluster, built directly."""
+        by_name = self.by_name
+        lines = []
+        for cluster in clusters:
+            members = []
+            for member in cluster.members:
+                ref = member.ref
+                match = "null" if member.match is None else _MATCH_JSON[member.match._value_]
+                similarity = "null" if member.similarity is None else repr(member.similarity)
+                members.append(
+                    f'{{"source": {by_name[ref.source]}, "index": {ref.index}, '
+                    f'"line_start": {ref.line_start}, "match": {match}, "similarity": {similarity}}}'
+                )
+            canonical = cluster.canonical
+            lines.append(
+                f'{{"id": {cluster.id}, "canonical": {{"source": {by_name[canonical.source]}, '
+                f'"index": {canonical.index}, "line_start": {canonical.line_start}}}, '
+                f'"members": [{", ".join(members)}]}}'
+            )
+        return lines
 
+    def block_batches(self, results: Sequence[BlockResult]) -> Iterator[list[str]]:
+        """:meth:`blocks` of ``results``, ``_BATCH`` at a time."""
+        for start in range(0, len(results), _BATCH):
+            yield self.blocks(results[start : start + _BATCH])
 
-def _block_lines(result: DedupeResult) -> Iterator[str]:
-    sources = [_json_string(document.source) for document in result.documents]
-    for block in result.blocks:
-        yield _block_json(block, sources[block.block.doc])
+    def cluster_batches(self, clusters: Sequence[Cluster]) -> Iterator[list[str]]:
+        """:meth:`clusters` of ``clusters``, ``_BATCH`` at a time."""
+        for start in range(0, len(clusters), _BATCH):
+            yield self.clusters(clusters[start : start + _BATCH])
 
 
 def _sources_records(result: DedupeResult) -> list[dict[str, Any]]:
@@ -197,41 +278,71 @@ def _sources_records(result: DedupeResult) -> list[dict[str, Any]]:
     ]
 
 
-def _json_list(key: str, items: Iterator[str], last: bool = False) -> Iterator[str]:
+# The renderers make pieces: a string, or a list of lines to be joined (by ",\n  " in the JSON report), so
+# that the bytes renderers can encode line by line (most lines are ASCII, which encodes at memory speed; a
+# joined batch with one emoji would be four bytes a character and encode a character at a time).
+_Piece = str | list[str]
+_ITEM_SEPARATOR = ",\n  "
+
+
+def _json_list(key: str, batches: Iterable[list[str]], last: bool = False) -> Iterator[_Piece]:
+    """One list of the report, its items one a line, a batch of items a piece."""
     yield f' "{key}": ['
-    separator = "\n  "
-    for item in items:
-        yield separator
-        yield item
-        separator = ",\n  "
-    yield ("\n ]" if separator != "\n  " else "]") + ("\n" if last else ",\n")
+    empty = True
+    for items in batches:
+        if not items:
+            continue
+        if empty:
+            items[0] = f"\n  {items[0]}"
+            empty = False
+        else:
+            items.insert(0, "")  # for the separator before the batch's first item
+        yield items
+    yield ("]" if empty else "\n ]") + ("\n" if last else ",\n")
 
 
-def _json_head(result: DedupeResult) -> Iterator[str]:
+def _json_pieces(result: DedupeResult) -> Iterator[_Piece]:
+    encoder = _ReportJson(result)
     yield f'{{"version": {json.dumps(result.version)},\n'
-    yield from _json_list(
-        "sources", (json.dumps(item, ensure_ascii=False) for item in _sources_records(result))
-    )
-
-
-def _json_tail(result: DedupeResult) -> Iterator[str]:
-    yield from _json_list("runs", (json.dumps(run_record(run), ensure_ascii=False) for run in result.runs))
-    timelines = (json.dumps(timeline_record(timeline), ensure_ascii=False) for timeline in result.timelines)
-    yield from _json_list("timelines", timelines, last=True)
+    sources = [json.dumps(item, ensure_ascii=False) for item in _sources_records(result)]
+    yield from _json_list("sources", [sources])
+    # Blocks and clusters are written directly (``indent`` would fall back to the slow pure-Python encoder).
+    yield from _json_list("blocks", encoder.block_batches(result.blocks))
+    yield from _json_list("clusters", encoder.cluster_batches(result.clusters))
+    yield from _json_list("runs", [[json.dumps(run_record(run), ensure_ascii=False) for run in result.runs]])
+    timelines = [json.dumps(timeline_record(timeline), ensure_ascii=False) for timeline in result.timelines]
+    yield from _json_list("timelines", [timelines], last=True)
     yield "}\n"
 
 
-def render_json_chunks(result: DedupeResult) -> Iterator[str]:
-    """The JSON report in pieces, for writing without holding it all: one line per source, block, cluster.
+def _joined(pieces: Iterable[_Piece], separator: str) -> Iterator[str]:
+    for piece in pieces:
+        yield piece if isinstance(piece, str) else separator.join(piece)
 
-    Blocks and clusters are written by :func:`_block_json` and :func:`_cluster_json` (``indent`` would fall
-    back to the slow pure-Python encoder).
+
+def _encoded(pieces: Iterable[_Piece], separator: str) -> Iterator[bytes]:
+    encoded_separator = separator.encode("utf-8")
+    for piece in pieces:
+        if isinstance(piece, str):
+            yield piece.encode("utf-8")
+        else:
+            yield encoded_separator.join([line.encode("utf-8") for line in piece])
+
+
+def render_json_chunks(result: DedupeResult) -> Iterator[str]:
+    """The JSON report in pieces, for writing without holding it all: a batch of blocks or clusters each."""
+    return _joined(_json_pieces(result), _ITEM_SEPARATOR)
+
+
+def render_json_bytes(result: DedupeResult) -> Iterator[bytes]:
+    """The UTF-8 of :func:`render_json_chunks`, the fastest way to write the report.
+
+    >>> from lbdedup import Document, dedupe
+    >>> result = dedupe([Document("a.txt", "Kim waves 👋\\n")])
+    >>> b"".join(render_json_bytes(result)) == render_json(result).encode("utf-8")
+    True
     """
-    yield from _json_head(result)
-    yield from _json_list("blocks", _block_lines(result))
-    source_json = _source_json(result)
-    yield from _json_list("clusters", (_cluster_json(cluster, source_json) for cluster in result.clusters))
-    yield from _json_tail(result)
+    return _encoded(_json_pieces(result), _ITEM_SEPARATOR)
 
 
 def encode_chunks(chunks: Iterable[str], batch: int = 4096) -> Iterator[bytes]:
@@ -258,10 +369,28 @@ def render_json(result: DedupeResult) -> str:
     return "".join(render_json_chunks(result))
 
 
+def _jsonl_pieces(result: DedupeResult) -> Iterator[list[str]]:
+    for lines in _ReportJson(result).block_batches(result.blocks):
+        lines.append("")  # for the newline after the batch's last line
+        yield lines
+
+
 def render_jsonl(result: DedupeResult) -> Iterator[str]:
     """The block objects of the report, one JSON line each (with its newline), for streaming."""
-    for line in _block_lines(result):
-        yield line + "\n"
+    for lines in _ReportJson(result).block_batches(result.blocks):
+        for line in lines:
+            yield f"{line}\n"
+
+
+def render_jsonl_bytes(result: DedupeResult) -> Iterator[bytes]:
+    """The UTF-8 of :func:`render_jsonl`, a batch of lines a piece, the fastest way to write it.
+
+    >>> from lbdedup import Document, dedupe
+    >>> result = dedupe([Document("a.txt", "Kim waves 👋\\n")])
+    >>> b"".join(render_jsonl_bytes(result)) == "".join(render_jsonl(result)).encode("utf-8")
+    True
+    """
+    return _encoded(_jsonl_pieces(result), "\n")
 
 
 def _copies_by_canonical(result: DedupeResult) -> dict[tuple[str, int], list[BlockResult]]:
