@@ -7,25 +7,72 @@
 [('a.txt', 'canonical'), ('b.txt', 'duplicate')]
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from lbdedup._version import __version__
-from lbdedup.core import clean_text, dedupe
-from lbdedup.model import (
-    Block,
-    BlockKind,
-    BlockRef,
-    BlockResult,
-    Cluster,
-    ClusterMember,
-    DedupeResult,
-    Document,
-    KeepPolicy,
-    MatchKind,
-    Options,
-    SourceSummary,
-    Status,
-)
-from lbdedup.read import InputError, read_source, read_sources
-from lbdedup.render import render_json, render_jsonl, render_text
+
+if TYPE_CHECKING:
+    from lbdedup.core import clean_text, dedupe
+    from lbdedup.model import (
+        Block,
+        BlockKind,
+        BlockRef,
+        BlockResult,
+        Cluster,
+        ClusterMember,
+        DedupeResult,
+        Document,
+        KeepPolicy,
+        MatchKind,
+        Options,
+        SourceSummary,
+        Status,
+    )
+    from lbdedup.read import InputError, read_source, read_sources
+    from lbdedup.render import render_json, render_jsonl, render_text
+
+# The public names are imported on first use, not with the package: ``lbdedup --version`` or ``--help``
+# (and every command that needs less than the whole pipeline) starts without numpy and the core.
+_HOMES = {
+    **dict.fromkeys(["clean_text", "dedupe"], "lbdedup.core"),
+    **dict.fromkeys(
+        [
+            "Block",
+            "BlockKind",
+            "BlockRef",
+            "BlockResult",
+            "Cluster",
+            "ClusterMember",
+            "DedupeResult",
+            "Document",
+            "KeepPolicy",
+            "MatchKind",
+            "Options",
+            "SourceSummary",
+            "Status",
+        ],
+        "lbdedup.model",
+    ),
+    **dict.fromkeys(["InputError", "read_source", "read_sources"], "lbdedup.read"),
+    **dict.fromkeys(["render_json", "render_jsonl", "render_text"], "lbdedup.render"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'lbdedup' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
+
 
 __all__ = [
     "Block",

@@ -8,10 +8,9 @@ exit code. Exit codes are decided in one place, :func:`main`: 0 done, 1 findings
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
-import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,19 +21,17 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from lbdedup._version import __version__
-from lbdedup.check import apply_index_matches, findings, format_finding
-from lbdedup.config import ConfigError, Settings, apply, find_config, load_config
-from lbdedup.core import dedupe, paused_gc, segment_all
-from lbdedup.fix import FixInvariantError, check_kept_copies, encode_document_text, fix_text
-from lbdedup.index import DEFAULT_INDEX, FingerprintIndex, IndexFileError, IndexMatch
-from lbdedup.jsonl import JsonlFields, read_jsonl_sources
 from lbdedup.model import BoilerplateMode, DedupeResult, Document, KeepPolicy, Options, PostOrder
 from lbdedup.parallel import available_jobs
 from lbdedup.read import InputError, read_source
-from lbdedup.render import encode_chunks, render_json_bytes, render_jsonl_bytes, render_text_chunks
 
+# Each command imports what only it needs (the core and numpy, SQLite, the renderers) when it runs, so that
+# `--version` and `--help` start at once and `clean` never loads the index, check and fix code.
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
+
+    from lbdedup.index import FingerprintIndex, IndexMatch
+    from lbdedup.jsonl import JsonlFields
 
 __all__ = ["app", "main"]
 
@@ -142,6 +139,8 @@ def _read_all(
     paths: Sequence[str], encoding: str, progress: DelayedProgress, jsonl: JsonlFields | None = None
 ) -> list[Document]:
     if jsonl is not None:
+        from lbdedup.jsonl import read_jsonl_sources
+
         documents = list(read_jsonl_sources(paths, encoding, jsonl))
         progress("read", len(paths), len(paths))
         return documents
@@ -158,6 +157,8 @@ def write_atomic(path: str, chunks: Iterable[bytes]) -> None:
     A failure part-way leaves the old file (or no file) in place, never a partial one; a file that existed
     keeps its permission bits, a new one gets the usual ones (0666 less the umask).
     """
+    import tempfile  # here, not at start-up: output to stdout needs none of it
+
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
@@ -285,6 +286,8 @@ def _with_settings(
     drop_patterns: Sequence[str] | None,
 ) -> Options:
     """``options`` with the configuration file found from here upwards, then the command line, applied."""
+    from lbdedup.config import ConfigError, Settings, apply, find_config, load_config
+
     try:
         try:
             found = find_config(Path.cwd())
@@ -297,12 +300,18 @@ def _with_settings(
 
 
 def _jsonl_fields(jsonl: bool, id_field: str, text_field: str, html_field: str) -> JsonlFields | None:
-    return JsonlFields(id_field, text_field, html_field) if jsonl else None
+    if not jsonl:
+        return None
+    from lbdedup.jsonl import JsonlFields
+
+    return JsonlFields(id_field, text_field, html_field)
 
 
 def _run(
     paths: Sequence[str], options: Options, encoding: str, quiet: bool, jsonl: JsonlFields | None = None
 ) -> DedupeResult:
+    from lbdedup.core import dedupe
+
     with _progress(quiet) as progress:
         try:
             documents = _read_all(paths, encoding, progress, jsonl)
@@ -358,6 +367,8 @@ def clean(
         drop_pattern,
     )
     result = _run(paths, options, encoding, quiet, fields)
+    from lbdedup.render import encode_chunks, render_json_bytes, render_jsonl_bytes, render_text_chunks
+
     if output_format is OutputFormat.JSON:
         _emit(render_json_bytes(result), output)
     elif output_format is OutputFormat.JSONL:
@@ -395,11 +406,13 @@ def report(
     render_report(result, Console(), top=top)
 
 
+# lbdedup.index.DEFAULT_INDEX, spelled out here so that the help texts need not import the index code.
+DEFAULT_INDEX = ".lbdedup/index.sqlite"
 IndexOption = Annotated[
     str | None,
     typer.Option(
         "--index",
-        help=f"Fingerprint index to compare with (default: {DEFAULT_INDEX.as_posix()} when it exists).",
+        help=f"Fingerprint index to compare with (default: {DEFAULT_INDEX} when it exists).",
         metavar="PATH",
     ),
 ]
@@ -409,7 +422,9 @@ INDEXED_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".mdown", ".m
 
 def _open_index(index: str | None, create: bool = False) -> FingerprintIndex | None:
     """The index named by ``--index``, else the default one if it exists; ``fail`` when it is unusable."""
-    path = Path(index) if index else DEFAULT_INDEX
+    from lbdedup.index import FingerprintIndex, IndexFileError
+
+    path = Path(index or DEFAULT_INDEX)
     if index is None and not create and not path.is_file():
         return None
     try:
@@ -422,6 +437,10 @@ def _findings_run(
     paths: Sequence[str], options: Options, encoding: str, quiet: bool, index: str | None
 ) -> tuple[DedupeResult, list[IndexMatch]]:
     """Clean ``paths`` together, then mark the kept blocks that copy a block of the index."""
+    import sqlite3
+
+    from lbdedup.check import apply_index_matches
+
     result = _run(paths, options, encoding, quiet)
     opened = _open_index(index)
     if opened is None:
@@ -437,6 +456,8 @@ def _findings_run(
 
 
 def _print_lines(lines: Iterable[str]) -> None:
+    from lbdedup.render import encode_chunks
+
     _emit(encode_chunks(f"{line}\n" for line in lines), None)
 
 
@@ -458,6 +479,8 @@ def check(
     options = _with_settings(
         Options(keep=keep, order=PostOrder.INPUT), boilerplate, keep_pattern, drop_pattern
     )
+    from lbdedup.check import findings, format_finding
+
     result, _ = _findings_run(paths, options, encoding, quiet, index)
     found = findings(result)
     _print_lines(format_finding(block) for block in found)
@@ -486,6 +509,9 @@ def fix(
     options = _with_settings(
         Options(keep=keep, order=PostOrder.INPUT), boilerplate, keep_pattern, drop_pattern
     )
+    from lbdedup.check import format_finding
+    from lbdedup.fix import FixInvariantError, check_kept_copies, encode_document_text, fix_text
+
     result, matches = _findings_run(paths, options, encoding, quiet, index)
     try:
         check_kept_copies(result, (match.ref for match in matches))
@@ -537,6 +563,8 @@ def _expand(paths: Iterable[str]) -> Iterator[str]:
 
 
 def _index_write(paths: Sequence[str], index: str | None, encoding: str, replace: bool) -> None:
+    import sqlite3
+
     opened = _open_index(index, create=True)
     assert opened is not None  # created when missing
     documents = (read_source(path, encoding) for path in _expand(paths))
@@ -562,7 +590,7 @@ IndexPathsArgument = Annotated[
 ]
 IndexFileOption = Annotated[
     str | None,
-    typer.Option("--index", help=f"The index file (default: {DEFAULT_INDEX.as_posix()}).", metavar="PATH"),
+    typer.Option("--index", help=f"The index file (default: {DEFAULT_INDEX}).", metavar="PATH"),
 ]
 
 
@@ -596,7 +624,7 @@ def index_update(
 @index_app.command("stats")
 def index_stats(index: IndexFileOption = None) -> None:
     """Print what the index holds and its size next to the text it fingerprints."""
-    opened = _open_index(index or DEFAULT_INDEX.as_posix())
+    opened = _open_index(index or DEFAULT_INDEX)
     assert opened is not None  # _open_index fails when a named index is missing
     with opened:
         stats = opened.stats()
@@ -625,12 +653,14 @@ def index_query(
     Lines read like check's: ``path:line: duplicate of other:line (near, 0.97)``. Exit 0 either way.
     Example: lbdedup index query draft.txt
     """
-    opened = _open_index(index or DEFAULT_INDEX.as_posix())
+    opened = _open_index(index or DEFAULT_INDEX)
     assert opened is not None  # _open_index fails when a named index is missing
     try:
         document = read_source(file, encoding)
     except InputError as error:
         fail(str(error))
+    from lbdedup.core import segment_all
+
     blocks = segment_all([document])
     with opened:
         matches = opened.query(blocks)
@@ -685,12 +715,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    # The collector is paused for the whole command, as :func:`lbdedup.core.paused_gc` does (a run allocates
+    # millions of acyclic objects), without importing the core for the commands that need none of it.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        with paused_gc():
-            app(args=args, prog_name="lbdedup")
+        app(args=args, prog_name="lbdedup")
     except SystemExit as stop:
         if stop.code is None or isinstance(stop.code, int):
             return stop.code or EXIT_OK
         print(stop.code, file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        if collecting:
+            gc.enable()
     return EXIT_OK

@@ -22,11 +22,6 @@ from typing import Any
 from lbdedup.boilerplate import BoilerplateError, compile_patterns
 from lbdedup.model import BoilerplateMode, Options
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 __all__ = ["CONFIG_NAME", "ConfigError", "Settings", "apply", "find_config", "load_config", "parse_settings"]
 
 CONFIG_NAME = ".lbdedup.toml"
@@ -76,6 +71,11 @@ def _read(path: Path) -> str:
 
 def load_config(path: Path) -> Settings:
     """Read and check the settings of one file (``.lbdedup.toml`` or a ``pyproject.toml``)."""
+    # Imported here, not at start-up: most runs find no settings file.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         document = tomllib.loads(_read(path))
     except tomllib.TOMLDecodeError as error:

@@ -9,11 +9,7 @@ worth it, everything runs in the caller, in order: the answers are the same eith
 from __future__ import annotations
 
 import os
-import pickle
-import signal
 import sys
-import tempfile
-import threading
 from collections.abc import Callable, Sequence
 from typing import IO, Any, TypeVar
 
@@ -62,6 +58,8 @@ def split_evenly(weights: Sequence[int], parts: int) -> list[range]:
 
 
 def _can_fork() -> bool:
+    import threading  # here, not at start-up: most runs never fork
+
     # A child forked while other threads run may inherit a lock one of them held, and hang on it.
     return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
 
@@ -89,6 +87,10 @@ def fork_map(
     """
     if len(parts) < 2 or not _can_fork():
         return [function(part) for part in parts]
+    import pickle  # here, not at start-up: most runs never fork
+    import signal
+    import tempfile
+
     children: list[tuple[int, IO[bytes]]] = []
     for part in parts[1:]:
         # An unlinked temporary file, not a pipe: the child writes its answer at once and exits, however

@@ -5,12 +5,10 @@ The JSON report is a contract other tools read (see DESIGN.md): field names and 
 
 from __future__ import annotations
 
-import json
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
-from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 from lbdedup.model import (
@@ -25,6 +23,11 @@ from lbdedup.model import (
     Timeline,
 )
 from lbdedup.timeline import text_sections
+
+try:  # json's C string escaper, without loading the json package (the text output needs none of it)
+    from _json import encode_basestring as _json_string
+except ImportError:  # pragma: no cover - an interpreter without json's C accelerator
+    from json.encoder import encode_basestring as _json_string
 
 __all__ = [
     "block_record",
@@ -302,6 +305,8 @@ def _json_list(key: str, batches: Iterable[list[str]], last: bool = False) -> It
 
 
 def _json_pieces(result: DedupeResult) -> Iterator[_Piece]:
+    import json
+
     encoder = _ReportJson(result)
     yield f'{{"version": {json.dumps(result.version)},\n'
     sources = [json.dumps(item, ensure_ascii=False) for item in _sources_records(result)]

@@ -437,3 +437,35 @@ def test_readme_examples_run(command: str, tmp_path: Path, monkeypatch: pytest.M
     outcome = via_runner(args, stdin)
     assert outcome.code in ((0, 1) if args[0] == "check" else (0,)), outcome.stderr
     assert outcome.stdout or os.listdir(tmp_path) != ["fixtures"]
+
+
+def imported_by(code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running ``code``."""
+    script = f"{code}\nimport sys\nprint(' '.join(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, timeout=120)
+    return set(done.stdout.decode("utf-8").split())
+
+
+def test_version_and_help_start_without_the_core() -> None:
+    """`lbdedup --version` and `--help` load neither numpy nor the pipeline, only the command line."""
+    loaded = imported_by("from lbdedup.cli import main\nmain(['--version'])\nmain(['--help'])")
+    assert not {"numpy", "lbdedup.core", "lbdedup.render", "rich"} & loaded
+
+
+def test_clean_loads_only_what_it_needs() -> None:
+    """`clean` to text loads neither the index (SQLite), check and fix, nor the JSONL, TOML, HTML readers."""
+    readme = str(ROOT / "README.md")
+    loaded = imported_by(
+        "import contextlib, io, os\nfrom lbdedup.cli import main\nos.chdir(os.path.dirname(os.__file__))\n"
+        f"with contextlib.redirect_stdout(io.StringIO()):\n    main(['clean', '-q', {readme!r}])"
+    )
+    assert "lbdedup.core" in loaded
+    unneeded = {"sqlite3", "lbdedup.index", "lbdedup.check", "lbdedup.fix", "lbdedup.jsonl", "tomllib", "bs4"}
+    assert not unneeded & loaded
+
+
+def test_default_index_path_matches_the_index_module() -> None:
+    """The default index path spelled out in the help texts is the index module's own."""
+    from lbdedup import cli, index
+
+    assert index.DEFAULT_INDEX.as_posix() == cli.DEFAULT_INDEX
