@@ -367,14 +367,14 @@ def clean(
         drop_pattern,
     )
     result = _run(paths, options, encoding, quiet, fields)
-    from lbdedup.render import encode_chunks, render_json_bytes, render_jsonl_bytes, render_text_chunks
+    from lbdedup.render import render_json_bytes, render_jsonl_bytes, render_text_bytes
 
     if output_format is OutputFormat.JSON:
         _emit(render_json_bytes(result), output)
     elif output_format is OutputFormat.JSONL:
         _emit(render_jsonl_bytes(result), output)
     else:
-        _emit(encode_chunks(render_text_chunks(result, provenance is ProvenanceMode.FULL)), output)
+        _emit(render_text_bytes(result, provenance is ProvenanceMode.FULL), output)
 
 
 @app.command()
