@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lbdedup import Document, Status, dedupe
-from lbdedup.model import Block, BlockKind, BlockRef, BlockResult, MatchKind
+from lbdedup.model import Block, BlockKind, BlockRef, BlockResult, DedupeResult, MatchKind
 from lbdedup.render import (
+    _string_bodies,
     block_record,
     encode_chunks,
     format_similarity,
     provenance_line,
     render_json,
+    render_json_bytes,
     render_json_chunks,
     render_jsonl,
+    render_jsonl_bytes,
     render_text,
+    render_text_bytes,
     render_text_chunks,
     report_record,
 )
@@ -159,3 +167,64 @@ def test_report_bytes_are_the_utf8_of_the_report(texts: list[str]) -> None:
     assert b"".join(encode_chunks(render_json_chunks(result))) == render_json(result).encode("utf-8")
     assert b"".join(encode_chunks(render_jsonl(result))) == "".join(render_jsonl(result)).encode("utf-8")
     assert b"".join(encode_chunks(render_text_chunks(result))) == render_text(result).encode("utf-8")
+    assert b"".join(render_json_bytes(result)) == render_json(result).encode("utf-8")
+    assert b"".join(render_jsonl_bytes(result)) == "".join(render_jsonl(result)).encode("utf-8")
+    for provenance in (True, False):
+        expected = render_text(result, provenance).encode("utf-8")
+        assert b"".join(render_text_bytes(result, provenance)) == expected
+
+
+# Characters the JSON escaper treats apart: quotes, backslashes, control characters, wide ones.
+TRICKY = st.text(st.sampled_from(list('ab "\\\n\t\x00\x1fé€👋\u2028\x7f')), max_size=12)
+
+
+@settings(max_examples=200)
+@given(st.lists(TRICKY, max_size=300), st.floats(0, 1))
+def test_string_bodies_are_what_the_json_escaper_writes(texts: list[str], rare: float) -> None:
+    """Batch escaping gives each text's JSON string (quotes aside), whatever control characters it holds."""
+    # Most texts stripped of control characters, so batches with only a few of them (split in halves) occur.
+    texts = [
+        text if n % 97 < rare * 10 else "".join(c for c in text if c >= " ") for n, text in enumerate(texts)
+    ]
+    assert _string_bodies(texts) == [encode_basestring(text)[1:-1] for text in texts]
+
+
+def reference_json(result: DedupeResult) -> str:
+    """The report as json.dumps writes each record, one record a line (the layout of the contract)."""
+
+    def listed(key: str, records: list[Any], last: bool = False) -> str:
+        items = [json.dumps(record, ensure_ascii=False) for record in records]
+        body = "\n  " + ",\n  ".join(items) + "\n ]" if items else "]"
+        return f' "{key}": [{body}' + ("\n" if last else ",\n")
+
+    record = report_record(result)
+    return (
+        f'{{"version": {json.dumps(result.version)},\n'
+        + "".join(listed(key, record[key]) for key in ("sources", "blocks", "clusters", "runs"))
+        + listed("timelines", record["timelines"], last=True)
+        + "}\n"
+    )
+
+
+TRICKY_BLOG = (
+    'Storm live: "gales" close the bridge \\ 👋\n\n10:04 BST\n\n{0}\n\nTab\there, “curly” — fine…\n\n'
+    "10:01 BST\n\n{0}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        [],
+        [""],
+        [A_TEXT, B_TEXT],
+        [TRICKY_BLOG.format(BASE), TRICKY_BLOG.format(BASE.replace("cables", "cable")), B_TEXT],
+    ],
+)
+def test_report_is_byte_for_byte_json_dumps_of_its_records(texts: list[str]) -> None:
+    """The directly built report is, byte for byte, json.dumps of the contract's records, one a line."""
+    result = dedupe([Document(f'{n} "quoted" é.txt', text) for n, text in enumerate(texts)])
+    assert render_json(result) == reference_json(result)
+    assert "".join(render_jsonl(result)) == "".join(
+        json.dumps(block_record(block), ensure_ascii=False) + "\n" for block in result.blocks
+    )
