@@ -46,7 +46,7 @@ _PIECE = re.compile(
 _GLUED_NAME = re.compile(r"(?:[Bb]y\s+)?[A-Z][a-z’'.-]+(?:\s+[A-Z][a-z’'.-]+){1,3}\s*")
 _HAS_TIME = re.compile(rf"{_CLOCK}|{_DATE}|{_RELATIVE}", re.IGNORECASE)
 _NAME_WORD = r"[A-Z][a-z’'.-]+|[A-Z]{1,3}\.?|(?:Mc|Mac|O’|O')[A-Z][a-z]+|van|von|de|da|del|al|bin"
-_BYLINE = re.compile(
+BYLINE_NAMES = re.compile(
     rf"^\s*(?:(?:by|from)\s+)?(?:{_NAME_WORD})(?:\s+(?:{_NAME_WORD})){{1,3}}"
     rf"(?:\s*(?:,|and|&|in)\s*(?:{_NAME_WORD})(?:\s+(?:{_NAME_WORD})){{0,3}})?\s*$"
 )
@@ -56,7 +56,7 @@ _ASCII_DIGIT = re.compile(r"[0-9]")
 # The commonest timestamp lines ("16:11", "2016-10-02T11:51"), which the full test would accept anyway.
 _PLAIN_TIME = re.compile(r"[0-9]{1,2}[:.][0-9]{2}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 # The first letters a byline can start with ("By", "from", a capital, "van", "de", "al", "bin").
-_BYLINE_INITIALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabdfv")
+BYLINE_INITIALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabdfv")
 _BY_PREFIX = re.compile(r"^\s*by\s+\S", re.IGNORECASE)
 MAX_TIMESTAMP_CHARS = 80
 MAX_BYLINE_CHARS = 60
@@ -108,12 +108,12 @@ def is_byline(line: str) -> bool:
     (True, True, False)
     """
     text = line.strip()
-    if not text or len(text) > MAX_BYLINE_CHARS or text[0] not in _BYLINE_INITIALS:
+    if not text or len(text) > MAX_BYLINE_CHARS or text[0] not in BYLINE_INITIALS:
         return False
     if text[0] in "bB" and _BY_PREFIX.match(text):
         return (_ASCII_DIGIT if text.isascii() else _DIGIT).search(text) is None and len(text.split()) <= 8
     # The name pattern has no digit anywhere, so a line it matches has none: no digit search needed.
-    return _BYLINE.match(text) is not None
+    return BYLINE_NAMES.match(text) is not None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ _AGO = re.compile(
     r"(\d+)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\s+ago|(just now)", re.IGNORECASE
 )
 _UPDATE_WORDS = re.compile(r"^\s*(?:last\s+)?(?:updated|edited|modified)\b", re.IGNORECASE)
-_UPDATE_INITIALS = frozenset("lLuUeEmM")
+UPDATE_INITIALS = frozenset("lLuUeEmM")
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +342,7 @@ def is_update_line(line: str) -> bool:
     (True, False)
     """
     # Only an ASCII l, u, e or m (in either case) can open the case-insensitive pattern.
-    return line.lstrip()[:1] in _UPDATE_INITIALS and _UPDATE_WORDS.match(line) is not None
+    return line.lstrip()[:1] in UPDATE_INITIALS and _UPDATE_WORDS.match(line) is not None
 
 
 def iso_time(line: str, default_date: str | None = None) -> str | None:

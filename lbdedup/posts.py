@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from itertools import chain, compress, count, repeat
 from operator import itemgetter, not_
 
-from lbdedup.meta import ParsedTime, find_date, is_timestamp, is_update_line, parse_time
+from lbdedup.meta import UPDATE_INITIALS, ParsedTime, find_date, is_timestamp, is_update_line, parse_time
 from lbdedup.model import META_KINDS, Block, BlockKind, Document
 from lbdedup.segment import layout, layout_blocks, segment
 
@@ -161,11 +161,19 @@ class _Page:
         stamps = list(_positions(kinds, BlockKind.TIMESTAMP))
         self.parsed = dict(zip(stamps, map(parse_time, map(texts.__getitem__, stamps)), strict=True))
         headings = list(_positions(kinds, BlockKind.HEADING))
-        self.timed_headings = [position for position in headings if heading_time(texts[position])]
+        heading_texts = list(map(texts.__getitem__, headings))
+        # heading_time needs ": " or a spaced dash or bar: most headings have none of their characters.
+        self.timed_headings = [
+            position
+            for position, text in zip(headings, heading_texts, strict=True)
+            if (":" in text or "-" in text or "–" in text or "—" in text or "|" in text)
+            and heading_time(text)
+        ]
         timed = set(self.timed_headings)
         # is_post_headline over positions: a heading of several words, a timed heading, or a marker.
-        # Word counts by str.split in C; a Markdown "##" prefix is dropped first, and only where there is one.
-        words = map(len, map(str.split, map(texts.__getitem__, headings)))
+        # Word counts by str.split in C, split no further than the count needs; a Markdown "##" prefix is
+        # dropped first, and only where there is one.
+        words = map(len, map(str.split, heading_texts, repeat(None), repeat(MIN_HEADLINE_WORDS - 1)))
         headlines = {
             position
             for position, count_ in zip(headings, words, strict=True)
@@ -224,13 +232,18 @@ def _trailing(kinds: Sequence[BlockKind], anchors: Sequence[int]) -> bool:
 def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
     """True when most timestamps sit between a headline and its body (headline / time / body)."""
     kinds = page.kinds
+    count_ = page.count
+    heading = BlockKind.HEADING
     votes = 0
     for anchor in anchors:
-        following = page.next_content(anchor + 1)
-        if anchor > 0 and kinds[anchor - 1] is BlockKind.HEADING:
-            if page.is_body(following):
+        # page.next_content(anchor + 1), inline: the first block after the anchor that is not a meta line.
+        following = anchor + 1
+        while following < count_ and kinds[following] in META_KINDS:
+            following += 1
+        if anchor > 0 and kinds[anchor - 1] is heading:
+            if following < count_ and kinds[following] in _BODY_KINDS:
                 votes += 1
-        elif following is not None and kinds[following] is BlockKind.HEADING:
+        elif following < count_ and kinds[following] is heading:
             votes -= 1
     return votes > 0
 
@@ -238,8 +251,13 @@ def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
 def _post_starts(page: _Page) -> tuple[list[int], dict[int, int]]:
     """Where posts start, and for each start the position of the line that dates it."""
     kinds, texts = page.kinds, page.texts
+    # _is_anchor_timestamp, inline: a clock time or an "ago", and not an "Updated at" line.
     anchors = [
-        position for position, parsed in page.parsed.items() if _is_anchor_timestamp(texts[position], parsed)
+        position
+        for position, parsed in page.parsed.items()
+        if parsed is not None
+        and (parsed.clock is not None or parsed.ago is not None)
+        and (texts[position].lstrip()[:1] not in UPDATE_INITIALS or not is_update_line(texts[position]))
     ]
     dated: dict[int, int] = {}
     if not anchors:

@@ -1,0 +1,462 @@
+"""Segment stage: a Document to its Blocks.
+
+Text and Markdown split on blank lines. Scraped pages put one paragraph on each line, so inside a blank-line
+paragraph every line is its own block (a caption followed by the same caption with its credit are two blocks)
+unless the whole file is hard-wrapped prose, whose lines are joined back into paragraphs. A file with no
+blank lines at all gives one block per line. Every non-empty line lies inside exactly one block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from itertools import compress, count, repeat
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+from .meta import MAX_TIMESTAMP_CHARS, is_byline, is_timestamp
+from lbdedup.model import Block, BlockKind, Document
+
+__all__ = [
+    "Layout",
+    "classify_line",
+    "is_hard_wrapped",
+    "layout",
+    "layout_blocks",
+    "make_blocks",
+    "segment",
+    "split_lines",
+]
+
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•·▪●◦]|\d{1,3}[.)])\s+\S")
+_QUOTE = re.compile(r"^\s{0,3}>")
+_CREDIT = re.compile(
+    r"(?:\b(?:photograph|photo|picture|image|illustration|video|credit|footage)s?\s*:\s*\S"
+    r"|\((?:photo|image|picture|video)s?\s+(?:by|:)|\bgetty images\b|\bshutterstock\b"
+    r"|/(?:ap|afp|reuters|epa|pa|anadolu|ansa|dpa|kcna|upi|xinhua)\s*\)?\s*$)",
+    re.IGNORECASE,
+)
+_LETTER = re.compile(r"[^\W\d_]")
+_CREDIT_WORDS = (
+    "photo",
+    "picture",
+    "image",
+    "illustration",
+    "video",
+    "credit",
+    "footage",
+    "getty",
+    "shutter",
+    "/",
+)
+# A credit alone on the line below a caption ("Photograph: AP") belongs to that caption's block.
+_CREDIT_ONLY = re.compile(
+    r"^\s*(?:photograph|photo|picture|image|illustration|credit)s?\s*:\s*\S.{0,80}$", re.IGNORECASE
+)
+_CREDIT_INITIALS = frozenset("PpIiCc")
+# What a credit-only line can start with: its initial, or whitespace (all of it is below U+3001).
+_CREDIT_FIRST = _CREDIT_INITIALS | frozenset(filter(str.isspace, map(chr, range(0x3001))))
+_TRUNCATION = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")
+# Last characters of a stripped line that the end-anchored patterns can match ("...", "[…]", "(Reuters)",
+# "– AFP"); the wire agencies' last letters may also be non-ASCII case variants, such as "ſ" for "s".
+_TRUNCATION_LAST = frozenset(".…]")
+_TERMINAL_LAST = frozenset(".!?;,:'\"’”»)]")
+_WIRE_CREDIT_LAST = frozenset(")sSpPaAiIeE")
+# Timestamp lines that meta.is_timestamp accepts without further tests.
+_PLAIN_TIME = re.compile(r"[0-9]{1,2}[:.][0-9]{2}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
+# First characters of a list item: a bullet or a decimal digit (``\d`` is exactly ``str.isdecimal``).
+_LIST_INITIALS = frozenset("-*+•·▪●◦")
+# A wire credit closes a paragraph ("... on Thursday. (Reuters)", "– AFP"), never a headline.
+_WIRE_CREDIT_END = re.compile(
+    r"(?:\((?:reuters|ap|afp|pa|dpa|ansa|upi|xinhua|efe)\)|[-–—]\s*(?:reuters|ap|afp|pa|dpa|ansa|upi|xinhua|efe))$",
+    re.IGNORECASE,
+)
+# Sentence-final punctuation, possibly followed by closing quotes or brackets.
+_TERMINAL = re.compile(r"[.!?;,:]['\"’”»)\]]*\s*$")
+# Credits and truncation marks sit at the end of a line; searching only its tail keeps long lines cheap.
+CREDIT_TAIL_CHARS = 160
+MAX_HEADING_WORDS = 20
+MAX_HEADING_CHARS = 160
+# Hard-wrapped prose is wrapped below this width; scraped one-paragraph-per-line text is far wider.
+MAX_WRAP_WIDTH = 100
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on LF only (CR stripped), so line numbers agree with editors and ``grep -n``.
+
+    >>> split_lines("a\\r\\nb\\n")
+    ['a', 'b']
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def _structural(line: str, markdown: bool) -> bool:
+    """Lines that always start a block of their own, even inside hard-wrapped prose."""
+    if _LIST_ITEM.match(line):
+        return True
+    return markdown and bool(_MD_HEADING.match(line) or _QUOTE.match(line))
+
+
+def is_hard_wrapped(groups: Sequence[Sequence[str]], markdown: bool = False) -> bool:
+    """True when a file's multi-line paragraphs are prose wrapped at a fixed width.
+
+    Wrapped prose breaks lines mid-sentence at a similar width; scraped text puts whole paragraphs
+    (often far longer than any wrap width) on single lines.
+
+    A file of one blank-line paragraph (no blank lines at all) is one line per block, as scraped text is,
+    unless its lines mostly go on in lower case: a single wrapped paragraph, such as the clean text of a
+    wrapped file whose other paragraphs were all copies.
+
+    >>> is_hard_wrapped([["The river rose overnight and the council", "opened two shelters."], ["Next."]])
+    True
+    >>> is_hard_wrapped([["The river rose overnight and the council", "opened two shelters."]])
+    True
+    >>> is_hard_wrapped([["Flood live: the river rises in the town", "Shelters open in the old market hall"]])
+    False
+    """
+    if not groups or (len(groups) == 1 and not _goes_on_in_lower_case(groups[0])):
+        return False
+    width = max((len(line.rstrip()) for group in groups for line in group), default=0)
+    if width > MAX_WRAP_WIDTH or width == 0:
+        return False
+    inner = [
+        line.rstrip()
+        for group in groups
+        if len(group) > 1
+        for line in group[:-1]
+        if not _structural(line, markdown)
+    ]
+    if not inner:
+        return False
+    broken = sum(1 for line in inner if not _TERMINAL.search(line[-8:]) and len(line) >= width // 2)
+    return broken >= 0.6 * len(inner)
+
+
+def _goes_on_in_lower_case(lines: Sequence[str]) -> bool:
+    following = [line.lstrip()[:1] for line in lines[1:]]
+    return bool(following) and sum(1 for first in following if first.islower()) >= 0.6 * len(following)
+
+
+def _has_credit(text: str) -> bool:
+    tail = text[-CREDIT_TAIL_CHARS:]
+    if ":" not in tail and "(" not in tail and "/" not in tail:
+        # Without a colon, bracket or slash only "Getty Images" or "Shutterstock" can match: most lines
+        # leave here after three one-character searches.
+        lowered = tail.lower()
+        if "getty" not in lowered and "hutter" not in lowered:
+            return False
+    else:
+        lowered = tail.lower()
+    # Plain substring tests first (ten times cheaper than any case-insensitive regex): the full credit
+    # pattern only runs on the few lines that could be credits.
+    hinted = (
+        "/" in lowered
+        or "photo" in lowered
+        or "picture" in lowered
+        or "image" in lowered
+        or "illustration" in lowered
+        or "video" in lowered
+        or "credit" in lowered
+        or "footage" in lowered
+        or "getty" in lowered
+        or "shutter" in lowered
+    )
+    return hinted and _CREDIT.search(tail) is not None
+
+
+def _is_headline_shaped(text: str) -> bool:
+    stripped = text.strip()
+    if not stripped or len(stripped) > MAX_HEADING_CHARS + 3:
+        return False
+    # Each regex below is anchored at the end of the line: its last character rules most lines out.
+    truncated = stripped[-1] in _TRUNCATION_LAST and _TRUNCATION.search(stripped) is not None
+    if truncated:
+        # A headline cut short ("... with Putin;...") is still a headline.
+        stripped = _TRUNCATION.sub("", stripped).rstrip(";,:- ")
+    if not stripped or len(stripped) > MAX_HEADING_CHARS or stripped.count(" ") >= MAX_HEADING_WORDS:
+        return False
+    last = stripped[-1]
+    if (truncated or last in _TERMINAL_LAST) and _TERMINAL.search(stripped[-8:]):
+        return False
+    if (truncated or last in _WIRE_CREDIT_LAST or not last.isascii()) and _WIRE_CREDIT_END.search(
+        stripped[-16:]
+    ):
+        return False
+    # A letter first (most headlines) is a letter for the pattern too: [^\W\d_] holds every alphabetic.
+    return stripped[0].isalpha() or _LETTER.search(stripped) is not None
+
+
+def classify_line(text: str, markdown: bool = False) -> BlockKind:
+    """The kind of a block from its own text (position-dependent kinds are decided by :func:`segment`).
+
+    >>> classify_line("Kim waves from the train. Photograph: Ann Lee/AP").value
+    'caption'
+    >>> classify_line("Putin says Russia will help build satellites").value
+    'heading'
+    """
+    first = text.lstrip()
+    if not first:
+        return BlockKind.PARAGRAPH
+    initial = first[0]
+    if markdown and initial == "#" and _MD_HEADING.match(first):
+        return BlockKind.HEADING
+    if markdown and initial == ">":
+        return BlockKind.QUOTE
+    if initial.isdecimal() and _PLAIN_TIME.fullmatch(first) is not None:
+        # The commonest timestamps ("16:11", "2016-10-02T11:51"): is_timestamp would say so, no list item
+        # is shaped so, and it is too short for any other test to come first.
+        return BlockKind.TIMESTAMP
+    # A numbered item has "." or ")" after its one to three digits; timestamps, also led by digits, do not.
+    numbered = initial.isdecimal() and ("." in first[1:4] or ")" in first[1:4])
+    if (numbered or initial in _LIST_INITIALS) and _LIST_ITEM.match(first):
+        return BlockKind.LIST_ITEM
+    length = len(first)
+    if length > MAX_HEADING_CHARS + 3 or (length > MAX_TIMESTAMP_CHARS and first[-1] in ".!?"):
+        # Too long, or a finished sentence too long to be a timestamp: only the credit test is left.
+        return BlockKind.CAPTION if _has_credit(text) else BlockKind.PARAGRAPH
+    if is_timestamp(text):
+        return BlockKind.TIMESTAMP
+    if _has_credit(text):
+        return BlockKind.CAPTION
+    if is_byline(text):
+        return BlockKind.BYLINE
+    if _is_headline_shaped(text):
+        return BlockKind.HEADING
+    return BlockKind.PARAGRAPH
+
+
+def _paragraph_groups(numbers: Sequence[int], lines: Sequence[str]) -> list[list[tuple[int, str]]]:
+    """The blank-line paragraphs of a file as lists of (line number, line) pairs."""
+    groups: list[list[tuple[int, str]]] = []
+    previous = -1
+    for number, line in zip(numbers, lines, strict=True):
+        if number != previous + 1 or not groups:
+            groups.append([])
+        groups[-1].append((number, line))
+        previous = number
+    return groups
+
+
+def _is_credit_only(line: str) -> bool:
+    # First-letter and colon tests before the regex: nearly every line fails them.
+    head = line.lstrip()[:1]
+    return head in _CREDIT_INITIALS and ":" in line and _CREDIT_ONLY.match(line) is not None
+
+
+def _spans(group: list[tuple[int, str]], wrapped: bool, markdown: bool) -> list[list[tuple[int, str]]]:
+    """Cut one blank-line paragraph into blocks: one per line, or wrapped lines joined."""
+    spans: list[list[tuple[int, str]]] = []
+    for item in group:
+        line = item[1]
+        if spans and _is_credit_only(line):
+            spans[-1].append(item)
+            continue
+        if not wrapped:
+            spans.append([item])
+            continue
+        opening = spans[-1][0][1] if spans else ""
+        # A wrapped blockquote goes on over its ">" lines; prose never joins a quote, nor a quote prose.
+        is_quote = markdown and _QUOTE.match(line) is not None
+        after_quote = markdown and _QUOTE.match(opening) is not None
+        continues = (
+            bool(spans)
+            and is_quote == after_quote
+            and (is_quote or not _structural(line, markdown))
+            and not _MD_HEADING.match(opening)
+        )
+        if continues:
+            spans[-1].append(item)
+        else:
+            spans.append([item])
+    return spans
+
+
+def _span_text(span: list[tuple[int, str]]) -> str:
+    if len(span) == 1:
+        return span[0][1].strip()
+    return " ".join(line.strip() for _, line in span)
+
+
+class Layout(NamedTuple):
+    """The blocks of one text or Markdown document as parallel lists, before they become Blocks.
+
+    ``line_starts`` and ``line_ends`` are 1-based and inclusive, ``texts`` the blocks' texts.
+    """
+
+    line_starts: list[int]
+    line_ends: list[int]
+    kinds: list[BlockKind]
+    texts: list[str]
+
+
+def layout(document: Document) -> Layout:
+    """The blocks of a text or Markdown document as parallel lists (what :func:`segment` makes Blocks of).
+
+    >>> layout(Document("a.txt", "Flood live\\n\\n15.53 BST\\nThe river rose overnight.\\n")).line_starts
+    [1, 3, 4]
+    """
+    markdown = document.format == "markdown"
+    # Right-stripping each raw line also drops the CR of CRLF; a line is blank when nothing is left.
+    stripped = list(map(str.rstrip, document.text.split("\n")))
+    numbers = list(compress(count(1), stripped))
+    lines = list(filter(None, stripped))
+    # Hard-wrapped files are rare and need no line over the wrap width: test that first, in C.
+    if lines and max(map(len, lines)) <= MAX_WRAP_WIDTH:
+        groups = _paragraph_groups(numbers, lines)
+        wrapped = is_hard_wrapped([[line for _, line in group] for group in groups], markdown)
+        spans = [span for group in groups for span in _spans(group, wrapped, markdown)]
+        starts = [span[0][0] for span in spans]
+        ends = [span[-1][0] for span in spans]
+        texts = [span[0][1] if len(span) == 1 else "\n".join(line for _, line in span) for span in spans]
+        spoken = [_span_text(span) for span in spans]
+    else:
+        starts, ends, texts, spoken = _line_spans(numbers, lines)
+    # classify_line ignores leading whitespace, so a line can stand for its stripped text.
+    kinds = list(map(classify_line, spoken, repeat(markdown)))
+    _mark_title(kinds, texts, markdown)
+    _mark_captions(kinds, spoken)
+    _mark_excerpts(kinds, starts, ends, texts)
+    return Layout(starts, ends, kinds, texts)
+
+
+def _line_spans(numbers: list[int], lines: list[str]) -> tuple[list[int], list[int], list[str], list[str]]:
+    """One block per line, but a credit alone under a caption in the same paragraph joins its block.
+
+    Gives the first and last line numbers, the texts and the texts to classify of the blocks.
+    """
+    # Lines are never empty; their first characters are looked up in C, and few lines go further.
+    maybe = compress(count(), map(_CREDIT_FIRST.__contains__, map(itemgetter(0), lines)))
+    joins = {
+        position
+        for position in maybe
+        if position > 0
+        and numbers[position] == numbers[position - 1] + 1
+        and _is_credit_only(lines[position])
+    }
+    if not joins:
+        return numbers, numbers, lines, lines
+    starts: list[int] = []
+    ends: list[int] = []
+    texts: list[str] = []
+    spoken: list[str] = []
+    for position, (number, line) in enumerate(zip(numbers, lines, strict=True)):
+        if position in joins:
+            ends[-1] = number
+            texts[-1] += "\n" + line
+            spoken[-1] += " " + line.strip()
+        else:
+            starts.append(number)
+            ends.append(number)
+            texts.append(line)
+            spoken.append(line.strip())
+    return starts, ends, texts, spoken
+
+
+def segment(document: Document, doc: int = 0) -> tuple[Block, ...]:
+    """Split a text or Markdown document into blocks with their kinds and 1-based line spans.
+
+    >>> [b.kind.value for b in segment(Document("a.txt", "Flood live\\n\\nThe river rose overnight.\\n"))]
+    ['title', 'paragraph']
+    """
+    if document.format == "html":
+        from lbdedup.html import segment_html  # bs4 is only imported for HTML input
+
+        return segment_html(document, doc)
+    return layout_blocks(document, doc, layout(document))
+
+
+def layout_blocks(
+    document: Document,
+    doc: int,
+    columns: Layout,
+    posts: Iterable[int | None] | None = None,
+    times: Iterable[str | None] | None = None,
+) -> tuple[Block, ...]:
+    """The Blocks of ``document`` (the ``doc``-th source) from its layout, with posts and times if given.
+
+    >>> document = Document("a.txt", "Flood live\\n\\nThe river rose.\\n")
+    >>> layout_blocks(document, 0, layout(document), [0, 1], [None, "10:22"])[1].time
+    '10:22'
+    """
+    count = len(columns.texts)
+    return make_blocks(
+        repeat(doc, count),
+        repeat(document.source, count),
+        range(count),
+        columns.line_starts,
+        columns.line_ends,
+        columns.kinds,
+        columns.texts,
+        repeat(None, count) if posts is None else posts,
+        repeat(None, count) if times is None else times,
+    )
+
+
+# Block(...) runs a Python __init__ per block that stores its nine fields one by one; make_blocks stores
+# one field over all the blocks at a time, through the same slot descriptors, from C (a quarter cheaper).
+# The objects are the same as Block(...) makes.
+_BLOCK_FIELDS = tuple(field.name for field in fields(Block))
+_BLOCK_SETTERS = tuple(getattr(Block, name).__set__ for name in _BLOCK_FIELDS)
+
+
+def make_blocks(*columns: Iterable[Any]) -> tuple[Block, ...]:
+    """``Block(*row)`` for each row of the given columns (one per field of Block, in order), faster.
+
+    >>> make_blocks([0], ["a.txt"], [0], [1], [1], [BlockKind.PARAGRAPH], ["Rain."], [None], [None]) == (
+    ...     Block(0, "a.txt", 0, 1, 1, BlockKind.PARAGRAPH, "Rain."),)
+    True
+    """
+    if len(columns) != len(_BLOCK_SETTERS):
+        raise TypeError(f"make_blocks takes {len(_BLOCK_SETTERS)} columns, one per field of Block")
+    first, *others = columns
+    values = list(first)
+    blocks = list(map(object.__new__, repeat(Block, len(values))))
+    for setter, column in zip(_BLOCK_SETTERS, [values, *others], strict=True):
+        deque(map(setter, blocks, column), maxlen=0)
+    return tuple(blocks)
+
+
+def _mark_title(kinds: list[BlockKind], texts: Sequence[str], markdown: bool) -> None:
+    """The first headline-shaped block of a page, before any prose, is its title."""
+    for position, kind in enumerate(kinds):
+        if kind is BlockKind.HEADING:
+            match = _MD_HEADING.match(texts[position].split("\n", 1)[0])
+            if not markdown or (match is not None and len(match.group(1)) == 1):
+                kinds[position] = BlockKind.TITLE
+            return
+        if kind not in (BlockKind.TIMESTAMP, BlockKind.BYLINE):
+            return
+
+
+def _mark_captions(kinds: list[BlockKind], spoken: Sequence[str]) -> None:
+    """A line printed again just below with a credit appended is the same caption without its credit."""
+    # Marking a block only changes what the test of the block before it would read, which has run.
+    for following in list(compress(count(), map(BlockKind.CAPTION.__eq__, kinds))):
+        position = following - 1
+        if position < 0 or kinds[position] is BlockKind.CAPTION:
+            continue
+        text = spoken[position].strip()
+        if spoken[following].strip().startswith(text.rstrip(".")):
+            kinds[position] = BlockKind.CAPTION
+
+
+def _mark_excerpts(
+    kinds: list[BlockKind], starts: Sequence[int], ends: Sequence[int], texts: Sequence[str]
+) -> None:
+    """A line cut short with "…" is a headline only as a page's title (a breadcrumb title cut short).
+
+    Anywhere else it is an excerpt of a paragraph, and must be free to match the paragraph it quotes.
+    """
+    for position in list(compress(count(), map(BlockKind.HEADING.__eq__, kinds))):
+        if (
+            starts[position] == ends[position]
+            and texts[position][-1] in _TRUNCATION_LAST
+            and _TRUNCATION.search(texts[position])
+        ):
+            kinds[position] = BlockKind.PARAGRAPH
