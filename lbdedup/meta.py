@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from lbdedup.model import _quick_init
+
 __all__ = [
     "ParsedTime",
     "find_date",
@@ -183,6 +185,7 @@ _UPDATE_WORDS = re.compile(r"^\s*(?:last\s+)?(?:updated|edited|modified)\b", re.
 UPDATE_INITIALS = frozenset("lLuUeEmM")
 
 
+@_quick_init  # a document's timestamps are parsed once each: ParsedTime is built tens of thousands of times
 @dataclass(frozen=True, slots=True)
 class ParsedTime:
     """The parts of a timestamp line; any part may be missing.

@@ -44,6 +44,7 @@ _MARKER_PREFIX = re.compile(
 )
 _HEADING_TIME = re.compile(r"^\s*(?:#{1,6}\s*)?(.{1,40}?)\s*(?::\s|\s[–—|-]\s)\s*\S")
 _MD_PREFIX = re.compile(r"^\s*#{1,6}\s*")
+_DIGIT = re.compile(r"\d")
 # A headline opens a post only when it is long enough to be one; "Defence leaders" is a subheading.
 MIN_HEADLINE_WORDS = 4
 # The words every marker starts with, and the two-character ASCII openings no marker can have.
@@ -162,11 +163,13 @@ class _Page:
         self.parsed = dict(zip(stamps, map(parse_time, map(texts.__getitem__, stamps)), strict=True))
         headings = list(_positions(kinds, BlockKind.HEADING))
         heading_texts = list(map(texts.__getitem__, headings))
-        # heading_time needs ": " or a spaced dash or bar: most headings have none of their characters.
+        # heading_time needs ": " or a spaced dash or bar after a timestamp, which has a digit or says
+        # "just now": most headings have none of those characters.
         self.timed_headings = [
             position
             for position, text in zip(headings, heading_texts, strict=True)
             if (":" in text or "-" in text or "–" in text or "—" in text or "|" in text)
+            and (_DIGIT.search(text) is not None or "j" in text or "J" in text)
             and heading_time(text)
         ]
         timed = set(self.timed_headings)
@@ -381,24 +384,30 @@ def post_times(kinds: Sequence[BlockKind], texts: Sequence[str]) -> tuple[list[i
     anchors = sorted(dated.values())
     date = _document_date(page, anchors, head_end)
     # Date lines inside the stream ("Wednesday 13 September") date the clock times that follow them.
-    changed_at: list[int] = []
+    changed_at = [
+        position
+        for position, parsed in page.parsed.items()
+        if position >= head_end
+        and parsed is not None
+        and parsed.clock is None
+        and parsed.ago is None
+        and parsed.date
+    ]
     changed_to: list[str | None] = []
     current_date = date
-    for position, parsed in page.parsed.items():
-        if (
-            position >= head_end
-            and parsed is not None
-            and parsed.clock is None
-            and parsed.ago is None
-            and parsed.date
-        ):
-            current_date = find_date(texts[position]) or current_date
-            changed_at.append(position)
-            changed_to.append(current_date)
+    for position in changed_at:
+        current_date = find_date(texts[position]) or current_date
+        changed_to.append(current_date)
     times: dict[int, str | None] = {}
+    parsed_at = page.parsed
     for start, anchor in dated.items():
-        index = bisect_right(changed_at, anchor)
-        times[start] = _time_of(page, anchor, changed_to[index - 1] if index else date)
+        index = bisect_right(changed_at, anchor) if changed_at else 0
+        # _time_of, inline for a timestamp line (parsed with the page).
+        if anchor in parsed_at:
+            parsed = parsed_at[anchor]
+            times[start] = None if parsed is None else parsed.iso(changed_to[index - 1] if index else date)
+        else:
+            times[start] = _time_of(page, anchor, changed_to[index - 1] if index else date)
     lengths = [end - start for start, end in itertools.pairwise([*starts, page.count])]
     posts = list(chain.from_iterable(map(repeat, range(len(lengths)), lengths)))
     post_time = list(chain.from_iterable(map(repeat, map(times.get, starts), lengths)))
