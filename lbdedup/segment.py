@@ -29,7 +29,6 @@ from lbdedup.model import Block, BlockKind, Document
 __all__ = [
     "Layout",
     "classify_line",
-    "classify_lines",
     "is_hard_wrapped",
     "layout",
     "layout_blocks",
@@ -246,9 +245,6 @@ def classify_line(text: str, markdown: bool = False) -> BlockKind:
     return BlockKind.PARAGRAPH
 
 
-# What classify_lines looks up over whole columns of lines, in C.
-
-
 # Initials that take classify_line's first tests (list items, timestamps, Markdown headings and quotes).
 _ODD_INITIALS = frozenset(["", *_LIST_INITIALS, *"0123456789"])
 _ODD_MARKDOWN_INITIALS = _ODD_INITIALS | {"#", ">"}
@@ -267,10 +263,13 @@ def _no_wire_mark(end: str) -> bool:
     return "-" not in end and "–" not in end and "—" not in end
 
 
-def classify_lines(texts: Sequence[str], markdown: bool = False) -> list[BlockKind]:
-    """``[classify_line(text, markdown) for text in texts]`` for right-stripped texts, faster.
+def _classify_lines(texts: Sequence[str], markdown: bool = False) -> list[BlockKind]:
+    """``[classify_line(text, markdown) for text in texts]`` for texts without trailing whitespace, faster.
 
-    >>> [kind.value for kind in classify_lines(["16:11", "Kim waves. Photograph: Ann Lee/AP", "Rain"])]
+    Each line gets classify_line's tests in the same order, but inline, in one loop, with the cheap
+    character tests before any call; every text must be right-stripped, as :func:`layout` makes them.
+
+    >>> [kind.value for kind in _classify_lines(["16:11", "Kim waves. Photograph: Ann Lee/AP", "Rain"])]
     ['timestamp', 'caption', 'heading']
     """
     paragraph, caption, timestamp = BlockKind.PARAGRAPH, BlockKind.CAPTION, BlockKind.TIMESTAMP
@@ -422,7 +421,7 @@ def layout(document: Document) -> Layout:
     else:
         starts, ends, texts, spoken = _line_spans(numbers, lines)
     # classify_line ignores leading whitespace, so a line can stand for its stripped text.
-    kinds = classify_lines(spoken, markdown)
+    kinds = _classify_lines(spoken, markdown)
     _mark_title(kinds, texts, markdown)
     _mark_captions(kinds, spoken)
     _mark_excerpts(kinds, starts, ends, texts)

@@ -23,8 +23,9 @@ from collections.abc import Iterator, Sequence
 from itertools import chain, compress, count, repeat
 from operator import itemgetter, not_
 
-from .meta import ParsedTime, find_date, is_timestamp, is_update_line, parse_time
 from lbdedup.model import META_KINDS, Block, BlockKind, Document
+
+from .meta import ParsedTime, find_date, is_timestamp, is_update_line, parse_time
 from .segment import layout, layout_blocks, segment
 
 __all__ = ["assign_posts", "heading_time", "is_marker", "is_post_headline", "post_times", "segment_posts"]

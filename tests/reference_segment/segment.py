@@ -16,8 +16,9 @@ from itertools import compress, count, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from .meta import MAX_TIMESTAMP_CHARS, is_byline, is_timestamp
 from lbdedup.model import Block, BlockKind, Document
+
+from .meta import MAX_TIMESTAMP_CHARS, is_byline, is_timestamp
 
 __all__ = [
     "Layout",
