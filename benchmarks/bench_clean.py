@@ -437,6 +437,9 @@ def benchmark(args: argparse.Namespace) -> int:
         for number in range(1, args.repeat + 1):
             for jobs in variants:
                 jobs_args = [] if jobs is None else ["--jobs", str(jobs)]
+                # Freeing the last run's 100+ MB report when -o replaces it is the file system's work, not
+                # lbdedup's: every run writes a new file.
+                report.unlink(missing_ok=True)
                 run = time_run([*command, *jobs_args], corpus.root, Path(tmp) / "stderr.log")
                 runs[jobs].append(run)
                 label = "" if jobs is None else f" --jobs {jobs}"
