@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, contains, itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -392,19 +393,81 @@ def _prompt_line(text: str, key: str, first: str, spaces: int) -> str | None:
     return None
 
 
-def _may_be_pattern(keys: Sequence[str], lengths: I64, word_counts: I64) -> list[int]:
-    """The lines worth a look, chosen by their length and first word, never by a regex over every line."""
-    short = (lengths > 0) & (lengths <= MAX_LINE_CHARS)
-    triggers, vocabulary, cookie_starts = _TRIGGERS, _VOCABULARY, _COOKIE_STARTS
-    tiny = np.flatnonzero(short & (word_counts <= VOCABULARY_MAX_WORDS)).tolist()
-    found = [
-        index for index in tiny if (first := keys[index].partition(" ")[0]) in vocabulary or first in triggers
-    ]
-    medium = np.flatnonzero(short & (word_counts > VOCABULARY_MAX_WORDS) & (word_counts <= PROMPT_MAX_WORDS))
-    found += [index for index in medium.tolist() if keys[index].partition(" ")[0] in triggers]
-    long = np.flatnonzero(short & (word_counts > PROMPT_MAX_WORDS) & (word_counts <= COOKIE_MAX_WORDS))
-    found += [index for index in long.tolist() if keys[index].partition(" ")[0] in cookie_starts]
-    return found
+# What a line's first word tells (bits): which sizes of line it may open a pattern in, as _may_be_pattern
+# chooses them, and which patterns :func:`_worth_a_look` must still consider.
+_TINY_START, _MEDIUM_START, _LONG_START, _VOCABULARY_START, _COOKIE_START, _FAMILY_START = (
+    1 << bit for bit in range(6)
+)
+
+
+def _start_flags() -> dict[str, int]:
+    flags: dict[str, int] = {}
+
+    def mark(words: Iterable[str], flag: int) -> None:
+        for word in words:
+            flags[word] = flags.get(word, 0) | flag
+
+    mark(_VOCABULARY | _TRIGGERS, _TINY_START)
+    mark(_TRIGGERS, _MEDIUM_START)
+    mark(_COOKIE_STARTS, _LONG_START | _COOKIE_START)
+    mark(_VOCABULARY, _VOCABULARY_START)
+    # A line opening with a year is a copyright line only with a "©", which _worth_a_look tests anyway.
+    mark((start for start in _FAMILIES_BY_START if not start.isdecimal()), _FAMILY_START)
+    return flags
+
+
+_START_FLAGS = _start_flags()
+_FIRST, _TEXT = itemgetter(0), attrgetter("text")
+
+
+def _may_be_pattern(keys: Sequence[str], word_counts: I64) -> tuple[I64, npt.NDArray[np.uint8]]:
+    """The lines worth a look, chosen by their size and first word, never by a regex over every line.
+
+    Tiny lines starting with a vocabulary word or a trigger, then longer ones starting with a trigger, then
+    the longest starting like a cookie notice; and the flags of each line's first word. Lines too long for
+    :func:`line_pattern` may be among them.
+
+    >>> found, flags = _may_be_pattern(["share this", "the river rose", ""], np.array([2, 3, 0]))
+    >>> found.tolist()
+    [0, 1]
+    """
+    firsts = map(_FIRST, map(str.partition, keys, repeat(" ")))
+    flags = np.fromiter(map(_START_FLAGS.get, firsts, repeat(0)), dtype=np.uint8, count=len(keys))
+    tiny = (word_counts <= VOCABULARY_MAX_WORDS) & ((flags & _TINY_START) != 0)
+    medium = (word_counts > VOCABULARY_MAX_WORDS) & (word_counts <= PROMPT_MAX_WORDS)
+    medium &= (flags & _MEDIUM_START) != 0
+    long = (word_counts > PROMPT_MAX_WORDS) & (word_counts <= COOKIE_MAX_WORDS) & ((flags & _LONG_START) != 0)
+    found: I64 = np.concatenate([np.flatnonzero(tiny), np.flatnonzero(medium), np.flatnonzero(long)])
+    return found, flags
+
+
+def _worth_a_look(
+    blocks: Sequence[Block], keys: Sequence[str], found: I64, flags: npt.NDArray[np.uint8]
+) -> list[int]:
+    """The lines of ``found`` that :func:`line_pattern` may give a category, in order.
+
+    A few ``in`` tests, without a Python loop, spare it most lines (those opening with a year, "we"…).
+
+    >>> texts = ["2016 ©", "2016 a"]
+    >>> blocks = [Block(0, "a", i, i, i, BlockKind.PARAGRAPH, text) for i, text in enumerate(texts)]
+    >>> _worth_a_look(blocks, ["2016", "2016 a"], np.array([0, 1]), np.array([0, 0], dtype=np.uint8))
+    [0]
+    """
+    indices: list[int] = found.tolist()
+    count = len(indices)
+    found_keys = list(map(keys.__getitem__, indices))
+    texts = list(map(_TEXT, map(blocks.__getitem__, indices)))
+    first = flags[found]
+    spaces = np.fromiter(map(str.count, found_keys, repeat(" ")), dtype=np.int64, count=count)
+    worth = np.fromiter(map(_PHRASE_CATEGORY.__contains__, found_keys), dtype=bool, count=count)
+    worth |= (spaces < VOCABULARY_MAX_WORDS) & ((first & _VOCABULARY_START) != 0)
+    cookie = np.fromiter(map(contains, found_keys, repeat("cookie")), dtype=bool, count=count)
+    worth |= cookie & ((first & _COOKIE_START) != 0)
+    copyright = np.fromiter(map(contains, texts, repeat("©")), dtype=bool, count=count)
+    copyright |= np.fromiter(map(str.endswith, found_keys, repeat(_RIGHTS_ENDINGS)), dtype=bool, count=count)
+    worth |= (spaces < PROMPT_MAX_WORDS) & (copyright | ((first & _FAMILY_START) != 0))
+    chosen: list[int] = found[worth].tolist()
+    return chosen
 
 
 # ----------------------------------------------------------------------------------------- the stage
@@ -503,12 +566,12 @@ def find_boilerplate(
 def _mark_lines(run: _Run) -> None:
     """Lines that are furniture on their own."""
     keys, blocks, found = run.keys, run.blocks, run.found
-    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
-    for index in _may_be_pattern(keys, lengths, run.word_counts):
+    for index in _worth_a_look(blocks, keys, *_may_be_pattern(keys, run.word_counts)):
         category = line_pattern(blocks[index].text, keys[index])
         if category is not None:
             found[index] = f"pattern: {category}"
     if run.strict:
+        lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
         for index in np.flatnonzero((lengths > 0) & (lengths <= SHORT_LINE_CHARS)).tolist():
             if index not in found and blocks[index].text.isupper() and _is_edge_capitals(run, index):
                 found[index] = "all capitals at the edge of the page"
