@@ -325,6 +325,47 @@ def test_properties(pages: list[list[str]]) -> None:
     assert not _furniture(_run(texts, keep_patterns=(r"[\s\S]",)))
 
 
+# Pieces of furniture and of news, to build lines near every pattern's edge.
+LINE_PIECES = st.sampled_from(
+    [
+        "Read", "the", "full", "story", "here", "Watch", "our", "report", "Sign", "up", "to", "newsletter",
+        "inbox", "We", "use", "cookies", "this", "site", "©", "2016", "1999", "Copyright", "(c)", "All",
+        "rights", "reserved", "Tous", "droits", "réservés", "Related", "Also", "read", ":", "|", "»", "Tags",
+        "Follow", "us", "on", "Twitter", "Facebook", "Share", "Print", "SHARE", "THIS", "Source", "link",
+        "Leave", "a", "reply", "c", "flood", "river", "rose", "council", "Ä", "lire", "aussi", "à", ".",
+    ]
+)  # fmt: skip
+
+
+LINE_STARTS = st.sampled_from(
+    [
+        "", "© 2016", "2016", "(c) 2015", "Copyright ©", "We use", "This site uses", "Read the", "Watch our",
+        "Related:", "Tags:", "All rights reserved", "Share", "Sign up", "Follow us", "Source link", "c",
+    ]
+)  # fmt: skip
+LINES_NEAR_PATTERNS = st.tuples(LINE_STARTS, st.lists(LINE_PIECES, max_size=35)).map(
+    lambda line: " ".join([line[0], *line[1]])
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINES_NEAR_PATTERNS, min_size=1, max_size=30))
+def test_pattern_lines_match_the_plain_version(texts: list[str]) -> None:
+    """The first-word flags and in-tests before line_pattern mark exactly the lines the plain filter did."""
+    from lbdedup.boilerplate import _may_be_pattern, _worth_a_look
+    from lbdedup.fingerprint import fingerprint
+    from lbdedup.model import Block, BlockKind
+    from lbdedup.normalize import normalize_many
+    from tests.reference_boilerplate import pattern_lines
+
+    keys = normalize_many(texts)
+    word_counts = fingerprint(keys).word_counts
+    blocks = [Block(0, "a", i, i, i, BlockKind.PARAGRAPH, text) for i, text in enumerate(texts)]
+    chosen = _worth_a_look(blocks, keys, *_may_be_pattern(keys, word_counts))
+    found = [(i, category) for i in chosen if (category := line_pattern(texts[i], keys[i])) is not None]
+    assert found == pattern_lines(texts, keys, word_counts)
+
+
 def test_doctests() -> None:
     """The examples in the module's docstrings hold."""
     assert doctest.testmod(lbdedup.boilerplate).failed == 0
