@@ -49,9 +49,8 @@ def find_runs(blocks: Sequence[BlockResult]) -> tuple[Run, ...]:
     count = len(blocks)
     if count < 2:
         return ()
-    clusters = np.fromiter(
-        map(_NONE_TO_MISSING.get, map(_CLUSTER, blocks), map(_CLUSTER, blocks)), np.int64, count
-    )
+    cluster_list = list(map(_CLUSTER, blocks))
+    clusters = np.fromiter(map(_NONE_TO_MISSING.get, cluster_list, cluster_list), np.int64, count)
     docs = np.fromiter(map(_DOC, blocks), dtype=np.int64, count=count)
     # A step is a block and the next block of the same source, both in clusters; equal steps (the same two
     # clusters in a row) at two places link those places. Grouping steps by their cluster pair with one

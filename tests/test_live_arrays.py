@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lbdedup.model import (
@@ -30,7 +30,7 @@ from lbdedup.postmatch import (
     post_overlaps,
 )
 from lbdedup.runs import find_runs
-from lbdedup.timeline import _time_facts, build_timelines, text_sections, time_key
+from lbdedup.timeline import _time_facts, _times_facts, build_timelines, text_sections, time_key
 
 from . import reference_live as reference
 
@@ -192,3 +192,41 @@ def test_time_facts_are_time_key_and_the_date_test(time: str) -> None:
         date, clock, dated = _time_facts(time)
         assert (date, clock) == time_key(time)
         assert dated == (len(time) >= 10 and time[4] == "-" and not time.startswith("-"))
+
+
+def _broken(time: str, changes: list[tuple[int, str]], cut: int) -> str:
+    for position, char in changes:
+        time = time[:position] + char + time[position + 1 :]
+    return time[:cut]
+
+
+# Times shaped like "2023-09-13T05:59[:07]…", broken at a place or two (mostly where the shape is told
+# apart), cut anywhere.
+PLACES = st.one_of(st.sampled_from([0, 4, 9, 10, 12, 13, 15, 16, 18]), st.integers(0, 18))
+ISO_TIMES = st.one_of(
+    st.text(alphabet="0123456789-T:+PDHMSZ\u0665\n", max_size=26),
+    st.builds(
+        _broken,
+        st.sampled_from(["", ":07", ":0\u0665", "+01:00", "Z", ":07+01:00"]).map("2023-09-13T05:59".__add__),
+        st.lists(st.tuples(PLACES, st.sampled_from("T-:\u06657x")), max_size=2),
+        st.integers(0, 26),
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(ISO_TIMES, max_size=12))
+@example(
+    [
+        "-023-09-13T05:59",
+        "2023-09-1TT05:59",
+        "20T3-09-13T05:59",
+        "2023-09-13T05:5\u0665",
+        "2023-09-13T05:59:0",
+    ]
+)
+@example(["2023-09-13T05:59:07+01:00", "2023-09-13T05:59:0\u0665", "2023-09-13T5:59", "15:53", "-PT2H", ""])
+def test_times_facts_are_time_facts_of_each(times: list[str]) -> None:
+    """The regex over many times gives what _time_facts gives for each."""
+    dates, clocks, dated = _times_facts(times)
+    assert list(zip(dates, clocks, dated.tolist(), strict=True)) == [_time_facts(time) for time in times]
