@@ -733,7 +733,10 @@ def _mark_repeated(run: _Run, fingerprints: Fingerprints) -> None:
     common = rows.hashes[rows.starts[rows.counts >= threshold]]
     if not len(common):
         return
-    occurrences = short[np.isin(exact[short], common)].tolist()
+    short_exact = exact[short]
+    # common is sorted (rows are): a binary search per line instead of np.isin's hashing.
+    at = np.minimum(np.searchsorted(common, short_exact), len(common) - 1)
+    occurrences = short[common[at] == short_exact].tolist()
     occurrences = [
         i
         for i in occurrences
@@ -790,7 +793,11 @@ class _Rows:
     """
 
     def __init__(self, exact: U64, docs: I64, blocks: I64) -> None:
-        order = np.lexsort((docs, exact))
+        # Blocks come source by source: then sorting by hash alone, stably, is sorting by (hash, source).
+        if bool(np.all(docs[1:] >= docs[:-1])):
+            order = np.argsort(exact, kind="stable")
+        else:
+            order = np.lexsort((docs, exact))
         hashes, docs = exact[order], docs[order]
         first = np.r_[True, (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])][: len(hashes)]
         self.hashes, self.docs, self.blocks = hashes[first], docs[first], blocks[order][first]

@@ -88,6 +88,13 @@ def find_runs(blocks: Sequence[BlockResult]) -> tuple[Run, ...]:
     for copy, original, length in zip(
         copies[by_length].tolist(), originals[by_length].tolist(), lengths[by_length].tolist(), strict=True
     ):
+        window = covered[copy : copy + length]
+        if 1 not in window:  # the usual case, all free: the loop below would take it whole
+            runs.append((copy, original, length))
+            covered[copy : copy + length] = b"\x01" * length
+            continue
+        if 0 not in window:
+            continue
         offset = 0
         while offset < length:
             while offset < length and covered[copy + offset]:

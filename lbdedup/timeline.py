@@ -94,9 +94,8 @@ _BLOCK = attrgetter("block")
 _DOC, _POST, _KIND, _TIME, _CLUSTER = (
     attrgetter(name) for name in ("doc", "post", "kind", "time", "cluster")
 )
-# Kinds by their plain value: hashing an Enum member runs Python code, hashing its str value does not.
-_KIND_VALUE = attrgetter("kind._value_")
-_KIND_CODE = {kind.value: code for code, kind in enumerate(BlockKind)}
+# Kinds as small numbers (BlockKind is a str Enum: its members hash as fast as their values).
+_KIND_CODE = {kind: code for code, kind in enumerate(BlockKind)}
 # map(_NONE_TO_MISSING.get, values, values): each value, None as -1, without a Python-level loop.
 _NONE_TO_MISSING: dict[int | None, int] = {None: -1}
 
@@ -245,14 +244,14 @@ def _post_table(results: Sequence[BlockResult]) -> _PostTable | None:
     is_head = np.zeros(node_count, dtype=bool)
     is_head[openers[(node_numbers[openers] == 0) & ~has_time[openers]]] = True
 
-    kinds = np.fromiter(map(_KIND_CODE.__getitem__, map(_KIND_VALUE, blocks)), dtype=np.int8, count=count)
+    kinds = np.fromiter(map(_KIND_CODE.__getitem__, map(_KIND, blocks)), dtype=np.int8, count=count)
     clusters = _numbers(list(map(_CLUSTER, results)))
     overlaps = overlap_table(
         node_ids,
         node_count,
         clusters,
-        np.isin(kinds, [_KIND_CODE[kind.value] for kind in META_KINDS]),
-        kinds == _KIND_CODE[BlockKind.HEADING.value],
+        np.isin(kinds, [_KIND_CODE[kind] for kind in META_KINDS]),
+        kinds == _KIND_CODE[BlockKind.HEADING],
     )
     first, second = overlaps.first, overlaps.second
     repeat = repeat_mask(overlaps) & ~is_head[first] & ~is_head[second]
@@ -302,7 +301,7 @@ def _snapshot_groups(posts: _PostTable) -> npt.NDArray[np.int64]:
     joined = 2 * matched_posts > np.minimum(body_posts[doc_a], body_posts[doc_b])
     has_posts = np.zeros(doc_count + 1, dtype=bool)
     has_posts[posts.post_docs] = True
-    titles = np.flatnonzero(posts.kinds == _KIND_CODE[BlockKind.TITLE.value])
+    titles = np.flatnonzero(posts.kinds == _KIND_CODE[BlockKind.TITLE])
     title_clusters, title_docs = posts.clusters[titles], posts.docs[titles]
     keep = (title_clusters >= 0) & has_posts[np.minimum(title_docs, doc_count)]
     title_clusters, title_docs = title_clusters[keep], title_docs[keep]
