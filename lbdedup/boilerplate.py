@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from itertools import repeat
-from operator import attrgetter, contains, itemgetter
+from operator import attrgetter, contains, is_, itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -736,7 +736,13 @@ def _mark_repeated(run: _Run, fingerprints: Fingerprints) -> None:
     short_exact = exact[short]
     # common is sorted (rows are): a binary search per line instead of np.isin's hashing.
     at = np.minimum(np.searchsorted(common, short_exact), len(common) - 1)
-    occurrences = short[common[at] == short_exact].tolist()
+    found_at = short[common[at] == short_exact]
+    if not run.strict:
+        # _may_repeat drops every line with a digit (most repeated short lines are times): drop them first,
+        # by map, without reading their blocks.
+        searched = map(_DIGIT.search, map(run.keys.__getitem__, found_at.tolist()))
+        found_at = found_at[np.fromiter(map(is_, searched, repeat(None)), dtype=bool, count=len(found_at))]
+    occurrences = found_at.tolist()
     occurrences = [
         i
         for i in occurrences
