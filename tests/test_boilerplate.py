@@ -366,6 +366,34 @@ def test_pattern_lines_match_the_plain_version(texts: list[str]) -> None:
     assert found == pattern_lines(texts, keys, word_counts)
 
 
+REPEATED_LINES = st.sampled_from(
+    [
+        *BODY, "Source link", "Latest headlines", "Harbour Ledger", "11.40 GMT", "By Corinne Stavely",
+        "Sign up for alerts", "2024 Ledger Media", "Goal! Rovers 2-1 City", "Weather", "",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.lists(REPEATED_LINES, min_size=1, max_size=10), min_size=3, max_size=7),
+    st.sampled_from([BoilerplateMode.AUTO, BoilerplateMode.STRICT]),
+)
+def test_repeated_lines_match_the_plain_version(pages: list[list[str]], mode: BoilerplateMode) -> None:
+    """Sorting by hash alone and dropping lines with digits first find the repeated lines as before."""
+    from tests import reference_boilerplate
+
+    texts = {f"p{n}.txt": "\n\n".join(line for line in lines if line) + "\n" for n, lines in enumerate(pages)}
+    fast = _furniture(_run(texts, boilerplate=mode))
+    plain_mark = reference_boilerplate.mark_repeated
+    original, lbdedup.boilerplate._mark_repeated = lbdedup.boilerplate._mark_repeated, plain_mark
+    try:
+        plain = _furniture(_run(texts, boilerplate=mode))
+    finally:
+        lbdedup.boilerplate._mark_repeated = original
+    assert fast == plain
+
+
 def test_doctests() -> None:
     """The examples in the module's docstrings hold."""
     assert doctest.testmod(lbdedup.boilerplate).failed == 0
