@@ -390,7 +390,7 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
     for position in np.flatnonzero(np.diff(member_bounds) > 1).tolist():
         copies[position] = tuple(member_refs[member_bounds[position] : member_bounds[position + 1]])
     timeline_posts = list(map(TimelinePost, class_times, copies))
-    ordered_posts = [timeline_posts[position] for position in ordered.tolist()]
+    ordered_posts = list(map(timeline_posts.__getitem__, ordered.tolist()))
     group_bounds = np.r_[0, np.cumsum(np.bincount(class_groups, minlength=group_count))].tolist()
 
     head_of = dict(zip(node_docs[posts.openers].tolist(), posts.openers.tolist(), strict=True))
