@@ -150,6 +150,10 @@ def _quick_init(cls: type[_Frozen]) -> type[_Frozen]:
     return cls
 
 
+# The slot descriptors' setters of each class given to from_columns, in field order.
+_SETTERS: dict[type, tuple[Callable[[Any, Any], None], ...]] = {}
+
+
 def from_columns(cls: type[_Frozen], *columns: Iterable[Any]) -> list[_Frozen]:
     """``[cls(*row) for row in zip(*columns)]`` for a frozen slots dataclass, one column per field, faster.
 
@@ -159,7 +163,10 @@ def from_columns(cls: type[_Frozen], *columns: Iterable[Any]) -> list[_Frozen]:
     >>> from_columns(BlockRef, ["a.txt", "b.txt"], [0, 4], [1, 9], [1, 9])[1]
     BlockRef(source='b.txt', index=4, line_start=9, line_end=9)
     """
-    setters = [cls.__dict__[item.name].__set__ for item in fields(cls)]  # type: ignore[arg-type]  # a dataclass
+    setters = _SETTERS.get(cls)
+    if setters is None:
+        declared = fields(cls)  # type: ignore[arg-type]  # every class given here is a dataclass
+        setters = _SETTERS[cls] = tuple(cls.__dict__[item.name].__set__ for item in declared)
     if len(columns) != len(setters):
         raise TypeError(f"{cls.__name__} takes {len(setters)} columns, one per field")
     first, *others = columns

@@ -9,9 +9,7 @@ blank lines at all gives one block per line. Every non-empty line lies inside ex
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
 from itertools import compress, count, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -24,7 +22,7 @@ from lbdedup.meta import (
     is_byline,
     is_timestamp,
 )
-from lbdedup.model import Block, BlockKind, Document
+from lbdedup.model import Block, BlockKind, Document, from_columns
 
 __all__ = [
     "Layout",
@@ -501,13 +499,6 @@ def layout_blocks(
     )
 
 
-# Block(...) runs a Python __init__ per block that stores its nine fields one by one; make_blocks stores
-# one field over all the blocks at a time, through the same slot descriptors, from C (a quarter cheaper).
-# The objects are the same as Block(...) makes.
-_BLOCK_FIELDS = tuple(field.name for field in fields(Block))
-_BLOCK_SETTERS = tuple(getattr(Block, name).__set__ for name in _BLOCK_FIELDS)
-
-
 def make_blocks(*columns: Iterable[Any]) -> tuple[Block, ...]:
     """``Block(*row)`` for each row of the given columns (one per field of Block, in order), faster.
 
@@ -515,14 +506,7 @@ def make_blocks(*columns: Iterable[Any]) -> tuple[Block, ...]:
     ...     Block(0, "a.txt", 0, 1, 1, BlockKind.PARAGRAPH, "Rain."),)
     True
     """
-    if len(columns) != len(_BLOCK_SETTERS):
-        raise TypeError(f"make_blocks takes {len(_BLOCK_SETTERS)} columns, one per field of Block")
-    first, *others = columns
-    values = list(first)
-    blocks = list(map(object.__new__, repeat(Block, len(values))))
-    for setter, column in zip(_BLOCK_SETTERS, [values, *others], strict=True):
-        deque(map(setter, blocks, column), maxlen=0)
-    return tuple(blocks)
+    return tuple(from_columns(Block, *columns))
 
 
 def _mark_title(kinds: list[BlockKind], texts: Sequence[str], markdown: bool) -> None:
