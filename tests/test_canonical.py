@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lbdedup.canonical import choose_canonical, completeness
 from lbdedup.model import KeepPolicy
@@ -70,3 +74,21 @@ def test_first_keeps_the_earliest_of_the_top_group() -> None:
 def test_completeness(text: str, expected: int) -> None:
     """Words count, except a wire credit at the very end."""
     assert completeness(text, len(text.split())) == expected
+
+
+_CREDIT_WORDS = st.sampled_from(
+    ["reuters", "ap", "afp", "xinhua", "anp", "apa", "map", "pap", "kim", "a", "2"]
+)
+
+
+@given(st.lists(_CREDIT_WORDS, max_size=6), st.sampled_from([" ", "\t", "\xa0"]), st.integers(0, 8))
+def test_completeness_matches_the_plain_regex_test(words: list[str], space: str, count: int) -> None:
+    """The endswith pre-check changes nothing: completeness is the regex test on the last 8 characters."""
+    text = space.join(words)
+    expected = (
+        count - 1
+        if count > 1
+        and re.search(r"(?:^|\s)(?:reuters|ap|afp|pa|dpa|ansa|upi|xinhua|efe|apa|anp)$", text[-8:])
+        else count
+    )
+    assert completeness(text, count) == expected
