@@ -437,9 +437,11 @@ def benchmark(args: argparse.Namespace) -> int:
         for number in range(1, args.repeat + 1):
             for jobs in variants:
                 jobs_args = [] if jobs is None else ["--jobs", str(jobs)]
-                # Freeing the last run's 100+ MB report when -o replaces it is the file system's work, not
-                # lbdedup's: every run writes a new file.
+                # Freeing the last run's 100+ MB report is the file system's work, not lbdedup's: every run
+                # writes a new file, after the old one is gone for good (on a disk mounted with ``discard``,
+                # writing soon after a large delete runs at a tenth of the speed until the blocks are freed).
                 report.unlink(missing_ok=True)
+                os.sync()
                 run = time_run([*command, *jobs_args], corpus.root, Path(tmp) / "stderr.log")
                 runs[jobs].append(run)
                 label = "" if jobs is None else f" --jobs {jobs}"
