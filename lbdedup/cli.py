@@ -697,6 +697,9 @@ def console_main() -> NoReturn:
     """The ``lbdedup`` command: :func:`main`, then exit at once, without freeing the run's objects."""
     global _exit_without_freeing  # set once, by the process's entry point
     _exit_without_freeing = True
+    # lbdedup does no linear algebra: without this, numpy's OpenBLAS starts a thread per core at import,
+    # which burns a tenth of a second of CPU on the other cores in every run (and threads and fork mix badly).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     code = main()
     for stream in (sys.stdout, sys.stderr):
         # A reader that went away or a closed stream: there is nobody left to tell.

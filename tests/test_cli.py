@@ -469,3 +469,19 @@ def test_default_index_path_matches_the_index_module() -> None:
     from lbdedup import cli, index
 
     assert index.DEFAULT_INDEX.as_posix() == cli.DEFAULT_INDEX
+
+
+def test_console_main_flushes_exits_with_the_code_and_keeps_openblas_to_one_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lbdedup command exits with main's code, once, and numpy's BLAS starts no thread pool."""
+    import lbdedup.cli as cli
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setattr(cli, "_exit_without_freeing", False)
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    exits: list[int] = []
+    monkeypatch.setattr(os, "_exit", exits.append)
+    cli.console_main()
+    assert exits == [3]
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
