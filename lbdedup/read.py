@@ -7,7 +7,6 @@ reason in one line; the CLI turns it into exit code 2.
 from __future__ import annotations
 
 import codecs
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import PurePath
@@ -117,8 +116,6 @@ def read_source(source: str, encoding: str = "utf-8", stdin: BinaryIO | None = N
         raise InputError(source, "permission denied") from None
     except OSError as error:
         raise InputError(source, error.strerror or "cannot be read") from None
-    if os.path.isdir(source):  # pragma: no cover - some platforms open directories
-        raise InputError(source, "is a directory, not a file")
     return decode(source, data, encoding)
 
 
