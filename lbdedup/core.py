@@ -348,6 +348,7 @@ def _results(
     member_group = np.repeat(np.arange(len(kept)), sizes)
     is_kept = members == kept[member_group]
     is_copy = ~is_kept
+    member_list = members.tolist()
 
     kept_refs = _refs([blocks[index] for index in kept.tolist()])
     copies = members[is_copy].tolist()
@@ -358,7 +359,7 @@ def _results(
     status_codes = np.full(count, _STATUS_CODE[Status.UNIQUE], dtype=np.int64)
     status_codes[members] = np.where(is_kept, _STATUS_CODE[Status.CANONICAL], _STATUS_CODE[Status.DUPLICATE])
     cluster_numbers: list[int | None] = [None] * count
-    for index, number in zip(members.tolist(), number_of[member_group].tolist(), strict=True):
+    for index, number in zip(member_list, number_of[member_group].tolist(), strict=True):
         cluster_numbers[index] = number
     duplicate_of: list[BlockRef | None] = [None] * count
     match_of: list[MatchKind | None] = [None] * count
@@ -385,7 +386,6 @@ def _results(
         kept_refs[member_group_id] if kept_member else next(copy_refs)
         for member_group_id, kept_member in zip(member_group.tolist(), is_kept.tolist(), strict=True)
     ]
-    member_list = members.tolist()
     cluster_members = from_columns(
         ClusterMember,
         member_refs,
