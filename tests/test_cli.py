@@ -18,7 +18,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from lbdedup.cli import app, main, write_atomic
+from lbdedup.cli import app, main, write_atomic, write_behind
 from lbdedup.read import detect_format
 
 from .conftest import FIXTURES, ROOT
@@ -248,6 +248,47 @@ def test_write_atomic_failure_keeps_the_old_file(tmp_path: Path) -> None:
         write_atomic(str(target), chunks())  # type: ignore[arg-type]  # a generator of bytes
     assert target.read_text() == "old content\n"
     assert [path.name for path in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_write_behind_writes_every_chunk_in_order() -> None:
+    """The writer thread writes each chunk once, in the order they were made."""
+    written: list[bytes] = []
+    write_behind(written.append, (str(n).encode() for n in range(1000)))
+    assert written == [str(n).encode() for n in range(1000)]
+
+
+def test_write_behind_raises_the_write_error_and_stops_making_chunks() -> None:
+    """A failing write is raised in the caller, and few chunks are made after it (none once it is seen)."""
+    made: list[int] = []
+
+    def chunks() -> object:
+        for n in range(1000):
+            made.append(n)
+            yield b"x"
+
+    def write(chunk: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        write_behind(write, chunks())  # type: ignore[arg-type]  # a generator of bytes
+    assert len(made) < 100
+
+
+def test_reader_leaving_early_is_quiet(tmp_path: Path) -> None:
+    """``lbdedup clean big.txt | head -1``: the broken pipe ends the run with exit 0 and nothing on stderr."""
+    paragraphs = [f"Paragraph {n} of the storm blog: the {n}th ferry stayed in port." for n in range(20_000)]
+    (tmp_path / "big.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "lbdedup", "clean", "--format", "jsonl", str(tmp_path / "big.txt")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert reader.stdout is not None
+    assert reader.stderr is not None
+    assert reader.stdout.readline().startswith(b"{")
+    reader.stdout.close()
+    assert reader.wait(timeout=120) == 0
+    assert reader.stderr.read() == b""
 
 
 def test_text_only_stdout_gets_the_same_output(monkeypatch: pytest.MonkeyPatch) -> None:
