@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -243,6 +243,7 @@ def _front_all(documents: Sequence[Document], options: Options) -> _Front:
 def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -> DedupeResult:
     front = _front_all(documents, options)
     blocks, keys, fingerprints = tuple(front.blocks), front.keys, front.fingerprints
+    del front
     report("segment", len(documents), len(documents))
     report("fingerprint", len(blocks), len(blocks))
     furniture = find_boilerplate(blocks, keys, fingerprints, options)
@@ -260,8 +261,11 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     )
     eligible[list(furniture)] = False
     pairs = candidate_pairs(fingerprints, eligible, options.max_shingle_blocks)
+    word_counts = fingerprints.word_counts.tolist()
+    # The shingles (a sixth of a run's memory) are not needed past this point: the stages below reuse it.
+    del fingerprints
 
-    features_of = _feature_cache(blocks, keys)
+    features_of = _FeatureCache(blocks, keys)
     firsts, seconds = pairs.first.tolist(), pairs.second.tolist()
     total = len(firsts)
     parts = options.jobs if total >= MIN_PARALLEL_PAIRS else 1
@@ -269,6 +273,9 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     verify_span = partial(_verify_span, firsts, seconds, blocks, keys, features_of, options, report)
     found = fork_map(verify_span, spans)
     report("verify", total, total)
+    # _results compares dropped copies with the kept ones again: blocks of matched pairs (any other block's
+    # Features are made again). The rest, most of the cache, is memory the stages below can reuse.
+    features_of.keep_only(index for matches in found for match in matches for index in match[:2])
     near_pairs = [(a, b) for matches in found for a, b, container, _ in matches if container is None]
     contained_edges = [
         ContainedEdge(*((a, b) if container == 1 else (b, a)), similarity)
@@ -277,7 +284,6 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
         if container is not None
     ]
 
-    word_counts = fingerprints.word_counts.tolist()
     clustering = cluster_blocks(representative.tolist(), near_pairs, contained_edges, word_counts)
     group, cluster = merge_repeated_meta(blocks, keys, clustering.group, clustering.cluster)
     result = _results(documents, blocks, keys, word_counts, group, cluster, options, furniture, features_of)
@@ -484,17 +490,26 @@ def _copy_matches(
     return matches, similarities
 
 
-def _feature_cache(blocks: Sequence[Block], keys: Sequence[str]) -> Callable[[int], Features]:
+class _FeatureCache:
     """``features_of(index)``: the Features of a block, computed once and only for blocks that need them."""
-    features: dict[int, Features] = {}
 
-    def features_of(index: int) -> Features:
-        found = features.get(index)
+    __slots__ = ("_blocks", "_features", "_keys")
+
+    def __init__(self, blocks: Sequence[Block], keys: Sequence[str]) -> None:
+        self._blocks = blocks
+        self._keys = keys
+        self._features: dict[int, Features] = {}
+
+    def __call__(self, index: int) -> Features:
+        found = self._features.get(index)
         if found is None:
-            found = features[index] = Features.of(blocks[index].kind, keys[index])
+            found = self._features[index] = Features.of(self._blocks[index].kind, self._keys[index])
         return found
 
-    return features_of
+    def keep_only(self, indexes: Iterable[int]) -> None:
+        """Forget the Features of all other blocks, to free their memory for the stages that follow."""
+        features = self._features
+        self._features = {index: features[index] for index in indexes if index in features}
 
 
 def source_summaries(sources: Sequence[str], results: Sequence[BlockResult]) -> tuple[SourceSummary, ...]:

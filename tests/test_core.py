@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lbdedup import BlockResult, DedupeResult, Document, KeepPolicy, MatchKind, Options, Status, dedupe
-from lbdedup.core import clean_text, segment_all
+from lbdedup.core import _FeatureCache, clean_text, match_keys, segment_all
 from lbdedup.render import render_json
 
 BASE = (
@@ -217,3 +217,15 @@ def test_hash_function_is_used() -> None:
         [Document("a.txt", f"{BASE}\n\n{FILLER}\n\n{BASE}\n")], Options(hash_function=lambda data: len(data))
     )
     assert [r.status for r in result.blocks] == [Status.CANONICAL, Status.UNIQUE, Status.DUPLICATE]
+
+
+def test_feature_cache_forgets_all_but_the_kept_blocks_and_remakes_the_others() -> None:
+    """keep_only frees the other blocks' Features; asked again, they are made again, equal to the first."""
+    blocks = segment_all([Document("a.txt", "Rain all day in the valley.\n\nRain all night in the town.\n")])
+    features_of = _FeatureCache(blocks, match_keys(blocks))
+    first, second = features_of(0), features_of(1)
+    features_of.keep_only([1, 5])
+    assert features_of(1) is second
+    again = features_of(0)
+    assert again is not first
+    assert again == first
