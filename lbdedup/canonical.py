@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 from lbdedup.model import KeepPolicy
 
-__all__ = ["choose_canonical", "completeness"]
+__all__ = ["WIRE_AGENCIES", "choose_canonical", "completeness"]
 
 # A wire credit a republisher appends ("(Reuters)", "– AFP") adds no content: the copy carrying it is no
 # more complete than the original. Matched on normalized text, where the brackets and dashes are gone.
-_WIRE_AGENCIES = ("reuters", "ap", "afp", "pa", "dpa", "ansa", "upi", "xinhua", "efe", "apa", "anp")
-_WIRE_CREDIT = re.compile(rf"(?:^|\s)(?:{'|'.join(_WIRE_AGENCIES)})$")
+WIRE_AGENCIES = ("reuters", "ap", "afp", "pa", "dpa", "ansa", "upi", "xinhua", "efe", "apa", "anp")
+_WIRE_CREDIT = re.compile(rf"(?:^|\s)(?:{'|'.join(WIRE_AGENCIES)})$")
 
 
 def completeness(normalized: str, word_count: int) -> int:
@@ -22,7 +22,7 @@ def completeness(normalized: str, word_count: int) -> int:
     (5, 5)
     """
     # Most texts end with no agency's name at all: one endswith over them all says so without the regex.
-    if word_count > 1 and normalized.endswith(_WIRE_AGENCIES) and _WIRE_CREDIT.search(normalized[-8:]):
+    if word_count > 1 and normalized.endswith(WIRE_AGENCIES) and _WIRE_CREDIT.search(normalized[-8:]):
         return word_count - 1
     return word_count
 

@@ -6,18 +6,19 @@ segment -> normalize -> fingerprint -> candidates -> verify -> cluster -> canoni
 from __future__ import annotations
 
 import gc
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
+from itertools import compress, count, repeat
+from operator import attrgetter
 
 import numpy as np
 
 from lbdedup._version import __version__
 from lbdedup.boilerplate import find_boilerplate, set_apart
 from lbdedup.candidates import candidate_pairs
-from lbdedup.canonical import choose_canonical, completeness
+from lbdedup.canonical import WIRE_AGENCIES, choose_canonical, completeness
 from lbdedup.cluster import ContainedEdge, cluster_blocks
 from lbdedup.fingerprint import Fingerprints, fingerprint
 from lbdedup.model import (
@@ -411,7 +412,11 @@ def _results(
         documents=tuple(documents),
         blocks=results,
         clusters=tuple(clusters),
-        sources=source_summaries([document.source for document in documents], results),
+        sources=_summaries(
+            [document.source for document in documents],
+            np.fromiter(map(attrgetter("doc"), blocks), dtype=np.int64, count=count),
+            status_codes,
+        ),
     )
 
 
@@ -445,7 +450,11 @@ def _canonical_members(
     member_list = members.tolist()
     if options.keep is KeepPolicy.LONGEST:
         # The most complete copy, ties to the earliest: sort each cluster by score down, then position.
-        scores = np.array([completeness(keys[index], word_counts[index]) for index in member_list])
+        # completeness is the word count but for texts that end with a wire agency's name: only those ask.
+        scores = np.asarray(word_counts)[members]
+        member_keys = map(keys.__getitem__, member_list)
+        ending = list(compress(count(), map(str.endswith, member_keys, repeat(WIRE_AGENCIES))))
+        scores[ending] = [completeness(keys[member_list[at]], int(scores[at])) for at in ending]
         cluster_of = np.repeat(np.arange(len(starts)), sizes)
         best: np.ndarray = members[np.lexsort((members, -scores, cluster_of))[starts]]
         return best
@@ -519,20 +528,29 @@ def source_summaries(sources: Sequence[str], results: Sequence[BlockResult]) -> 
     >>> source_summaries(["a.txt"], result.blocks)[0]
     SourceSummary(source='a.txt', blocks=2, kept=1, duplicates=1, boilerplate=0)
     """
-    # Counted in C over (doc, status) pairs: this runs over every block of a run.
-    docs = [result.block.doc for result in results]
-    tally = Counter(zip(docs, [result.status for result in results], strict=True))
-    counts = [[0, 0, 0, 0] for _ in sources]
-    for (doc, status), number in tally.items():
-        row = counts[doc]
-        row[0] += number
-        if status.kept:
-            row[1] += number
-        elif status is Status.DUPLICATE:
-            row[2] += number
-        else:
-            row[3] += number
-    return tuple(SourceSummary(source, *row) for source, row in zip(sources, counts, strict=True))
+    docs = np.fromiter((result.block.doc for result in results), dtype=np.int64, count=len(results))
+    codes = np.fromiter(
+        (_STATUS_CODE[result.status] for result in results), dtype=np.int64, count=len(results)
+    )
+    return _summaries(sources, docs, codes)
+
+
+def _summaries(
+    sources: Sequence[str], docs: np.ndarray, status_codes: np.ndarray
+) -> tuple[SourceSummary, ...]:
+    """:func:`source_summaries` from each block's document and status code, counted with numpy."""
+    statuses = len(_STATUSES)
+    tally = np.bincount(docs * statuses + status_codes, minlength=len(sources) * statuses)
+    tally = tally.reshape(len(sources), statuses)
+    kept = tally[:, _STATUS_CODE[Status.UNIQUE]] + tally[:, _STATUS_CODE[Status.CANONICAL]]
+    rows = zip(
+        tally.sum(axis=1).tolist(),
+        kept.tolist(),
+        tally[:, _STATUS_CODE[Status.DUPLICATE]].tolist(),
+        tally[:, _STATUS_CODE[Status.BOILERPLATE]].tolist(),
+        strict=True,
+    )
+    return tuple(SourceSummary(source, *row) for source, row in zip(sources, rows, strict=True))
 
 
 def clean_text(text: str, options: Options | None = None) -> str:
