@@ -32,6 +32,7 @@ Standard library only; Unix only (``os.wait4``).
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import gzip
 import importlib.util
@@ -418,8 +419,13 @@ def benchmark(args: argparse.Namespace) -> int:
     print(f"corpus: {len(corpus.files)} files, {input_mb:.2f} MB in {corpus.root} ({built})")
     if args.build_only:
         return 0
-    if importlib.util.find_spec("lbdedup") is None:
+    spec = importlib.util.find_spec("lbdedup")
+    if spec is None:
         raise BenchError(f"lbdedup is not installed for {sys.executable} (pip install -e .)", 1)
+    # An installed lbdedup runs from cached bytecode (pip compiles it). An editable checkout under
+    # PYTHONDONTWRITEBYTECODE never caches it, and each run would also time compiling the package again.
+    for folder in spec.submodule_search_locations or ():
+        compileall.compile_dir(folder, quiet=1)
 
     with tempfile.TemporaryDirectory(prefix="lbdedup-bench-out-") as tmp:
         report = Path(tmp) / f"report.{args.output_format}"
