@@ -8,6 +8,7 @@ when that is a fair part of the smaller block.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -72,12 +73,13 @@ def _places(hashes: U64, table: U64) -> I64:
     return places
 
 
-def _parts(hashes: U64, blocks: I64, eligible: BoolArray) -> list[tuple[U64, I64]]:
+def _parts(hashes: U64, blocks: I64, eligible: BoolArray) -> Iterator[tuple[U64, I64]]:
     """The shingles of eligible blocks, split by the top bits of their hashes, each part in block order.
 
     One sequential pass, slice by slice: each slice is split in the cache (a stable counting sort), and
     its pieces are added to their parts. Gathering a part from all over the arrays would cost a memory
-    access per shingle.
+    access per shingle. The parts are joined one at a time, as they are asked for: all of them at once
+    would hold a second copy of the shingles.
     """
     bits = min(8, max(0, (len(hashes) >> _PART_SIZE_BITS).bit_length()))
     pieces: list[list[tuple[U64, I64]]] = [[] for _ in range(1 << bits)]
@@ -95,11 +97,11 @@ def _parts(hashes: U64, blocks: I64, eligible: BoolArray) -> list[tuple[U64, I64
         for index, (start, end) in enumerate(pairwise(cuts)):
             if end > start:
                 pieces[index].append((slice_hashes[start:end], slice_blocks[start:end]))
-    return [
-        (np.concatenate([hashes for hashes, _ in part]), np.concatenate([blocks for _, blocks in part]))
-        for part in pieces
-        if part
-    ]
+    for index, part in enumerate(pieces):
+        pieces[index] = []
+        if part:
+            part_hashes, part_blocks = zip(*part, strict=True)
+            yield np.concatenate(part_hashes), np.concatenate(part_blocks)
 
 
 def _repeated(hashes: U64, blocks: I64, eligible: BoolArray) -> tuple[U64, I64]:
@@ -165,23 +167,25 @@ def candidate_pairs(
     if not len(starts):
         return _empty()
 
-    firsts: list[I64] = []
-    seconds: list[I64] = []
-    for size in np.unique(sizes).tolist():
-        group_starts = starts[sizes == size]
-        members = blocks[group_starts[:, None] + np.arange(size)]
-        upper_a, upper_b = np.triu_indices(size, k=1)
-        firsts.append(members[:, upper_a].ravel())
-        seconds.append(members[:, upper_b].ravel())
-    first = np.concatenate(firsts)
-    second = np.concatenate(seconds)
     # Two blocks share at most as many shingles as either has in posting lists: most pairs (those made by
     # a phrase or two in common) cannot reach their threshold, and need not be counted.
     in_lists = np.bincount(blocks[_members(starts, sizes)], minlength=len(eligible)).astype(np.int32)
     # What a pair must share is a fair part of its smaller block: the smaller of what each block needs.
     needed = np.maximum(1, np.ceil(min_shared_fraction * distinct_per_block)).astype(np.int32)
-    reachable = np.minimum(in_lists[first], in_lists[second]) >= np.minimum(needed[first], needed[second])
-    first, second = first[reachable], second[reachable]
+    firsts: list[I64] = []
+    seconds: list[I64] = []
+    # Posting lists of one length at a time, the unreachable pairs dropped at once: all of a run's pairs
+    # before that would take more memory than anything else in the run.
+    for size in np.unique(sizes).tolist():
+        group_starts = starts[sizes == size]
+        members = blocks[group_starts[:, None] + np.arange(size)]
+        upper_a, upper_b = np.triu_indices(size, k=1)
+        first, second = members[:, upper_a].ravel(), members[:, upper_b].ravel()
+        reachable = np.minimum(in_lists[first], in_lists[second]) >= np.minimum(needed[first], needed[second])
+        firsts.append(first[reachable])
+        seconds.append(second[reachable])
+    first = np.concatenate(firsts)
+    second = np.concatenate(seconds)
     keys, shared = np.unique(first * np.int64(len(eligible)) + second, return_counts=True)
     first, second = np.divmod(keys, np.int64(len(eligible)))
     worth = shared >= np.minimum(needed[first], needed[second])

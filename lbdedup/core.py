@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from itertools import compress, count, repeat
 from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 
@@ -287,7 +288,10 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
 
     clustering = cluster_blocks(representative.tolist(), near_pairs, contained_edges, word_counts)
     group, cluster = merge_repeated_meta(blocks, keys, clustering.group, clustering.cluster)
-    result = _results(documents, blocks, keys, word_counts, group, cluster, options, furniture, features_of)
+    decided = _decide(blocks, keys, word_counts, group, cluster, options, furniture, features_of)
+    # The match keys and Features are not needed past this point: the result objects reuse their memory.
+    del keys, features_of, verify_span
+    result = _results(documents, blocks, decided, furniture)
     return replace(result, timelines=build_timelines(result, options), runs=find_runs(result.blocks))
 
 
@@ -328,8 +332,22 @@ _STATUSES = tuple(Status)
 _STATUS_CODE = {status: code for code, status in enumerate(_STATUSES)}
 
 
-def _results(
-    documents: Sequence[Document],
+class _Decisions(NamedTuple):
+    """What :func:`_decide` found of the clusters, for :func:`_results` to build the result from."""
+
+    members: np.ndarray  # the blocks in clusters, grouped by cluster, each group in input order
+    starts: np.ndarray  # where each group starts in ``members``
+    sizes: np.ndarray
+    kept: np.ndarray  # the kept block of each group
+    member_group: np.ndarray  # the group of each member
+    is_kept: np.ndarray
+    copies: list[int]  # the dropped members, with their groups, matches and similarities
+    copy_groups: list[int]
+    matches: list[MatchKind]
+    similarities: list[float]
+
+
+def _decide(
     blocks: Sequence[Block],
     keys: Sequence[str],
     word_counts: Sequence[int],
@@ -338,9 +356,8 @@ def _results(
     options: Options,
     furniture: Mapping[int, str],
     features_of: Callable[[int], Features],
-) -> DedupeResult:
-    # Built column by column over all blocks: a run has hundreds of thousands of them.
-    count = len(blocks)
+) -> _Decisions:
+    """The kept copy of each cluster, and how each other copy matches it: all that needs the match keys."""
     roots = np.asarray(cluster, dtype=np.int64)
     members = _cluster_members(roots, furniture)
     # Clusters by root: members[starts[g]:starts[g] + sizes[g]] are the blocks of cluster g, in input order.
@@ -348,20 +365,33 @@ def _results(
     starts = np.flatnonzero(np.r_[True, member_roots[1:] != member_roots[:-1]])[: len(members)]
     sizes = np.diff(np.r_[starts, len(members)])
     kept = _canonical_members(members, starts, sizes, roots, group, word_counts, keys, options, furniture)
-    # Cluster ids follow the position of the kept copy, so they read in input order.
-    by_number = np.argsort(kept, kind="stable")
-    number_of = np.empty(len(kept), dtype=np.int64)
-    number_of[by_number] = np.arange(len(kept))
     member_group = np.repeat(np.arange(len(kept)), sizes)
     is_kept = members == kept[member_group]
     is_copy = ~is_kept
-    member_list = members.tolist()
-
-    kept_refs = _refs([blocks[index] for index in kept.tolist()])
     copies = members[is_copy].tolist()
     copy_groups = member_group[is_copy].tolist()
     kept_of_copies = kept[copy_groups].tolist() if copies else []
     matches, similarities = _copy_matches(copies, kept_of_copies, keys, features_of, options)
+    return _Decisions(
+        members, starts, sizes, kept, member_group, is_kept, copies, copy_groups, matches, similarities
+    )
+
+
+def _results(
+    documents: Sequence[Document],
+    blocks: Sequence[Block],
+    decided: _Decisions,
+    furniture: Mapping[int, str],
+) -> DedupeResult:
+    # Built column by column over all blocks: a run has hundreds of thousands of them.
+    count = len(blocks)
+    members, starts, sizes, kept, member_group, is_kept, copies, copy_groups, matches, similarities = decided
+    # Cluster ids follow the position of the kept copy, so they read in input order.
+    by_number = np.argsort(kept, kind="stable")
+    number_of = np.empty(len(kept), dtype=np.int64)
+    number_of[by_number] = np.arange(len(kept))
+    member_list = members.tolist()
+    kept_refs = _refs([blocks[index] for index in kept.tolist()])
 
     status_codes = np.full(count, _STATUS_CODE[Status.UNIQUE], dtype=np.int64)
     status_codes[members] = np.where(is_kept, _STATUS_CODE[Status.CANONICAL], _STATUS_CODE[Status.DUPLICATE])

@@ -29,6 +29,8 @@ _MIX_C = np.uint64(0x94D049BB133111EB)
 # Bytes of text per piece: the texts are worked through piece by piece, so that the temporaries of the
 # numpy passes stay in the processor's cache.
 CHUNK_BYTES = 1 << 20
+# fingerprint encodes this many texts at a time (a few megabytes of typical blocks).
+TEXTS_PER_BATCH = 1 << 15
 # Word hashes are mixed into shingles this many at a time, for the same reason.
 CHUNK_WORDS = 1 << 16
 # Slots of the first table of distinct words (see ``_WordTable``); it doubles whenever it gets half full.
@@ -266,11 +268,10 @@ def _texts_per_piece(text_ends: I64) -> list[tuple[int, int]]:
     return list(pairwise(cuts.tolist()))
 
 
-def _pieces(encoded: list[bytes], hash_function: HashFunction) -> Iterator[tuple[U64, I64]]:
+def _pieces(encoded: list[bytes], table: _WordTable) -> Iterator[tuple[U64, I64]]:
     """The word hashes and word counts of the texts, piece after piece (see ``_texts_per_piece``)."""
     sizes = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)) + 1
     text_ends = np.cumsum(sizes) - 1
-    table = _WordTable(hash_function)
     for first, last in _texts_per_piece(text_ends):
         raw = b"\n".join([*encoded[first:last], bytes(_PADDING)])
         starts, ends = _byte_words(np.frombuffer(raw, dtype=np.uint8)[:-_PADDING])
@@ -290,7 +291,7 @@ def word_hashes(normalized: Sequence[str], hash_function: HashFunction = default
     >>> hashes.tolist(), counts.tolist()
     ([3, 7, 3], [2, 1])
     """
-    pieces = list(_pieces([text.encode("utf-8") for text in normalized], hash_function))
+    pieces = list(_pieces([text.encode("utf-8") for text in normalized], _WordTable(hash_function)))
     if not pieces:
         return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
     hashes, counts = zip(*pieces, strict=True)
@@ -323,13 +324,18 @@ def fingerprint(
     >>> fp.word_counts.tolist(), fp.shingle_blocks.tolist()
     ([6, 2], [0, 0, 0])
     """
-    encoded = [text.encode("utf-8") for text in normalized]
-    exact = np.fromiter(map(hash_function, encoded), dtype=np.uint64, count=len(encoded))
+    table = _WordTable(hash_function)
+    exact_of_batches = [np.empty(0, dtype=np.uint64)]
     counts_of_pieces = [np.empty(0, dtype=np.int64)]
     shingles_of_pieces = [np.empty(0, dtype=np.uint64)]
-    for hashes, counts in _pieces(encoded, hash_function):
-        counts_of_pieces.append(counts)
-        shingles_of_pieces.append(_shingles(hashes, counts, shingle_size))
+    # A batch of texts at a time: the UTF-8 copies of a whole run's texts would hold much memory at once.
+    for start in range(0, len(normalized), TEXTS_PER_BATCH):
+        encoded = [text.encode("utf-8") for text in normalized[start : start + TEXTS_PER_BATCH]]
+        exact_of_batches.append(np.fromiter(map(hash_function, encoded), dtype=np.uint64, count=len(encoded)))
+        for hashes, counts in _pieces(encoded, table):
+            counts_of_pieces.append(counts)
+            shingles_of_pieces.append(_shingles(hashes, counts, shingle_size))
+    exact = np.concatenate(exact_of_batches)
     word_counts = np.concatenate(counts_of_pieces).astype(np.int64)
     shingle_counts = np.maximum(word_counts - (shingle_size - 1), 0)
     blocks = np.repeat(np.arange(len(normalized), dtype=np.int64), shingle_counts)

@@ -31,6 +31,8 @@ _APOSTROPHES = frozenset("'`’‘ʼ´")
 _DIGIT = re.compile(r"\d").search
 # Bytes per piece of the buffer the passes run on (see ``_normalize_joined``).
 CHUNK_BYTES = 1 << 20
+# normalize_many joins this many texts at a time (a few megabytes of typical blocks).
+TEXTS_PER_PASS = 1 << 15
 # Once translated, a byte 0 marks a byte to drop and a byte 1 a separator for the digit rule: any other
 # control byte is a space by then.
 _DROP = 0
@@ -240,14 +242,19 @@ def normalize_many(texts: Sequence[str]) -> list[str]:
     others = list(compress(count(), map(not_, map(str.isascii, ascii_texts))))
     for index in others:
         ascii_texts[index] = ""
-    results = _normalize_ascii(ascii_texts) if ascii_texts else []
-    if others:
-        prepared = [_prepared(texts[index]) for index in others]
+    results: list[str] = []
+    # A batch of texts at a time: the joined copies of a whole run's text would cost more memory than the
+    # results themselves.
+    for start in range(0, len(ascii_texts), TEXTS_PER_PASS):
+        results += _normalize_ascii(ascii_texts[start : start + TEXTS_PER_PASS])
+    for start in range(0, len(others), TEXTS_PER_PASS):
+        batch = others[start : start + TEXTS_PER_PASS]
+        prepared = [_prepared(texts[index]) for index in batch]
         normalized, growing = _normalize_joined(("\n".join(prepared) + "\n").encode("utf-8"))
-        for index, text in zip(others, normalized.decode("utf-8").split("\n"), strict=False):
+        for index, text in zip(batch, normalized.decode("utf-8").split("\n"), strict=False):
             results[index] = text
         if growing:
-            for index, text in zip(others, prepared, strict=True):
+            for index, text in zip(batch, prepared, strict=True):
                 if any(char in text for char in growing):
                     results[index] = _normalize_slowly(text)
     return results
