@@ -27,7 +27,15 @@ from lbdedup.meta import UPDATE_INITIALS, ParsedTime, find_date, is_timestamp, i
 from lbdedup.model import META_KINDS, Block, BlockKind, Document
 from lbdedup.segment import layout, layout_blocks, segment
 
-__all__ = ["assign_posts", "heading_time", "is_marker", "is_post_headline", "post_times", "segment_posts"]
+__all__ = [
+    "assign_posts",
+    "fold_empty_posts",
+    "heading_time",
+    "is_marker",
+    "is_post_headline",
+    "post_times",
+    "segment_posts",
+]
 
 _BODY_KINDS = frozenset({BlockKind.PARAGRAPH, BlockKind.QUOTE, BlockKind.LIST_ITEM, BlockKind.CAPTION})
 _HEADLINE_KINDS = frozenset({BlockKind.HEADING, BlockKind.TITLE})
@@ -304,6 +312,52 @@ def _post_starts(page: _Page) -> tuple[list[int], dict[int, int]]:
     return sorted(set(starts)), dated
 
 
+def fold_empty_posts(
+    kinds: Sequence[BlockKind], starts: Sequence[int], dated: dict[int, int]
+) -> tuple[list[int], dict[int, int]]:
+    """Posts with no content of their own (only time and byline lines) folded into a neighbouring post.
+
+    ``starts`` are the sorted first positions of the posts (the page head before them is not one), ``dated``
+    the line that dates each. An empty post joins the post before it, which keeps its time; before the first
+    post with content, it joins that post, which keeps its own time too. So a time line left alone, such as
+    the differing time of a repeated post whose blocks were all dropped, never makes a post of its own, and
+    the clean text, read again, has the posts it was made of. A page of empty posts only is left as it is.
+
+    >>> from lbdedup.model import BlockKind as K
+    >>> kinds = [K.TIMESTAMP, K.TIMESTAMP, K.PARAGRAPH, K.TIMESTAMP, K.PARAGRAPH, K.TIMESTAMP]
+    >>> starts, dated = fold_empty_posts(kinds, [0, 1, 3, 5], {0: 0, 1: 1, 3: 3, 5: 5})
+    >>> starts, sorted(dated.items())
+    ([0, 3], [(0, 1), (3, 3)])
+    """
+    ends = [*starts[1:], len(kinds)]
+    full = [
+        any(kinds[position] not in META_KINDS for position in range(start, end))
+        for start, end in zip(starts, ends, strict=True)
+    ]
+    if all(full) or not any(full):
+        return list(starts), dated
+    kept: list[int] = []
+    folded = dict(dated)
+    waiting: list[int] = []
+    for start, has_content in zip(starts, full, strict=True):
+        if has_content and waiting:
+            # The empty posts before the first full one open it; it keeps its own time.
+            time_line = dated.get(start, dated.get(waiting[-1]))
+            for empty in [*waiting, start]:
+                folded.pop(empty, None)
+            if time_line is not None:
+                folded[waiting[0]] = time_line
+            kept.append(waiting[0])
+            waiting = []
+        elif has_content:
+            kept.append(start)
+        elif kept:
+            folded.pop(start, None)
+        else:
+            waiting.append(start)
+    return kept, folded
+
+
 def _inner_posts(page: _Page, bounds: Sequence[int]) -> list[int]:
     """Untimed posts inside dated posts: a marker, or a headline with its byline under it.
 
@@ -378,10 +432,12 @@ def post_times(kinds: Sequence[BlockKind], texts: Sequence[str]) -> tuple[list[i
     starts, dated = _post_starts(page)
     if not dated and len(starts) < 2:
         return None
+    # Every dated line still dates the document, even one whose empty post is folded into another.
+    anchors = sorted(dated.values())
+    starts, dated = fold_empty_posts(kinds, starts, dated)
     if not starts or starts[0] != 0:
         starts = [0, *starts]
     head_end = starts[1] if len(starts) > 1 else page.count
-    anchors = sorted(dated.values())
     date = _document_date(page, anchors, head_end)
     # Date lines inside the stream ("Wednesday 13 September") date the clock times that follow them.
     changed_at = [

@@ -342,6 +342,29 @@ def _time_of(page: _Page, position: int, date: str | None) -> str | None:
     return None if parsed is None else parsed.iso(date)
 
 
+def _fold_empty_posts(
+    kinds: Sequence[BlockKind], starts: list[int], dated: dict[int, int]
+) -> tuple[list[int], dict[int, int]]:
+    """Each post without a non-meta block joins the nearest post with one before it, else the first after it."""
+    bounds = [*starts, len(kinds)]
+    full = [
+        start
+        for start, end in itertools.pairwise(bounds)
+        if any(kind not in META_KINDS for kind in kinds[start:end])
+    ]
+    if not full or len(full) == len(starts):
+        return starts, dated
+    folded = {start: anchor for start, anchor in dated.items() if start not in starts or start in full}
+    if starts[0] != full[0]:
+        # Empty posts lead: the first full post starts where they start, with its own time.
+        time_line = dated.get(full[0], dated.get(starts[starts.index(full[0]) - 1]))
+        folded.pop(full[0], None)
+        if time_line is not None:
+            folded[starts[0]] = time_line
+        full[0] = starts[0]
+    return full, folded
+
+
 def post_times(kinds: Sequence[BlockKind], texts: Sequence[str]) -> tuple[list[int], list[str | None]] | None:
     """The post number and time of each block of one document, from the blocks' kinds and texts.
 
@@ -358,10 +381,11 @@ def post_times(kinds: Sequence[BlockKind], texts: Sequence[str]) -> tuple[list[i
     starts, dated = _post_starts(page)
     if not dated and len(starts) < 2:
         return None
+    anchors = sorted(dated.values())
+    starts, dated = _fold_empty_posts(kinds, starts, dated)
     if not starts or starts[0] != 0:
         starts = [0, *starts]
     head_end = starts[1] if len(starts) > 1 else page.count
-    anchors = sorted(dated.values())
     date = _document_date(page, anchors, head_end)
     # Date lines inside the stream ("Wednesday 13 September") date the clock times that follow them.
     changed_at: list[int] = []
