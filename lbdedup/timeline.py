@@ -178,6 +178,7 @@ class _PostTable(NamedTuple):
 
     docs: npt.NDArray[np.int64]  # per block
     kinds: npt.NDArray[np.int8]  # per block
+    node_ids: npt.NDArray[np.int64]  # per block, -1 for none
     clusters: npt.NDArray[np.int64]  # per block, -1 for none
     node_docs: npt.NDArray[np.int64]
     node_numbers: npt.NDArray[np.int64]
@@ -258,6 +259,7 @@ def _post_table(results: Sequence[BlockResult]) -> _PostTable | None:
     return _PostTable(
         docs,
         kinds,
+        node_ids,
         clusters,
         node_docs,
         node_numbers,
@@ -360,17 +362,20 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
     timed = time_node >= 0
     group_docs = np.bincount(group_of_doc[posts.post_docs], minlength=group_count)
     shown = (group_docs >= 2) | (np.bincount(class_groups[timed], minlength=group_count) >= 2)
+    if not shown.all():
+        shown |= _kept_timed_posts(result.blocks, posts, group_of_doc, group_count, ~shown) >= 2
 
-    sort_key = _sort_keys(posts, walk, class_of, class_groups, class_time_ids, group_count)
-    classes = np.arange(class_count)
+    sort_key, ties = _sort_keys(
+        posts, walk, class_of, class_groups, class_time_ids, group_count, options.newest_first
+    )
     if options.order is PostOrder.INPUT:
-        ordered = classes
+        ordered = np.arange(class_count)
         order = "input"
     elif options.newest_first:
-        ordered = np.lexsort((-classes, -sort_key, class_groups))
+        ordered = np.lexsort((ties, -sort_key, class_groups))
         order = "newest_first"
     else:
-        ordered = np.lexsort((classes, sort_key, class_groups))
+        ordered = np.lexsort((ties, sort_key, class_groups))
         order = "oldest_first"
 
     # The copies of a class: the one with the most blocks first (ties to the earliest), then the others.
@@ -414,6 +419,33 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
     return tuple(timelines)
 
 
+def _kept_timed_posts(
+    blocks: Sequence[BlockResult],
+    posts: _PostTable,
+    group_of_doc: npt.NDArray[np.int64],
+    group_count: int,
+    wanted: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.int64]:
+    """Per timeline (counted only where ``wanted``), how many dated posts keep a block that is not meta.
+
+    Posts that repeat one another are one post of the timeline, but each copy that keeps a block of its own
+    is a post of the clean text, and is read as one when the clean text is cleaned again.
+    """
+    node_ids = posts.node_ids
+    content = np.flatnonzero(
+        (node_ids >= 0) & ~np.isin(posts.kinds, [_KIND_CODE[kind] for kind in META_KINDS])
+    )
+    candidates = content[wanted[group_of_doc[posts.node_docs[node_ids[content]]]]]
+    kept = np.fromiter(
+        map(_KEPT.__getitem__, map(_STATUS, map(blocks.__getitem__, candidates.tolist()))),
+        dtype=bool,
+        count=candidates.size,
+    )
+    nodes = _distinct(node_ids[candidates[kept]])
+    nodes = nodes[posts.time_ids[nodes] >= 0]
+    return np.bincount(group_of_doc[posts.node_docs[nodes]], minlength=group_count)
+
+
 def _sort_keys(
     posts: _PostTable,
     walk: npt.NDArray[np.int64],
@@ -421,13 +453,18 @@ def _sort_keys(
     class_groups: npt.NDArray[np.int64],
     class_time_ids: npt.NDArray[np.int64],
     group_count: int,
-) -> npt.NDArray[np.int64]:
-    """Per class, a number that sorts classes oldest first (then by first appearance, left to the caller).
+    newest_first_wanted: bool,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Per class, a number that sorts classes oldest first, and a rank that orders classes of equal number.
 
     A dated class sorts by its (date, clock), an undated date taking the usual date of its timeline (its
     most frequent, ties to the latest), as time_key(time, default_date) does. An undated class sits just
     above the newest dated post below it in any copy (a pinned post stays on top): that post's key, then
     how many steps above it.
+
+    Classes of equal number keep the order their documents give them, read in the wanted direction: a file
+    whose dated posts run the other way is read from its end. So a clean text, already in the wanted order,
+    keeps posts of the same minute where they stand when it is cleaned again.
     """
     class_count = len(class_groups)
     timed = class_time_ids >= 0
@@ -472,6 +509,9 @@ def _sort_keys(
     segment_of = np.repeat(np.arange(len(segment_starts)), segment_ends - segment_starts)
     positions = np.arange(len(walk))
     mirrored = segment_starts[segment_of] + segment_ends[segment_of] - 1 - positions
+    against = up > down if newest_first_wanted else down > up
+    ties = np.full(class_count, len(walk), dtype=np.int64)
+    np.minimum.at(ties, class_of, np.where(against[walk_docs], mirrored, positions))
     order_walk = np.argsort(np.where(newest_first[walk_docs], mirrored, positions), kind="stable")
     stepped_classes = class_of[order_walk]
     stepped_keys = walk_keys[order_walk]
@@ -483,7 +523,7 @@ def _sort_keys(
     limit = len(walk) + 1
     placed = np.full(class_count, -1, dtype=np.int64)
     np.maximum.at(placed, stepped_classes[undated], last_key[undated] * limit + steps[undated])
-    return np.where(key_rank >= 0, key_rank * limit, placed)
+    return np.where(key_rank >= 0, key_rank * limit, placed), ties
 
 
 _STATUS, _RESULT_DOC, _RESULT_POST = attrgetter("status"), attrgetter("block.doc"), attrgetter("block.post")

@@ -222,7 +222,11 @@ def _timeline(
     times = {
         root: _best_time([_post_time(post_blocks[p]) for p in members]) for root, members in classes.items()
     }
-    if len(docs) < 2 and sum(1 for time in times.values() if time is not None) < 2:
+    if (
+        len(docs) < 2
+        and sum(1 for time in times.values() if time is not None) < 2
+        and _kept_dated_posts(post_blocks, docs, doc_posts, heads) < 2
+    ):
         return None
     dates = Counter(time_key(time)[0] for time in times.values() if time is not None)
     dates.pop("", None)
@@ -247,13 +251,22 @@ def _timeline(
                 step += 1
                 candidate = (last, step, first_seen[root])
                 order_key[root] = max(order_key.get(root, candidate), candidate)
+    # Equal keys keep their documents' order, each document read in the wanted direction.
+    tie: dict[PostKey, int] = {}
+    for doc in docs:
+        roots = [_find(parent, post) for post in doc_posts[doc] if post not in heads]
+        known = [keys[root] for root in roots if root in keys]
+        down = sum(1 for a, b in itertools.pairwise(known) if a > b)
+        up = sum(1 for a, b in itertools.pairwise(known) if a < b)
+        against = up > down if options.newest_first else down > up
+        for root in reversed(roots) if against else roots:
+            tie.setdefault(root, len(tie))
     if options.order is PostOrder.INPUT:
         ordered = list(classes)
         order = "input"
     else:
-        ordered = sorted(classes, key=lambda root: order_key[root])
-        if options.newest_first:
-            ordered.reverse()
+        ordered = sorted(classes, key=tie.__getitem__)
+        ordered.sort(key=lambda root: order_key[root][:2], reverse=options.newest_first)
         order = "newest_first" if options.newest_first else "oldest_first"
 
     source_of = {
@@ -277,6 +290,23 @@ def _timeline(
         order=order,
         heads=head_refs,
         posts=tuple(posts),
+    )
+
+
+def _kept_dated_posts(
+    post_blocks: dict[PostKey, list[BlockResult]],
+    docs: Sequence[int],
+    doc_posts: dict[int, list[PostKey]],
+    heads: set[PostKey],
+) -> int:
+    """How many dated posts of ``docs`` keep a block that is not a meta line."""
+    return sum(
+        1
+        for doc in docs
+        for post in doc_posts[doc]
+        if post not in heads
+        and _post_time(post_blocks[post]) is not None
+        and any(item.status.kept and item.block.kind not in META_KINDS for item in post_blocks[post])
     )
 
 
