@@ -321,7 +321,7 @@ def fold_empty_posts(
     the line that dates each. An empty post joins the post before it, which keeps its time; before the first
     post with content, it joins that post, which keeps its own time too. So a time line left alone, such as
     the differing time of a repeated post whose blocks were all dropped, never makes a post of its own, and
-    the clean text, read again, has the posts it was made of. A page of empty posts only is left as it is.
+    the clean text, read again, has the posts it was made of. Empty posts alone make one post.
 
     >>> from lbdedup.model import BlockKind as K
     >>> kinds = [K.TIMESTAMP, K.TIMESTAMP, K.PARAGRAPH, K.TIMESTAMP, K.PARAGRAPH, K.TIMESTAMP]
@@ -334,8 +334,12 @@ def fold_empty_posts(
         any(kinds[position] not in META_KINDS for position in range(start, end))
         for start, end in zip(starts, ends, strict=True)
     ]
-    if all(full) or not any(full):
+    if all(full):
         return list(starts), dated
+    if not any(full):
+        # No post has content: the empty ones are one post, with the first time.
+        first = starts[0]
+        return [first], {first: dated[first]} if first in dated else {}
     kept: list[int] = []
     folded = dict(dated)
     waiting: list[int] = []

@@ -592,6 +592,33 @@ def text_sections(result: DedupeResult) -> list[tuple[str, list[BlockResult]]]:
     return sections
 
 
+def _loose_anchors(
+    items: Sequence[BlockResult],
+    entries: npt.NDArray[np.int64],
+    loose: npt.NDArray[np.int64],
+    primary_starts: npt.NDArray[np.int64],
+    primary_lengths: npt.NDArray[np.int64],
+) -> list[int]:
+    """Where the kept blocks of later copies that follow no block of the first copy's clusters go.
+
+    A time or byline line goes on top of the post; anything else just under the first copy's opening time
+    and byline lines (on top when it has none). So the post's own time stays right above its content and
+    another copy's time never opens a post of its own when the clean text is read again.
+    """
+    found: list[int] = []
+    for entry, start, length in zip(
+        loose.tolist(), primary_starts.tolist(), primary_lengths.tolist(), strict=True
+    ):
+        if items[int(entries[entry])].block.kind in META_KINDS:
+            found.append(-1)
+            continue
+        opening = 0
+        while opening < length and items[int(entries[start + opening])].block.kind in META_KINDS:
+            opening += 1
+        found.append(opening - 1)
+    return found
+
+
 def _placed_timelines(
     blocks: Sequence[BlockResult],
     docs: npt.NDArray[np.int64],
@@ -657,6 +684,13 @@ def _placed_timelines(
     latest = np.maximum.accumulate(np.where(anchored, np.arange(len(entries)), entry_starts - 1))
     own = np.where(ranks == 0, positions, primary_positions[match] if primary_keys.size else -1)
     anchors = np.where(latest >= entry_starts, own[np.maximum(latest, 0)], -1)
+    loose = np.flatnonzero((latest < entry_starts) & kept[entries])
+    if loose.size:
+        primary_refs = np.cumsum(copy_counts) - copy_counts
+        primary_starts = (np.cumsum(ref_lengths) - ref_lengths)[primary_refs]
+        anchors[loose] = _loose_anchors(
+            items, entries, loose, primary_starts[slots[loose]], ref_lengths[primary_refs][slots[loose]]
+        )
     chosen = np.flatnonzero(kept[entries])
     layout = chosen[
         np.lexsort((positions[chosen], ranks[chosen], ranks[chosen] > 0, anchors[chosen], slots[chosen]))

@@ -321,16 +321,21 @@ def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
     for position, item in enumerate(primary):
         if item.cluster is not None:
             position_of.setdefault(item.cluster, position)
+    opening = 0
+    while opening < len(primary) and primary[opening].block.kind in META_KINDS:
+        opening += 1
     placed: list[tuple[tuple[int, int, int, int], BlockResult]] = []
     for rank, copy in enumerate(copies):
-        anchor = -1
+        anchor: int | None = None
         for position, item in enumerate(copy):
             if rank == 0:
                 anchor = position
             elif item.cluster is not None and item.cluster in position_of:
                 anchor = position_of[item.cluster]
+            # Before any anchored block: meta lines on top, content under the first copy's opening meta.
+            where = anchor if anchor is not None else -1 if item.block.kind in META_KINDS else opening - 1
             if item.status.kept:
-                placed.append(((anchor, 0 if rank == 0 else 1, rank, position), item))
+                placed.append(((where, 0 if rank == 0 else 1, rank, position), item))
     placed.sort(key=lambda pair: pair[0])
     return [item for _, item in placed]
 

@@ -345,15 +345,20 @@ def _time_of(page: _Page, position: int, date: str | None) -> str | None:
 def _fold_empty_posts(
     kinds: Sequence[BlockKind], starts: list[int], dated: dict[int, int]
 ) -> tuple[list[int], dict[int, int]]:
-    """Each post without a non-meta block joins the nearest post with one before it, else the first after it."""
+    """Each post without a non-meta block joins the nearest post with one before it, else the first after it.
+
+    Without any post with such a block, all are one post.
+    """
     bounds = [*starts, len(kinds)]
     full = [
         start
         for start, end in itertools.pairwise(bounds)
         if any(kind not in META_KINDS for kind in kinds[start:end])
     ]
-    if not full or len(full) == len(starts):
+    if len(full) == len(starts):
         return starts, dated
+    if not full:
+        return starts[:1], {starts[0]: dated[starts[0]]} if starts[0] in dated else {}
     folded = {start: anchor for start, anchor in dated.items() if start not in starts or start in full}
     if starts[0] != full[0]:
         # Empty posts lead: the first full post starts where they start, with its own time.
