@@ -4,7 +4,8 @@ A timestamp or byline says nothing by itself: "16.56 BST" on two different posts
 So meta lines never match through the ordinary exact/near/contained stages. Once the other blocks are
 clustered, a post whose non-meta blocks are mostly copies of one other post's blocks is a repeat of it (a
 pinned post shown again, a snapshot's copy), and only then are its meta lines merged with that post's equal
-meta lines. Equal meta lines inside one post (a byline printed twice) are a doubling and merge too.
+meta lines. Equal meta lines next to each other in one post (a byline printed twice, nothing but meta lines
+between them) are a doubling and merge too; the same line twice around the post's content is two lines.
 """
 
 from __future__ import annotations
@@ -361,7 +362,7 @@ def merge_repeated_meta(
     post_ids, numbered = _post_ids(blocks)
     post_count = len(numbered)
     meta_list = meta.tolist()
-    # A meta line is its kind and normalized text; equal lines of one post are one line printed twice.
+    # A meta line is its kind and normalized text.
     text_ids: dict[str, int] = {}
     texts = np.fromiter(
         (text_ids.setdefault(keys[index], len(text_ids)) for index in meta_list),
@@ -371,11 +372,13 @@ def merge_repeated_meta(
     lines = texts * len(kind_code) + kinds[meta]
     line_count = max(int(lines.max()) + 1, 1)
     meta_posts = post_ids[meta]
-    held, first_held, held_of = np.unique(
-        meta_posts * line_count + lines, return_index=True, return_inverse=True
+    held, first_held = np.unique(meta_posts * line_count + lines, return_index=True)
+    # A doubling is an equal line in the same run of meta lines (nothing but meta lines between them).
+    run_starts = np.r_[True, (np.diff(meta) != 1) | (meta_posts[1:] != meta_posts[:-1])]
+    _, first_doubled, doubled_of = np.unique(
+        (np.cumsum(run_starts) - 1) * line_count + lines, return_index=True, return_inverse=True
     )
-    held_of = held_of.reshape(-1)
-    edges_from, edges_to = [np.arange(meta.size)], [first_held[held_of]]
+    edges_from, edges_to = [np.arange(meta.size)], [first_doubled[doubled_of.reshape(-1)]]
     # Only posts holding a meta line that another post holds too can gain a merge: the others are skipped.
     held_lines = held % line_count
     holders = np.bincount(held_lines, minlength=line_count)

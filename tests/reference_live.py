@@ -51,12 +51,20 @@ def merge_repeated_meta(
         return group, cluster
     parent = {index: index for index in meta}
     first_of: dict[tuple[PostKey, str, str], int] = {}
+    first_in_run: dict[tuple[int, str, str], int] = {}
     holders: dict[tuple[str, str], set[PostKey]] = {}
+    run = -1
+    previous: tuple[int, PostKey] | None = None
     for index in meta:
         block = blocks[index]
         post: PostKey = (block.doc, block.post)
         line = (block.kind.value, keys[index])
-        first = first_of.setdefault((post, *line), index)
+        # A run of meta lines: consecutive blocks of one post, all meta lines.
+        if previous is None or previous != (index - 1, post):
+            run += 1
+        previous = (index, post)
+        first_of.setdefault((post, *line), index)
+        first = first_in_run.setdefault((run, *line), index)
         if first != index:
             parent[_find_index(parent, index)] = _find_index(parent, first)
         holders.setdefault(line, set()).add(post)
