@@ -349,12 +349,20 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
     class_groups = np.empty(class_count, dtype=np.int64)
     class_groups[class_of] = walk_groups
 
-    # A class's time: its first dated copy's, else its first copy's with any time.
+    # The copies of a class: the one with the most blocks first (ties to the earliest), then the others.
+    positions = np.arange(len(walk))
+    by_size = np.lexsort((positions, -posts.sizes[walk], class_of))
+    primaries = walk[by_size[_run_starts(class_of[by_size])]]
+
+    # A class's time: its dated copies' (else those with any time), the first copy's when it is one of them
+    # (its time line is the one right above the post's content in the clean text), else the first met.
     time_node = np.full(class_count, -1, dtype=np.int64)
     for flags in (posts.time_ids >= 0, posts.dated):
         with_flag = np.flatnonzero(flags[walk])
         found, first_index = np.unique(class_of[with_flag], return_index=True)
         time_node[found] = walk[with_flag[first_index]]
+        primary_flagged = flags[primaries]
+        time_node[primary_flagged] = primaries[primary_flagged]
     class_time_ids = np.where(time_node >= 0, posts.time_ids[np.maximum(time_node, 0)], -1)
     class_times: list[str | None] = list(
         map([*posts.distinct_times, None].__getitem__, class_time_ids.tolist())
@@ -378,9 +386,6 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
         ordered = np.lexsort((ties, sort_key, class_groups))
         order = "oldest_first"
 
-    # The copies of a class: the one with the most blocks first (ties to the earliest), then the others.
-    positions = np.arange(len(walk))
-    by_size = np.lexsort((positions, -posts.sizes[walk], class_of))
     is_primary = np.zeros(len(walk), dtype=np.int8)
     is_primary[by_size[_run_starts(class_of[by_size])]] = 1
     members = walk[np.lexsort((positions, -is_primary, class_of))]

@@ -114,10 +114,14 @@ def _post_time(results: Sequence[BlockResult]) -> str | None:
     return next((r.block.time for r in results if r.block.time is not None), None)
 
 
+def _is_dated(time: str) -> bool:
+    return len(time) >= 10 and time[4] == "-" and not time.startswith("-")
+
+
 def _best_time(times: Sequence[str | None]) -> str | None:
     """The most complete of the copies' times: one with a date first, then any, in input order."""
     known = [time for time in times if time is not None]
-    dated = [time for time in known if len(time) >= 10 and time[4] == "-" and not time.startswith("-")]
+    dated = [time for time in known if _is_dated(time)]
     if dated or known:
         return (dated or known)[0]
     return None
@@ -227,9 +231,15 @@ def _timeline(
         for post in doc_posts[doc]:
             if post not in heads:
                 classes.setdefault(_find(parent, post), []).append(post)
-    times = {
-        root: _best_time([_post_time(post_blocks[p]) for p in members]) for root, members in classes.items()
-    }
+    times: dict[PostKey, str | None] = {}
+    for root, members in classes.items():
+        primary = max(members, key=lambda post: (len(post_blocks[post]), -members.index(post)))
+        best = _best_time([_post_time(post_blocks[p]) for p in members])
+        own = _post_time(post_blocks[primary])
+        # The first copy's time when it is as good as the best (dated, or any time when none is).
+        if own is not None and (best is None or _is_dated(own) or not _is_dated(best)):
+            best = own
+        times[root] = best
     if (
         len(docs) < 2
         and sum(1 for time in times.values() if time is not None) < 2
