@@ -372,7 +372,10 @@ def merge_repeated_meta(
     lines = texts * len(kind_code) + kinds[meta]
     line_count = max(int(lines.max()) + 1, 1)
     meta_posts = post_ids[meta]
-    held, first_held = np.unique(meta_posts * line_count + lines, return_index=True)
+    held, first_held, held_of = np.unique(
+        meta_posts * line_count + lines, return_index=True, return_inverse=True
+    )
+    held_of = held_of.reshape(-1)
     # A doubling is an equal line in the same run of meta lines (nothing but meta lines between them).
     run_starts = np.r_[True, (np.diff(meta) != 1) | (meta_posts[1:] != meta_posts[:-1])]
     _, first_doubled, doubled_of = np.unique(
@@ -389,18 +392,15 @@ def merge_repeated_meta(
         is_heading = kinds == kind_code[BlockKind.HEADING]
         table = overlap_table(ids, post_count, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
         repeated = repeat_mask(table) & numbered[table.first]
-        post, other = table.first[repeated], table.second[repeated]
-        # Each meta line of a repeating post meets the same line of the post it repeats, when that has it.
-        by_post = np.argsort(meta_posts, kind="stable")
-        starts = np.searchsorted(meta_posts[by_post], np.arange(post_count))
-        lengths = np.bincount(meta_posts, minlength=post_count)[post]
-        offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
-        member = by_post[np.repeat(starts[post], lengths) + np.arange(offsets.size) - offsets]
-        wanted = np.repeat(other, lengths) * line_count + lines[member]
-        found = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
-        hit = held[found] == wanted
-        edges_from.append(member[hit])
-        edges_to.append(first_held[found[hit]])
+        # Posts joined by repeats are copies of one post: a meta line that two of them hold is one line.
+        copies_of = component_minimum(post_count, table.first[repeated], table.second[repeated])
+        _, first_copy, copy_line = np.unique(
+            copies_of[held // line_count] * line_count + held_lines, return_index=True, return_inverse=True
+        )
+        copy_line = copy_line.reshape(-1)
+        in_copies = np.bincount(copy_line)[copy_line][held_of] >= 2
+        edges_from.append(np.flatnonzero(in_copies))
+        edges_to.append(first_held[first_copy[copy_line[held_of[in_copies]]]])
     roots = meta[component_minimum(meta.size, np.concatenate(edges_from), np.concatenate(edges_to))].tolist()
     for index, root in zip(meta_list, roots, strict=True):
         group[index] = cluster[index] = root

@@ -77,19 +77,30 @@ def merge_repeated_meta(
         ids = np.where(wanted[ids], ids, -1)
         overlaps = post_overlaps(ids, post_keys, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
         repeated = {pair for pair in repeats(overlaps) if pair[0][1] is not None}
-    by_post: dict[PostKey, list[int]] = {}
+    # Posts joined by repeats are copies of one post: a meta line two of them hold is one line.
+    copies: dict[PostKey, PostKey] = {}
+    for post, other in repeated:
+        copies.setdefault(post, post)
+        copies.setdefault(other, other)
+        _union(copies, post, other)
+    holding: dict[tuple[PostKey, str, str], set[PostKey]] = {}
     for index in meta:
-        by_post.setdefault((blocks[index].doc, blocks[index].post), []).append(index)
-    for post, other in sorted(
-        repeated, key=lambda pair: (pair[0][0], pair[0][1] or 0, pair[1][0], pair[1][1] or 0)
-    ):
-        for index in by_post.get(post, []):
-            partner = first_of.get((other, blocks[index].kind.value, keys[index]))
-            if partner is not None:
-                root_a, root_b = _find_index(parent, index), _find_index(parent, partner)
-                if root_a != root_b:
-                    low, high = sorted((root_a, root_b))
-                    parent[high] = low
+        post = (blocks[index].doc, blocks[index].post)
+        if post in copies:
+            line = (blocks[index].kind.value, keys[index])
+            holding.setdefault((_find(copies, post), *line), set()).add(post)
+    for index in meta:
+        post = (blocks[index].doc, blocks[index].post)
+        if post not in copies:
+            continue
+        line = (blocks[index].kind.value, keys[index])
+        holders_of_line = holding[(_find(copies, post), *line)]
+        if len(holders_of_line) >= 2:
+            partner = first_of[(min(holders_of_line, key=lambda key: (key[0], key[1] or 0)), *line)]
+            root_a, root_b = _find_index(parent, index), _find_index(parent, partner)
+            if root_a != root_b:
+                low, high = sorted((root_a, root_b))
+                parent[high] = low
     for index in meta:
         root = _find_index(parent, index)
         group[index] = cluster[index] = root
