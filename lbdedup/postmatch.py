@@ -382,15 +382,12 @@ def merge_repeated_meta(
         (np.cumsum(run_starts) - 1) * line_count + lines, return_index=True, return_inverse=True
     )
     edges_from, edges_to = [np.arange(meta.size)], [first_doubled[doubled_of.reshape(-1)]]
-    # Only posts holding a meta line that another post holds too can gain a merge: the others are skipped.
+    # Only a meta line that two posts hold can merge across posts; the posts that join two such posts as
+    # copies of one can be any, so then repeats are found among all posts.
     held_lines = held % line_count
-    holders = np.bincount(held_lines, minlength=line_count)
-    sharing = np.zeros(post_count, dtype=bool)
-    sharing[held[holders[held_lines] > 1] // line_count] = True
-    if sharing.any():
-        ids = np.where(sharing[post_ids], post_ids, -1)
+    if (np.bincount(held_lines, minlength=line_count) > 1).any():
         is_heading = kinds == kind_code[BlockKind.HEADING]
-        table = overlap_table(ids, post_count, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
+        table = overlap_table(post_ids, post_count, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
         repeated = repeat_mask(table) & numbered[table.first]
         # Posts joined by repeats are copies of one post: a meta line that two of them hold is one line.
         copies_of = component_minimum(post_count, table.first[repeated], table.second[repeated])

@@ -68,13 +68,11 @@ def merge_repeated_meta(
         if first != index:
             parent[_find_index(parent, index)] = _find_index(parent, first)
         holders.setdefault(line, set()).add(post)
-    # Only posts holding a meta line that another post holds too can gain a merge: the others are skipped.
+    # Only a meta line that two posts hold can merge across posts.
     sharing = {post for posts in holders.values() if len(posts) > 1 for post in posts}
     repeated: set[tuple[PostKey, PostKey]] = set()
     if sharing:
         ids, post_keys, is_meta, is_heading = block_columns(blocks)
-        wanted = np.fromiter((key in sharing for key in post_keys), dtype=bool, count=len(post_keys))
-        ids = np.where(wanted[ids], ids, -1)
         overlaps = post_overlaps(ids, post_keys, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
         repeated = {pair for pair in repeats(overlaps) if pair[0][1] is not None}
     # Posts joined by repeats are copies of one post: a meta line two of them hold is one line.
