@@ -23,6 +23,7 @@ from lbdedup.model import (
     Status,
     Timeline,
 )
+from lbdedup.segment import one_line
 from lbdedup.timeline import text_sections
 
 try:  # json's C string escaper, without loading the json package (the text output needs none of it)
@@ -525,7 +526,10 @@ def _text_pieces(result: DedupeResult, provenance: bool) -> Iterator[list[str]]:
                 also = _also(found) if found else ""
                 paragraphs.append(f"[{where}]{also}\n{block.text}")
         else:
-            paragraphs = [item.block.text for item in kept]
+            # A block of several lines (wrapped prose joined back) on one line: read again, it is one block.
+            paragraphs = [
+                text if "\n" not in text else one_line(text) for text in [item.block.text for item in kept]
+            ]
         if not first:
             paragraphs.insert(0, "")  # for the blank line before the section
         first = False
@@ -555,6 +559,7 @@ def render_text(result: DedupeResult, provenance: bool = True) -> str:
 
     With ``provenance`` each source opens with ``==> source <==`` (and how many boilerplate blocks it lost)
     and each kept block is preceded by ``[file:line]`` and the places of its copies; without, the bare kept
-    texts separated by blank lines. A section with nothing kept is left out.
+    texts separated by blank lines, each on one line (hard-wrapped prose joined back), so that the bare text
+    cleaned again gives the same blocks. A section with nothing kept is left out.
     """
     return "".join(render_text_chunks(result, provenance))

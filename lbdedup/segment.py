@@ -31,6 +31,7 @@ __all__ = [
     "layout",
     "layout_blocks",
     "make_blocks",
+    "one_line",
     "segment",
     "split_lines",
 ]
@@ -378,6 +379,19 @@ def _spans(group: list[tuple[int, str]], wrapped: bool, markdown: bool) -> list[
     return spans
 
 
+def one_line(text: str) -> str:
+    """A block's text on one line, as the segmenter classified it: its lines stripped, joined by a space.
+
+    The bare clean text writes a block of several lines (hard-wrapped prose joined back) so: alone, or
+    among other kept blocks, its lines might no longer read as wrapped prose and come apart when cleaned
+    again, while one line is one block however the file around it reads.
+
+    >>> one_line("The river rose overnight and the council\\n  opened two shelters.")
+    'The river rose overnight and the council opened two shelters.'
+    """
+    return " ".join(filter(None, map(str.strip, text.split("\n"))))
+
+
 def _span_text(span: list[tuple[int, str]]) -> str:
     if len(span) == 1:
         return span[0][1].strip()
@@ -422,7 +436,7 @@ def layout(document: Document) -> Layout:
     kinds = _classify_lines(spoken, markdown)
     _mark_title(kinds, texts, markdown)
     _mark_captions(kinds, spoken)
-    _mark_excerpts(kinds, starts, ends, texts)
+    _mark_excerpts(kinds, texts)
     return Layout(starts, ends, kinds, texts)
 
 
@@ -533,17 +547,12 @@ def _mark_captions(kinds: list[BlockKind], spoken: Sequence[str]) -> None:
             kinds[position] = BlockKind.CAPTION
 
 
-def _mark_excerpts(
-    kinds: list[BlockKind], starts: Sequence[int], ends: Sequence[int], texts: Sequence[str]
-) -> None:
+def _mark_excerpts(kinds: list[BlockKind], texts: Sequence[str]) -> None:
     """A line cut short with "…" is a headline only as a page's title (a breadcrumb title cut short).
 
-    Anywhere else it is an excerpt of a paragraph, and must be free to match the paragraph it quotes.
+    Anywhere else it is an excerpt of a paragraph, and must be free to match the paragraph it quotes; so is
+    a wrapped one, of several lines (written on one line in the bare clean text, it must read the same).
     """
     for position in list(compress(count(), map(BlockKind.HEADING.__eq__, kinds))):
-        if (
-            starts[position] == ends[position]
-            and texts[position][-1] in _TRUNCATION_LAST
-            and _TRUNCATION.search(texts[position])
-        ):
+        if texts[position][-1] in _TRUNCATION_LAST and _TRUNCATION.search(texts[position]):
             kinds[position] = BlockKind.PARAGRAPH

@@ -92,9 +92,10 @@ def merge_repeated_meta(
         if post not in copies:
             continue
         line = (blocks[index].kind.value, keys[index])
-        holders_of_line = holding[(_find(copies, post), *line)]
+        holders_of_line = holding[_find(copies, post), line[0], line[1]]
         if len(holders_of_line) >= 2:
-            partner = first_of[(min(holders_of_line, key=lambda key: (key[0], key[1] or 0)), *line)]
+            first_holder = min(holders_of_line, key=lambda key: (key[0], key[1] or 0))
+            partner = first_of[first_holder, line[0], line[1]]
             root_a, root_b = _find_index(parent, index), _find_index(parent, partner)
             if root_a != root_b:
                 low, high = sorted((root_a, root_b))

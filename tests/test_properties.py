@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import textwrap
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -104,17 +103,13 @@ def test_cleaning_the_clean_text_changes_nothing(text: str) -> None:
     assert clean_text(once, IN_PLACE) == once
 
 
-@pytest.mark.xfail(
-    strict=True, reason="time order: two posts merged as one repeat come apart when re-cleaned"
-)
 def test_cleaning_the_clean_text_in_time_order_changes_nothing() -> None:
-    """Idempotence with posts in time order (the default): a found case, kept until the timeline is fixed."""
+    """Idempotence in time order, a found case: a repeat's own time line does not become a post of its own."""
     paragraph = "Harbour harbour harbour harbour harbour harbour."
     once = clean_text(f"00.00 BST\n\n{paragraph}\n\n00.01 BST\n\n{paragraph}\n")
     assert clean_text(once) == once
 
 
-@pytest.mark.xfail(strict=True, reason="wrapped lines that end sentences are read as lines when re-cleaned")
 def test_cleaning_a_wrapped_blog_whose_kept_lines_end_sentences_changes_nothing() -> None:
     """Idempotence, a found case: alone, the kept copy's two wrapped lines no longer read as wrapped prose."""
     words = "Harbour harbour harbour harbour harbour harbour"

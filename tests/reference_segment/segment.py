@@ -322,7 +322,7 @@ def layout(document: Document) -> Layout:
     kinds = list(map(classify_line, spoken, repeat(markdown)))
     _mark_title(kinds, texts, markdown)
     _mark_captions(kinds, spoken)
-    _mark_excerpts(kinds, starts, ends, texts)
+    _mark_excerpts(kinds, texts)
     return Layout(starts, ends, kinds, texts)
 
 
@@ -447,17 +447,12 @@ def _mark_captions(kinds: list[BlockKind], spoken: Sequence[str]) -> None:
             kinds[position] = BlockKind.CAPTION
 
 
-def _mark_excerpts(
-    kinds: list[BlockKind], starts: Sequence[int], ends: Sequence[int], texts: Sequence[str]
-) -> None:
+def _mark_excerpts(kinds: list[BlockKind], texts: Sequence[str]) -> None:
     """A line cut short with "…" is a headline only as a page's title (a breadcrumb title cut short).
 
-    Anywhere else it is an excerpt of a paragraph, and must be free to match the paragraph it quotes.
+    Anywhere else it is an excerpt of a paragraph, and must be free to match the paragraph it quotes; so is
+    a wrapped one, of several lines (written on one line in the bare clean text, it must read the same).
     """
     for position in list(compress(count(), map(BlockKind.HEADING.__eq__, kinds))):
-        if (
-            starts[position] == ends[position]
-            and texts[position][-1] in _TRUNCATION_LAST
-            and _TRUNCATION.search(texts[position])
-        ):
+        if texts[position][-1] in _TRUNCATION_LAST and _TRUNCATION.search(texts[position]):
             kinds[position] = BlockKind.PARAGRAPH
