@@ -61,6 +61,24 @@ def test_doubled_byline_within_one_post_merges() -> None:
     assert _status(result, "a.txt", "Marta Oyelaran") == [Status.CANONICAL, Status.DUPLICATE]
 
 
+def test_a_time_line_again_under_the_content_is_no_doubling() -> None:
+    """The same time line above and under a post's content (an empty post's) is two lines: both stay."""
+    text = f"Volcano live: day two\n\n09.14 BST\n\n{POST_A}09.14 BST\n"
+    result = dedupe([Document("a.txt", text)])
+    assert _status(result, "a.txt", "09.14 BST") == [Status.UNIQUE, Status.UNIQUE]
+
+
+def test_copies_joined_through_a_third_share_their_time_line() -> None:
+    """Two posts that are copies of one post through a third (one timeline post) keep one equal time line."""
+    paragraph = "The Sorrel Line has cancelled all crossings until Sunday."
+    text = (
+        f"Volcano live\n\n09.14 BST\n\nFerry news\n\n{paragraph}\n\n"
+        f"09.14 BST\n\nFerry news from the harbour\n\n{paragraph}\n\n08.00 BST\n\n{paragraph}\n"
+    )
+    result = dedupe([Document("a.txt", text)])
+    assert _status(result, "a.txt", "09.14 BST") == [Status.CANONICAL, Status.DUPLICATE]
+
+
 def test_meta_lines_one_digit_apart_stay() -> None:
     """Time lines that differ by one digit are never merged, even inside a repeated post."""
     older = f"Volcano live\n\n09.14 BST\n\n{POST_A}"
@@ -100,6 +118,72 @@ def test_oldest_first_and_input_order() -> None:
     text = render_text(in_place, provenance=False)
     assert text.index("11.50 BST") < text.index("10.05 BST") < text.index("09.12 BST")
     assert "==> new.txt <==" in render_text(in_place)
+
+
+PARAGRAPHS = {
+    "A": "The Sorrel Line has cancelled all crossings until Sunday.",
+    "B": "The lava flow advanced only forty metres since midnight.",
+    "C": "A team of four divers went back into the water there.",
+    "E": "Police asked drivers to keep away from the coast road.",
+    "H": "Ferries back on the island run",
+}
+
+
+def _page(*posts: str) -> str:
+    """A live blog of posts given as "HH.MM letters" (a time, then the paragraphs named by letters)."""
+    parts = ["Volcano live"]
+    for post in posts:
+        time, letters = post.split()
+        parts.extend([f"{time} BST", *(PARAGRAPHS.get(letter, letter) for letter in letters)])
+    return "\n\n".join(parts) + "\n"
+
+
+def _letters(text: str) -> list[str]:
+    named = {paragraph: letter for letter, paragraph in PARAGRAPHS.items()}
+    return [named.get(line, line) for line in text.rstrip("\n").split("\n\n")[1:]]
+
+
+@pytest.mark.parametrize(
+    ("posts", "newest_first", "expected"),
+    [
+        (["10.05 A", "10.05 B", "09.00 C"], True, ["10.05 BST", "A", "10.05 BST", "B", "09.00 BST", "C"]),
+        (["09.00 C", "10.05 A", "10.05 B"], True, ["10.05 BST", "B", "10.05 BST", "A", "09.00 BST", "C"]),
+        (["09.00 C", "10.05 A", "10.05 B"], False, ["09.00 BST", "C", "10.05 BST", "A", "10.05 BST", "B"]),
+    ],
+    ids=["newest-first-page", "oldest-first-page-turned", "oldest-first-page"],
+)
+def test_posts_of_the_same_minute_keep_their_page_order(
+    posts: list[str], newest_first: bool, expected: list[str]
+) -> None:
+    """Posts of equal time stay in their page's order, read from its end when it runs the other way."""
+    options = Options(newest_first=newest_first)
+    once = render_text(dedupe([Document("a.txt", _page(*posts))], options), provenance=False)
+    assert _letters(once) == expected
+    assert render_text(dedupe([Document("a.txt", once)], options), provenance=False) == once
+
+
+def test_a_repeated_post_is_dated_by_the_copy_shown() -> None:
+    """A post and its fuller copy are one post, dated by the copy whose layout and time line are shown."""
+    result = dedupe([Document("a.txt", _page("10.00 A", "09.30 C", "09.00 AB"))])
+    assert [post.time for post in result.timelines[0].posts] == ["09:30+01:00", "09:00+01:00"]
+    text = render_text(result, provenance=False)
+    assert _letters(text) == ["09.30 BST", "C", "10.00 BST", "09.00 BST", "A", "B"]
+
+
+def test_a_later_copy_keeps_its_headline_under_the_time_of_the_copy_shown() -> None:
+    """Another copy's own headline goes under the shown copy's time line, its own time line on top."""
+    result = dedupe([Document("a.txt", _page("09.30 E", "09.00 ABC", "08.00 HAB"))])
+    text = render_text(result, provenance=False)
+    assert _letters(text) == ["09.30 BST", "E", "08.00 BST", "09.00 BST", "H", "A", "B", "C"]
+
+
+def test_two_copies_keeping_content_are_a_timeline() -> None:
+    """One post whose two copies each keep blocks is laid out as one timeline post, copies together."""
+    result = dedupe([Document("a.txt", _page("09.00 AB", "08.00 ABC"))])
+    assert [len(post.copies) for post in result.timelines[0].posts] == [2]
+    text = render_text(result, provenance=False)
+    assert _letters(text) == ["09.00 BST", "08.00 BST", "A", "B", "C"]
+    assert render_text(dedupe([Document("a.txt", text)]), provenance=False) == text
 
 
 def test_untimed_posts_keep_their_place() -> None:

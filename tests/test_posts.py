@@ -10,7 +10,7 @@ import lbdedup.meta
 import lbdedup.posts
 from lbdedup.meta import ParsedTime, find_date, is_timestamp, is_update_line, iso_time, parse_time
 from lbdedup.model import Block, BlockKind, Document
-from lbdedup.posts import assign_posts, heading_time, is_marker
+from lbdedup.posts import assign_posts, fold_empty_posts, heading_time, is_marker
 from lbdedup.segment import segment
 
 
@@ -274,6 +274,57 @@ def test_posts_given_by_a_segmenter_are_kept() -> None:
     """Blocks that already carry posts (from the HTML segmenter) come back unchanged."""
     blocks = (Block(0, "a.html", 0, 1, 1, BlockKind.PARAGRAPH, "Text.", post=3, time="2023-09-13T05:59"),)
     assert assign_posts(blocks) == blocks
+
+
+T, B, P, H = BlockKind.TIMESTAMP, BlockKind.BYLINE, BlockKind.PARAGRAPH, BlockKind.HEADING
+
+
+@pytest.mark.parametrize(
+    ("kinds", "starts", "expected_starts", "expected_dated"),
+    [
+        ([T, P, T, P], [0, 2], [0, 2], {0: 0, 2: 2}),
+        ([T, P, T], [0, 2], [0], {0: 0}),
+        ([T, P, T, B, T, P], [0, 2, 4], [0, 4], {0: 0, 4: 4}),
+        ([T, T, P, T, P], [0, 1, 3], [0, 3], {0: 1, 3: 3}),
+        ([H, T, T, P], [1, 2], [1], {1: 2}),
+        ([T, B, T, B], [0, 2], [0], {0: 0}),
+        ([T, H, T, P], [0, 2], [0, 2], {0: 0, 2: 2}),
+    ],
+    ids=[
+        "all-full",
+        "empty-last",
+        "empty-between",
+        "empty-first",
+        "empty-after-head",
+        "all-empty",
+        "headline-is-content",
+    ],
+)
+def test_fold_empty_posts(
+    kinds: list[BlockKind], starts: list[int], expected_starts: list[int], expected_dated: dict[int, int]
+) -> None:
+    """An empty post joins the post before it, or the first full post when none; all empty make one."""
+    found_starts, found_dated = fold_empty_posts(kinds, starts, {start: start for start in starts})
+    assert (found_starts, found_dated) == (expected_starts, expected_dated)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Flood live\n\n10.05 BST\n\nRail line closed today.\n\n10.01 BST\n",
+            [(0, None), (1, "10:05+01:00"), (1, "10:05+01:00"), (1, "10:05+01:00")],
+        ),
+        (
+            "Flood live\n\n10.05 BST\n\n10.01 BST\n\nRail line closed today.\n\n09.30 BST\n\nBoats out.\n",
+            [(0, None)] + [(1, "10:01+01:00")] * 3 + [(2, "09:30+01:00")] * 2,
+        ),
+    ],
+    ids=["time-left-at-the-end", "time-above-another"],
+)
+def test_time_line_alone_is_no_post(text: str, expected: list[tuple[int | None, str | None]]) -> None:
+    """A time line with no content under it belongs to a neighbouring post, never to a post of its own."""
+    assert [(post, time) for post, time, _ in _posts(text)] == expected
 
 
 @pytest.mark.parametrize("module", [lbdedup.meta, lbdedup.posts])

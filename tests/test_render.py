@@ -62,6 +62,22 @@ def test_render_text_bare() -> None:
     )
 
 
+WRAPPED = (
+    "Firefighters in the hills are battling three separate blazes\n"
+    "that have burned more than 2,800 hectares of pine forest.\n\n"
+    "Police have ordered residents of Corrie Ban to leave their\n"
+    "homes immediately after the fire crossed the Ardle road.\n"
+)
+
+
+def test_render_text_bare_writes_wrapped_blocks_on_one_line() -> None:
+    """Bare text writes a block of several lines on one line; with provenance its lines stay as read."""
+    result = dedupe([Document("a.txt", WRAPPED)])
+    paragraphs = [" ".join(paragraph.split("\n")) for paragraph in WRAPPED.rstrip("\n").split("\n\n")]
+    assert render_text(result, provenance=False) == "\n\n".join(paragraphs) + "\n"
+    assert "blazes\nthat have" in render_text(result)
+
+
 def test_render_empty() -> None:
     """Nothing in, nothing out: no provenance header for an empty run."""
     assert render_text(dedupe([])) == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lbdedup.model import Block, BlockKind, Document
-from lbdedup.segment import classify_line, is_hard_wrapped, segment, split_lines
+from lbdedup.segment import classify_line, is_hard_wrapped, one_line, segment, split_lines
 
 PARAGRAPH = "The council said the Skelby bridge would stay closed until engineers had inspected the cables."
 
@@ -141,6 +141,39 @@ def test_wrapped_markdown_quote_is_one_block() -> None:
 def test_is_hard_wrapped(groups: list[list[str]], expected: bool) -> None:
     """Wrapping is prose broken mid-sentence at a similar, narrow width."""
     assert is_hard_wrapped(groups) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Rail line closed.", "Rail line closed."),
+        (
+            "The river rose overnight and\nthe council opened shelters.",
+            "The river rose overnight and the council opened shelters.",
+        ),
+        ("  - Ground crews cutting\n    firebreaks by hand", "- Ground crews cutting firebreaks by hand"),
+        ("> “You could hear it,\n> said Morven.", "> “You could hear it, > said Morven."),
+    ],
+    ids=["one-line", "wrapped", "list-item", "quote"],
+)
+def test_one_line(text: str, expected: str) -> None:
+    """A block's lines on one line: stripped, joined by one space, as the block was classified."""
+    assert one_line(text) == expected
+
+
+def test_wrapped_excerpt_cut_short_is_a_paragraph() -> None:
+    """A wrapped excerpt cut short with "…" is a paragraph, as it is on one line, not a headline."""
+    opening = (
+        "Firefighters in the hills are battling three separate blazes\n"
+        "that have burned more than 2,800 hectares of pine forest.\n\n"
+    )
+    excerpt = "Police have ordered residents of Corrie Ban to leave their\nhomes now, the council says…"
+    wrapped = _blocks(opening + excerpt + "\n")
+    assert (wrapped[-1].line_start, wrapped[-1].line_end) == (4, 5)
+    assert [block.kind for block in (wrapped[-1], _blocks(opening + one_line(excerpt) + "\n")[-1])] == [
+        BlockKind.PARAGRAPH,
+        BlockKind.PARAGRAPH,
+    ]
 
 
 def test_single_wrapped_paragraph() -> None:
