@@ -597,30 +597,48 @@ def text_sections(result: DedupeResult) -> list[tuple[str, list[BlockResult]]]:
     return sections
 
 
-def _loose_anchors(
+def _later_anchors(
     items: Sequence[BlockResult],
     entries: npt.NDArray[np.int64],
-    loose: npt.NDArray[np.int64],
+    later: npt.NDArray[np.int64],
+    anchors: npt.NDArray[np.int64],
+    loose: npt.NDArray[np.bool_],
+    copy_starts: npt.NDArray[np.int64],
     primary_starts: npt.NDArray[np.int64],
     primary_lengths: npt.NDArray[np.int64],
 ) -> list[int]:
-    """Where the kept blocks of later copies that follow no block of the first copy's clusters go.
+    """Where the kept blocks ``later`` of copies after the first go, where the anchors do not say well.
 
-    A time or byline line goes on top of the post; anything else just under the first copy's opening time
-    and byline lines (on top when it has none). So the post's own time stays right above its content and
-    another copy's time never opens a post of its own when the clean text is read again.
+    A time or byline line before its copy's content goes on top of the post; one after it (time last) at
+    the bottom, under the first copy's closing time line, when the first copy ends with one. A loose block
+    of content (no block of the first copy's clusters before it) goes just under the first copy's opening
+    time and byline lines (on top when it has none). So the post's own time stays next to its content and
+    another copy's time never opens or closes a post of its own when the clean text is read again.
     """
+
+    def is_meta(entry: int) -> bool:
+        return items[int(entries[entry])].block.kind in META_KINDS
+
     found: list[int] = []
-    for entry, start, length in zip(
-        loose.tolist(), primary_starts.tolist(), primary_lengths.tolist(), strict=True
+    for entry, copy_start, start, length in zip(
+        later.tolist(),
+        copy_starts[later].tolist(),
+        primary_starts.tolist(),
+        primary_lengths.tolist(),
+        strict=True,
     ):
-        if items[int(entries[entry])].block.kind in META_KINDS:
-            found.append(-1)
-            continue
-        opening = 0
-        while opening < length and items[int(entries[start + opening])].block.kind in META_KINDS:
-            opening += 1
-        found.append(opening - 1)
+        anchor = int(anchors[entry])
+        if is_meta(entry):
+            if all(is_meta(before) for before in range(copy_start, entry)):
+                anchor = -1
+            elif length and is_meta(start + length - 1):
+                anchor = length
+        elif loose[entry]:
+            opening = 0
+            while opening < length and is_meta(start + opening):
+                opening += 1
+            anchor = opening - 1
+        found.append(anchor)
     return found
 
 
@@ -689,12 +707,19 @@ def _placed_timelines(
     latest = np.maximum.accumulate(np.where(anchored, np.arange(len(entries)), entry_starts - 1))
     own = np.where(ranks == 0, positions, primary_positions[match] if primary_keys.size else -1)
     anchors = np.where(latest >= entry_starts, own[np.maximum(latest, 0)], -1)
-    loose = np.flatnonzero((latest < entry_starts) & kept[entries])
-    if loose.size:
+    later = np.flatnonzero((ranks > 0) & kept[entries])
+    if later.size:
         primary_refs = np.cumsum(copy_counts) - copy_counts
         primary_starts = (np.cumsum(ref_lengths) - ref_lengths)[primary_refs]
-        anchors[loose] = _loose_anchors(
-            items, entries, loose, primary_starts[slots[loose]], ref_lengths[primary_refs][slots[loose]]
+        anchors[later] = _later_anchors(
+            items,
+            entries,
+            later,
+            anchors,
+            latest < entry_starts,
+            entry_starts,
+            primary_starts[slots[later]],
+            ref_lengths[primary_refs][slots[later]],
         )
     chosen = np.flatnonzero(kept[entries])
     layout = chosen[

@@ -352,16 +352,28 @@ def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
     opening = 0
     while opening < len(primary) and primary[opening].block.kind in META_KINDS:
         opening += 1
+    closes_with_meta = bool(primary) and primary[-1].block.kind in META_KINDS
     placed: list[tuple[tuple[int, int, int, int], BlockResult]] = []
     for rank, copy in enumerate(copies):
         anchor: int | None = None
+        content_before = False
         for position, item in enumerate(copy):
             if rank == 0:
                 anchor = position
             elif item.cluster is not None and item.cluster in position_of:
                 anchor = position_of[item.cluster]
-            # Before any anchored block: meta lines on top, content under the first copy's opening meta.
-            where = anchor if anchor is not None else -1 if item.block.kind in META_KINDS else opening - 1
+            meta = item.block.kind in META_KINDS
+            if rank == 0:
+                where = position
+            elif meta and not content_before:
+                where = -1  # a later copy's opening meta line: on top
+            elif meta and closes_with_meta:
+                where = len(primary)  # its closing meta line: under the first copy's closing one
+            elif anchor is None:
+                where = -1 if meta else opening - 1  # loose content: under the opening meta lines
+            else:
+                where = anchor
+            content_before = content_before or not meta
             if item.status.kept:
                 placed.append(((where, 0 if rank == 0 else 1, rank, position), item))
     placed.sort(key=lambda pair: pair[0])
