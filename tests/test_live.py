@@ -186,6 +186,21 @@ def test_two_copies_keeping_content_are_a_timeline() -> None:
     assert render_text(dedupe([Document("a.txt", text)]), provenance=False) == text
 
 
+def test_a_time_last_post_repeated_keeps_its_closing_time_lines_together() -> None:
+    """A time-last post shown again with another time: both time lines close it; cleaned again, it stays."""
+    a, b, d = PARAGRAPHS["A"], PARAGRAPHS["B"], "Schools in the valley will stay closed on Thursday."
+    text = (
+        f"Storm live: gales expected\n\nThe storm reaches the coast tonight, forecasters say.\n\n"
+        f"Ferries cancelled\n\n{a}\n\n{d}\n\nNadia Ferrow13 September 2023 05:41\n\n"
+        f"Lava slows\n\n{b}\n\nTom Ashgrove13 September 2023 04:50\n\n"
+        f"Ferries cancelled\n\n{a}\n\nNadia Ferrow13 September 2023 03:10\n"
+    )
+    for options in (Options(), Options(newest_first=False)):
+        once = render_text(dedupe([Document("a.txt", text)], options), provenance=False)
+        assert f"{d}\n\nNadia Ferrow13 September 2023 05:41\n\nNadia Ferrow13 September 2023 03:10" in once
+        assert render_text(dedupe([Document("a.txt", once)], options), provenance=False) == once
+
+
 def test_untimed_posts_keep_their_place() -> None:
     """A snapshot without times takes them from the other snapshot; its own new posts stay on top."""
     untimed = f"Bridge live: crack found in main span\n\n{POST_B}{POST_A}{POST_C}"
