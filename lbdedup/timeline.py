@@ -609,8 +609,8 @@ def _later_anchors(
 ) -> list[int]:
     """Where the kept blocks ``later`` of copies after the first go, where the anchors do not say well.
 
-    A time or byline line before its copy's content goes on top of the post; one after it (time last) at
-    the bottom, under the first copy's closing time line, when the first copy ends with one. A loose block
+    A time or byline line goes on top of the post, never inside its content; when the first copy has its
+    content first and its time last, one that follows its own copy's content goes at the bottom. A loose block
     of content (no block of the first copy's clusters before it) goes just under the first copy's opening
     time and byline lines (on top when it has none). So the post's own time stays next to its content and
     another copy's time never opens or closes a post of its own when the clean text is read again.
@@ -629,10 +629,9 @@ def _later_anchors(
     ):
         anchor = int(anchors[entry])
         if is_meta(entry):
-            if all(is_meta(before) for before in range(copy_start, entry)):
-                anchor = -1
-            elif length and is_meta(start + length - 1):
-                anchor = length
+            time_last = length > 0 and not is_meta(start) and is_meta(start + length - 1)
+            after_content = not all(is_meta(before) for before in range(copy_start, entry))
+            anchor = length if time_last and after_content else -1
         elif loose[entry]:
             opening = 0
             while opening < length and is_meta(start + opening):

@@ -352,7 +352,9 @@ def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
     opening = 0
     while opening < len(primary) and primary[opening].block.kind in META_KINDS:
         opening += 1
-    closes_with_meta = bool(primary) and primary[-1].block.kind in META_KINDS
+    time_last = (
+        bool(primary) and primary[0].block.kind not in META_KINDS and primary[-1].block.kind in META_KINDS
+    )
     placed: list[tuple[tuple[int, int, int, int], BlockResult]] = []
     for rank, copy in enumerate(copies):
         anchor: int | None = None
@@ -365,12 +367,11 @@ def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
             meta = item.block.kind in META_KINDS
             if rank == 0:
                 where = position
-            elif meta and not content_before:
-                where = -1  # a later copy's opening meta line: on top
-            elif meta and closes_with_meta:
-                where = len(primary)  # its closing meta line: under the first copy's closing one
+            elif meta:
+                # A later copy's meta line: on top, or under the first copy's closing time (time last).
+                where = len(primary) if time_last and content_before else -1
             elif anchor is None:
-                where = -1 if meta else opening - 1  # loose content: under the opening meta lines
+                where = opening - 1  # loose content: under the opening meta lines
             else:
                 where = anchor
             content_before = content_before or not meta
