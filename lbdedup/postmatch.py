@@ -4,8 +4,8 @@ A timestamp or byline says nothing by itself: "16.56 BST" on two different posts
 So meta lines never match through the ordinary exact/near/contained stages. Once the other blocks are
 clustered, a post whose non-meta blocks are mostly copies of one other post's blocks is a repeat of it (a
 pinned post shown again, a snapshot's copy), and only then are its meta lines merged with that post's equal
-meta lines. Equal meta lines next to each other in one post (a byline printed twice, nothing but meta lines
-between them) are a doubling and merge too; the same line twice around the post's content is two lines.
+meta lines. A byline printed twice in one post, with only bylines between, is a doubling and merges too; a
+time line never is (each opens or closes a post), nor the same line twice around the post's content.
 """
 
 from __future__ import annotations
@@ -376,8 +376,10 @@ def merge_repeated_meta(
         meta_posts * line_count + lines, return_index=True, return_inverse=True
     )
     held_of = held_of.reshape(-1)
-    # A doubling is an equal line in the same run of meta lines (nothing but meta lines between them).
+    # A doubling is an equal line in the same run of meta lines. Each time line starts a run of its own: it
+    # opens or closes a post, and two posts' equal time lines can stand side by side once their content went.
     run_starts = np.r_[True, (np.diff(meta) != 1) | (meta_posts[1:] != meta_posts[:-1])]
+    run_starts |= kinds[meta] == kind_code[BlockKind.TIMESTAMP]
     _, first_doubled, doubled_of = np.unique(
         (np.cumsum(run_starts) - 1) * line_count + lines, return_index=True, return_inverse=True
     )

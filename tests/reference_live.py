@@ -59,8 +59,8 @@ def merge_repeated_meta(
         block = blocks[index]
         post: PostKey = (block.doc, block.post)
         line = (block.kind.value, keys[index])
-        # A run of meta lines: consecutive blocks of one post, all meta lines.
-        if previous is None or previous != (index - 1, post):
+        # A run of meta lines: consecutive blocks of one post, all meta lines, each time line starting one.
+        if previous is None or previous != (index - 1, post) or block.kind is BlockKind.TIMESTAMP:
             run += 1
         previous = (index, post)
         first_of.setdefault((post, *line), index)

@@ -68,6 +68,15 @@ def test_a_time_line_again_under_the_content_is_no_doubling() -> None:
     assert _status(result, "a.txt", "09.14 BST") == [Status.UNIQUE, Status.UNIQUE]
 
 
+def test_equal_time_lines_left_side_by_side_both_stay() -> None:
+    """Two posts' equal time lines, side by side once their content went as copies, are never a doubling."""
+    text = _page("00.01 A", "00.01 C", "00.00 A", "00.00 A", "00.00 C")
+    options = Options(order=PostOrder.INPUT)
+    once = render_text(dedupe([Document("a.txt", text)], options), provenance=False)
+    assert _letters(once) == ["00.01 BST", "A", "00.01 BST", "C", "00.00 BST", "00.00 BST"]
+    assert render_text(dedupe([Document("a.txt", once)], options), provenance=False) == once
+
+
 def test_copies_joined_through_a_third_share_their_time_line() -> None:
     """Two posts that are copies of one post through a third (one timeline post) keep one equal time line."""
     paragraph = "The Sorrel Line has cancelled all crossings until Sunday."
