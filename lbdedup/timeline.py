@@ -603,13 +603,15 @@ def _later_anchors(
     later: npt.NDArray[np.int64],
     anchors: npt.NDArray[np.int64],
     loose: npt.NDArray[np.bool_],
+    own_place: npt.NDArray[np.bool_],
     copy_starts: npt.NDArray[np.int64],
     primary_starts: npt.NDArray[np.int64],
     primary_lengths: npt.NDArray[np.int64],
 ) -> list[int]:
     """Where the kept blocks ``later`` of copies after the first go, where the anchors do not say well.
 
-    A time or byline line goes on top of the post, never inside its content; when the first copy has its
+    A block in a cluster of the first copy stands where that copy's block stands. Any other time or byline
+    line goes on top of the post, never inside its content; when the first copy has its
     content first and its time last, one that follows its own copy's content goes at the bottom. A loose block
     of content (no block of the first copy's clusters before it) goes just under the first copy's opening
     time and byline lines (on top when it has none). So the post's own time stays next to its content and
@@ -628,7 +630,9 @@ def _later_anchors(
         strict=True,
     ):
         anchor = int(anchors[entry])
-        if is_meta(entry):
+        if own_place[entry]:
+            pass  # a copy of a block of the first copy stands where that block stands
+        elif is_meta(entry):
             time_last = length > 0 and not is_meta(start) and is_meta(start + length - 1)
             after_content = not all(is_meta(before) for before in range(copy_start, entry))
             anchor = length if time_last and after_content else -1
@@ -716,6 +720,7 @@ def _placed_timelines(
             later,
             anchors,
             latest < entry_starts,
+            hits,
             entry_starts,
             primary_starts[slots[later]],
             ref_lengths[primary_refs][slots[later]],

@@ -367,6 +367,8 @@ def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
             meta = item.block.kind in META_KINDS
             if rank == 0:
                 where = position
+            elif item.cluster is not None and item.cluster in position_of:
+                where = position_of[item.cluster]
             elif meta:
                 # A later copy's meta line: on top, or under the first copy's closing time (time last).
                 where = len(primary) if time_last and content_before else -1
