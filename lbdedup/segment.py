@@ -39,6 +39,8 @@ __all__ = [
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•·▪●◦]|\d{1,3}[.)])\s+\S")
 _QUOTE = re.compile(r"^\s{0,3}>")
+# The quote marks opening a line of a blockquote, nested ones too (">> ").
+_QUOTE_MARKS = re.compile(r"^\s{0,3}(?:>\s?)+")
 _CREDIT = re.compile(
     r"(?:\b(?:photograph|photo|picture|image|illustration|video|credit|footage)s?\s*:\s*\S"
     r"|\((?:photo|image|picture|video)s?\s+(?:by|:)|\bgetty images\b|\bshutterstock\b"
@@ -386,10 +388,18 @@ def one_line(text: str) -> str:
     among other kept blocks, its lines might no longer read as wrapped prose and come apart when cleaned
     again, while one line is one block however the file around it reads.
 
+    A wrapped blockquote keeps the ">" that opens it, not those of its other lines, which would be read
+    as text on one line.
+
     >>> one_line("The river rose overnight and the council\\n  opened two shelters.")
     'The river rose overnight and the council opened two shelters.'
+    >>> one_line("> The bridge stays closed\\n> until Friday.")
+    '> The bridge stays closed until Friday.'
     """
-    return " ".join(filter(None, map(str.strip, text.split("\n"))))
+    lines = text.split("\n")
+    if _QUOTE.match(lines[0]):
+        lines[1:] = [_QUOTE_MARKS.sub("", line, count=1) for line in lines[1:]]
+    return " ".join(filter(None, map(str.strip, lines)))
 
 
 def _span_text(span: list[tuple[int, str]]) -> str:

@@ -78,6 +78,26 @@ def test_render_text_bare_writes_wrapped_blocks_on_one_line() -> None:
     assert "blazes\nthat have" in render_text(result)
 
 
+WRAPPED_QUOTE = (
+    "# Fire live\n\n"
+    "Firefighters in the hills are battling three separate blazes\n"
+    "that have burned more than 2,800 hectares of pine forest.\n\n"
+    "> Leave now, do not wait for the fire to reach the road, the\n"
+    "> chief officer told residents of Corrie Ban this afternoon.\n"
+)
+
+
+def test_render_text_bare_writes_a_wrapped_quote_with_one_quote_mark() -> None:
+    """A wrapped Markdown quote is one line opened by one ">", and cleaning that again changes nothing."""
+    once = render_text(dedupe([Document("a.md", WRAPPED_QUOTE, format="markdown")]), provenance=False)
+    assert once.split("\n\n")[-1] == (
+        "> Leave now, do not wait for the fire to reach the road, the chief officer told residents of Corrie"
+        " Ban this afternoon.\n"
+    )
+    twice = render_text(dedupe([Document("a.md", once, format="markdown")]), provenance=False)
+    assert twice == once
+
+
 def test_render_empty() -> None:
     """Nothing in, nothing out: no provenance header for an empty run."""
     assert render_text(dedupe([])) == ""

@@ -152,9 +152,11 @@ def test_is_hard_wrapped(groups: list[list[str]], expected: bool) -> None:
             "The river rose overnight and the council opened shelters.",
         ),
         ("  - Ground crews cutting\n    firebreaks by hand", "- Ground crews cutting firebreaks by hand"),
-        ("> “You could hear it,\n> said Morven.", "> “You could hear it, > said Morven."),
+        ("> “You could hear it,\n> said Morven.", "> “You could hear it, said Morven."),
+        (">> Nested and\n>> wrapped.", ">> Nested and wrapped."),
+        ("Nobody said\n> that.", "Nobody said > that."),
     ],
-    ids=["one-line", "wrapped", "list-item", "quote"],
+    ids=["one-line", "wrapped", "list-item", "quote", "nested-quote", "prose-then-quote-mark"],
 )
 def test_one_line(text: str, expected: str) -> None:
     """A block's lines on one line: stripped, joined by one space, as the block was classified."""
