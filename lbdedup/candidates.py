@@ -20,6 +20,7 @@ from lbdedup.fingerprint import Fingerprints
 __all__ = ["CandidatePairs", "candidate_pairs"]
 
 I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
 U64 = npt.NDArray[np.uint64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -73,7 +74,7 @@ def _places(hashes: U64, table: U64) -> I64:
     return places
 
 
-def _parts(hashes: U64, blocks: I64, eligible: BoolArray) -> Iterator[tuple[U64, I64]]:
+def _parts(hashes: U64, blocks: I64, eligible: BoolArray) -> Iterator[tuple[U64, I32]]:
     """The shingles of eligible blocks, split by the top bits of their hashes, each part in block order.
 
     One sequential pass, slice by slice: each slice is split in the cache (a stable counting sort), and
@@ -82,11 +83,12 @@ def _parts(hashes: U64, blocks: I64, eligible: BoolArray) -> Iterator[tuple[U64,
     would hold a second copy of the shingles.
     """
     bits = min(8, max(0, (len(hashes) >> _PART_SIZE_BITS).bit_length()))
-    pieces: list[list[tuple[U64, I64]]] = [[] for _ in range(1 << bits)]
+    pieces: list[list[tuple[U64, I32]]] = [[] for _ in range(1 << bits)]
     for low in range(0, len(hashes), _SLICE):
         keep = eligible[blocks[low : low + _SLICE]]
         slice_hashes = hashes[low : low + _SLICE][keep]
-        slice_blocks = blocks[low : low + _SLICE][keep]
+        # Block numbers in 32 bits: this copy of the shingles is the largest thing the stage holds.
+        slice_blocks = blocks[low : low + _SLICE][keep].astype(np.int32)
         if not bits:
             pieces[0].append((slice_hashes, slice_blocks))
             continue
@@ -104,7 +106,7 @@ def _parts(hashes: U64, blocks: I64, eligible: BoolArray) -> Iterator[tuple[U64,
             yield np.concatenate(part_hashes), np.concatenate(part_blocks)
 
 
-def _repeated(hashes: U64, blocks: I64, eligible: BoolArray) -> tuple[U64, I64]:
+def _repeated(hashes: U64, blocks: I64, eligible: BoolArray) -> tuple[U64, I32]:
     """The shingles of eligible blocks whose hash occurs more than once, grouped by hash.
 
     Within a group, they come in block order. Most shingles occur once. The shingles are split by the top
@@ -112,7 +114,7 @@ def _repeated(hashes: U64, blocks: I64, eligible: BoolArray) -> tuple[U64, I64]:
     table, which stays in the processor's cache. Sorting all the hashes would cost several times more.
     """
     found_hashes = [np.empty(0, dtype=np.uint64)]
-    found_blocks = [np.empty(0, dtype=np.int64)]
+    found_blocks: list[I32] = [np.empty(0, dtype=np.int32)]
     table = np.empty(0, dtype=np.uint64)
     for part_hashes, part_blocks in _parts(hashes, blocks, eligible):
         size = 1 << (2 * len(part_hashes)).bit_length()

@@ -327,21 +327,25 @@ def fingerprint(
     table = _WordTable(hash_function)
     exact_of_batches = [np.empty(0, dtype=np.uint64)]
     counts_of_pieces = [np.empty(0, dtype=np.int64)]
-    shingles_of_pieces = [np.empty(0, dtype=np.uint64)]
+    # The shingles are written into one array as they come, not joined at the end, which would hold them
+    # twice. A word has a character at least, so there are no more shingles than characters; the pages of
+    # the array past the shingles are never written (they take no memory), and are given back at the end.
+    shingle_hashes = np.empty(sum(map(len, normalized)), dtype=np.uint64)
+    filled = 0
     # A batch of texts at a time: the UTF-8 copies of a whole run's texts would hold much memory at once.
     for start in range(0, len(normalized), TEXTS_PER_BATCH):
         encoded = [text.encode("utf-8") for text in normalized[start : start + TEXTS_PER_BATCH]]
         exact_of_batches.append(np.fromiter(map(hash_function, encoded), dtype=np.uint64, count=len(encoded)))
         for hashes, counts in _pieces(encoded, table):
             counts_of_pieces.append(counts)
-            shingles_of_pieces.append(_shingles(hashes, counts, shingle_size))
+            shingles = _shingles(hashes, counts, shingle_size)
+            shingle_hashes[filled : filled + len(shingles)] = shingles
+            filled += len(shingles)
+    shingle_hashes.resize(filled, refcheck=False)  # shrinks in place: nothing else refers to it yet
     exact = np.concatenate(exact_of_batches)
     word_counts = np.concatenate(counts_of_pieces).astype(np.int64)
     shingle_counts = np.maximum(word_counts - (shingle_size - 1), 0)
     blocks = np.repeat(np.arange(len(normalized), dtype=np.int64), shingle_counts)
     return Fingerprints(
-        exact=exact,
-        word_counts=word_counts,
-        shingle_hashes=np.concatenate(shingles_of_pieces),
-        shingle_blocks=blocks,
+        exact=exact, word_counts=word_counts, shingle_hashes=shingle_hashes, shingle_blocks=blocks
     )
