@@ -17,6 +17,7 @@ TITLE = "Flood live: River Tamsel bursts its banks as hundreds are rescued from 
 FILLER = "Rain is expected to ease by the evening, forecasters said."
 
 BOTH = ("one-file", "two-files")
+SHORT = "Skelby ferry sailings cancelled until Friday."
 # (id, kept text, dropped text, match, layouts): the kept text comes first in the input.
 COPIES = [
     ("exact", BASE, BASE, MatchKind.EXACT, BOTH),
@@ -32,6 +33,8 @@ COPIES = [
     ("typo", BASE, BASE.replace("engineers", "enginers"), MatchKind.NEAR, BOTH),
     ("credit-reuters", BASE, BASE + " (Reuters)", MatchKind.NEAR, BOTH),
     ("credit-afp", LONG, LONG + " – AFP", MatchKind.NEAR, BOTH),
+    # Too short for the near threshold of short blocks: the credited copy is found as the container.
+    ("credit-reuters-short", SHORT, SHORT + " (Reuters)", MatchKind.NEAR, BOTH),
     ("truncated", LONG, LONG[:120].rstrip() + "…", MatchKind.CONTAINED, BOTH),
     ("truncated-short", LONG, LONG[:70].rstrip() + "…", MatchKind.CONTAINED, BOTH),
     ("caption-credit", f"{CAPTION} Photograph: Corin Vale/AP", CAPTION, MatchKind.CONTAINED, BOTH),

@@ -140,7 +140,9 @@ def test_cleaning_a_blog_whose_copy_loses_its_wire_credit_changes_nothing() -> N
     Diagnosis: "P (Reuters)" is near "P", so they are one group, of weight 7 words (the credit counts); the
     7-word "P harbour" contains "P" but is no heavier, so cluster_blocks does not attach the group to it. The
     clean text keeps "P" alone (the credited copy dropped), of weight 6: cleaned again, "P" is contained in
-    the heavier block and dropped.
+    the heavier block and dropped. (Weights without the credit are no fix: "P" and "P (Reuters)" then weigh
+    the same, and a short credited copy, found only as a container, is no longer a copy at all; the
+    credit-reuters-short case of test_core guards that.)
     """
     paragraph = "Harbour harbour harbour harbour harbour harbour."
     longer = "Harbour harbour harbour harbour harbour harbour harbour."
