@@ -3,7 +3,8 @@
 Exact and near matches are symmetric, so they are unioned into groups. Containment is not: a short excerpt is
 a copy of its container, but two long paragraphs that both contain the same stock sentence are not copies of
 each other. So each group that is contained somewhere attaches to one container group only (the best match,
-ties to the earliest), and only to a group with more words, which makes the attachments a forest.
+then the one that says most, then the earliest), and only to a group with more words, which makes the
+attachments a forest.
 """
 
 from __future__ import annotations
@@ -56,8 +57,13 @@ def cluster_blocks(
     near_pairs: Iterable[tuple[int, int]],
     contained_edges: Iterable[ContainedEdge],
     word_counts: Sequence[int],
+    content_words: Sequence[int] | npt.NDArray[np.int64] | None = None,
 ) -> Clustering:
     """Group blocks: ``exact_representative[i]`` is the first block with block i's exact text.
+
+    A contained group attaches to a container group with more words: the best match, then the one that says
+    most (``content_words``: the word counts without an appended wire credit, by default the word counts),
+    then the earliest.
 
     >>> c = cluster_blocks([0, 1, 1, 3], [(0, 3)], [ContainedEdge(1, 0, 0.95)], [9, 4, 4, 9])
     >>> c.group, c.cluster
@@ -69,22 +75,29 @@ def cluster_blocks(
     group = _roots(np.asarray(parent, dtype=np.int64))
     weight = np.zeros(len(group), dtype=np.int64)
     np.maximum.at(weight, group, np.asarray(word_counts, dtype=np.int64))
+    if content_words is None:
+        content_list = weight.tolist()
+    else:
+        content = np.zeros(len(group), dtype=np.int64)
+        np.maximum.at(content, group, np.asarray(content_words, dtype=np.int64))
+        content_list = content.tolist()
     group_list = group.tolist()
     weight_list = weight.tolist()
 
-    best: dict[int, tuple[float, int]] = {}
+    best: dict[int, tuple[float, int, int]] = {}
     for edge in contained_edges:
         part_group, whole_group = group_list[edge.part], group_list[edge.whole]
         if part_group == whole_group or weight_list[whole_group] <= weight_list[part_group]:
             continue
         current = best.get(part_group)
-        if current is None or (-edge.score, whole_group) < (-current[0], current[1]):
-            best[part_group] = (edge.score, whole_group)
+        candidate = (-edge.score, -content_list[whole_group], whole_group)
+        if current is None or candidate < current:
+            best[part_group] = candidate
 
     # Each contained group points at its container group; the attachments form a forest, whose roots are tops.
     container = np.arange(len(group), dtype=np.int64)
     if best:
-        container[list(best)] = [whole for _, whole in best.values()]
+        container[list(best)] = [whole for _, _, whole in best.values()]
     return Clustering(group=tuple(group_list), cluster=tuple(_roots(container)[group].tolist()))
 
 

@@ -286,9 +286,14 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
         if container is not None
     ]
 
-    clustering = cluster_blocks(representative.tolist(), near_pairs, contained_edges, word_counts)
+    content_words = _content_words(keys, word_counts)
+    clustering = cluster_blocks(
+        representative.tolist(), near_pairs, contained_edges, word_counts, content_words
+    )
     group, cluster = merge_repeated_meta(blocks, keys, clustering.group, clustering.cluster)
-    decided = _decide(blocks, keys, word_counts, group, cluster, options, furniture, features_of)
+    decided = _decide(
+        blocks, keys, word_counts, content_words, group, cluster, options, furniture, features_of
+    )
     # The match keys and Features are not needed past this point: the result objects reuse their memory.
     del keys, features_of, verify_span
     result = _results(documents, blocks, decided, furniture)
@@ -351,6 +356,7 @@ def _decide(
     blocks: Sequence[Block],
     keys: Sequence[str],
     word_counts: Sequence[int],
+    content_words: np.ndarray,
     group: Sequence[int],
     cluster: Sequence[int],
     options: Options,
@@ -364,7 +370,9 @@ def _decide(
     member_roots = roots[members]
     starts = np.flatnonzero(np.r_[True, member_roots[1:] != member_roots[:-1]])[: len(members)]
     sizes = np.diff(np.r_[starts, len(members)])
-    kept = _canonical_members(members, starts, sizes, roots, group, word_counts, keys, options, furniture)
+    kept = _canonical_members(
+        members, starts, sizes, roots, group, word_counts, content_words, keys, options, furniture
+    )
     member_group = np.repeat(np.arange(len(kept)), sizes)
     is_kept = members == kept[member_group]
     is_copy = ~is_kept
@@ -470,21 +478,21 @@ def _canonical_members(
     roots: np.ndarray,
     group: Sequence[int],
     word_counts: Sequence[int],
+    content_words: np.ndarray,
     keys: Sequence[str],
     options: Options,
     furniture: Mapping[int, str],
 ) -> np.ndarray:
-    """The kept block of each cluster: :func:`choose_canonical`, over all clusters at once for ``longest``."""
+    """The kept block of each cluster: :func:`choose_canonical`, over all clusters at once for ``longest``.
+
+    ``content_words`` holds each block's :func:`completeness`, the score of ``longest``.
+    """
     if not len(members):
         return np.zeros(0, dtype=np.int64)
     member_list = members.tolist()
     if options.keep is KeepPolicy.LONGEST:
         # The most complete copy, ties to the earliest: sort each cluster by score down, then position.
-        # completeness is the word count but for texts that end with a wire agency's name: only those ask.
-        scores = np.asarray(word_counts)[members]
-        member_keys = map(keys.__getitem__, member_list)
-        ending = list(compress(count(), map(str.endswith, member_keys, repeat(WIRE_AGENCIES))))
-        scores[ending] = [completeness(keys[member_list[at]], int(scores[at])) for at in ending]
+        scores = content_words[members]
         cluster_of = np.repeat(np.arange(len(starts)), sizes)
         best: np.ndarray = members[np.lexsort((members, -scores, cluster_of))[starts]]
         return best
@@ -496,6 +504,19 @@ def _canonical_members(
         top_group = root if root not in furniture else group[items[0]]
         kept.append(choose_canonical(items, top_group, group, word_counts, keys, options.keep))
     return np.array(kept, dtype=np.int64)
+
+
+def _content_words(keys: Sequence[str], word_counts: Sequence[int]) -> np.ndarray:
+    """:func:`completeness` of every block: its word count, less a wire credit appended at its end.
+
+    >>> _content_words(["the port shut reuters", "the port shut"], [4, 3]).tolist()
+    [3, 3]
+    """
+    counts = np.array(word_counts, dtype=np.int64)
+    # Most texts end with no agency's name at all: the ones that do are found in C, and only they are asked.
+    ending = list(compress(count(), map(str.endswith, keys, repeat(WIRE_AGENCIES))))
+    counts[ending] = [completeness(keys[index], word_counts[index]) for index in ending]
+    return counts
 
 
 def _refs(blocks: Sequence[Block]) -> list[BlockRef]:

@@ -40,10 +40,27 @@ def test_contained_in_two_containers_attaches_to_the_best() -> None:
 
 
 def test_contained_ties_go_to_the_earliest_container() -> None:
-    """Equal scores attach to the earliest container, whatever the edge order."""
+    """Equal scores and words attach to the earliest container, whatever the edge order."""
     edges = [ContainedEdge(2, 1, 0.95), ContainedEdge(2, 0, 0.95)]
     assert cluster_blocks([0, 1, 2], [], edges, [30, 30, 8]).cluster == (0, 1, 0)
     assert cluster_blocks([0, 1, 2], [], edges[::-1], [30, 30, 8]).cluster == (0, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("word_counts", "content_words", "cluster"),
+    [
+        ([7, 8, 8], None, (1, 1, 2)),  # equal words: the earliest container
+        ([7, 8, 9], None, (2, 1, 2)),  # the container with more words
+        ([7, 8, 8], [7, 7, 8], (2, 1, 2)),  # the first one's last word is a wire credit: the other says more
+    ],
+    ids=["equal", "more-words", "credit-not-counted"],
+)
+def test_contained_score_ties_go_to_the_container_that_says_most(
+    word_counts: list[int], content_words: list[int] | None, cluster: tuple[int, ...]
+) -> None:
+    """Of containers matched equally well, the one with most words (a wire credit not counted) wins."""
+    edges = [ContainedEdge(0, 1, 1.0), ContainedEdge(0, 2, 1.0)]
+    assert cluster_blocks([0, 1, 2], [], edges, word_counts, content_words).cluster == cluster
 
 
 def test_containment_chains_reach_the_top() -> None:
@@ -81,17 +98,18 @@ def _reference_clusters(
     weight: dict[int, int] = {}
     for item, root in enumerate(group):
         weight[root] = max(weight.get(root, 0), words[item])
-    best: dict[int, tuple[float, int]] = {}
+    best: dict[int, tuple[float, int, int]] = {}
     for edge in edges:
         part, whole = group[edge.part], group[edge.whole]
         if part != whole and weight[whole] > weight[part]:
             current = best.get(part)
-            if current is None or (-edge.score, whole) < (-current[0], current[1]):
-                best[part] = (edge.score, whole)
+            candidate = (-edge.score, -weight[whole], whole)
+            if current is None or candidate < current:
+                best[part] = candidate
 
     def top(root: int) -> int:
         while root in best:
-            root = best[root][1]
+            root = best[root][2]
         return root
 
     return tuple(group), tuple(top(root) for root in group)

@@ -130,19 +130,12 @@ def test_cleaning_a_wrapped_blog_whose_kept_lines_end_sentences_changes_nothing(
     assert clean_text(once, IN_PLACE) == once
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cluster: a group's weight counts a wire credit, so its container of equal weight is no container",
-)
 def test_cleaning_a_blog_whose_copy_loses_its_wire_credit_changes_nothing() -> None:
-    """Idempotence, a found case: a container is refused while a credited copy is in the group, not after.
+    """Idempotence, a found case: a short paragraph, its copy with "(Reuters)" and a longer container.
 
-    Diagnosis: "P (Reuters)" is near "P", so they are one group, of weight 7 words (the credit counts); the
-    7-word "P harbour" contains "P" but is no heavier, so cluster_blocks does not attach the group to it. The
-    clean text keeps "P" alone (the credited copy dropped), of weight 6: cleaned again, "P" is contained in
-    the heavier block and dropped. (Weights without the credit are no fix: "P" and "P (Reuters)" then weigh
-    the same, and a short credited copy, found only as a container, is no longer a copy at all; the
-    credit-reuters-short case of test_core guards that.)
+    "P" is contained in "P (Reuters)" and in "P harbour", equally well. It used to attach to the earlier, so
+    the clean text kept "P" (the credit does not count) and, cleaned again, "P" was dropped into "P harbour".
+    It now attaches to the container that says most: the clean text keeps "P (Reuters)" and "P harbour".
     """
     paragraph = "Harbour harbour harbour harbour harbour harbour."
     longer = "Harbour harbour harbour harbour harbour harbour harbour."
