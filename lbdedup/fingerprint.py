@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import pairwise, repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -328,9 +328,9 @@ def fingerprint(
     exact_of_batches = [np.empty(0, dtype=np.uint64)]
     counts_of_pieces = [np.empty(0, dtype=np.int64)]
     # The shingles are written into one array as they come, not joined at the end, which would hold them
-    # twice. A word has a character at least, so there are no more shingles than characters; the pages of
-    # the array past the shingles are never written (they take no memory), and are given back at the end.
-    shingle_hashes = np.empty(sum(map(len, normalized)), dtype=np.uint64)
+    # twice. Normalized texts have a space between words, so a text has no more words than spaces plus one;
+    # what is left over is given back at the end.
+    shingle_hashes = np.empty(sum(map(str.count, normalized, repeat(" "))) + len(normalized), dtype=np.uint64)
     filled = 0
     # A batch of texts at a time: the UTF-8 copies of a whole run's texts would hold much memory at once.
     for start in range(0, len(normalized), TEXTS_PER_BATCH):
@@ -339,6 +339,11 @@ def fingerprint(
         for hashes, counts in _pieces(encoded, table):
             counts_of_pieces.append(counts)
             shingles = _shingles(hashes, counts, shingle_size)
+            if filled + len(shingles) > len(shingle_hashes):
+                # Words apart by other whitespace than spaces (texts that were not normalized): make room.
+                grown = np.empty(2 * (filled + len(shingles)), dtype=np.uint64)
+                grown[:filled] = shingle_hashes[:filled]
+                shingle_hashes = grown
             shingle_hashes[filled : filled + len(shingles)] = shingles
             filled += len(shingles)
     shingle_hashes.resize(filled, refcheck=False)  # shrinks in place: nothing else refers to it yet

@@ -199,3 +199,12 @@ def test_mix_shingles_matches_the_oracle(hashes: npt.NDArray[np.uint64], size: i
     with patch.object(fingerprint_module, "CHUNK_WORDS", 4):
         assert mix_shingles(hashes, size).tolist() == mix_shingles_oracle(hashes, size).tolist()
     assert mix_shingles(hashes, size).tolist() == mix_shingles_oracle(hashes, size).tolist()
+
+
+def test_words_apart_by_tabs_fingerprint_as_words_apart_by_spaces() -> None:
+    """Texts that were not normalized (tabs between words) still get every shingle, as with spaces."""
+    spaced = ["a b c d e f g h", "kim arrives in russia by train"]
+    tabbed = [spaced[0].replace(" ", "\t"), spaced[1]]
+    by_tabs, by_spaces = fingerprint(tabbed), fingerprint(spaced)
+    assert by_tabs.shingle_hashes.tolist() == by_spaces.shingle_hashes.tolist()
+    assert by_tabs.shingle_blocks.tolist() == [0, 0, 0, 0, 0, 1, 1, 1]
