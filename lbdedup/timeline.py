@@ -611,7 +611,8 @@ def _later_anchors(
     """Where the kept blocks ``later`` of copies after the first go, where the anchors do not say well.
 
     A block in a cluster of the first copy stands where that copy's block stands. Any other time or byline
-    line goes on top of the post, never inside its content; when the first copy has its
+    line goes on top of the post (at the bottom when the first copy opens with its headline), never inside
+    its content; when the first copy has its
     content first and its time last, one that follows its own copy's content goes at the bottom. A loose block
     of content (no block of the first copy's clusters before it) goes just under the first copy's opening
     time and byline lines (on top when it has none). So the post's own time stays next to its content and
@@ -635,7 +636,20 @@ def _later_anchors(
         elif is_meta(entry):
             time_last = length > 0 and not is_meta(start) and is_meta(start + length - 1)
             after_content = not all(is_meta(before) for before in range(copy_start, entry))
-            anchor = length if time_last and after_content else -1
+            headline_first = (
+                length > 0
+                and not is_meta(start)
+                and not time_last
+                and any(is_meta(start + at) for at in range(1, length))
+            )
+            if time_last:
+                anchor = length if after_content else -1
+            elif headline_first:
+                # Above the headline, or between it and its time line, the time line would open a post of
+                # its own when the clean text is read again; at the bottom it stays in this one.
+                anchor = length
+            else:
+                anchor = -1
         elif loose[entry]:
             opening = 0
             while opening < length and is_meta(start + opening):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import textwrap
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -143,15 +142,12 @@ def test_cleaning_a_blog_whose_copy_loses_its_wire_credit_changes_nothing() -> N
     assert clean_text(once) == once
 
 
-@pytest.mark.xfail(strict=True, reason="timeline: a headline-first copy's layout puts content above its time")
 def test_cleaning_a_timeline_whose_shown_copy_is_headline_first_changes_nothing() -> None:
-    """Idempotence, a found case: the copy shown puts its headline's kept copy above the post's time line.
+    """Idempotence, a found case: the copy shown of a repeated post opens with its headline.
 
-    Diagnosis: the page reads headline first (heading / time / body), so the second and third posts start at
-    their headings; all three posts are one timeline post, shown in the layout of the second, whose heading
-    is a copy of the first post's paragraph. That paragraph is kept and placed where the heading stands,
-    above the time line, and the third copy's time line goes on top: "00.01 / P / 00.00 / H". Read again
-    (time first), that is two posts, and oldest first they swap.
+    The page reads headline first (heading / time / body); the three posts are one post of the timeline,
+    shown in the layout of the second. The other copies' time lines used to go on top, above the headline,
+    where read again they opened posts of their own; they now go at the bottom of such a post.
     """
     paragraph = "Harbour harbour harbour harbour harbour harbour"
     text = (
@@ -163,14 +159,12 @@ def test_cleaning_a_timeline_whose_shown_copy_is_headline_first_changes_nothing(
     assert clean_text(once, options) == once
 
 
-@pytest.mark.xfail(strict=True, reason="timeline: a repeated post keeps content from two copies, read as two")
 def test_cleaning_a_headline_first_blog_whose_post_repeats_changes_nothing() -> None:
     """Idempotence, a found case (headline-first pages; the generator above writes time-first ones only).
 
-    Diagnosis: "H / 00.00 / P. / Harbour council / 00.01 / P." is read time first: the post at 00.01 repeats
-    the one at 00.00 (its one block is a copy of P.), so they are one post of the timeline, not a timeline.
-    The clean text keeps blocks of both copies in place: "00.00 / Harbour council / 00.01 / P.". Read again,
-    those are two dated posts keeping content, a timeline, and newest first they swap.
+    "H / 00.00 / P. / Harbour council / 00.01 / P.": the post at 00.00 repeats the one at 00.01, shown in the
+    layout of the latter (headline, time, body). The clean text used to put "00.00" above "Harbour council",
+    two dated posts with content when read again; at the bottom of the post it joins it instead.
     """
     paragraph = "Harbour harbour harbour harbour harbour harbour."
     text = f"Harbour harbour\n\n00.00 BST\n\n{paragraph}\n\nHarbour council\n\n00.01 BST\n\n{paragraph}\n"
