@@ -355,6 +355,12 @@ def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
     time_last = (
         bool(primary) and primary[0].block.kind not in META_KINDS and primary[-1].block.kind in META_KINDS
     )
+    headline_first = (
+        bool(primary)
+        and primary[0].block.kind not in META_KINDS
+        and not time_last
+        and any(item.block.kind in META_KINDS for item in primary[1:])
+    )
     placed: list[tuple[tuple[int, int, int, int], BlockResult]] = []
     for rank, copy in enumerate(copies):
         anchor: int | None = None
@@ -370,8 +376,12 @@ def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
             elif item.cluster is not None and item.cluster in position_of:
                 where = position_of[item.cluster]
             elif meta:
-                # A later copy's meta line: on top, or under the first copy's closing time (time last).
-                where = len(primary) if time_last and content_before else -1
+                # A later copy's meta line: on top, or at the bottom: under the first copy's closing time
+                # (time last), or when the first copy opens with its headline.
+                if time_last:
+                    where = len(primary) if content_before else -1
+                else:
+                    where = len(primary) if headline_first else -1
             elif anchor is None:
                 where = opening - 1  # loose content: under the opening meta lines
             else:
