@@ -23,9 +23,10 @@ from lbdedup.canonical import WIRE_AGENCIES, choose_canonical, completeness
 from lbdedup.cluster import ContainedEdge, cluster_blocks
 from lbdedup.fingerprint import Fingerprints, fingerprint
 from lbdedup.model import (
+    BLOCK_KINDS,
+    KIND_CODES,
     META_KINDS,
     Block,
-    BlockKind,
     BlockRef,
     BlockResult,
     Cluster,
@@ -141,10 +142,6 @@ def _front(documents: Sequence[Document], options: Options, docs: range) -> _Fro
     return _Front(blocks, keys, fingerprint(keys, options.shingle_size, options.hash_function))
 
 
-_KINDS = tuple(BlockKind)
-_KIND_CODES = {kind: code for code, kind in enumerate(_KINDS)}
-
-
 @dataclass(frozen=True, eq=False)
 class _FrontColumns:
     """A :class:`_Front` as a forked worker sends it: each block field as one column, texts joined.
@@ -167,7 +164,7 @@ class _FrontColumns:
 
 def _pack_front(front: _Front) -> _FrontColumns:
     blocks = front.blocks
-    codes = _KIND_CODES
+    codes = KIND_CODES
     texts = [block.text for block in blocks]
     return _FrontColumns(
         docs=np.fromiter((block.doc for block in blocks), dtype=np.int64, count=len(blocks)),
@@ -206,7 +203,7 @@ def _unpack_front(documents: Sequence[Document], columns: _FrontColumns) -> _Fro
         index,
         line_start,
         line_end,
-        [_KINDS[code] for code in columns.kinds],
+        [BLOCK_KINDS[code] for code in columns.kinds],
         _split_joined(columns.texts, columns.text_ends),
         columns.posts,
         columns.times,

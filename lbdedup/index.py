@@ -52,7 +52,18 @@ import xxhash
 
 from lbdedup.core import segment_all
 from lbdedup.fingerprint import fingerprint
-from lbdedup.model import HEADLINE_KINDS, META_KINDS, Block, BlockKind, BlockRef, Document, MatchKind, Options
+from lbdedup.model import (
+    BLOCK_KINDS,
+    HEADLINE_KINDS,
+    KIND_CODES,
+    META_KINDS,
+    Block,
+    BlockKind,
+    BlockRef,
+    Document,
+    MatchKind,
+    Options,
+)
 from lbdedup.normalize import normalize_many, number_tokens
 from lbdedup.verify import CONTAINED_ANYWAY_WORDS, MIN_CONTAINED_SHARE
 
@@ -98,8 +109,6 @@ SAMPLE_SHIFT = np.uint64(33)
 PAUSE_HOOK = "LBDEDUP_TEST_PAUSE_IN_UPDATE"
 PAUSE_SECONDS = "LBDEDUP_TEST_PAUSE_SECONDS"
 _DIGIT = re.compile(r"\d")
-KIND_CODES = {kind: code for code, kind in enumerate(BlockKind)}
-KINDS = list(BlockKind)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -668,7 +677,16 @@ class FingerprintIndex:
                 continue
             line_start, span, kind, words, shingles, samples, numbers, threshold = table[idx].tolist()
             found[block] = _Candidate(
-                file_id, idx, line_start, span, KINDS[kind], words, shingles, samples, numbers, threshold
+                file_id,
+                idx,
+                line_start,
+                span,
+                BLOCK_KINDS[kind],
+                words,
+                shingles,
+                samples,
+                numbers,
+                threshold,
             )
         return found, paths
 

@@ -71,6 +71,10 @@ class BlockKind(str, Enum):
 
 HEADLINE_KINDS = frozenset({BlockKind.TITLE, BlockKind.HEADING})
 META_KINDS = frozenset({BlockKind.TIMESTAMP, BlockKind.BYLINE})
+# Each kind as a small number, its place in BlockKind (numpy columns, forked workers, the index's rows), and
+# each number's kind.
+BLOCK_KINDS = tuple(BlockKind)
+KIND_CODES = {kind: code for code, kind in enumerate(BLOCK_KINDS)}
 
 
 class Status(str, Enum):

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from lbdedup.model import META_KINDS, Block, BlockKind
+from lbdedup.model import KIND_CODES, META_KINDS, Block, BlockKind
 
 __all__ = [
     "Overlaps",
@@ -353,9 +353,8 @@ def merge_repeated_meta(
     """
     group, cluster = list(group), list(cluster)
     count = len(blocks)
-    kind_code = {kind: code for code, kind in enumerate(BlockKind)}
-    kinds = np.fromiter(map(kind_code.__getitem__, map(_KIND, blocks)), dtype=np.int64, count=count)
-    is_meta = np.isin(kinds, [kind_code[kind] for kind in META_KINDS])
+    kinds = np.fromiter(map(KIND_CODES.__getitem__, map(_KIND, blocks)), dtype=np.int64, count=count)
+    is_meta = np.isin(kinds, [KIND_CODES[kind] for kind in META_KINDS])
     meta = np.flatnonzero(is_meta)
     if not meta.size:
         return group, cluster
@@ -369,7 +368,7 @@ def merge_repeated_meta(
         dtype=np.int64,
         count=meta.size,
     )
-    lines = texts * len(kind_code) + kinds[meta]
+    lines = texts * len(KIND_CODES) + kinds[meta]
     line_count = max(int(lines.max()) + 1, 1)
     meta_posts = post_ids[meta]
     held, first_held, held_of = np.unique(
@@ -379,7 +378,7 @@ def merge_repeated_meta(
     # A doubling is an equal line in the same run of meta lines. Each time line starts a run of its own: it
     # opens or closes a post, and two posts' equal time lines can stand side by side once their content went.
     run_starts = np.r_[True, (np.diff(meta) != 1) | (meta_posts[1:] != meta_posts[:-1])]
-    run_starts |= kinds[meta] == kind_code[BlockKind.TIMESTAMP]
+    run_starts |= kinds[meta] == KIND_CODES[BlockKind.TIMESTAMP]
     _, first_doubled, doubled_of = np.unique(
         (np.cumsum(run_starts) - 1) * line_count + lines, return_index=True, return_inverse=True
     )
@@ -388,7 +387,7 @@ def merge_repeated_meta(
     # copies of one can be any, so then repeats are found among all posts.
     held_lines = held % line_count
     if (np.bincount(held_lines, minlength=line_count) > 1).any():
-        is_heading = kinds == kind_code[BlockKind.HEADING]
+        is_heading = kinds == KIND_CODES[BlockKind.HEADING]
         table = overlap_table(post_ids, post_count, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
         repeated = repeat_mask(table) & numbered[table.first]
         # Posts joined by repeats are copies of one post: a meta line that two of them hold is one line.

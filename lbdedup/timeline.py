@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lbdedup.model import (
+    KIND_CODES,
     META_KINDS,
     BlockKind,
     BlockResult,
@@ -95,7 +96,6 @@ _DOC, _POST, _KIND, _TIME, _CLUSTER = (
     attrgetter(name) for name in ("doc", "post", "kind", "time", "cluster")
 )
 # Kinds as small numbers (BlockKind is a str Enum: its members hash as fast as their values).
-_KIND_CODE = {kind: code for code, kind in enumerate(BlockKind)}
 # map(_NONE_TO_MISSING.get, values, values): each value, None as -1, without a Python-level loop.
 _NONE_TO_MISSING: dict[int | None, int] = {None: -1}
 
@@ -245,14 +245,14 @@ def _post_table(results: Sequence[BlockResult]) -> _PostTable | None:
     is_head = np.zeros(node_count, dtype=bool)
     is_head[openers[(node_numbers[openers] == 0) & ~has_time[openers]]] = True
 
-    kinds = np.fromiter(map(_KIND_CODE.__getitem__, map(_KIND, blocks)), dtype=np.int8, count=count)
+    kinds = np.fromiter(map(KIND_CODES.__getitem__, map(_KIND, blocks)), dtype=np.int8, count=count)
     clusters = _numbers(list(map(_CLUSTER, results)))
     overlaps = overlap_table(
         node_ids,
         node_count,
         clusters,
-        np.isin(kinds, [_KIND_CODE[kind] for kind in META_KINDS]),
-        kinds == _KIND_CODE[BlockKind.HEADING],
+        np.isin(kinds, [KIND_CODES[kind] for kind in META_KINDS]),
+        kinds == KIND_CODES[BlockKind.HEADING],
     )
     first, second = overlaps.first, overlaps.second
     repeat = repeat_mask(overlaps) & ~is_head[first] & ~is_head[second]
@@ -303,7 +303,7 @@ def _snapshot_groups(posts: _PostTable) -> npt.NDArray[np.int64]:
     joined = 2 * matched_posts > np.minimum(body_posts[doc_a], body_posts[doc_b])
     has_posts = np.zeros(doc_count + 1, dtype=bool)
     has_posts[posts.post_docs] = True
-    titles = np.flatnonzero(posts.kinds == _KIND_CODE[BlockKind.TITLE])
+    titles = np.flatnonzero(posts.kinds == KIND_CODES[BlockKind.TITLE])
     title_clusters, title_docs = posts.clusters[titles], posts.docs[titles]
     keep = (title_clusters >= 0) & has_posts[np.minimum(title_docs, doc_count)]
     title_clusters, title_docs = title_clusters[keep], title_docs[keep]
@@ -438,7 +438,7 @@ def _kept_timed_posts(
     """
     node_ids = posts.node_ids
     content = np.flatnonzero(
-        (node_ids >= 0) & ~np.isin(posts.kinds, [_KIND_CODE[kind] for kind in META_KINDS])
+        (node_ids >= 0) & ~np.isin(posts.kinds, [KIND_CODES[kind] for kind in META_KINDS])
     )
     candidates = content[wanted[group_of_doc[posts.node_docs[node_ids[content]]]]]
     kept = np.fromiter(
