@@ -95,7 +95,6 @@ _BLOCK = attrgetter("block")
 _DOC, _POST, _KIND, _TIME, _CLUSTER = (
     attrgetter(name) for name in ("doc", "post", "kind", "time", "cluster")
 )
-# Kinds as small numbers (BlockKind is a str Enum: its members hash as fast as their values).
 # map(_NONE_TO_MISSING.get, values, values): each value, None as -1, without a Python-level loop.
 _NONE_TO_MISSING: dict[int | None, int] = {None: -1}
 
