@@ -240,7 +240,7 @@ class _ReportJson:
 
     def clusters(self, clusters: Sequence[Cluster]) -> list[str]:
         """``json.dumps(_cluster_record(cluster))`` of each cluster, built directly."""
-        by_name = self.by_name
+        by_name, ref_json = self.by_name, self.ref
         lines = []
         for cluster in clusters:
             members = []
@@ -252,10 +252,8 @@ class _ReportJson:
                     f'{{"source": {by_name[ref.source]}, "index": {ref.index}, '
                     f'"line_start": {ref.line_start}, "match": {match}, "similarity": {similarity}}}'
                 )
-            canonical = cluster.canonical
             lines.append(
-                f'{{"id": {cluster.id}, "canonical": {{"source": {by_name[canonical.source]}, '
-                f'"index": {canonical.index}, "line_start": {canonical.line_start}}}, '
+                f'{{"id": {cluster.id}, "canonical": {ref_json(cluster.canonical)}, '
                 f'"members": [{", ".join(members)}]}}'
             )
         return lines
