@@ -6,6 +6,7 @@ segment -> normalize -> fingerprint -> candidates -> verify -> cluster -> canoni
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -57,6 +58,9 @@ __all__ = ["clean_text", "dedupe", "match_keys", "paused_gc", "segment_all"]
 PROGRESS_EVERY = 2048
 # Fewer candidate pairs than this are verified in one process: a fork would cost more than it saves.
 MIN_PARALLEL_PAIRS = 4096
+# Work shared among processes is cut into this many parts a process: each process takes the next part left,
+# so one on a slower or busier core takes fewer, and none waits long for the last.
+PARTS_PER_PROCESS = 8
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -215,9 +219,9 @@ def _front_all(documents: Sequence[Document], options: Options) -> _Front:
     """Segment, normalize and fingerprint every document, on ``options.jobs`` cores when it pays."""
     sizes = [len(document.text) for document in documents]
     jobs = options.jobs if sum(sizes) >= MIN_PARALLEL_CHARS else 1
-    parts = split_evenly(sizes, jobs) or [range(0)]
+    parts = split_evenly(sizes, jobs * PARTS_PER_PROCESS if jobs > 1 else 1) or [range(0)]
     fronts = fork_map(
-        partial(_front, documents, options), parts, _pack_front, partial(_unpack_front, documents)
+        partial(_front, documents, options), parts, jobs, _pack_front, partial(_unpack_front, documents)
     )
     if len(fronts) == 1:
         return fronts[0]
@@ -267,10 +271,13 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     features_of = _FeatureCache(blocks, keys)
     firsts, seconds = pairs.first.tolist(), pairs.second.tolist()
     total = len(firsts)
-    parts = options.jobs if total >= MIN_PARALLEL_PAIRS else 1
+    jobs = options.jobs if total >= MIN_PARALLEL_PAIRS else 1
+    parts = jobs * PARTS_PER_PROCESS if jobs > 1 else 1
     spans = [range(total * part // parts, total * (part + 1) // parts) for part in range(parts)]
-    verify_span = partial(_verify_span, firsts, seconds, blocks, keys, features_of, options, report)
-    found = fork_map(verify_span, spans)
+    verify_span = partial(
+        _verify_span, firsts, seconds, blocks, keys, features_of, options, report, os.getpid()
+    )
+    found = fork_map(verify_span, spans, jobs)
     report("verify", total, total)
     # _results compares dropped copies with the kept ones again: blocks of matched pairs (any other block's
     # Features are made again). The rest, most of the cache, is memory the stages below can reuse.
@@ -305,14 +312,16 @@ def _verify_span(
     features_of: Callable[[int], Features],
     options: Options,
     report: Progress,
+    reporting_process: int,
     span: range,
 ) -> list[tuple[int, int, int | None, float]]:
     """The matches among candidate pairs ``span``: (a, b, container, similarity), container None when near.
 
-    Only the first span reports progress: it is the one verified in this process, not in a forked child.
+    Only ``reporting_process`` reports progress: a forked child's report would go to a copy of the progress
+    bar. It takes the spans in order, so the positions it reports only grow.
     """
     matches = []
-    total = len(firsts) if span.start == 0 else 0
+    total = len(firsts) if os.getpid() == reporting_process else 0
     fuzzy_class = FUZZY_CLASS
     for position in span:
         a, b = firsts[position], seconds[position]

@@ -2,15 +2,16 @@
 
 :func:`fork_map` runs a function over parts of the work in forked child processes and in the caller at once.
 The children inherit the caller's memory (documents, results) when they fork, so only their answers travel
-back, pickled, through a pipe. Where fork is missing (Windows), unsafe (other threads are running) or not
-worth it, everything runs in the caller, in order: the answers are the same either way.
+back, pickled, through a temporary file. Where fork is missing (Windows), unsafe (other threads are running)
+or not worth it, everything runs in the caller, in order: the answers are the same either way.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, TypeVar
 
 __all__ = ["available_jobs", "fork_map", "split_evenly"]
@@ -64,6 +65,11 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
 
 
+# A part's number in the pipe the processes take parts from, and how many numbers fit in one page of it.
+_NUMBER = struct.Struct("=I")
+MAX_PARTS = 4096 // _NUMBER.size
+
+
 def _same(answer: Any) -> Any:
     return answer
 
@@ -71,53 +77,83 @@ def _same(answer: Any) -> Any:
 def fork_map(
     function: Callable[[_Part], _Answer],
     parts: Sequence[_Part],
+    processes: int,
     pack: Callable[[_Answer], Any] = _same,
     unpack: Callable[[Any], _Answer] = _same,
 ) -> list[_Answer]:
-    """``[function(part) for part in parts]``, the first part in this process and each other in a child.
+    """``[function(part) for part in parts]``, the parts shared out among ``processes`` processes.
 
+    This process and ``processes - 1`` forked children each take the next part no one has taken, until none
+    is left: a process on a slower or busier core simply takes fewer parts, so cut the work into several
+    parts a process. Parts are taken in order, so each process meets its own parts in order.
     A child sends ``pack(answer)``, which must be picklable, and this process keeps ``unpack`` of it: a
-    cheaper form to pickle can travel instead of the answer itself. A child that fails (an exception, a
-    signal) has its part redone here, so an error is raised here, once, as if nothing ran in parallel.
+    cheaper form to pickle can travel instead of the answer itself. A part whose child failed (an exception,
+    a signal) is redone here, so an error is raised here, once, as if nothing ran in parallel.
 
-    >>> fork_map(sum, [[1, 2], [3, 4], [5]])
+    >>> fork_map(sum, [[1, 2], [3, 4], [5]], processes=2)
     [3, 7, 5]
-    >>> fork_map(len, ["ab", "cde"], pack=str, unpack=int)
+    >>> fork_map(len, ["ab", "cde"], processes=2, pack=str, unpack=int)
     [2, 3]
     """
-    if len(parts) < 2 or not _can_fork():
+    if len(parts) > MAX_PARTS:
+        raise ValueError(f"fork_map takes at most {MAX_PARTS} parts, not {len(parts)}")
+    processes = min(processes, len(parts))
+    if processes < 2 or not _can_fork():
         return [function(part) for part in parts]
     import pickle  # here, not at start-up: most runs never fork
     import signal
     import tempfile
 
+    # The parts to take, as numbers in a pipe, all written before any is read (they fit in one page of its
+    # buffer): a read of one number, done under the pipe's lock, takes the next whole one, and an empty
+    # pipe whose writing end is closed everywhere says that none is left.
+    taking, offering = os.pipe()
+    os.write(offering, b"".join(_NUMBER.pack(number) for number in range(len(parts))))
     children: list[tuple[int, IO[bytes]]] = []
-    for part in parts[1:]:
-        # An unlinked temporary file, not a pipe: the child writes its answer at once and exits, however
-        # busy this process still is, and the answer is read back in one piece from the page cache.
-        spool = tempfile.TemporaryFile()  # noqa: SIM115  # closed once the answer is read
-        pid = os.fork()
-        if pid == 0:  # the child: answer, write, and leave without running the caller's cleanup
-            status = 1
-            try:
-                pickle.dump(pack(function(part)), spool, protocol=pickle.HIGHEST_PROTOCOL)
-                spool.flush()
-                status = 0
-            finally:
-                os._exit(status)
-        children.append((pid, spool))
     try:
-        answers = [function(parts[0])]
+        for _ in range(processes - 1):
+            # An unlinked temporary file, not a pipe: the child writes its answers at once and exits,
+            # however busy this process still is, and they are read back in one piece from the page cache.
+            spool = tempfile.TemporaryFile()  # noqa: SIM115  # closed once the answers are read
+            pid = os.fork()
+            if pid == 0:  # the child: answer, write, and leave without running the caller's cleanup
+                status = 1
+                try:
+                    os.close(offering)
+                    answers = [(number, pack(function(parts[number]))) for number in _taken(taking)]
+                    pickle.dump(answers, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                    spool.flush()
+                    status = 0
+                finally:
+                    os._exit(status)
+            children.append((pid, spool))
+    finally:
+        os.close(offering)
+    answered: dict[int, _Answer] = {}
+    try:
+        for number in _taken(taking):
+            answered[number] = function(parts[number])
     except BaseException:
         for pid, unread in children:
             unread.close()
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         raise
-    for part, (pid, answer_file) in zip(parts[1:], children, strict=True):
+    finally:
+        os.close(taking)
+    for pid, answer_file in children:
         _, status = os.waitpid(pid, 0)
         with answer_file:
-            answer_file.seek(0)
-            # The data comes from our own child, never from outside.
-            answers.append(unpack(pickle.load(answer_file)) if status == 0 else function(part))
-    return answers
+            if status == 0:
+                answer_file.seek(0)
+                # The data comes from our own child, never from outside.
+                for number, packed in pickle.load(answer_file):
+                    answered[number] = unpack(packed)
+    # The parts of a child that failed: redone here, in order, their errors raised here.
+    return [answered[number] if number in answered else function(part) for number, part in enumerate(parts)]
+
+
+def _taken(taking: int) -> Iterator[int]:
+    """The numbers of the parts this process takes, one at a time, until none is left."""
+    while number := os.read(taking, _NUMBER.size):
+        yield _NUMBER.unpack(number)[0]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 
 import lbdedup.core
 from lbdedup import Document, Options, dedupe
-from lbdedup.parallel import _can_fork, fork_map, split_evenly
+from lbdedup.parallel import MAX_PARTS, _can_fork, fork_map, split_evenly
 from lbdedup.render import render_json
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -27,26 +29,59 @@ def test_split_evenly_covers_every_position_once_in_order(weights: list[int], pa
     assert all(len(part) > 0 for part in ranges)
 
 
-def test_fork_map_answers_in_order_from_children() -> None:
-    """Each part is answered by a different process, and the answers come back in part order."""
-    answers = fork_map(lambda part: (part, os.getpid()), [0, 1, 2])
-    assert [part for part, _ in answers] == [0, 1, 2]
-    assert answers[0][1] == os.getpid()
-    assert len({pid for _, pid in answers}) == 3
+@pytest.mark.skipif(not _can_fork(), reason="no fork here")
+def test_fork_map_answers_in_order_whichever_process_took_a_part() -> None:
+    """Children answer some parts, and the answers come back in part order."""
+
+    def slow_here(part: int) -> tuple[int, int]:
+        if os.getpid() == parent:
+            time.sleep(0.02)  # so that the children take most parts
+        return part, os.getpid()
+
+    parent = os.getpid()
+    answers = fork_map(slow_here, list(range(12)), processes=3)
+    assert [part for part, _ in answers] == list(range(12))
+    assert {pid for _, pid in answers} - {parent}
+
+
+@pytest.mark.skipif(not _can_fork(), reason="no fork here")
+def test_fork_map_takes_each_part_once() -> None:
+    """However the processes race for parts, each part is answered by exactly one of them."""
+    marks = Path(tempfile.mkdtemp())
+    fork_map(lambda part: (marks / f"{part}-{os.getpid()}").touch(), list(range(40)), processes=4)
+    taken = sorted(int(mark.name.split("-")[0]) for mark in marks.iterdir())
+    assert taken == list(range(40))
 
 
 def test_fork_map_redoes_a_failed_part_and_raises_here() -> None:
     """A part that fails in a child is redone in the caller, where its exception is raised."""
     parent = os.getpid()
+    failed = Path(tempfile.mkdtemp())
 
     def fails_in_children(part: int) -> int:
         if os.getpid() != parent:
+            (failed / str(part)).touch()
             raise RuntimeError("child broke")
+        time.sleep(0.02)  # so that the children take parts
         return part * 10
 
-    assert fork_map(fails_in_children, [1, 2, 3]) == [10, 20, 30]
+    assert fork_map(fails_in_children, [1, 2, 3, 4], processes=3) == [10, 20, 30, 40]
+    if _can_fork():
+        assert list(failed.iterdir())
     with pytest.raises(ZeroDivisionError):
-        fork_map(lambda part: 1 // part, [1, 0])
+        fork_map(lambda part: 1 // part, [1, 0], processes=2)
+
+
+def test_fork_map_in_one_process_and_its_limit() -> None:
+    """One process, or one part, runs in order here; more parts than a pipe page holds are refused."""
+    assert fork_map(lambda part: (part, os.getpid()), [0, 1], processes=1) == [
+        (0, os.getpid()),
+        (1, os.getpid()),
+    ]
+    assert fork_map(str, [7], processes=4) == ["7"]
+    assert fork_map(str, [], processes=4) == []
+    with pytest.raises(ValueError, match="at most"):
+        fork_map(str, list(range(MAX_PARTS + 1)), processes=2)
 
 
 @pytest.mark.skipif(not _can_fork(), reason="no fork here")
@@ -68,8 +103,10 @@ def test_dedupe_with_two_jobs_matches_one_job(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(lbdedup.core, "fork_map", counting_fork_map)
     forked = render_json(dedupe(documents, Options(jobs=2)))
     assert forked == render_json(dedupe(documents, Options(jobs=1)))
-    # Front and verification in two parts with two jobs, in one part with one.
-    assert split == [2, 2, 1, 1]
+    # Front and verification in several parts with two jobs, in one part with one.
+    assert split[0] > 2
+    assert split[1] == 2 * lbdedup.core.PARTS_PER_PROCESS
+    assert split[2:] == [1, 1]
 
 
 def test_front_columns_rebuild_the_same_blocks_keys_and_fingerprints() -> None:
