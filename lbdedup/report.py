@@ -5,16 +5,18 @@ With the CLI, the only module that imports rich.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from lbdedup.model import BlockRef, BlockResult, DedupeResult, MatchKind, Status
+from lbdedup.model import BlockRef, BlockResult, DedupeResult, MatchKind, RunSpan, Status
 from lbdedup.render import format_similarity
 
-__all__ = ["diff_texts", "render_report"]
+__all__ = ["SourceNames", "diff_texts", "render_report"]
 
 # Long blocks are cut in the overview tables; the side-by-side view shows them whole.
 PREVIEW_CHARS = 90
@@ -23,6 +25,61 @@ PREVIEW_CHARS = 90
 def _preview(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+
+
+def _lines(ref: BlockRef) -> str:
+    return str(ref.line_start) if ref.line_start == ref.line_end else f"{ref.line_start}-{ref.line_end}"
+
+
+class SourceNames:
+    """Sources named below the folder they all are in, so that tables show names, not the same long path.
+
+    >>> names = SourceNames(["blogs/2024/a.txt", "blogs/2024/b.txt"])
+    >>> names.folder, names("blogs/2024/a.txt"), names.ref(BlockRef("blogs/2024/b.txt", 0, 3, 4))
+    ('blogs/2024', 'a.txt', 'b.txt:3-4')
+    >>> SourceNames(["a.txt", "/tmp/b.txt"]).folder
+    ''
+    """
+
+    def __init__(self, sources: Sequence[str]) -> None:
+        # stdin ("-") is in no folder; sources in one folder but with nothing in common keep their names.
+        files = [source for source in sources if source != "-"]
+        try:
+            folder = os.path.commonpath([os.path.dirname(source) for source in files]) if files else ""
+        except ValueError:  # absolute and relative paths together
+            folder = ""
+        prefix = os.path.join(folder, "")
+        self.folder = folder if folder and all(source.startswith(prefix) for source in files) else ""
+        self._cut = len(prefix) if self.folder else 0
+
+    def __call__(self, source: str) -> str:
+        """The name of ``source`` below :attr:`folder`."""
+        return source[self._cut :] if source != "-" else source
+
+    def ref(self, ref: BlockRef) -> str:
+        """``str(ref)``, the source named below :attr:`folder`."""
+        return f"{self(ref.source)}:{_lines(ref)}"
+
+    def places(self, refs: Sequence[BlockRef]) -> str:
+        """Several references, the source named once for the lines that follow each other in it.
+
+        >>> refs = [BlockRef("a.txt", 0, 2, 2), BlockRef("a.txt", 3, 9, 10), BlockRef("b.txt", 1, 4, 4)]
+        >>> SourceNames(["a.txt", "b.txt"]).places(refs)
+        'a.txt:2, 9-10; b.txt:4'
+        """
+        groups: list[str] = []
+        previous = None
+        for ref in refs:
+            if ref.source == previous:
+                groups[-1] += f", {_lines(ref)}"
+            else:
+                groups.append(self.ref(ref))
+            previous = ref.source
+        return "; ".join(groups)
+
+    def span(self, span: RunSpan) -> str:
+        """``str(span)``, the source named below :attr:`folder`."""
+        return f"{self(span.source)}:{span.line_start}-{span.line_end}"
 
 
 def diff_texts(kept: str, copy: str) -> tuple[Text, Text]:
@@ -51,15 +108,16 @@ def diff_texts(kept: str, copy: str) -> tuple[Text, Text]:
     return left, right
 
 
-def _sources_table(result: DedupeResult) -> Table:
-    table = Table(title="Sources", title_justify="left")
+def _sources_table(result: DedupeResult, names: SourceNames) -> Table:
+    title = f"Sources (in {names.folder})" if names.folder else "Sources"
+    table = Table(title=title, title_justify="left")
     # Places (file:line) fold onto more lines rather than lose their line numbers to an ellipsis.
     table.add_column("source", overflow="fold")
     for name in ("blocks", "kept", "duplicates", "boilerplate"):
         table.add_column(name, justify="right")
     for summary in result.sources:
         table.add_row(
-            summary.source,
+            names(summary.source),
             str(summary.blocks),
             str(summary.kept),
             str(summary.duplicates),
@@ -68,7 +126,9 @@ def _sources_table(result: DedupeResult) -> Table:
     return table
 
 
-def _clusters_table(result: DedupeResult, texts: dict[tuple[str, int], str], top: int) -> Table:
+def _clusters_table(
+    result: DedupeResult, texts: dict[tuple[str, int], str], top: int, names: SourceNames
+) -> Table:
     table = Table(title=f"Largest clusters (top {top})", title_justify="left")
     table.add_column("id", justify="right")
     table.add_column("copies", justify="right")
@@ -77,18 +137,20 @@ def _clusters_table(result: DedupeResult, texts: dict[tuple[str, int], str], top
     table.add_column("also at", overflow="fold")
     ranked = sorted(result.clusters, key=lambda cluster: (-len(cluster.members), cluster.id))
     for cluster in ranked[:top]:
-        others = [str(member.ref) for member in cluster.members if member.ref != cluster.canonical]
+        others = [member.ref for member in cluster.members if member.ref != cluster.canonical]
         table.add_row(
             str(cluster.id),
             str(len(cluster.members)),
-            str(cluster.canonical),
+            names.ref(cluster.canonical),
             _preview(texts[(cluster.canonical.source, cluster.canonical.index)]),
-            ", ".join(others[:6]) + (f" (+{len(others) - 6})" if len(others) > 6 else ""),
+            names.places(others[:6]) + (f" (+{len(others) - 6})" if len(others) > 6 else ""),
         )
     return table
 
 
-def _matches_table(duplicates: list[BlockResult], texts: dict[tuple[str, int], str], top: int) -> Table:
+def _matches_table(
+    duplicates: list[BlockResult], texts: dict[tuple[str, int], str], top: int, names: SourceNames
+) -> Table:
     table = Table(title="Near and contained matches (kept | dropped)", title_justify="left", show_lines=True)
     table.add_column("match")
     table.add_column("kept", ratio=1)
@@ -101,13 +163,13 @@ def _matches_table(duplicates: list[BlockResult], texts: dict[tuple[str, int], s
         score = format_similarity(duplicate.similarity) if duplicate.similarity is not None else ""
         table.add_row(
             f"{match} {score}",
-            Text(f"{kept_ref}\n", style="dim") + left,
-            Text(f"{BlockRef.of(duplicate.block)}\n", style="dim") + right,
+            Text(f"{names.ref(kept_ref)}\n", style="dim") + left,
+            Text(f"{names.ref(BlockRef.of(duplicate.block))}\n", style="dim") + right,
         )
     return table
 
 
-def _boilerplate_table(furniture: list[BlockResult], top: int) -> Table:
+def _boilerplate_table(furniture: list[BlockResult], top: int, names: SourceNames) -> Table:
     by_reason: dict[str, list[BlockResult]] = {}
     for block in furniture:
         by_reason.setdefault(block.reason or "", []).append(block)
@@ -119,14 +181,17 @@ def _boilerplate_table(furniture: list[BlockResult], top: int) -> Table:
     ranked = sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0]))
     for reason, blocks in ranked[:top]:
         first = blocks[0]
-        table.add_row(reason, str(len(blocks)), str(BlockRef.of(first.block)), _preview(first.block.text))
+        table.add_row(
+            reason, str(len(blocks)), names.ref(BlockRef.of(first.block)), _preview(first.block.text)
+        )
     return table
 
 
 def render_report(result: DedupeResult, console: Console, top: int = 10) -> None:
     """Print the report for people to ``console``."""
     texts = {(r.block.source, r.block.index): r.block.text for r in result.blocks}
-    console.print(_sources_table(result))
+    names = SourceNames([document.source for document in result.documents])
+    console.print(_sources_table(result, names))
     total = sum(summary.blocks for summary in result.sources)
     dropped = sum(summary.duplicates for summary in result.sources)
     furniture_count = sum(summary.boilerplate for summary in result.sources)
@@ -135,10 +200,10 @@ def render_report(result: DedupeResult, console: Console, top: int = 10) -> None
         f"{furniture_count} boilerplate dropped."
     )
     if result.clusters:
-        console.print(_clusters_table(result, texts, top))
+        console.print(_clusters_table(result, texts, top, names))
     furniture = [r for r in result.blocks if r.status is Status.BOILERPLATE]
     if furniture:
-        console.print(_boilerplate_table(furniture, top))
+        console.print(_boilerplate_table(furniture, top, names))
     fuzzy = [
         r
         for r in result.blocks
@@ -146,22 +211,23 @@ def render_report(result: DedupeResult, console: Console, top: int = 10) -> None
     ]
     fuzzy.sort(key=lambda r: (r.similarity if r.similarity is not None else 1.0, r.block.doc, r.block.index))
     if fuzzy:
-        console.print(_matches_table(fuzzy, texts, top))
+        console.print(_matches_table(fuzzy, texts, top, names))
     if result.runs:
-        console.print(_runs_table(result, top))
+        console.print(_runs_table(result, top, names))
     merged = [timeline for timeline in result.timelines if len(timeline.sources) > 1]
     for timeline in merged:
         console.print(
-            f"One timeline from {len(timeline.sources)} snapshots ({', '.join(timeline.sources)}): "
+            f"One timeline from {len(timeline.sources)} snapshots "
+            f"({', '.join(map(names, timeline.sources))}): "
             f"{len(timeline.posts)} posts, {timeline.order.replace('_', ' ')}."
         )
 
 
-def _runs_table(result: DedupeResult, top: int) -> Table:
+def _runs_table(result: DedupeResult, top: int, names: SourceNames) -> Table:
     table = Table(title=f"Syndicated runs (top {top})", title_justify="left")
     table.add_column("blocks", justify="right")
     table.add_column("copy = original")
     ranked = sorted(result.runs, key=lambda run: -run.blocks)
     for run in ranked[:top]:
-        table.add_row(str(run.blocks), str(run))
+        table.add_row(str(run.blocks), f"{names.span(run.copy)} = {names.span(run.original)}")
     return table

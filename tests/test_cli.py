@@ -353,14 +353,15 @@ def test_report(run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
     outcome = run(["report", "input/original.txt", "input/scraper.txt"])
     assert outcome.code == 0
     text = outcome.stdout
-    assert "Sources" in text
-    assert "input/original.txt" in text
-    assert "input/scraper.txt" in text
+    # Sources are named below the folder they share, which the title names once.
+    assert "Sources (in input)" in text
+    assert "│ original.txt " in text
+    assert "│ scraper.txt " in text
     assert re.search(r"53 blocks, \d+ clusters, 22 duplicates dropped, 9 boilerplate dropped", text)
     assert "Largest clusters" in text
     assert "Near and contained matches" in text
     # The credit a scraper appended, side by side with the original paragraph.
-    assert re.search(r"near 0\.98\d +│ input/original\.txt:27 +│ input/scraper\.txt:31", text)
+    assert re.search(r"near 0\.98\d +│ original\.txt:27 +│ scraper\.txt:31", text)
     assert "(Reuters)" in text
     assert "contained" in text
     assert "Traceback" not in outcome.stderr

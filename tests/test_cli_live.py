@@ -65,7 +65,8 @@ def test_report_shows_runs() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Syndicated runs" in result.stdout
-    assert f"{case / 'valleynews.txt'}:9-15 = {case / 'lakeside.txt'}:11-17" in result.stdout
+    assert f"Sources (in {case})" in result.stdout
+    assert "valleynews.txt:9-15 = lakeside.txt:11-17" in result.stdout
 
 
 def test_subprocess_pipe_gets_times() -> None:
