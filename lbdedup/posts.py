@@ -278,11 +278,17 @@ def _post_starts(page: _Page) -> tuple[list[int], dict[int, int]]:
         return starts, dated
     if _trailing(kinds, anchors):
         # Each post ends at its time. Inside the stretch before a time, the last headline opens the dated
-        # post; earlier headlines open untimed posts (the head's summary, a pinned post shown again).
+        # post; earlier headlines open untimed posts (the head's summary, a pinned post shown again). After
+        # a time line the next post starts at once, whether or not a headline opens it: a headline may be a
+        # copy the clean text drops, and read again, what stood above it must not change posts.
         starts = []
-        previous_end = 0
+        # The page's title is its head, never the content of the first post.
+        titles = [position for position in range(anchors[0]) if kinds[position] is BlockKind.TITLE]
+        previous_end = titles[-1] + 1 if titles else 0
         for anchor in anchors:
             inner = _headline_starts(page, previous_end, anchor) or [previous_end]
+            if starts:
+                inner[0] = previous_end
             starts.extend(inner)
             dated[inner[-1]] = anchor
             previous_end = anchor + 1
