@@ -241,7 +241,12 @@ def _trailing(kinds: Sequence[BlockKind], anchors: Sequence[int]) -> bool:
 
 
 def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
-    """True when most timestamps sit between a headline and its body (headline / time / body)."""
+    """True when most timestamps sit between a headline and its body (headline / time / body).
+
+    A time line votes for the layout its neighbours make a whole post of: headline / time / body, or time /
+    headline / body. A time line with only a headline (and bylines) between it and the next time line, such as
+    another copy's time at the bottom of a headline-first post, opens no post of either layout: no vote.
+    """
     kinds = page.kinds
     count_ = page.count
     heading = BlockKind.HEADING
@@ -255,7 +260,11 @@ def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
             if following < count_ and kinds[following] in _BODY_KINDS:
                 votes += 1
         elif following < count_ and kinds[following] is heading:
-            votes -= 1
+            under = following + 1
+            while under < count_ and kinds[under] is BlockKind.BYLINE:
+                under += 1
+            if under == count_ or kinds[under] is not BlockKind.TIMESTAMP:
+                votes -= 1
     return votes > 0
 
 

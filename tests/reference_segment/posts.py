@@ -232,7 +232,12 @@ def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
             if page.is_body(following):
                 votes += 1
         elif following is not None and kinds[following] is BlockKind.HEADING:
-            votes -= 1
+            # A headline with the next time line under it (bylines aside) opens no post of either layout.
+            under = following + 1
+            while under < page.count and kinds[under] is BlockKind.BYLINE:
+                under += 1
+            if under == page.count or kinds[under] is not BlockKind.TIMESTAMP:
+                votes -= 1
     return votes > 0
 
 
