@@ -611,11 +611,13 @@ def _later_anchors(
 
     A block in a cluster of the first copy stands where that copy's block stands. Any other time or byline
     line goes on top of the post (at the bottom when the first copy opens with its headline), never inside
-    its content; when the first copy has its
-    content first and its time last, one that follows its own copy's content goes at the bottom. A loose block
-    of content (no block of the first copy's clusters before it) goes just under the first copy's opening
-    time and byline lines (on top when it has none). So the post's own time stays next to its content and
-    another copy's time never opens or closes a post of its own when the clean text is read again.
+    its content; when the first copy has its content first and its time last, one that follows its own
+    copy's content goes at the bottom. Any other block of content goes no higher than just under the first
+    copy's opening: its leading time and byline lines, or, when it opens with its headline, that headline and
+    the time and byline lines under it (a loose block, with no block of the first copy's clusters before it,
+    goes just there). So the post's own time stays next to its content, another copy's time never opens or
+    closes a post of its own, and no content stands above the time line that opens its post, when the clean
+    text is read again.
     """
 
     def is_meta(entry: int) -> bool:
@@ -631,16 +633,17 @@ def _later_anchors(
     ):
         anchor = int(anchors[entry])
         if own_place[entry]:
-            pass  # a copy of a block of the first copy stands where that block stands
-        elif is_meta(entry):
-            time_last = length > 0 and not is_meta(start) and is_meta(start + length - 1)
+            found.append(anchor)  # a copy of a block of the first copy stands where that block stands
+            continue
+        time_last = length > 0 and not is_meta(start) and is_meta(start + length - 1)
+        headline_first = (
+            length > 0
+            and not is_meta(start)
+            and not time_last
+            and any(is_meta(start + at) for at in range(1, length))
+        )
+        if is_meta(entry):
             after_content = not all(is_meta(before) for before in range(copy_start, entry))
-            headline_first = (
-                length > 0
-                and not is_meta(start)
-                and not time_last
-                and any(is_meta(start + at) for at in range(1, length))
-            )
             if time_last:
                 anchor = length if after_content else -1
             elif headline_first:
@@ -649,11 +652,11 @@ def _later_anchors(
                 anchor = length
             else:
                 anchor = -1
-        elif loose[entry]:
-            opening = 0
+        else:
+            opening = 1 if headline_first else 0
             while opening < length and is_meta(start + opening):
                 opening += 1
-            anchor = opening - 1
+            anchor = opening - 1 if loose[entry] else max(anchor, opening - 1)
         found.append(anchor)
     return found
 

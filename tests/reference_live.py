@@ -349,9 +349,6 @@ def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
     for position, item in enumerate(primary):
         if item.cluster is not None:
             position_of.setdefault(item.cluster, position)
-    opening = 0
-    while opening < len(primary) and primary[opening].block.kind in META_KINDS:
-        opening += 1
     time_last = (
         bool(primary) and primary[0].block.kind not in META_KINDS and primary[-1].block.kind in META_KINDS
     )
@@ -361,6 +358,10 @@ def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
         and not time_last
         and any(item.block.kind in META_KINDS for item in primary[1:])
     )
+    # The first copy's opening: its leading meta lines, or its headline and the meta lines under it.
+    opening = 1 if headline_first else 0
+    while opening < len(primary) and primary[opening].block.kind in META_KINDS:
+        opening += 1
     placed: list[tuple[tuple[int, int, int, int], BlockResult]] = []
     for rank, copy in enumerate(copies):
         anchor: int | None = None
@@ -382,10 +383,9 @@ def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
                     where = len(primary) if content_before else -1
                 else:
                     where = len(primary) if headline_first else -1
-            elif anchor is None:
-                where = opening - 1  # loose content: under the opening meta lines
             else:
-                where = anchor
+                # Other content: never above the end of the opening (loose content just under it).
+                where = opening - 1 if anchor is None else max(anchor, opening - 1)
             content_before = content_before or not meta
             if item.status.kept:
                 placed.append(((where, 0 if rank == 0 else 1, rank, position), item))
