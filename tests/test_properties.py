@@ -69,20 +69,31 @@ def edited(draw: st.DrawFn, text: str) -> str:
 
 @st.composite
 def blogs(draw: st.DrawFn) -> str:
-    """A live blog: a title, then timestamped posts, repeated or edited paragraphs; three layouts."""
+    """A live blog: a title, then timestamped posts, repeated or edited paragraphs; three layouts.
+
+    Posts are laid out time first (time, optional headline, body), headline first (headline, time, body) or
+    time last (headline, body, time), one shape per blog.
+    """
+    shape = draw(st.sampled_from(["time-first", "headline-first", "time-last"]))
     lines = [draw(headings())] if draw(st.booleans()) else []
     earlier: list[str] = []
     for _ in range(draw(st.integers(1, 8))):
-        lines.append(f"{draw(st.integers(0, 23)):02d}.{draw(st.integers(0, 59)):02d} BST")
-        if draw(st.booleans()):
-            lines.append(draw(headings()))
+        stamp = f"{draw(st.integers(0, 23)):02d}.{draw(st.integers(0, 59)):02d} BST"
+        headline = [draw(headings())] if shape != "time-first" or draw(st.booleans()) else []
+        body = []
         for _ in range(draw(st.integers(1, 3))):
             if earlier and draw(st.integers(0, 2)) == 0:
                 paragraph = draw(edited(draw(st.sampled_from(earlier))))
             else:
                 paragraph = " ".join(draw(st.lists(sentences(), min_size=1, max_size=3)))
                 earlier.append(paragraph)
-            lines.append(paragraph)
+            body.append(paragraph)
+        if shape == "time-first":
+            lines += [stamp, *headline, *body]
+        elif shape == "headline-first":
+            lines += [*headline, stamp, *body]
+        else:
+            lines += [*headline, *body, stamp]
     layout = draw(st.sampled_from(["blank-lines", "one-per-line", "wrapped"]))
     if layout == "one-per-line":
         return "\n".join(lines) + "\n"
@@ -170,6 +181,61 @@ def test_cleaning_a_headline_first_blog_whose_post_repeats_changes_nothing() -> 
     text = f"Harbour harbour\n\n00.00 BST\n\n{paragraph}\n\nHarbour council\n\n00.01 BST\n\n{paragraph}\n"
     once = clean_text(text)
     assert clean_text(once) == once
+
+
+def test_cleaning_a_time_last_blog_whose_post_keeps_only_its_time_changes_nothing() -> None:
+    """Idempotence, a found case: a time-last post keeps only its time line, under a subheading.
+
+    "H / P. / 00.00 / Harbour council / P (a heading) / P. / 00.01": the post at 00.01 repeats the one at
+    00.00. Its headline "P", a copy, used to put "Harbour council" in the post above; read again without it,
+    "Harbour council" opened the post at 00.01. A time-last post now starts right under the time line above.
+    """
+    paragraph = "Harbour harbour harbour harbour harbour harbour"
+    text = (
+        f"Harbour harbour\n\n{paragraph}.\n\n00.00 BST\n\n"
+        f"Harbour council\n\n{paragraph}\n\n{paragraph}.\n\n00.01 BST\n"
+    )
+    options = Options(newest_first=True)
+    once = clean_text(text, options)
+    assert clean_text(once, options) == once
+
+
+def test_cleaning_a_headline_first_blog_whose_shown_copy_lost_its_headline_changes_nothing() -> None:
+    """Idempotence, a found case: a repeated headline-first post shown without its headline (a copy).
+
+    The post reads "00.00 / P. / 00.01", the other copy's time at its bottom, right above the next post's
+    headline. That time line used to vote for time-first posts and tied the page's vote, so read again the
+    headline joined the post at 00.01. A time line with only a headline before the next time line has no vote.
+    """
+    paragraph = "Harbour harbour harbour harbour harbour harbour."
+    post = "Harbour harbour\n\n{time}\n\n{body}\n\n"
+    text = (
+        f"Harbour harbour\n\n00.00 BST\n\n{paragraph}\n\n"
+        + post.format(time="00.00 BST", body=paragraph)
+        + post.format(time="00.01 BST", body=paragraph)
+        + "Harbour council\n\n00.00 BST\n\nHarbourharbour harbour harbour harbour harbour.\n"
+    )
+    options = Options(newest_first=False)
+    once = clean_text(text, options)
+    assert clean_text(once, options) == once
+
+
+def test_cleaning_a_headline_first_blog_whose_copy_adds_content_changes_nothing() -> None:
+    """Idempotence, a found case: a later copy's paragraph slotted into the headline-first post shown.
+
+    The paragraph follows a copy of the shown copy's headline, so it went right under that headline, above
+    the post's time line; read again, it joined the post above. It now goes under the headline and time line.
+    """
+    paragraph = "Harbour harbour harbour harbour harbour harbour."
+    post = "Harbour harbour\n\n{time}\n\n{body}\n\n"
+    text = (
+        f"Harbour harbour\n\n00.00 BST\n\n{paragraph}\n\n"
+        + post.format(time="00.00 BST", body=paragraph)
+        + post.format(time="00.01 BST", body="Harbourharbour harbour harbour harbour harbour.")
+    )
+    options = Options(newest_first=True)
+    once = clean_text(text, options)
+    assert clean_text(once, options) == once
 
 
 @EXAMPLES
