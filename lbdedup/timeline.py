@@ -563,7 +563,7 @@ def text_sections(result: DedupeResult) -> list[tuple[str, list[BlockResult]]]:
 
     Sources outside any reordered timeline keep their blocks in place; a timeline stands where its first
     source stood. A timeline's post follows its first copy's layout, the other copies' kept blocks slotted
-    in after the first copy's block of the same cluster (or at the top, before any such block).
+    in after the first copy's block of the same cluster (or under its opening lines, before any such block).
     """
     blocks = result.blocks
     count = len(blocks)
