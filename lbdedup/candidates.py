@@ -15,6 +15,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
+from lbdedup.arrays import positions_in_runs
 from lbdedup.fingerprint import Fingerprints
 
 __all__ = ["CandidatePairs", "candidate_pairs"]
@@ -171,7 +172,7 @@ def candidate_pairs(
 
     # Two blocks share at most as many shingles as either has in posting lists: most pairs (those made by
     # a phrase or two in common) cannot reach their threshold, and need not be counted.
-    in_lists = np.bincount(blocks[_members(starts, sizes)], minlength=len(eligible)).astype(np.int32)
+    in_lists = np.bincount(blocks[positions_in_runs(starts, sizes)], minlength=len(eligible)).astype(np.int32)
     # What a pair must share is a fair part of its smaller block: the smaller of what each block needs.
     needed = np.maximum(1, np.ceil(min_shared_fraction * distinct_per_block)).astype(np.int32)
     firsts: list[I64] = []
@@ -192,10 +193,3 @@ def candidate_pairs(
     first, second = np.divmod(keys, np.int64(len(eligible)))
     worth = shared >= np.minimum(needed[first], needed[second])
     return CandidatePairs(first[worth], second[worth], shared[worth].astype(np.int64))
-
-
-def _members(starts: I64, sizes: I64) -> I64:
-    """The positions inside the runs that start at ``starts`` and are ``sizes`` long."""
-    offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
-    offsets += np.arange(len(offsets))
-    return offsets

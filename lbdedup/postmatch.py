@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from lbdedup.arrays import positions_in_runs
 from lbdedup.model import KIND_CODES, META_KINDS, Block, BlockKind
 
 __all__ = [
@@ -111,13 +112,10 @@ def group_pairs(
     [(0, 1), (1, 0), (5, 6), (5, 7), (6, 5), (6, 7), (7, 5), (7, 6)]
     """
     group_of = np.repeat(np.arange(len(starts)), spread)
-    members = np.repeat(starts, spread) + (
-        np.arange(len(group_of)) - np.repeat(np.cumsum(spread) - spread, spread)
-    )
     times = spread[group_of]
-    left = np.repeat(members, times)
-    offsets = np.repeat(np.cumsum(times) - times, times)
-    right = np.repeat(starts[group_of], times) + (np.arange(len(left)) - offsets)
+    # Each member of a group, once for every member of its group (left), paired with each of them (right).
+    left = np.repeat(positions_in_runs(starts, spread), times)
+    right = positions_in_runs(starts[group_of], times)
     distinct = left != right
     return left[distinct], right[distinct]
 

@@ -21,6 +21,7 @@ from typing import NamedTuple, cast
 import numpy as np
 import numpy.typing as npt
 
+from lbdedup.arrays import positions_in_runs
 from lbdedup.model import (
     KIND_CODES,
     META_KINDS,
@@ -535,16 +536,6 @@ _COPIES = attrgetter("copies")
 _KEPT = {status: status.kept for status in Status}
 
 
-def _expand(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """The ranges ``starts[k] .. starts[k] + lengths[k] - 1``, one after the other.
-
-    >>> _expand(np.array([5, 0]), np.array([2, 3])).tolist()
-    [5, 6, 0, 1, 2]
-    """
-    offsets = np.cumsum(lengths) - lengths
-    return np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
-
-
 def _grouped(
     blocks: Sequence[BlockResult], keys: npt.NDArray[np.int64]
 ) -> tuple[Sequence[BlockResult], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -703,7 +694,7 @@ def _placed_timelines(
     ref_ranks = np.arange(len(refs)) - np.repeat(np.cumsum(copy_counts) - copy_counts, copy_counts)
 
     entry_refs = np.repeat(np.arange(len(refs)), ref_lengths)
-    entries = _expand(ref_starts, ref_lengths)
+    entries = positions_in_runs(ref_starts, ref_lengths)
     entry_starts = np.repeat(np.cumsum(ref_lengths) - ref_lengths, ref_lengths)
     positions = np.arange(len(entries)) - entry_starts
     slots, ranks = ref_slots[entry_refs], ref_ranks[entry_refs]
