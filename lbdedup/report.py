@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from difflib import SequenceMatcher
 
 from rich.console import Console
@@ -25,10 +26,6 @@ PREVIEW_CHARS = 90
 def _preview(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
-
-
-def _lines(ref: BlockRef) -> str:
-    return str(ref.line_start) if ref.line_start == ref.line_end else f"{ref.line_start}-{ref.line_end}"
 
 
 class SourceNames:
@@ -58,7 +55,7 @@ class SourceNames:
 
     def ref(self, ref: BlockRef) -> str:
         """``str(ref)``, the source named below :attr:`folder`."""
-        return f"{self(ref.source)}:{_lines(ref)}"
+        return str(replace(ref, source=self(ref.source)))
 
     def places(self, refs: Sequence[BlockRef]) -> str:
         """Several references, the source named once for the lines that follow each other in it.
@@ -71,7 +68,7 @@ class SourceNames:
         previous = None
         for ref in refs:
             if ref.source == previous:
-                groups[-1] += f", {_lines(ref)}"
+                groups[-1] += f", {str(ref)[len(ref.source) + 1 :]}"  # its lines: what follows "source:"
             else:
                 groups.append(self.ref(ref))
             previous = ref.source
@@ -79,7 +76,7 @@ class SourceNames:
 
     def span(self, span: RunSpan) -> str:
         """``str(span)``, the source named below :attr:`folder`."""
-        return f"{self(span.source)}:{span.line_start}-{span.line_end}"
+        return str(replace(span, source=self(span.source)))
 
 
 def diff_texts(kept: str, copy: str) -> tuple[Text, Text]:
