@@ -215,11 +215,20 @@ def _unpack_front(documents: Sequence[Document], columns: _FrontColumns) -> _Fro
     return _Front(blocks, _split_joined(columns.keys, columns.key_ends), columns.fingerprints)
 
 
+def _part_count(jobs: int) -> int:
+    """How many parts work shared among ``jobs`` processes is cut into: one when nothing is shared.
+
+    >>> _part_count(1), _part_count(2)
+    (1, 16)
+    """
+    return jobs * PARTS_PER_PROCESS if jobs > 1 else 1
+
+
 def _front_all(documents: Sequence[Document], options: Options) -> _Front:
     """Segment, normalize and fingerprint every document, on ``options.jobs`` cores when it pays."""
     sizes = [len(document.text) for document in documents]
     jobs = options.jobs if sum(sizes) >= MIN_PARALLEL_CHARS else 1
-    parts = split_evenly(sizes, jobs * PARTS_PER_PROCESS if jobs > 1 else 1) or [range(0)]
+    parts = split_evenly(sizes, _part_count(jobs)) or [range(0)]
     fronts = fork_map(
         partial(_front, documents, options), parts, jobs, _pack_front, partial(_unpack_front, documents)
     )
@@ -272,7 +281,7 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     firsts, seconds = pairs.first.tolist(), pairs.second.tolist()
     total = len(firsts)
     jobs = options.jobs if total >= MIN_PARALLEL_PAIRS else 1
-    parts = jobs * PARTS_PER_PROCESS if jobs > 1 else 1
+    parts = _part_count(jobs)
     spans = [range(total * part // parts, total * (part + 1) // parts) for part in range(parts)]
     verify_span = partial(
         _verify_span, firsts, seconds, blocks, keys, features_of, options, report, os.getpid()
