@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from .conftest import FIXTURES, ROOT
 
@@ -34,3 +35,133 @@ def test_bench_stages_times_every_stage_it_names(tmp_path: Path) -> None:
     assert answer["blocks"] > 0
     expected = ["start-up", "read", "dedupe", *_stage_labels(), "dedupe, other", "render and write JSON"]
     assert sorted(answer["figures"]) == sorted(expected)
+
+
+BENCH_QUALITY = ROOT / "benchmarks" / "bench_quality.py"
+
+
+def _bench_quality() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_quality_under_test", BENCH_QUALITY)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+def _invented_corpus(folder: Path, split: str) -> None:
+    """Two small corpus files in the LiveBlogSummary shape, of invented blogs."""
+    import gzip
+    import random
+
+    rng = random.Random(5)
+    towns = ["Arlow", "Bexham", "Corrin", "Dunmere", "Elsby", "Farleigh"]
+    things = ["bridge", "school", "harbour", "library", "station", "market", "clinic", "depot"]
+    verbs = ["reopen", "close", "expand", "move", "be rebuilt", "be inspected"]
+    for source in ("guardian", "bbc"):
+        with gzip.open(folder / f"{source}-{split}.jsonl.gz", "wt", encoding="utf-8") as stream:
+            for blog in range(6):
+                posts = []
+                for post in range(10):
+                    sentences = [
+                        f"The {rng.choice(things)} in {rng.choice(towns)} will {rng.choice(verbs)} "
+                        f"within {rng.randint(2, 90)} days, {rng.choice(towns)} council said on day {post}."
+                        for _ in range(rng.randint(1, 4))
+                    ]
+                    posts.append(
+                        {
+                            "id": f"p{post}",
+                            "time": f"2016-08-0{1 + blog % 9}T{10 + post:02d}:{rng.randint(0, 59):02d}",
+                            "title": f"Update {post} from {towns[blog % len(towns)]}" if post % 2 else "",
+                            "text": sentences,
+                        }
+                    )
+                record = {
+                    "id": f"{source}{blog:08d}",
+                    "source": source,
+                    "title": f"{towns[blog]} live: roads and services, day {blog}",
+                    "genre": "uk-england-arlow" if source == "bbc" and blog < 3 else "news",
+                    "posts": posts,
+                }
+                stream.write(json.dumps(record) + "\n")
+
+
+def test_bench_quality_runs_and_beats_the_exact_hash_baseline(tmp_path: Path) -> None:
+    """bench_quality on an invented corpus: every figure printed, lbdedup's pair F1 above exact hashing's."""
+    _invented_corpus(tmp_path, "test")
+    command = [sys.executable, str(BENCH_QUALITY), "--corpus", str(tmp_path), "--blogs", "6", "--json"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=True)
+    figures = json.loads(done.stdout)
+    assert sorted(figures) == ["bbc-test", "guardian-test"]
+    for name in figures:
+        ours, baseline = figures[name]["lbdedup"], figures[name]["exact-hash"]
+        assert ours["blocks"] == baseline["blocks"] > 0
+        assert ours["misaligned_blocks"] == 0
+        assert ours["pair_f1"] > baseline["pair_f1"]
+        assert "timelines_mixing_blogs" in ours
+        assert "timelines_mixing_blogs" not in baseline
+
+
+def test_bench_quality_missing_corpus_is_exit_2(tmp_path: Path) -> None:
+    """Without the corpus the benchmark says so in one line and exits 2."""
+    command = [sys.executable, str(BENCH_QUALITY), "--corpus", str(tmp_path / "absent")]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_natural_copies_finds_quotes_and_refuses_other_numbers() -> None:
+    """The truth's own copy rule: a quote inside a longer post is a copy; a changed number is not."""
+    quality = _bench_quality()
+    quote = "the minister said the new line would open in the spring of next year"
+    longer = f"speaking in leeds {quote} and cost less than planned"
+    other_number = "the council said 45 people were moved from the flats on the east side overnight"
+    same_but_46 = other_number.replace("45", "46")
+    pairs = quality.natural_copies([quote, longer, other_number, same_but_46, "ouch"])
+    assert pairs == [(quote, longer)]
+
+
+def test_score_of_a_perfect_answer_and_of_merged_time_lines() -> None:
+    """Scoring: the truth itself scores 1.0; merging two posts' equal time lines costs precision."""
+    quality = _bench_quality()
+    judged_type = quality.Judged
+    blogs = {"a.txt": "A", "b.txt": "B"}
+    lines = [
+        ("a.txt", "time", "A/1/t", "A/1"),
+        ("a.txt", "content", "A/1/0", "A/1"),
+        ("b.txt", "time", "B/1/t", "B/1"),
+        ("b.txt", "content", "A/1/0", "B/1"),
+    ]
+    groups = {(name, i): key for i, (name, _, key, _) in enumerate(lines)}
+    texts = {
+        (name, i): "08:00" if role == "time" else "same words" for i, (name, role, _, _) in enumerate(lines)
+    }
+    positions = list(range(len(lines)))
+
+    def answer(clusters: list[str], kept: list[bool]) -> list[Any]:
+        return [
+            judged_type(name, role, key, post, keep, False, cluster)
+            for (name, role, key, post), cluster, keep in zip(lines, clusters, kept, strict=True)
+        ]
+
+    perfect = quality.score(
+        answer(["", "c", "", "c"], [True, True, True, False]),
+        groups,
+        texts,
+        positions,
+        [["a.txt"], ["b.txt"]],
+        blogs,
+    )
+    assert perfect["pair_f1"] == 1.0
+    assert (perfect["groups_lost"], perfect["redundant_left"], perfect["timelines_mixing_blogs"]) == (0, 0, 0)
+    merged = quality.score(
+        answer(["t", "c", "t", "c"], [True, True, False, False]),
+        groups,
+        texts,
+        positions,
+        [["a.txt", "b.txt"]],
+        blogs,
+    )
+    assert merged["pair_precision"] == 0.5
+    assert merged["timelines_mixing_blogs"] == 1
