@@ -21,8 +21,8 @@ split of ``../shared/corpus/liveblogs`` (``--corpus``); per blog, deterministica
   bylines, reading times, share and comment labels, teaser sections listing other blogs' headlines),
   some paragraphs truncated with "…", some posts missing;
 - across blogs: wire paragraphs pasted into another blog's post (true copies), paragraphs pasted with a
-  number changed (hard negatives), and for BBC sets a template greeting post at one clock time in blogs of
-  one region (near-identical text, different posts: their time lines must not merge).
+  number changed (hard negatives), and in BBC sets the first post of every day opening at 08:00 with its
+  region's stock greeting (near-identical text, different posts: their time lines must not merge).
 
 Truth groups: content, headlines and titles are one group per piece of text (copies, edits, truncations,
 glued titles, equal texts); a time line is one group per post (its copies in snapshots and scraper pages),
@@ -128,7 +128,7 @@ def make_blog(record: dict[str, Any], rng: random.Random) -> Blog | None:
     source = str(record.get("source") or "")
     posts: list[Post] = []
     for number, raw in enumerate(record.get("posts") or []):
-        sentences = [_sentence_case(s) for s in raw.get("text") or [] if s and s.strip()]
+        sentences = [_sentence_case(s) for s in raw.get("text") or [] if s and re.search(r"\w", s)]
         headline = _sentence_case(str(raw.get("title") or ""))
         if sentences and headline and sentences == [headline]:
             sentences = []  # a headline-only post: the page shows the headline alone
@@ -374,17 +374,19 @@ def cross_blog_edits(blogs: Sequence[Blog], rng: random.Random) -> None:
 
 
 def template_greetings(blogs: Sequence[Blog], rng: random.Random) -> None:
-    """BBC Local Live pages of one region open with near-identical greetings at the same clock time."""
-    by_region: dict[str, list[Blog]] = defaultdict(list)
+    """BBC Local Live pages of one region: the first post of the day opens at 08:00 with a stock greeting.
+
+    The greetings are near copies of each other (another weekday); the posts are not, for each goes on with
+    the day's own news, so their equal "08:00" lines stay apart.
+    """
     for blog in blogs:
-        if _region(blog.genre):
-            by_region[_region(blog.genre)].append(blog)
-    for region, members in sorted(by_region.items()):
-        for blog in members:
-            day = rng.choice(DAYS)
-            # One group per region: the same greeting, a different weekday, is a near copy.
-            text = GREETING.format(region=region, day=day)
-            blog.posts.append(Post(f"{blog.key}/greeting", "08:00", "", [(f"greeting/{region}", text)]))
+        region = _region(blog.genre)
+        first = blog.posts[-1]
+        if not region or not first.paragraphs:
+            continue
+        text = GREETING.format(region=region, day=rng.choice(DAYS))
+        first.paragraphs.insert(0, (f"greeting/{region}", text))
+        first.time = "08:00"
 
 
 def build_set(records: Sequence[dict[str, Any]], folder: Path, seed: int) -> dict[str, Any]:
@@ -436,8 +438,16 @@ def _plain(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
-def truth_groups(truth: dict[str, Any], texts: dict[tuple[str, int], str]) -> dict[tuple[str, int], str]:
-    """Each non-furniture line's truth group: one per piece of text (equal texts joined), per post's time."""
+def truth_groups(
+    truth: dict[str, Any], texts: dict[tuple[str, int], str]
+) -> tuple[dict[tuple[str, int], str], set[tuple[str, str]]]:
+    """Each non-furniture line's truth group: one per piece of text (copies joined), one per post's time.
+
+    A post's time joins another post's equal time only when all the post says is in that other post. Also
+    returned: the pairs of texts (shorter, longer, as :func:`_plain` gives them) where the shorter is inside
+    the longer but in other texts too, so not of its group: a cluster may join them, and the shorter text is
+    kept when the longer is.
+    """
     parent: dict[str, str] = {}
 
     def find(key: str) -> str:
@@ -447,22 +457,53 @@ def truth_groups(truth: dict[str, Any], texts: dict[tuple[str, int], str]) -> di
         return key
 
     by_text: dict[str, str] = {}
+    paragraphs: set[str] = set()
     for name, labels in truth["files"].items():
         for index, (role, key, _) in enumerate(labels):
             if role in ("content", "headline", "title"):
-                plain = _plain(texts[(name, index)])
+                plain = _plain(texts[(name, index)]) or key  # text without a word is its own
                 if plain in by_text:
                     parent[find(key)] = find(by_text[plain])
                 else:
                     by_text[plain] = key
-    for plain, other in natural_copies(list(by_text)):
-        parent[find(by_text[plain])] = find(by_text[other])
-    return {
+                if role == "content":
+                    paragraphs.add(plain)
+    # Headlines are left out: a headline is not a copy of the paragraph under it that repeats its words.
+    copies = natural_copies(sorted(paragraphs))
+    containers = Counter(shorter for shorter, _ in copies)
+    inside: set[tuple[str, str]] = set()
+    for shorter, longer in copies:
+        # Containment is no equivalence: a stock sentence inside many paragraphs does not make them one.
+        if containers[shorter] == 1 or len(shorter) >= NATURAL_NEAR_LENGTH * len(longer):
+            parent[find(by_text[shorter])] = find(by_text[longer])
+        else:
+            inside.add((shorter, longer))
+    # A post whose whole content is a copy of another post's is that post shown again: its time goes with it.
+    content_of: dict[str, set[str]] = defaultdict(set)
+    time_of: dict[str, str] = {}
+    for name, labels in truth["files"].items():
+        for index, (role, key, post) in enumerate(labels):
+            if role in ("content", "headline") and post:
+                content_of[post].add(key)
+            elif role == "time":
+                time_of[post] = _plain(texts[(name, index)])
+    holders: dict[str, set[str]] = defaultdict(set)
+    for post, keys in content_of.items():
+        for key in keys:
+            holders[find(key)].add(post)
+    for post, keys in content_of.items():
+        held = {find(key) for key in keys}
+        others = set.intersection(*(holders[group] for group in held)) - {post}
+        for other in sorted(others):
+            if post in time_of and time_of.get(other) == time_of[post]:
+                parent[find(f"{post}/t")] = find(f"{other}/t")
+    groups = {
         (name, index): find(key)
         for name, labels in truth["files"].items()
         for index, (role, key, _) in enumerate(labels)
         if role != FURNITURE
     }
+    return groups, inside
 
 
 # Copies the corpus itself holds (a quote repeated in a later post, a stock greeting with a sentence added):
@@ -472,6 +513,8 @@ NATURAL_MIN_WORDS = 8
 NATURAL_SHARE = 0.9
 NATURAL_GRAM = 4
 NATURAL_COMMON_GRAM = 50
+# A copy this close in length to the other text is a near copy (an edit), which is one text with it.
+NATURAL_NEAR_LENGTH = 0.8
 
 
 def natural_copies(plains: Sequence[str]) -> list[tuple[str, str]]:
@@ -547,10 +590,15 @@ def score(
     positions: Sequence[int],
     timelines: list[list[str]] | None,
     blogs: dict[str, str],
+    inside: set[tuple[str, str]],
 ) -> dict[str, Any]:
-    """The figures of one run over one set (``positions``: each judged block's paragraph index)."""
+    """The figures of one run over one set (``positions``: each judged block's paragraph index).
+
+    Pairs of texts in ``inside`` (see :func:`truth_groups`) count neither for nor against a cluster.
+    """
     truth_of = [groups.get((block.file, position)) for block, position in zip(judged, positions, strict=True)]
     members = [(block, group) for block, group in zip(judged, truth_of, strict=True) if group is not None]
+    member_positions = [p for p, group in zip(positions, truth_of, strict=True) if group is not None]
     predicted = Counter(block.cluster or f"alone{i}" for i, (block, _) in enumerate(members))
     actual = Counter(group for _, group in members)
     both = Counter((block.cluster or f"alone{i}", group) for i, (block, group) in enumerate(members))
@@ -559,6 +607,15 @@ def score(
         _pairs(predicted.values()),
         _pairs(both.values()),
     )
+    if inside:
+        by_cluster: dict[str, list[str]] = defaultdict(list)
+        for (block, _), position in zip(members, member_positions, strict=True):
+            if block.cluster:
+                by_cluster[block.cluster].append(_plain(texts[(block.file, position)]))
+        for plains in by_cluster.values():
+            said_pairs -= sum(
+                (a, b) in inside or (b, a) in inside for i, a in enumerate(plains) for b in plains[i + 1 :]
+            )
     precision = right_pairs / said_pairs if said_pairs else 1.0
     recall = right_pairs / true_pairs if true_pairs else 1.0
     kept_per_group: Counter[str] = Counter()
@@ -578,7 +635,17 @@ def score(
         if member_of is not None:
             group_texts[member_of].add(texts[(block.file, position)])
     only_furniture = [group for group in missing if group_texts[group] & furniture_texts]
-    lost = sorted(set(missing) - set(only_furniture))
+    kept_plains = {_plain(texts[(b.file, p)]) for b, p in zip(judged, positions, strict=True) if b.kept}
+    containers: dict[str, set[str]] = defaultdict(set)
+    for shorter, longer in inside:
+        containers[shorter].add(longer)
+    # A text inside a kept longer text is kept with it.
+    within = {
+        group
+        for group in missing
+        if any(containers[_plain(text)] & kept_plains for text in group_texts[group])
+    }
+    lost = sorted(set(missing) - set(only_furniture) - within)
     redundant = sum(max(0, kept_per_group[group] - 1) for group in actual)
     furniture = [block for block in judged if block.role == FURNITURE]
     dropped_as_boilerplate = [block for block in judged if block.boilerplate]
@@ -644,19 +711,19 @@ def evaluate(folder: Path, truth: dict[str, Any]) -> dict[str, dict[str, Any]]:
             (folder / name).read_text(encoding="utf-8").rstrip("\n").split("\n\n")
         )
     }
-    groups = truth_groups(truth, texts)
+    groups, inside = truth_groups(truth, texts)
     start = time.perf_counter()
     report = run_lbdedup(folder, names)
     seconds = time.perf_counter() - start
     judged, misaligned = judge_lbdedup(folder, truth, report)
     positions = [(block["line_start"] - 1) // 2 for block in report["blocks"]]
     timelines = [[Path(s).name for s in timeline["sources"]] for timeline in report.get("timelines", [])]
-    ours = score(judged, groups, texts, positions, timelines, truth["blogs"])
+    ours = score(judged, groups, texts, positions, timelines, truth["blogs"], inside)
     ours["misaligned_blocks"] = misaligned
     ours["seconds"] = seconds
     exact = judge_exact(folder, truth)
     exact_positions = [i for name in truth["files"] for i in range(len(truth["files"][name]))]
-    baseline = score(exact, groups, texts, exact_positions, None, truth["blogs"])
+    baseline = score(exact, groups, texts, exact_positions, None, truth["blogs"], inside)
     return {"lbdedup": ours, "exact-hash": baseline}
 
 

@@ -152,6 +152,7 @@ def test_score_of_a_perfect_answer_and_of_merged_time_lines() -> None:
         positions,
         [["a.txt"], ["b.txt"]],
         blogs,
+        set(),
     )
     assert perfect["pair_f1"] == 1.0
     assert (perfect["groups_lost"], perfect["redundant_left"], perfect["timelines_mixing_blogs"]) == (0, 0, 0)
@@ -162,6 +163,7 @@ def test_score_of_a_perfect_answer_and_of_merged_time_lines() -> None:
         positions,
         [["a.txt", "b.txt"]],
         blogs,
+        set(),
     )
     assert merged["pair_precision"] == 0.5
     assert merged["timelines_mixing_blogs"] == 1
