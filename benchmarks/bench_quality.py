@@ -458,6 +458,7 @@ def truth_groups(
 
     by_text: dict[str, str] = {}
     paragraphs: set[str] = set()
+    headlines: set[str] = set()
     for name, labels in truth["files"].items():
         for index, (role, key, _) in enumerate(labels):
             if role in ("content", "headline", "title"):
@@ -466,10 +467,10 @@ def truth_groups(
                     parent[find(key)] = find(by_text[plain])
                 else:
                     by_text[plain] = key
-                if role == "content":
-                    paragraphs.add(plain)
-    # Headlines are left out: a headline is not a copy of the paragraph under it that repeats its words.
-    copies = natural_copies(sorted(paragraphs))
+                if role in ("content", "headline"):
+                    (paragraphs if role == "content" else headlines).add(plain)
+    # Headlines with headlines only: a headline is not a copy of the paragraph under it repeating its words.
+    copies = natural_copies(sorted(paragraphs)) + natural_copies(sorted(headlines))
     containers = Counter(shorter for shorter, _ in copies)
     inside: set[tuple[str, str]] = set()
     for shorter, longer in copies:
@@ -508,8 +509,11 @@ def truth_groups(
 
 # Copies the corpus itself holds (a quote repeated in a later post, a stock greeting with a sentence added):
 # a text of NATURAL_MIN_WORDS words or more whose words are NATURAL_SHARE in order inside another, with no
-# number of its own missing there, is a copy of it. Shorter texts are copies only when equal.
+# number of its own missing there, is a copy of it; so is a text of NATURAL_SHORT_WORDS words or more found
+# word for word inside another. Shorter texts are copies only when equal.
 NATURAL_MIN_WORDS = 8
+# From this many words, a text found word for word inside another is a copy of it too.
+NATURAL_SHORT_WORDS = 5
 NATURAL_SHARE = 0.9
 NATURAL_GRAM = 4
 NATURAL_COMMON_GRAM = 50
@@ -533,7 +537,11 @@ def natural_copies(plains: Sequence[str]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for (a, b), count in sorted(shared.items()):
         short, long = (a, b) if len(words[a]) <= len(words[b]) else (b, a)
-        if count < 2 or len(words[short]) < NATURAL_MIN_WORDS:
+        if count < 2 or len(words[short]) < NATURAL_SHORT_WORDS:
+            continue
+        if len(words[short]) < NATURAL_MIN_WORDS:
+            if f" {plains[short]} " in f" {plains[long]} ":
+                pairs.append((plains[short], plains[long]))
             continue
         numbers = Counter(w for w in words[short] if w.isdigit())
         if numbers - Counter(w for w in words[long] if w.isdigit()):
