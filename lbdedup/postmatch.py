@@ -177,8 +177,11 @@ def repeat_mask(table: OverlapTable) -> npt.NDArray[np.bool_]:
     first, second = table.first, table.second
     both = table.has_headline[first] & table.has_headline[second]
     same_headline = table.headlines[first] == table.headlines[second]
+    # Under one headline, the blocks below it must be mostly shared too (the headline is one of the shared).
+    body = table.sizes[first] - 1
+    same_post = same_headline & ((body <= 0) | (2 * (table.shared - 1) > body))
     mostly_shared = 2 * table.shared > table.sizes[first]
-    return np.where(both, same_headline, mostly_shared)
+    return np.where(both, same_post, mostly_shared)
 
 
 def post_overlaps(
@@ -270,14 +273,19 @@ def block_columns(
 
 
 def repeats(overlaps: Overlaps) -> list[tuple[PostKey, PostKey]]:
-    """Pairs (P, Q) where P repeats Q: the same headline, or (when one has none) most of P's blocks in Q.
+    """Pairs (P, Q) where P repeats Q: most of P's blocks are in Q, under the same headline if both have one.
 
     Two posts with different headlines are different posts, however many sentences they share (a breaking
-    post that quotes the summary is not the summary).
+    post that quotes the summary is not the summary). Two posts under one headline are one post only when
+    most of what P says below it is in Q too: "That's all for today" heads a different farewell every day.
 
     >>> overlaps = Overlaps({(0, 1): {(0, 2): 2}, (0, 2): {(0, 1): 2}}, Counter({(0, 1): 2, (0, 2): 5}), {})
     >>> repeats(overlaps)
     [((0, 1), (0, 2))]
+    >>> farewells = Overlaps({(0, 1): {(1, 1): 1}, (1, 1): {(0, 1): 1}}, Counter({(0, 1): 2, (1, 1): 2}),
+    ...                      {(0, 1): 7, (1, 1): 7})
+    >>> repeats(farewells)
+    []
     """
     found = []
     for post, row in overlaps.shared.items():
@@ -285,7 +293,8 @@ def repeats(overlaps: Overlaps) -> list[tuple[PostKey, PostKey]]:
         for other, shared in row.items():
             other_headline = overlaps.headlines.get(other)
             if headline is not None and other_headline is not None:
-                if headline == other_headline:
+                body = overlaps.sizes[post] - 1
+                if headline == other_headline and (body <= 0 or 2 * (shared - 1) > body):
                     found.append((post, other))
             elif 2 * shared > overlaps.sizes[post]:
                 found.append((post, other))

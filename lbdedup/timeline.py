@@ -35,7 +35,7 @@ from lbdedup.model import (
     Timeline,
     TimelinePost,
 )
-from lbdedup.postmatch import component_minimum, overlap_table, repeat_mask
+from lbdedup.postmatch import component_minimum, group_pairs, overlap_table, repeat_mask
 
 __all__ = ["build_timelines", "text_sections", "time_key"]
 
@@ -93,9 +93,16 @@ def _newest_first(keys: Sequence[tuple[str, str]]) -> bool:
 
 
 _BLOCK = attrgetter("block")
-_DOC, _POST, _KIND, _TIME, _CLUSTER = (
-    attrgetter(name) for name in ("doc", "post", "kind", "time", "cluster")
+_DOC, _POST, _KIND, _TIME, _CLUSTER, _TEXT = (
+    attrgetter(name) for name in ("doc", "post", "kind", "time", "cluster", "text")
 )
+# A post tells which blog a page is when it has a paragraph (or quote, list item, caption) this long: formula
+# lines ("Thanks for reading.", "Refresh for the latest") are shorter, and every blog has them.
+TELLING_CHARS = 45
+_TELLING_KINDS = (BlockKind.PARAGRAPH, BlockKind.QUOTE, BlockKind.LIST_ITEM, BlockKind.CAPTION)
+# Pages with one title (equal, near or contained) are one blog only with this many telling posts in common:
+# the title is support, never the evidence.
+TITLED_SHARED_POSTS = 1
 # map(_NONE_TO_MISSING.get, values, values): each value, None as -1, without a Python-level loop.
 _NONE_TO_MISSING: dict[int | None, int] = {None: -1}
 
@@ -195,6 +202,9 @@ class _PostTable(NamedTuple):
     roots: npt.NDArray[np.int64]
     first: npt.NDArray[np.int64]  # pairs of posts sharing blocks (see OverlapTable)
     second: npt.NDArray[np.int64]
+    telling: npt.NDArray[np.bool_]  # per post: it has a paragraph long enough to tell one blog's post
+    told_first: npt.NDArray[np.int64]  # pairs of posts sharing such a paragraph
+    told_second: npt.NDArray[np.int64]
 
 
 def _post_table(results: Sequence[BlockResult]) -> _PostTable | None:
@@ -256,6 +266,17 @@ def _post_table(results: Sequence[BlockResult]) -> _PostTable | None:
     )
     first, second = overlaps.first, overlaps.second
     repeat = repeat_mask(overlaps) & ~is_head[first] & ~is_head[second]
+    # What tells two pages are one blog: its posts' own paragraphs. Headings ("Key events"), meta lines and
+    # short formula lines ("Thanks for reading.") are left out, as they are in every blog.
+    lengths = np.fromiter(map(len, map(_TEXT, blocks)), dtype=np.int64, count=count)
+    telling_block = (
+        np.isin(kinds, [KIND_CODES[kind] for kind in _TELLING_KINDS])
+        & (lengths >= TELLING_CHARS)
+        & (node_ids >= 0)
+    )
+    telling = np.zeros(node_count, dtype=bool)
+    telling[node_ids[telling_block]] = True
+    told = overlap_table(node_ids, node_count, clusters, ~telling_block, np.zeros(count, dtype=bool))
     return _PostTable(
         docs,
         kinds,
@@ -276,44 +297,71 @@ def _post_table(results: Sequence[BlockResult]) -> _PostTable | None:
         component_minimum(node_count, first[repeat], second[repeat]),
         first,
         second,
+        telling,
+        told.first,
+        told.second,
     )
+
+
+def _shared_posts(
+    posts: _PostTable, first: npt.NDArray[np.int64], second: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Per ordered pair of documents (a * doc_count + b, sorted): a's body posts with a repeat in b.
+
+    Only the pairs of posts ``first``-``second`` count as showing the repeat.
+    """
+    roots, is_head, node_docs = posts.roots, posts.is_head, posts.node_docs
+    doc_count = int(node_docs.max()) + 1
+    matched = ~is_head[first] & (roots[first] == roots[second]) & (node_docs[first] != node_docs[second])
+    partners = _distinct(first[matched] * doc_count + node_docs[second[matched]])
+    keys, counts = np.unique(
+        node_docs[partners // doc_count] * doc_count + partners % doc_count, return_counts=True
+    )
+    return keys.astype(np.int64), counts.astype(np.int64)
+
+
+def _count_of(
+    keys: npt.NDArray[np.int64], counts: npt.NDArray[np.int64], wanted: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """``counts`` at the ``wanted`` keys (sorted ``keys``), 0 where a key is missing."""
+    if not keys.size:
+        return np.zeros(len(wanted), dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at] == wanted, counts[at], 0)
 
 
 def _snapshot_groups(posts: _PostTable) -> npt.NDArray[np.int64]:
     """Per document, the smallest document it is a snapshot of the same blog with (itself at least).
 
-    Two documents are snapshots of one blog when more than half the body posts of either have a repeat in
-    the other, or when their titles are in one cluster.
+    Two documents are snapshots of one blog when they share posts: more than half the body posts of either
+    have a repeat in the other, and at least one of those shares a telling paragraph with it (see
+    ``TELLING_CHARS``); or, when their titles are in one cluster, when at least ``TITLED_SHARED_POSTS`` of
+    either's posts share a telling paragraph with their repeat in the other. A title alone never joins two
+    pages ("Yorkshire breaking news" heads a new page every day), nor do formula lines or time lines.
     """
-    first, second, roots, is_head, node_docs = (
-        posts.first,
-        posts.second,
-        posts.roots,
-        posts.is_head,
-        posts.node_docs,
-    )
+    node_docs = posts.node_docs
     doc_count = int(node_docs.max()) + 1
-    matched = ~is_head[first] & (roots[first] == roots[second]) & (node_docs[first] != node_docs[second])
-    partners = _distinct(first[matched] * doc_count + node_docs[second[matched]])
-    doc_pairs, matched_posts = np.unique(
-        node_docs[partners // doc_count] * doc_count + partners % doc_count, return_counts=True
+    pairs, matched = _shared_posts(posts, posts.first, posts.second)
+    told_pairs, told = _shared_posts(posts, posts.told_first, posts.told_second)
+    doc_a, doc_b = pairs // doc_count, pairs % doc_count
+    body_posts = np.bincount(node_docs[~posts.is_head], minlength=doc_count)
+    joined = (2 * matched > np.minimum(body_posts[doc_a], body_posts[doc_b])) & (
+        _count_of(told_pairs, told, pairs) >= 1
     )
-    doc_a, doc_b = doc_pairs // doc_count, doc_pairs % doc_count
-    body_posts = np.bincount(node_docs[~is_head], minlength=doc_count)
-    joined = 2 * matched_posts > np.minimum(body_posts[doc_a], body_posts[doc_b])
     has_posts = np.zeros(doc_count + 1, dtype=bool)
     has_posts[posts.post_docs] = True
     titles = np.flatnonzero(posts.kinds == KIND_CODES[BlockKind.TITLE])
     title_clusters, title_docs = posts.clusters[titles], posts.docs[titles]
     keep = (title_clusters >= 0) & has_posts[np.minimum(title_docs, doc_count)]
-    title_clusters, title_docs = title_clusters[keep], title_docs[keep]
-    by_cluster = np.argsort(title_clusters, kind="stable")
-    title_clusters, title_docs = title_clusters[by_cluster], title_docs[by_cluster]
-    same_title = np.flatnonzero(title_clusters[1:] == title_clusters[:-1])
+    title_keys = np.unique(title_clusters[keep] * doc_count + title_docs[keep])
+    starts = _run_starts(title_keys // doc_count)
+    left, right = group_pairs(starts, np.diff(np.r_[starts, len(title_keys)]))
+    titled_a, titled_b = title_keys[left] % doc_count, title_keys[right] % doc_count
+    titled = _count_of(told_pairs, told, titled_a * doc_count + titled_b) >= TITLED_SHARED_POSTS
     return component_minimum(
         doc_count,
-        np.concatenate([doc_a[joined], title_docs[same_title]]),
-        np.concatenate([doc_b[joined], title_docs[same_title + 1]]),
+        np.concatenate([doc_a[joined], titled_a[titled]]),
+        np.concatenate([doc_b[joined], titled_b[titled]]),
     )
 
 

@@ -25,9 +25,9 @@ from lbdedup.model import (
     Timeline,
     TimelinePost,
 )
-from lbdedup.postmatch import PostKey, block_columns, post_arrays, post_overlaps, repeats
+from lbdedup.postmatch import MAX_CLUSTER_POSTS, PostKey, block_columns, post_arrays, post_overlaps, repeats
 from lbdedup.runs import MAX_RUN_CLUSTER, MIN_RUN_BLOCKS
-from lbdedup.timeline import _AGO_DATE, time_key
+from lbdedup.timeline import _AGO_DATE, _TELLING_KINDS, TELLING_CHARS, TITLED_SHARED_POSTS, time_key
 
 
 def _find_index(parent: dict[int, int], item: int) -> int:
@@ -190,6 +190,28 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
         }
         for doc in partners - {post[0]}:
             matched_between[(post[0], doc)] += 1
+    # Telling blocks: a paragraph, quote, list item or caption of TELLING_CHARS or more, in a post.
+    holders: dict[int, set[PostKey]] = {}
+    for r in blocks:
+        block = r.block
+        telling = block.kind in _TELLING_KINDS and len(block.text) >= TELLING_CHARS
+        if telling and block.post is not None and r.cluster is not None:
+            holders.setdefault(r.cluster, set()).add((block.doc, block.post))
+    told: dict[PostKey, set[PostKey]] = {}
+    for holding in holders.values():
+        if len(holding) > MAX_CLUSTER_POSTS:
+            continue  # a stock paragraph, as post_overlaps leaves it out
+        for post in holding:
+            told.setdefault(post, set()).update(holding - {post})
+    told_between: Counter[tuple[int, int]] = Counter()
+    for post in post_blocks:
+        if post in heads:
+            continue
+        partners = {
+            other[0] for other in told.get(post, set()) if _find(parent, other) == _find(parent, post)
+        }
+        for doc in partners - {post[0]}:
+            told_between[(post[0], doc)] += 1
 
     parent_docs = {doc: doc for doc in doc_posts}
 
@@ -205,16 +227,16 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
 
     body_posts = {doc: len([p for p in posts if p not in heads]) for doc, posts in doc_posts.items()}
     for (doc_a, doc_b), count in matched_between.items():
-        if 2 * count > min(body_posts[doc_a], body_posts[doc_b]):
+        if 2 * count > min(body_posts[doc_a], body_posts[doc_b]) and told_between[(doc_a, doc_b)] >= 1:
             join_docs(doc_a, doc_b)
     title_docs: dict[int, set[int]] = {}
     for item in blocks:
         if item.block.kind is BlockKind.TITLE and item.cluster is not None and item.block.doc in doc_posts:
             title_docs.setdefault(item.cluster, set()).add(item.block.doc)
     for titled in title_docs.values():
-        first, *others = sorted(titled)
-        for doc in others:
-            join_docs(first, doc)
+        for doc_a, doc_b in itertools.permutations(sorted(titled), 2):
+            if told_between[(doc_a, doc_b)] >= TITLED_SHARED_POSTS:
+                join_docs(doc_a, doc_b)
 
     groups: dict[int, list[int]] = {}
     for doc in sorted(doc_posts):
