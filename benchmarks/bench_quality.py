@@ -757,9 +757,6 @@ def choose_records(path: Path, count: int, seed: int) -> list[dict[str, Any]]:
     return rng.sample(records, min(count, len(records)))
 
 
-TOTAL_KEYS = ("groups_lost", "redundant_left", "post_times_lost", "timelines_mixing_blogs", "blogs_split")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of the *.jsonl.gz files")
@@ -770,6 +767,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--workdir", type=Path, default=None, help="where the sets are written (a temp folder)"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--bench-corpus",
+        type=float,
+        default=0,
+        metavar="MB",
+        help="also check the timelines of bench_clean.py's corpus of MB megabytes (40: its default)",
+    )
     args = parser.parse_args(argv)
     files = sorted(args.corpus.glob(f"*-{args.split}.jsonl.gz")) if args.corpus.is_dir() else []
     if not files:
@@ -784,11 +788,82 @@ def main(argv: Sequence[str] | None = None) -> int:
             folder = root / name
             truth = build_set(records, folder, args.seed + number)
             results[name] = evaluate(folder, truth)
+    bench = bench_corpus_timelines(args.corpus, args.bench_corpus) if args.bench_corpus else None
     if args.json:
-        print(json.dumps(results, indent=1, sort_keys=True))
+        print(json.dumps({**results, **({"bench-corpus": bench} if bench else {})}, indent=1, sort_keys=True))
         return 0
     print_table(results)
+    if bench is not None:
+        print(
+            f"bench_clean corpus, {bench['mb']:g} MB: {bench['files']} files of {bench['blogs']} blogs "
+            f"({bench['blogs_held_twice']} held twice by the source corpus), "
+            f"{bench['timelines']} timelines, {bench['timelines_mixing_blogs']} mixing blogs, "
+            f"{bench['blogs_split']} blogs split"
+        )
     return 0
+
+
+def bench_corpus_timelines(corpus: Path, mb: float) -> dict[str, Any]:
+    """Timelines of bench_clean.py's corpus against the blogs its files hold.
+
+    A page and its snapshot share a file name. The source corpus also holds some blogs twice, under two ids
+    (BBC's rolling county pages saved on two days): pages that share at least ``SAME_BLOG_SHARE`` of the
+    sentences of the smaller one (word for word, 45 characters or more) are one blog too.
+    """
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_clean  # the corpus builder of the speed benchmark, next to this script
+
+    workdir = bench_clean.default_workdir(mb, bench_clean.SEED)
+    built = bench_clean.build_corpus(corpus.parent, workdir, mb, bench_clean.SEED)
+    report = run_lbdedup(built.root, list(built.files))
+    blogs = {name: Path(name).name for name in built.files}
+    parent = {blog: blog for blog in blogs.values()}
+
+    def find(blog: str) -> str:
+        while parent[blog] != blog:
+            blog = parent[blog]
+        return blog
+
+    holders: dict[str, set[str]] = defaultdict(set)
+    sizes: Counter[str] = Counter()
+    for name in built.files:
+        if name.startswith("blogs/"):
+            text = (built.root / name).read_text(encoding="utf-8")
+            # Sentences, not paragraphs: the builder cuts each blog's posts into paragraphs its own way.
+            for sentence in set(re.split(r"(?<=[.!?])\s+|\n+", text)):
+                if len(sentence) >= 45:
+                    holders[sentence].add(blogs[name])
+                    sizes[blogs[name]] += 1
+    shared: Counter[tuple[str, str]] = Counter()
+    for holding in holders.values():
+        if 1 < len(holding) <= 3:
+            ordered = sorted(holding)
+            shared.update((a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :])
+    twice = 0
+    for (a, b), count in sorted(shared.items()):
+        if count >= SAME_BLOG_SHARE * min(sizes[a], sizes[b]) and find(a) != find(b):
+            parent[max(find(a), find(b))] = min(find(a), find(b))
+            twice += 1
+    timelines = [list(timeline["sources"]) for timeline in report.get("timelines", [])]
+    mixing = sum(1 for sources in timelines if len({find(blogs[s]) for s in sources}) > 1)
+    timeline_of = {source: number for number, sources in enumerate(timelines) for source in sources}
+    pages_of: dict[str, list[str]] = defaultdict(list)
+    for name, blog in blogs.items():
+        pages_of[find(blog)].append(name)
+    split = sum(1 for names in pages_of.values() if len({timeline_of.get(n, n) for n in names}) > 1)
+    return {
+        "mb": mb,
+        "files": len(built.files),
+        "blogs": len(pages_of),
+        "blogs_held_twice": twice,
+        "timelines": len(timelines),
+        "timelines_mixing_blogs": mixing,
+        "blogs_split": split,
+    }
+
+
+# Two corpus blogs sharing this share of the smaller one's sentences are one blog saved twice.
+SAME_BLOG_SHARE = 0.5
 
 
 ROWS = [

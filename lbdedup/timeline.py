@@ -102,7 +102,7 @@ TELLING_CHARS = 45
 _TELLING_KINDS = (BlockKind.PARAGRAPH, BlockKind.QUOTE, BlockKind.LIST_ITEM, BlockKind.CAPTION)
 # Pages with one title (equal, near or contained) are one blog only with this many telling posts in common:
 # the title is support, never the evidence.
-TITLED_SHARED_POSTS = 1
+TITLED_SHARED_POSTS = 2
 # map(_NONE_TO_MISSING.get, values, values): each value, None as -1, without a Python-level loop.
 _NONE_TO_MISSING: dict[int | None, int] = {None: -1}
 
@@ -333,7 +333,7 @@ def _count_of(
 def _snapshot_groups(posts: _PostTable) -> npt.NDArray[np.int64]:
     """Per document, the smallest document it is a snapshot of the same blog with (itself at least).
 
-    Two documents are snapshots of one blog when they share posts: more than half the body posts of either
+    Two documents are snapshots of one blog when they share posts: at least half the body posts of either
     have a repeat in the other, and at least one of those shares a telling paragraph with it (see
     ``TELLING_CHARS``); or, when their titles are in one cluster, when at least ``TITLED_SHARED_POSTS`` of
     either's posts share a telling paragraph with their repeat in the other. A title alone never joins two
@@ -345,7 +345,7 @@ def _snapshot_groups(posts: _PostTable) -> npt.NDArray[np.int64]:
     told_pairs, told = _shared_posts(posts, posts.told_first, posts.told_second)
     doc_a, doc_b = pairs // doc_count, pairs % doc_count
     body_posts = np.bincount(node_docs[~posts.is_head], minlength=doc_count)
-    joined = (2 * matched > np.minimum(body_posts[doc_a], body_posts[doc_b])) & (
+    joined = (2 * matched >= np.minimum(body_posts[doc_a], body_posts[doc_b])) & (
         _count_of(told_pairs, told, pairs) >= 1
     )
     has_posts = np.zeros(doc_count + 1, dtype=bool)

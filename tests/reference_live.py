@@ -227,7 +227,7 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
 
     body_posts = {doc: len([p for p in posts if p not in heads]) for doc, posts in doc_posts.items()}
     for (doc_a, doc_b), count in matched_between.items():
-        if 2 * count > min(body_posts[doc_a], body_posts[doc_b]) and told_between[(doc_a, doc_b)] >= 1:
+        if 2 * count >= min(body_posts[doc_a], body_posts[doc_b]) and told_between[(doc_a, doc_b)] >= 1:
             join_docs(doc_a, doc_b)
     title_docs: dict[int, set[int]] = {}
     for item in blocks:
