@@ -103,6 +103,8 @@ _TELLING_KINDS = (BlockKind.PARAGRAPH, BlockKind.QUOTE, BlockKind.LIST_ITEM, Blo
 # Pages with one title (equal, near or contained) are one blog only with this many telling posts in common:
 # the title is support, never the evidence.
 TITLED_SHARED_POSTS = 2
+# ... posts that at most this many pages hold (a page, its snapshot and a copy): more is a formula post.
+TITLED_MAX_PAGES = 3
 # map(_NONE_TO_MISSING.get, values, values): each value, None as -1, without a Python-level loop.
 _NONE_TO_MISSING: dict[int | None, int] = {None: -1}
 
@@ -336,8 +338,9 @@ def _snapshot_groups(posts: _PostTable) -> npt.NDArray[np.int64]:
     Two documents are snapshots of one blog when they share posts: at least half the body posts of either
     have a repeat in the other, and at least one of those shares a telling paragraph with it (see
     ``TELLING_CHARS``); or, when their titles are in one cluster, when at least ``TITLED_SHARED_POSTS`` of
-    either's posts share a telling paragraph with their repeat in the other. A title alone never joins two
-    pages ("Yorkshire breaking news" heads a new page every day), nor do formula lines or time lines.
+    either's posts, each held by at most ``TITLED_MAX_PAGES`` pages, share a telling paragraph with their
+    repeat in the other. A title alone never joins two pages ("Yorkshire breaking news" heads a new page
+    every day), nor do formula lines, formula posts or time lines.
     """
     node_docs = posts.node_docs
     doc_count = int(node_docs.max()) + 1
@@ -357,7 +360,14 @@ def _snapshot_groups(posts: _PostTable) -> npt.NDArray[np.int64]:
     starts = _run_starts(title_keys // doc_count)
     left, right = group_pairs(starts, np.diff(np.r_[starts, len(title_keys)]))
     titled_a, titled_b = title_keys[left] % doc_count, title_keys[right] % doc_count
-    titled = _count_of(told_pairs, told, titled_a * doc_count + titled_b) >= TITLED_SHARED_POSTS
+    # Posts on every page of a county's daily blog ("Good morning: join us for today's live coverage") tell
+    # nothing: with a title, only posts that few pages repeat count.
+    roots = posts.roots
+    root_docs = _distinct(roots * doc_count + node_docs)
+    pages_of_root = np.bincount(root_docs // doc_count, minlength=len(roots))
+    rare = pages_of_root[roots[posts.told_first]] <= TITLED_MAX_PAGES
+    rare_pairs, rare_told = _shared_posts(posts, posts.told_first[rare], posts.told_second[rare])
+    titled = _count_of(rare_pairs, rare_told, titled_a * doc_count + titled_b) >= TITLED_SHARED_POSTS
     return component_minimum(
         doc_count,
         np.concatenate([doc_a[joined], titled_a[titled]]),

@@ -27,7 +27,14 @@ from lbdedup.model import (
 )
 from lbdedup.postmatch import MAX_CLUSTER_POSTS, PostKey, block_columns, post_arrays, post_overlaps, repeats
 from lbdedup.runs import MAX_RUN_CLUSTER, MIN_RUN_BLOCKS
-from lbdedup.timeline import _AGO_DATE, _TELLING_KINDS, TELLING_CHARS, TITLED_SHARED_POSTS, time_key
+from lbdedup.timeline import (
+    _AGO_DATE,
+    _TELLING_KINDS,
+    TELLING_CHARS,
+    TITLED_MAX_PAGES,
+    TITLED_SHARED_POSTS,
+    time_key,
+)
 
 
 def _find_index(parent: dict[int, int], item: int) -> int:
@@ -203,15 +210,21 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
             continue  # a stock paragraph, as post_overlaps leaves it out
         for post in holding:
             told.setdefault(post, set()).update(holding - {post})
+    pages_of_class: dict[PostKey, set[int]] = {}
+    for post in post_blocks:
+        pages_of_class.setdefault(_find(parent, post), set()).add(post[0])
     told_between: Counter[tuple[int, int]] = Counter()
+    rare_between: Counter[tuple[int, int]] = Counter()
     for post in post_blocks:
         if post in heads:
             continue
         partners = {
             other[0] for other in told.get(post, set()) if _find(parent, other) == _find(parent, post)
         }
+        rare = len(pages_of_class[_find(parent, post)]) <= TITLED_MAX_PAGES
         for doc in partners - {post[0]}:
             told_between[(post[0], doc)] += 1
+            rare_between[(post[0], doc)] += rare
 
     parent_docs = {doc: doc for doc in doc_posts}
 
@@ -235,7 +248,7 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
             title_docs.setdefault(item.cluster, set()).add(item.block.doc)
     for titled in title_docs.values():
         for doc_a, doc_b in itertools.permutations(sorted(titled), 2):
-            if told_between[(doc_a, doc_b)] >= TITLED_SHARED_POSTS:
+            if rare_between[(doc_a, doc_b)] >= TITLED_SHARED_POSTS:
                 join_docs(doc_a, doc_b)
 
     groups: dict[int, list[int]] = {}
