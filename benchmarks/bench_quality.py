@@ -86,6 +86,7 @@ class Post:
     paragraphs: list[tuple[str, str]]  # (content key, text)
     caption: str = ""  # a photo caption, printed twice: bare, then with its credit
     credit: str = ""
+    prompts: list[str] = field(default_factory=list)  # the corpus's dangling link prompts, furniture
 
 
 @dataclass
@@ -132,6 +133,9 @@ def make_blog(record: dict[str, Any], rng: random.Random) -> Blog | None:
         headline = _sentence_case(str(raw.get("title") or ""))
         if sentences and headline and sentences == [headline]:
             sentences = []  # a headline-only post: the page shows the headline alone
+        # A corpus paragraph that only points at a link the corpus lost ("Read more here.") is furniture.
+        dangling = [s for s in sentences if DANGLING.match(s)]
+        sentences = [s for s in sentences if not DANGLING.match(s)]
         paragraphs: list[tuple[str, str]] = []
         while sentences:
             take = rng.randint(1, 3)
@@ -140,6 +144,7 @@ def make_blog(record: dict[str, Any], rng: random.Random) -> Blog | None:
         if not paragraphs and not headline:
             continue
         post = Post(f"{key}/{number}", _clock(str(raw.get("time") or ""), source), headline, paragraphs)
+        post.prompts = dangling
         last_key, last = paragraphs[-1] if paragraphs else ("", "")
         if ". " in last and rng.random() < 0.06:
             # The last sentence of the post becomes its photo caption (its own text, nowhere else).
@@ -164,6 +169,8 @@ def post_lines(blog: Blog, post: Post, edit: dict[str, str] | None = None) -> li
         lines.append(Line(post.headline, "headline", f"{post.key}/h", blog.key, post.key))
     for key, text in post.paragraphs:
         lines.append(Line(edit.get(key, text), "content", key, blog.key, post.key))
+    for prompt in post.prompts:
+        lines.append(Line(prompt, FURNITURE, "", blog.key, post.key))
     if post.caption:
         caption = f"{post.key}/caption"
         lines.append(Line(post.caption, "content", caption, blog.key, post.key))
@@ -264,6 +271,12 @@ SITES = [
         ],
     },
 ]
+# A sentence of the corpus that is a link prompt whose link is gone (the quality issue calls them furniture).
+DANGLING = re.compile(
+    r"^(?:read more|(?:you can |click here to )?(?:read|watch|see|listen to|view|find out)\b.{0,70}"
+    r" here[.:!]?)$",
+    re.IGNORECASE,
+)
 DANGLING_PROMPTS = [
     "Read more here.",
     "Read the full interview here.",

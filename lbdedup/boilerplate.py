@@ -77,6 +77,10 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "Ähnliche Artikel", "Auch interessant", "Lesen Sie auch", "Weitere Artikel",
         "Te puede interesar", "También te puede interesar", "Noticias relacionadas", "Artículos relacionados",
         "Lo más leído", "Más noticias", "Lee también", "Relacionado", "Relacionados",
+        # The title of the neighbouring post follows these links, as a teaser does.
+        "Next Post", "Previous Post", "Next Article", "Previous Article", "Next Story", "Previous Story",
+        "Article précédent", "Article suivant", "Nächster Artikel", "Vorheriger Artikel",
+        "Artículo anterior", "Artículo siguiente",
     ),
     "advertisement": (
         "Advertisement", "Advertisment", "Advert", "Ad", "Ads", "Sponsored", "Sponsored content",
@@ -88,7 +92,7 @@ _PHRASES: dict[str, tuple[str, ...]] = {
     "share buttons": (
         "Share", "Share this", "Share this article", "Share this story", "Share this post",
         "Share on Facebook", "Share on Twitter", "Share on X", "Share on WhatsApp", "Share via Email",
-        "Tweet", "Copy link", "Link copied", "Email", "Print", "Print this page", "Partager",
+        "Tweet", "Copy link", "Link copied", "Email", "Print", "Print this page", "Like this:", "Partager",
         "Partager sur Facebook",
         "Partager cet article", "Teilen", "Artikel teilen", "Compartir", "Compartir en Facebook",
     ),
@@ -107,14 +111,17 @@ _PHRASES: dict[str, tuple[str, ...]] = {
     ),
     "navigation": (
         "Home", "Menu", "Main menu", "Search", "Skip to content", "Skip to main content", "Back to top",
-        "Next Post", "Previous Post", "Next Article", "Previous Article", "Next Story", "Previous Story",
         "Older Posts", "Newer Posts", "Load more", "Show more", "View all", "See all", "Tags", "Tagged",
         "Categories", "Filed under", "About us", "Contact us", "Privacy Policy", "Terms of Use",
-        "Terms and Conditions", "Terms of Service", "Sitemap", "Accueil", "Rechercher", "Article précédent",
-        "Article suivant", "Mentions légales", "Politique de confidentialité", "Nous contacter", "Startseite",
-        "Suche", "Impressum", "Datenschutz", "Datenschutzerklärung", "Nächster Artikel", "Vorheriger Artikel",
-        "Nach oben", "Inicio", "Portada", "Buscar", "Artículo anterior", "Artículo siguiente", "Aviso legal",
+        "Terms and Conditions", "Terms of Service", "Sitemap", "Accueil", "Rechercher",
+        "Mentions légales", "Politique de confidentialité", "Nous contacter", "Startseite",
+        "Suche", "Impressum", "Datenschutz", "Datenschutzerklärung",
+        "Nach oben", "Inicio", "Portada", "Buscar", "Aviso legal",
         "Política de privacidad",
+    ),
+    # What a page shows while a widget loads; the scrape keeps the words, never the widget.
+    "placeholder": (
+        "Loading...", "Loading", "Please wait...", "Chargement...", "Wird geladen...", "Cargando...",
     ),
 }  # fmt: skip
 
@@ -159,7 +166,37 @@ _FOLLOW = re.compile(
 _LINK_PROMPT = re.compile(
     r"^(?:read|see|watch) (?:our|the) (?:full |whole |complete |original )?"
     r"(?:report|story|article|coverage|analysis|explainer|interview)(?: here)?$"
+    # A prompt whose link the scrape lost: "Read more here.", "You can watch the video here."
+    r"|^(?:you can |click here to |tap here to )?(?:read|see|watch|listen to|view|find out more|download)"
+    r"(?: \S+){0,6} here$"
 )
+# "4 min read", "Reading time: 3 minutes", "Lesezeit: 3 Minuten".
+_READING_TIME = re.compile(
+    r"^(?:(?:estimated )?reading time |read time |lesezeit |temps de lecture |tiempo de lectura )?"
+    r"(?:about |approx |ca )?\d{1,3} (?:min|mins|minute|minutes|minuten|minutos)"
+    r"(?: (?:read|reading|de lecture|de lectura|lesezeit|lesedauer))?$"
+)
+# A comment counter: "0 Comments", "12 comments", "No Comments" (not "No comment.", which is news).
+_COMMENT_COUNT = re.compile(
+    r"^(?:\d{1,6} (?:comments?|responses?|replies|commentaires?|kommentare?|comentarios?)"
+    r"|(?:no|zero|aucun|keine|sin) (?:comments|responses|replies|commentaires|kommentare|comentarios))$"
+)
+# A byline naming a role, not a person: the scraper site's account ("By admin", "By News Desk").
+_ROLE_BYLINE = re.compile(
+    r"^(?:by|posted by|written by|published by|von|par|por|publié par|publicado por) (?:the )?"
+    r"(?:admin|administrator|site admin|editor|editors|editorial team|editorial staff|editorial desk"
+    r"|news desk|newsdesk|web desk|webdesk|digital desk|online desk|desk|staff|staff writer|staff reporter"
+    r"|team|newsroom|news team|guest author|guest contributor|author|webmaster|redaktion|rédaction"
+    r"|la rédaction|redacción|la redacción)$"
+)
+# Share buttons as the scrape spells out their tooltips: "Click to share on Facebook (Opens in new window)".
+_SHARE_CLICK = re.compile(r"^click to (?:share on|email|print|tweet|share)\b")
+# "Originally published at ...", "This article originally appeared on ...".
+_ORIGINALLY = re.compile(
+    r"^(?:this (?:article|story|post|piece) )?(?:was )?originally (?:published|appeared|posted)"
+    r" (?:on|at|in|by)\b"
+)
+_POWERED_BY = re.compile(r"^(?:proudly )?powered by\b|^(?:wordpress )?theme by\b")
 _NEWSLETTER = re.compile(
     r"^(?:sign up|signup|subscribe|register|join|get|inscrivez vous|abonnez vous|abonnieren sie"
     r"|jetzt abonnieren|melden sie sich|suscríbete|suscribete|regístrate|registrate)\b"
@@ -198,9 +235,19 @@ _LABELS = re.compile(
 # First words of the lines each family may match: a line is only tried against the families its first word
 # announces, and most news starts otherwise.
 _COOKIE_STARTS = _words("we this our by nous ce en wir diese utilizamos usamos este esta")
+_SMALL_NUMBERS = tuple(str(number) for number in range(121))
 _FAMILY_STARTS: dict[str, tuple[str, ...]] = {
     "follow prompt": ("follow", "suivez", "folgen", "folge", "síguenos", "siguenos"),
-    "link prompt": ("read", "see", "watch"),
+    "link prompt": ("read", "see", "watch", "you", "click", "tap", "listen", "view", "find", "download"),
+    "reading time": (
+        *_SMALL_NUMBERS, "reading", "estimated", "read", "lesezeit", "temps", "tiempo", "about", "approx",
+        "ca",
+    ),
+    "comment count": (*_SMALL_NUMBERS, "no", "zero", "aucun", "keine", "sin"),
+    "role byline": ("by", "posted", "written", "published", "von", "par", "por", "publié", "publicado"),
+    "share buttons": ("click",),
+    "source link": ("originally", "this", "was"),
+    "credit line": ("powered", "proudly", "theme", "wordpress"),
     "newsletter prompt": (
         "sign", "signup", "subscribe", "register", "join", "get", "inscrivez", "abonnez", "abonnieren",
         "jetzt", "melden", "suscríbete", "suscribete", "regístrate", "registrate",
@@ -224,6 +271,13 @@ TEASER_LINK_MAX_WORDS = 14
 # A breadcrumb: the site's home link, then either a separator or the next crumb glued on ("HomeWorldRussia…").
 _BREADCRUMB = re.compile(r"^\s*(?:Home|Accueil|Startseite|Inicio|Portada)(?:(?=[A-Z])|\s*[»›>/|]\s*)")
 _CRUMB_SEPARATOR = re.compile(r"\s*[»›>/|]\s*")
+# Crumbs without a home link, with the separators only a breadcrumb uses ("Breaking › World").
+_SECTION_CRUMBS = re.compile(r"^[^»›]{1,40}\s[»›]\s\S")
+# The page's own date, labelled, at its top ("Last updated: 9 August 2016", "Posted on 27 August 2016").
+_DATE_LABEL = re.compile(
+    r"^(?:last updated|last modified|updated on|updated|posted on|posted|published on|published|date)\s*:?\s",
+    re.IGNORECASE,
+)
 # A scrape date glued in front of the title (" date 2023-09-13 Ukraine-Russia war – live: …").
 _DATE_PREFIX = re.compile(
     r"^\s*(?:(?:date|scraped|retrieved|fetched|published|posted|updated)\s*:?\s*)?"
@@ -241,6 +295,10 @@ SHORT_LINE_CHARS = 120
 MAX_LINE_CHARS = 400
 # How many blocks at the top of a page may hold a scrape date or a breadcrumb.
 TOP_BLOCKS = 4
+# How many blocks of a page's head may hold the site's date labels and section crumbs.
+HEAD_BLOCKS = 10
+# A date written out has at most this many words ("Tuesday, 7 March 2017").
+DATE_MAX_WORDS = 5
 # A body paragraph (ending a teaser list, protecting the line above it): at least this many words.
 PARAGRAPH_WORDS = {BoilerplateMode.AUTO: 8, BoilerplateMode.STRICT: 30}
 # Repetition: how many unrelated sources make a line furniture, and how long such a line may be.
@@ -367,6 +425,12 @@ _FAMILY_TESTS: dict[str, Callable[[str, str, int], bool]] = {
     "copyright": _copyright_line,
     "teaser link": _teaser_link,
     "navigation": _matcher(_LABELS, on_text=True),
+    "reading time": _matcher(_READING_TIME),
+    "comment count": _matcher(_COMMENT_COUNT),
+    "role byline": _matcher(_ROLE_BYLINE),
+    "share buttons": _matcher(_SHARE_CLICK),
+    "source link": _matcher(_ORIGINALLY),
+    "credit line": _matcher(_POWERED_BY),
 }
 
 
@@ -411,8 +475,9 @@ def _start_flags() -> dict[str, int]:
     mark(_TRIGGERS, _MEDIUM_START)
     mark(_COOKIE_STARTS, _LONG_START | _COOKIE_START)
     mark(_VOCABULARY, _VOCABULARY_START)
-    # A line opening with a year is a copyright line only with a "©", which _worth_a_look tests anyway.
-    mark((start for start in _FAMILIES_BY_START if not start.isdecimal()), _FAMILY_START)
+    # A line opening with a year is a copyright line only with a "©", which _worth_a_look tests anyway; one
+    # opening with a small number may count minutes of reading or comments.
+    mark((start for start in _FAMILIES_BY_START if not start.isdecimal() or len(start) < 4), _FAMILY_START)
     return flags
 
 
@@ -556,6 +621,7 @@ def find_boilerplate(
     if options.boilerplate is not BoilerplateMode.OFF and blocks:
         _mark_lines(run)
         _mark_page_tops(run)
+        _mark_page_heads(run)
         _mark_teasers(run)
         _mark_repeated(run, fingerprints)
         _mark_page_tops(run)
@@ -610,10 +676,46 @@ def _mark_page_tops(run: _Run) -> None:
             reason = _glued_prefix(run, index)
             if reason is None:
                 continue
+            if reason == "pattern: breadcrumb":  # crumbs alone, no title glued on: nothing to lose
+                run.found[index] = reason
+                continue
             if glued_titles is None:
                 glued_titles = _top_headlines(run)
             if run.strict or _title_elsewhere(run, index, glued_titles):
                 run.found[index] = reason
+
+
+def _mark_page_heads(run: _Run) -> None:
+    """The site's labels in a page's head, above its first post: "Last updated: 9 August", "News › World".
+
+    The head ends at the first time line with a clock (a post starts there) or after ``HEAD_BLOCKS``.
+    """
+    for start, end in run.spans:
+        for index in range(start, min(start + HEAD_BLOCKS, end)):
+            text = run.blocks[index].text.strip()
+            if run.blocks[index].kind is BlockKind.TIMESTAMP and _CLOCK.search(text):
+                break
+            if index in run.found:
+                continue
+            if len(text) > SHORT_LINE_CHARS:
+                continue
+            label = _DATE_LABEL.match(text)
+            if label and _is_bare_date(text[label.end() :]) and not _CLOCK.search(text):
+                run.found[index] = "date label at the top of the page"
+            elif _SECTION_CRUMBS.match(text):
+                crumbs = _CRUMB_SEPARATOR.split(text)
+                if len(crumbs) > 1 and all(0 < len(crumb.split()) <= 3 for crumb in crumbs):
+                    run.found[index] = "pattern: breadcrumb"
+
+
+def _is_bare_date(text: str) -> bool:
+    """A date and nothing else, as a label gives it: "9 August 2016", "Tuesday, March 7, 2017", "2016-08-09".
+
+    >>> _is_bare_date("9 August 2016"), _is_bare_date("2023-09-13 Flood live: the river rises")
+    (True, False)
+    """
+    words = text.split()
+    return 0 < len(words) <= DATE_MAX_WORDS and _DIGIT.search(text) is not None
 
 
 def _is_scrape_date(run: _Run, index: int, start: int) -> bool:

@@ -16,7 +16,7 @@ PAGE = (
     "Friday, July 5, 2024\n\n"
     "Flood live: the river rises\n\n"
     "The river rose two metres overnight and the council opened three shelters in the old market hall.\n\n"
-    "Powered by LedgerPress\n\n"
+    "Hosted by LedgerPress\n\n"
     "Source link\n"
 )
 
@@ -58,17 +58,17 @@ def test_text_output_says_how_many_were_dropped(page: Path) -> None:
 def test_options(page: Path) -> None:
     """--boilerplate off keeps everything; --drop-pattern adds; --keep-pattern wins."""
     assert {status for status, _ in _statuses("--boilerplate", "off").values()} == {"unique"}
-    assert _statuses("--drop-pattern", "^Powered")[7] == ("boilerplate", "drop pattern '^Powered'")
-    kept = _statuses("--drop-pattern", "^Powered", "--keep-pattern", "Powered", "--keep-pattern", "Source")
+    assert _statuses("--drop-pattern", "^Hosted")[7] == ("boilerplate", "drop pattern '^Hosted'")
+    kept = _statuses("--drop-pattern", "^Hosted", "--keep-pattern", "Hosted", "--keep-pattern", "Source")
     assert kept[7][0] == kept[9][0] == "unique"
 
 
 def test_config_file_and_precedence(page: Path) -> None:
     """A .lbdedup.toml in the working folder applies; options on the command line win over it."""
-    (page.parent / ".lbdedup.toml").write_text('boilerplate = "off"\ndrop-pattern = "^Powered"\n')
+    (page.parent / ".lbdedup.toml").write_text('boilerplate = "off"\ndrop-pattern = "^Hosted"\n')
     statuses = _statuses()
     assert statuses[9] == ("unique", None)
-    assert statuses[7] == ("boilerplate", "drop pattern '^Powered'")
+    assert statuses[7] == ("boilerplate", "drop pattern '^Hosted'")
     statuses = _statuses("--boilerplate", "auto", "--drop-pattern", "^Flood")
     assert statuses[9] == ("boilerplate", "pattern: source link")
     assert statuses[7] == ("unique", None)
@@ -139,7 +139,7 @@ def test_subprocess_bad_config(page: Path) -> None:
 def test_subprocess_options(page: Path) -> None:
     """Through a real process: the options work and the output file holds the reasons."""
     done = subprocess.run(
-        [sys.executable, "-m", "lbdedup", "clean", "-f", "jsonl", "--drop-pattern", "^Powered", "page.txt"],
+        [sys.executable, "-m", "lbdedup", "clean", "-f", "jsonl", "--drop-pattern", "^Hosted", "page.txt"],
         capture_output=True,
         text=True,
         cwd=page.parent,
@@ -147,4 +147,4 @@ def test_subprocess_options(page: Path) -> None:
     )
     reasons = [json.loads(line)["reason"] for line in done.stdout.splitlines()]
     assert reasons.count(None) == 2
-    assert "drop pattern '^Powered'" in reasons
+    assert "drop pattern '^Hosted'" in reasons
