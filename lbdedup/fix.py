@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 
-from lbdedup.model import BlockRef, BlockResult, DedupeResult, Document, Status
+from lbdedup.model import META_KINDS, BlockRef, BlockResult, DedupeResult, Document, Status
 
 __all__ = [
     "FixInvariantError",
@@ -144,7 +144,8 @@ def check_kept_copies(result: DedupeResult, elsewhere: Iterable[BlockRef] = ()) 
 def whole_file_copy(document: Document, results: Sequence[BlockResult], text: str) -> str | None:
     """The line ``fix`` prints instead of emptying a file: None unless ``text`` (the fixed file) is blank.
 
-    A file that would lose every line is left as it is: it is a whole copy, which is for a person to delete.
+    A file that would lose every line (or keep only bylines and timestamps) is left as it is: it is a whole
+    copy, which is for a person to delete.
 
     >>> from lbdedup.model import Block, BlockKind
     >>> block = Block(0, "b.txt", 0, 1, 1, BlockKind.PARAGRAPH, "x")
@@ -154,7 +155,10 @@ def whole_file_copy(document: Document, results: Sequence[BlockResult], text: st
     >>> whole_file_copy(Document("b.txt", "x\\n"), [copy], "y\\n") is None
     True
     """
-    if text.strip() or not document.text.strip():
+    if not document.text.strip():
+        return None
+    # Bylines and timestamps left alone are no text: a file cut down to them is a whole copy too.
+    if text.strip() and any(r.status.kept and r.block.kind not in META_KINDS for r in results):
         return None
     others: list[str] = []
     for result in results:
