@@ -1,4 +1,4 @@
-"""fix never destroys what the user has: same file twice, stale index, own entries, whole copies, lost updates."""
+"""Fix never destroys what the user has: a file named twice, stale index, own entries, whole copies, races."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,20 +24,20 @@ HTML_SNAPSHOTS = FIXTURES / "html_snapshots" / "input"
 
 TITLE = "Storm Ada live: ferries cancelled as gales reach the west coast"
 OPENING = [
-    "Ferry operators have cancelled every crossing to the islands this afternoon as gusts of more than ninety "
-    "miles an hour were recorded at the harbour wall, the coastguard said.",
-    "The council has opened two rest centres for people whose homes lost power, and asked drivers to keep off "
-    "the coast road between Arnish and the lighthouse until the wind drops tonight.",
+    "Ferry operators have cancelled every crossing to the islands this afternoon as gusts of more than "
+    "ninety miles an hour were recorded at the harbour wall, the coastguard said.",
+    "The council has opened two rest centres for people whose homes lost power, and asked drivers to keep "
+    "off the coast road between Arnish and the lighthouse until the wind drops tonight.",
     "Forecasters expect the worst of the gales to pass by midnight, but warned that fallen trees and debris "
     "would keep several rural routes closed well into tomorrow morning.",
 ]
 LATER = (
-    "Power has been restored to most of the homes in the harbour district, the network operator said, although "
-    "some four hundred households on the hill farms are still waiting for engineers to reach them."
+    "Power has been restored to most of the homes in the harbour district, the network operator said, "
+    "although some four hundred households on the hill farms are still waiting for engineers to reach them."
 )
 NEW = (
-    "A lifeboat crew rescued two walkers who had been cut off by the tide below the cliffs at Sandwick, and both "
-    "were taken to hospital as a precaution after several hours in the cold and the rain."
+    "A lifeboat crew rescued two walkers who had been cut off by the tide below the cliffs at Sandwick, and "
+    "both were taken to hospital as a precaution after several hours in the cold and the rain."
 )
 
 
@@ -72,7 +73,7 @@ def _normalized_blocks(text: str, source: str = "x.txt") -> set[str]:
     ids=["twice", "dot-slash", "symlink-first", "symlink-second", "hard-link", "dot-dot"],
 )
 def test_fix_same_file_twice_leaves_it_whole(tmp_path: Path, args: list[str]) -> None:
-    """fix a.txt a.txt (or through ./, .., a symlink or a hard link) changes nothing: exit 0, a.txt as it was."""
+    """Fixing a.txt twice (or through ./, .., a symlink or a hard link) changes nothing: exit 0."""
     a, _ = _snapshots(tmp_path)
     (tmp_path / "link.txt").symlink_to("a.txt")
     (tmp_path / "hard.txt").hardlink_to(a)
@@ -84,7 +85,7 @@ def test_fix_same_file_twice_leaves_it_whole(tmp_path: Path, args: list[str]) ->
 
 
 def test_fix_overlapping_glob_keeps_every_line(tmp_path: Path) -> None:
-    """fix *.txt a.txt (a.txt twice): b.txt loses only the lines a.txt holds, a.txt keeps all of its own."""
+    """Fixing *.txt a.txt (a.txt twice): b.txt loses only the lines a.txt holds, a.txt keeps all its own."""
     a, b = _snapshots(tmp_path)
     before_a, before_b = a.read_text(), b.read_text()
     code, found, _ = invoke_in(["check", "a.txt", "b.txt", "a.txt"], tmp_path)
@@ -106,7 +107,7 @@ def test_fix_overlapping_glob_keeps_every_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", ["clean", "report"])
 def test_clean_and_report_read_a_file_named_twice_once(tmp_path: Path, command: str) -> None:
-    """clean and report see a.txt ./a.txt as one input, as if it had been named once."""
+    """The clean and report commands read a.txt ./a.txt as one input, as if it had been named once."""
     _snapshots(tmp_path)
     assert invoke_in([command, "a.txt", "./a.txt"], tmp_path) == invoke_in([command, "a.txt"], tmp_path)
 
@@ -127,7 +128,7 @@ def test_unique_paths_keeps_first_spelling_and_passes_missing_and_stdin(tmp_path
 
 @pytest.mark.parametrize("change", ["deleted", "edited"])
 def test_stale_index_entry_does_not_count(tmp_path: Path, change: str) -> None:
-    """index build a.txt, then a.txt deleted or edited: fix b.txt removes nothing, check names a.txt as stale."""
+    """Index of a.txt, then a.txt deleted or edited: fix b.txt removes nothing, check names a.txt as stale."""
     a, b = _snapshots(tmp_path)
     assert invoke_in(["index", "build", "a.txt"], tmp_path)[0] == 0
     if change == "deleted":
@@ -138,7 +139,8 @@ def test_stale_index_entry_does_not_count(tmp_path: Path, change: str) -> None:
     code, out, err = invoke_in(["check", "b.txt"], tmp_path)
     assert (code, out) == (0, "")
     assert err.count("\n") == 1
-    assert "stale" in err and "a.txt" in err and "lbdedup index update" in err
+    assert "is stale: a.txt" in err
+    assert "lbdedup index update" in err
     code, out, err = invoke_in(["fix", "b.txt"], tmp_path)
     assert (code, out) == (0, "")
     assert "stale" in err
@@ -159,7 +161,7 @@ def test_stale_entry_does_not_hide_an_older_fresh_copy(tmp_path: Path) -> None:
 
 def test_fresh_index_gives_no_warning(tmp_path: Path) -> None:
     """An index whose matched files are unchanged: the copy is found and nothing is said about staleness."""
-    _, b = _snapshots(tmp_path)
+    _snapshots(tmp_path)
     assert invoke_in(["index", "build", "a.txt"], tmp_path)[0] == 0
     code, out, err = invoke_in(["check", "b.txt"], tmp_path)
     assert code == 1
@@ -347,7 +349,7 @@ def test_unchanged_indexed_files_pass_the_hooks(tmp_path: Path, folder: Path) ->
 
 
 def test_fix_diff_shows_and_changes_nothing(tmp_path: Path) -> None:
-    """fix --diff prints a unified diff that turns the file into what fix writes, exit 1, file untouched."""
+    """With --diff: a unified diff that turns the file into what fix writes, exit 1, the file untouched."""
     _, b = _snapshots(tmp_path)
     before = b.read_bytes()
     code, out, err = invoke_in(["fix", "--diff", "a.txt", "b.txt"], tmp_path)
@@ -364,7 +366,7 @@ def test_fix_diff_shows_and_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_fix_diff_without_changes_is_silent_exit_0(tmp_path: Path) -> None:
-    """fix --diff on files with nothing to remove: no output, exit 0."""
+    """With --diff, on files with nothing to remove: no output, exit 0."""
     (tmp_path / "a.txt").write_text(_text(TITLE, *OPENING), encoding="utf-8")
     assert invoke_in(["fix", "--diff", "a.txt"], tmp_path) == (0, "", "")
 
@@ -399,7 +401,7 @@ def _torn(path: Path) -> None:
     path.write_bytes(data[:4096] + b"\x55" * (len(data) - 4096))
 
 
-CORRUPTIONS = {
+CORRUPTIONS: dict[str, tuple[str, Callable[[Path], object]]] = {
     "garbage": ("not an lbdedup index", lambda path: path.write_bytes(b"not a database, just bytes" * 300)),
     "empty sqlite": ("not an lbdedup index", lambda path: sqlite3.connect(path).close()),
     "foreign sqlite": ("not an lbdedup index", _foreign),
@@ -440,7 +442,7 @@ def test_corrupt_index_is_one_line_and_exit_2(tmp_path: Path, kind: str, args: l
 
 
 def test_index_build_refuses_a_foreign_sqlite_file(tmp_path: Path) -> None:
-    """index build --index on another program's SQLite file: exit 2, and no table is added to it."""
+    """Building the index into another program's SQLite file: exit 2, and no table is added to it."""
     _snapshots(tmp_path)
     foreign = tmp_path / "app.sqlite"
     _foreign(foreign)
