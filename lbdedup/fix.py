@@ -152,7 +152,8 @@ def whole_file_copy(document: Document, results: Sequence[BlockResult], text: st
     >>> copy = BlockResult(block, Status.DUPLICATE, duplicate_of=BlockRef("a.txt", 0, 1, 1))
     >>> whole_file_copy(Document("b.txt", "x\\n"), [copy], "\\n")
     'b.txt: whole file is a copy of a.txt'
-    >>> whole_file_copy(Document("b.txt", "x\\n"), [copy], "y\\n") is None
+    >>> own = BlockResult(Block(0, "b.txt", 1, 3, 3, BlockKind.PARAGRAPH, "y"), Status.UNIQUE)
+    >>> whole_file_copy(Document("b.txt", "x\\n\\ny\\n"), [copy, own], "y\\n") is None
     True
     """
     if not document.text.strip():
