@@ -53,6 +53,10 @@ def protect(result: DedupeResult, positions: Collection[int]) -> DedupeResult:
     blocks = list(result.blocks)
     clusters = {cluster.id: cluster for cluster in result.clusters}
     where = {(item.block.source, item.block.index): position for position, item in enumerate(blocks)}
+    members: dict[int, list[int]] = {}
+    for position, item in enumerate(blocks):
+        if item.cluster is not None:
+            members.setdefault(item.cluster, []).append(position)
     for position in sorted(wanted):
         found = blocks[position]
         if found.status.kept:
@@ -69,8 +73,9 @@ def protect(result: DedupeResult, positions: Collection[int]) -> DedupeResult:
             number = found.cluster
             own = BlockRef.of(found.block)
             blocks[kept_at] = _duplicate(blocks[kept_at], own, found.match, found.similarity)
-            for other, candidate in enumerate(blocks):
+            for other in members.get(number, ()):
                 # The other copies of the cluster now point at the protected block, which stays.
+                candidate = blocks[other]
                 if candidate.cluster == number and candidate.status is Status.DUPLICATE and other != position:
                     blocks[other] = _duplicate(candidate, own, candidate.match, candidate.similarity)
             blocks[position] = BlockResult(found.block, Status.CANONICAL, cluster=number)

@@ -678,10 +678,17 @@ def _write_fixes(
 
 
 def _changed_since(document: Document, encoding: str) -> bool:
-    """True when the file no longer reads as ``document`` (gone, unreadable, or other text)."""
+    """True when the file no longer reads as ``document`` (gone, unreadable, or other text).
+
+    A FIFO or a device is not read again (that would wait for a writer, or consume what it sends).
+    """
+    import stat
+
     try:
+        if not stat.S_ISREG(os.stat(document.source).st_mode):
+            return False
         current = read_source(document.source, encoding)
-    except InputError:
+    except (InputError, OSError):
         return True
     return (current.text, current.bom) != (document.text, document.bom)
 

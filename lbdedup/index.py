@@ -654,7 +654,7 @@ class FingerprintIndex:
             files = self._files()
             names = {self.stored_path(path) for path in exclude if path != "-"}
             excluded = {file_id for file_id, row in files.items() if row[0] in names}
-            found = self._matches(blocks, options, excluded, set())
+            found = self._matches(blocks, sketch_blocks(blocks, options or Options()), excluded, set())
         return {position: matches[0] for position, matches in found.items()}
 
     def query_checked(
@@ -698,22 +698,25 @@ class FingerprintIndex:
                     whole.add(doc)
             # A changed own entry still says what its file held, but is no kept copy for the other files.
             excluded = {file_id for file_id, ok in fresh.items() if not ok}
+            sketches = sketch_blocks(blocks, options or Options())
             while True:
-                found = self._matches(blocks, options, excluded, set(own))
+                found = self._matches(blocks, sketches, excluded, set(own))
                 news = {match.file for matches in found.values() for match in matches} - fresh.keys()
+                # Asked again only when what was learnt changes the question (a file left out or found own).
+                again = False
                 for file_id in sorted(news):
                     path = self.root / files[file_id][0]
                     alias = identities.get(file_identity(str(path)))
                     if alias is not None:
                         own[file_id] = alias
                         fresh[file_id] = _content_hash(documents[alias]) == files[file_id][1]
-                        if not fresh[file_id]:
-                            excluded.add(file_id)
+                        again = True
                     else:
                         fresh[file_id] = self._still_holds(path, files[file_id][1], encoding)
-                        if not fresh[file_id]:
-                            excluded.add(file_id)
-                if not news:
+                    if not fresh[file_id]:
+                        excluded.add(file_id)
+                        again = True
+                if not again:
                     break
         protected = {position for position, block in enumerate(blocks) if block.doc in whole}
         matches: dict[int, IndexMatch] = {}
@@ -735,6 +738,9 @@ class FingerprintIndex:
     @staticmethod
     def _still_holds(path: Path, content_hash: int, encoding: str) -> bool:
         """True when the file at ``path`` still reads as the text whose hash was indexed."""
+        # Only a regular file is read again: a FIFO or device in its place would block or never end.
+        if not path.is_file():
+            return False
         try:
             return _content_hash(read_source(str(path), encoding)) == content_hash
         except InputError:
@@ -754,7 +760,7 @@ class FingerprintIndex:
     def _matches(
         self,
         blocks: Sequence[Block],
-        options: Options | None,
+        sketches: Sketches,
         excluded: set[int],
         own: set[int],
     ) -> dict[int, list[IndexMatch]]:
@@ -763,10 +769,8 @@ class FingerprintIndex:
         Files in ``excluded`` are left out. Exact copies are looked up once per text, in the earliest
         indexed file that holds it (the original) and in every file of ``own``.
         """
-        options = options or Options()
         if not blocks:
             return {}
-        sketches = sketch_blocks(blocks, options)
         db = self.db
         db.execute("BEGIN")
         try:

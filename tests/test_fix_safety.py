@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -144,6 +145,26 @@ def test_stale_index_entry_does_not_count(tmp_path: Path, change: str) -> None:
     code, out, err = invoke_in(["fix", "b.txt"], tmp_path)
     assert (code, out) == (0, "")
     assert "stale" in err
+    assert b.read_bytes() == before
+
+
+def test_indexed_file_replaced_by_a_fifo_is_stale_not_a_hang(tmp_path: Path) -> None:
+    """An indexed file replaced by a FIFO is not read (that would wait forever): it is a stale entry."""
+    a, b = _snapshots(tmp_path)
+    assert invoke_in(["index", "build", "a.txt"], tmp_path)[0] == 0
+    a.unlink()
+    os.mkfifo(a)
+    before = b.read_bytes()
+    done = subprocess.run(
+        [sys.executable, "-m", "lbdedup", "fix", "b.txt"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (0, "")
+    assert "is stale: a.txt" in done.stderr
     assert b.read_bytes() == before
 
 
