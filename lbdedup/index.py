@@ -472,8 +472,7 @@ class FingerprintIndex:
             raise IndexFileError(
                 f"{self.path}: corrupt: {error}; rebuild it with `lbdedup index build`"
             ) from None
-        except (sqlite3.DatabaseError, ValueError, TypeError, OverflowError, KeyError, IndexError) as error:
-            # ValueError and the rest: rows whose values are not what lbdedup wrote (a kind out of range...).
+        except sqlite3.DatabaseError as error:
             reason = str(error) or type(error).__name__
             raise IndexFileError(
                 f"{self.path}: corrupt: {reason}; rebuild it with `lbdedup index build`"
@@ -870,6 +869,8 @@ class FingerprintIndex:
         """The indexed blocks ``ids`` (read from their files' block tables), and the paths of those files."""
         if not ids:
             return {}, {}
+        if not all(isinstance(block, int) for block in ids):
+            raise _CorruptError("fingerprint rows hold block ids that are not numbers")
         files = self.db.execute("SELECT id, first_block, path FROM files ORDER BY first_block").fetchall()
         firsts = np.array([first for _, first, _ in files], dtype=np.int64)
         wanted = np.array(sorted(ids), dtype=np.int64)
@@ -893,6 +894,8 @@ class FingerprintIndex:
             if idx >= count:
                 continue
             line_start, span, kind, words, shingles, samples, numbers, threshold = table[idx].tolist()
+            if not 0 <= kind < len(BLOCK_KINDS):
+                raise _CorruptError(f"a block of {paths[file_id]!r} has kind {kind}, which no block has")
             found[block] = _Candidate(
                 file_id,
                 idx,

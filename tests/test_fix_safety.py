@@ -256,6 +256,18 @@ def test_symlink_alias_of_an_indexed_file_is_that_file(tmp_path: Path) -> None:
     assert invoke_in(["check", "alias.txt"], tmp_path) == (0, "", "")
 
 
+def test_indexed_symlink_is_the_file_it_points_to(tmp_path: Path) -> None:
+    """The index holds a symlink's path; its target, edited and checked, keeps what the entry holds."""
+    _original_and_copy(tmp_path)
+    (tmp_path / "link.txt").symlink_to("corpus/b_original.txt")
+    assert invoke_in(["index", "build", "link.txt", "corpus/a_copy.txt"], tmp_path)[0] == 0
+    original = tmp_path / "corpus" / "b_original.txt"
+    original.write_text(original.read_text() + f"\n{NEW}\n", encoding="utf-8")
+    before = original.read_bytes()
+    assert invoke_in(["fix", "corpus/b_original.txt"], tmp_path) == (0, "", "")
+    assert original.read_bytes() == before
+
+
 def test_first_indexed_copy_is_the_original(tmp_path: Path) -> None:
     """Two indexed files hold a paragraph: a new copy is reported against the one indexed first."""
     for name in ("x.txt", "y.txt"):
@@ -392,6 +404,22 @@ def test_fix_diff_without_changes_is_silent_exit_0(tmp_path: Path) -> None:
     assert invoke_in(["fix", "--diff", "a.txt"], tmp_path) == (0, "", "")
 
 
+def test_fix_diff_reports_whole_copies_and_html_on_stderr(tmp_path: Path) -> None:
+    """With --diff, findings fix would leave (a whole copy, HTML) go to stderr; stdout stays a clean diff."""
+    a, _ = _snapshots(tmp_path)
+    shutil.copyfile(a, tmp_path / "copy.txt")
+    (tmp_path / "page.html").write_text(f"<html><body><p>{OPENING[0]}</p></body></html>\n", encoding="utf-8")
+    (tmp_path / "n.txt").write_text(_text("Notes", OPENING[0], NEW), encoding="utf-8")
+    code, out, err = invoke_in(["fix", "--diff", "n.txt", "a.txt", "copy.txt", "page.html"], tmp_path)
+    assert code == 1
+    assert out == ""
+    assert err.splitlines() == [
+        "lbdedup: copy.txt: whole file is a copy of a.txt (left as it is)",
+        "lbdedup: page.html:1: duplicate of n.txt:3 (exact, 1.00) (html is not rewritten)",
+    ]
+    assert (tmp_path / "copy.txt").read_bytes() == a.read_bytes()
+
+
 # ---------------------------------------------------------------- 7. a corrupt index
 
 
@@ -417,6 +445,23 @@ def _bad_rows(path: Path) -> None:
     db.close()
 
 
+def _bad_kind(path: Path) -> None:
+    import zlib
+
+    db = sqlite3.connect(path)
+    rows = len(zlib.decompress(db.execute("SELECT block_table FROM files").fetchone()[0])) // 32
+    db.execute("UPDATE files SET block_table = ?", (zlib.compress(b"\xff" * 32 * rows),))
+    db.commit()
+    db.close()
+
+
+def _text_ids(path: Path) -> None:
+    db = sqlite3.connect(path)
+    db.execute("UPDATE exacts SET block = 'x' || block")
+    db.commit()
+    db.close()
+
+
 def _torn(path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(data[:4096] + b"\x55" * (len(data) - 4096))
@@ -430,6 +475,8 @@ CORRUPTIONS: dict[str, tuple[str, Callable[[Path], object]]] = {
     "bad blob": ("corrupt: a block table does not decompress", _bad_blob),
     "bad rows": ("corrupt: a block table holds", _bad_rows),
     "torn pages": ("corrupt", _torn),
+    "bad kind": ("corrupt: a block of", _bad_kind),
+    "text ids": ("corrupt: fingerprint rows", _text_ids),
 }
 
 
@@ -445,11 +492,17 @@ def test_corrupt_index_is_one_line_and_exit_2(tmp_path: Path, kind: str, args: l
     before = b.read_bytes()
     index = tmp_path / "i.sqlite"
     reason, corrupt = CORRUPTIONS[kind]
-    if kind in ("bad blob", "bad rows", "torn pages"):
+    if kind not in ("garbage", "empty sqlite", "foreign sqlite", "foreign v1"):
         assert invoke_in(["index", "build", "--index", "i.sqlite", "a.txt"], tmp_path)[0] == 0
     corrupt(index)
     code, out, err = invoke_in([*args, "--index", "i.sqlite"], tmp_path)
-    if args == ["index", "stats"] and kind in ("bad blob", "bad rows"):
+    if args == ["index", "stats"] and kind not in (
+        "garbage",
+        "empty sqlite",
+        "foreign sqlite",
+        "foreign v1",
+        "torn pages",
+    ):
         # stats reads counts, never the block tables: the damage shows in the first query.
         assert code == 0
         return
