@@ -721,7 +721,10 @@ def _index_write(paths: Sequence[str], index: str | None, encoding: str, replace
 
     opened = _open_index(index, create=True)
     assert opened is not None  # created when missing
-    documents = (read_source(path, encoding) for path in _expand(paths))
+    from lbdedup.paths import unique_paths
+
+    # A file named twice (a symlink, an overlapping folder) is indexed once, under the first name given.
+    documents = (read_source(path, encoding) for path in unique_paths(_expand(paths)))
     with opened:
         try:
             summary = opened.build(documents) if replace else opened.update(documents)

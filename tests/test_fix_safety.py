@@ -124,6 +124,18 @@ def test_unique_paths_keeps_first_spelling_and_passes_missing_and_stdin(tmp_path
     assert unique_paths([link, a, b, "-", gone, a, gone, "-"]) == [link, b, "-", gone, gone, "-"]
 
 
+def test_index_build_indexes_a_file_named_twice_once(tmp_path: Path) -> None:
+    """Index build a.txt ./a.txt link.txt (a symlink): one file indexed, under the first name."""
+    _snapshots(tmp_path)
+    (tmp_path / "link.txt").symlink_to("a.txt")
+    code, out, _ = invoke_in(["index", "build", "a.txt", "./a.txt", "link.txt", "."], tmp_path)
+    assert code == 0
+    assert "2 added" in out
+    db = sqlite3.connect(tmp_path / ".lbdedup" / "index.sqlite")
+    assert sorted(path for (path,) in db.execute("SELECT path FROM files")) == ["a.txt", "b.txt"]
+    db.close()
+
+
 # ---------------------------------------------------------------- 2. a stale index
 
 
