@@ -5,10 +5,10 @@ Pure functions: a DedupeResult and index matches in, a DedupeResult and lines of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from lbdedup.core import source_summaries
-from lbdedup.index import IndexMatch
+from lbdedup.index import CheckedMatches, IndexMatch
 from lbdedup.model import (
     BlockRef,
     BlockResult,
@@ -19,7 +19,79 @@ from lbdedup.model import (
     Status,
 )
 
-__all__ = ["apply_index_matches", "findings", "format_finding"]
+__all__ = ["apply_checked_matches", "apply_index_matches", "findings", "format_finding", "protect"]
+
+
+def apply_checked_matches(result: DedupeResult, checked: CheckedMatches) -> DedupeResult:
+    """Join a run with what its verified index query found: copies of indexed blocks, then protected blocks.
+
+    ``checked`` is keyed by position in ``result.blocks``; see :meth:`FingerprintIndex.query_checked`.
+    """
+    matches = {
+        position: match for position, match in checked.matches.items() if position not in checked.protected
+    }
+    return protect(apply_index_matches(result, matches), checked.protected)
+
+
+def protect(result: DedupeResult, positions: Collection[int]) -> DedupeResult:
+    """Keep the blocks at ``positions`` (their own file held them when it was indexed): never findings.
+
+    A protected block that this run made a copy of another input's block becomes the kept copy of their
+    cluster instead when the two say the same thing (exact or near): the other input's block is the copy.
+    When the other block is longer (it contains the protected one), both stay.
+
+    >>> from lbdedup.core import dedupe
+    >>> from lbdedup.model import Document
+    >>> text = "Kim arrives by train in Russia today for the talks.\\n"
+    >>> result = dedupe([Document("new.txt", text), Document("old.txt", text)])
+    >>> [format_finding(r) for r in findings(protect(result, [1]))]
+    ['new.txt:1: duplicate of old.txt:1 (exact, 1.00)']
+    """
+    wanted = set(positions)
+    if not wanted or all(result.blocks[position].status.kept for position in wanted):
+        return result
+    blocks = list(result.blocks)
+    clusters = {cluster.id: cluster for cluster in result.clusters}
+    where = {(item.block.source, item.block.index): position for position, item in enumerate(blocks)}
+    members: dict[int, list[int]] = {}
+    for position, item in enumerate(blocks):
+        if item.cluster is not None:
+            members.setdefault(item.cluster, []).append(position)
+    for position in sorted(wanted):
+        found = blocks[position]
+        if found.status.kept:
+            continue
+        target = found.duplicate_of
+        kept_at = where.get((target.source, target.index)) if target is not None else None
+        if (
+            kept_at is not None
+            and kept_at not in wanted
+            and blocks[kept_at].status.kept
+            and found.match in (MatchKind.EXACT, MatchKind.NEAR)
+            and found.cluster is not None
+        ):
+            number = found.cluster
+            own = BlockRef.of(found.block)
+            blocks[kept_at] = _duplicate(blocks[kept_at], own, found.match, found.similarity)
+            for other in members.get(number, ()):
+                # The other copies of the cluster now point at the protected block, which stays.
+                candidate = blocks[other]
+                if candidate.cluster == number and candidate.status is Status.DUPLICATE and other != position:
+                    blocks[other] = _duplicate(candidate, own, candidate.match, candidate.similarity)
+            blocks[position] = BlockResult(found.block, Status.CANONICAL, cluster=number)
+            if number in clusters:
+                clusters[number] = Cluster(number, own, clusters[number].members)
+        else:
+            blocks[position] = BlockResult(found.block, Status.UNIQUE)
+    return DedupeResult(
+        version=result.version,
+        documents=result.documents,
+        blocks=tuple(blocks),
+        clusters=tuple(clusters[number] for number in sorted(clusters)),
+        sources=source_summaries([summary.source for summary in result.sources], blocks),
+        timelines=result.timelines,
+        runs=result.runs,
+    )
 
 
 def apply_index_matches(result: DedupeResult, matches: Mapping[int, IndexMatch]) -> DedupeResult:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from lbdedup._version import __version__
-from lbdedup.model import BoilerplateMode, DedupeResult, Document, KeepPolicy, Options, PostOrder
+from lbdedup.model import BlockResult, BoilerplateMode, DedupeResult, Document, KeepPolicy, Options, PostOrder
 from lbdedup.parallel import available_jobs
 from lbdedup.read import InputError, read_source
 
@@ -355,7 +355,10 @@ def _run(
     paths: Sequence[str], options: Options, encoding: str, quiet: bool, jsonl: JsonlFields | None = None
 ) -> DedupeResult:
     from lbdedup.core import dedupe
+    from lbdedup.paths import unique_paths
 
+    # The same file named twice (a.txt ./a.txt, a symlink) is read once: never a copy of itself.
+    paths = unique_paths(paths)
     with _progress(quiet) as progress:
         try:
             documents = _read_all(paths, encoding, progress, jsonl)
@@ -477,26 +480,42 @@ def _open_index(index: str | None, create: bool = False) -> FingerprintIndex | N
         fail(str(error))
 
 
+# A stale-index warning names at most this many files.
+STALE_SHOWN = 5
+
+
 def _findings_run(
     paths: Sequence[str], options: Options, encoding: str, quiet: bool, index: str | None
 ) -> tuple[DedupeResult, list[IndexMatch]]:
-    """Clean ``paths`` together, then mark the kept blocks that copy a block of the index."""
-    import sqlite3
+    """Clean ``paths`` together, then join what the index holds: copies of indexed blocks, own blocks.
 
-    from lbdedup.check import apply_index_matches
+    Index entries are verified first (see :meth:`FingerprintIndex.query_checked`); a stale one does not
+    count, and a warning on stderr says so.
+    """
+    from lbdedup.check import apply_checked_matches
+    from lbdedup.index import IndexFileError
 
     result = _run(paths, options, encoding, quiet)
     opened = _open_index(index)
     if opened is None:
         return result, []
-    kept = [position for position, block in enumerate(result.blocks) if block.status.kept]
     with opened:
         try:
-            found = opened.query([result.blocks[p].block for p in kept], exclude=paths)
-        except sqlite3.Error as error:
-            fail(f"{opened.path}: cannot read the index ({error})")
-    matches = {kept[position]: match for position, match in found.items()}
-    return apply_index_matches(result, matches), list(matches.values())
+            checked = opened.query_checked(
+                result.documents, [item.block for item in result.blocks], encoding=encoding
+            )
+        except IndexFileError as error:
+            fail(str(error))
+    if checked.stale:
+        names = ", ".join(checked.stale[:STALE_SHOWN])
+        more = len(checked.stale) - STALE_SHOWN
+        names += f" and {more} more" if more > 0 else ""
+        print(
+            f"lbdedup: warning: {opened.path}: the index is stale: {names} changed or gone since indexed; "
+            "their entries did not count (run `lbdedup index update`)",
+            file=sys.stderr,
+        )
+    return apply_checked_matches(result, checked), list(checked.matches.values())
 
 
 def _print_lines(lines: Iterable[str]) -> None:
@@ -541,11 +560,15 @@ def fix(
     boilerplate: BoilerplateOption = None,
     keep_pattern: KeepPatternOption = None,
     drop_pattern: DropPatternOption = None,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print what would change as a unified diff; change nothing.")
+    ] = False,
 ) -> None:
-    """Rewrite the files to keep only their kept blocks; exit 1 when a file changed.
+    """Rewrite the files to keep only their kept blocks; exit 1 when a file changed (or, with --diff, would).
 
     Duplicates of blocks kept elsewhere (in these files or in the index) and boilerplate are removed; the
-    encoding, BOM, newline style and blank-line layout stay. HTML files are checked, never rewritten.
+    encoding, BOM, newline style and blank-line layout stay. HTML files are checked, never rewritten; a file
+    that would lose every line is reported, never emptied; a file that changed while fix ran is left alone.
     Example: lbdedup fix new/*.txt
     """
     if "-" in paths:
@@ -554,33 +577,120 @@ def fix(
         Options(keep=keep, order=PostOrder.INPUT), boilerplate, keep_pattern, drop_pattern
     )
     from lbdedup.check import format_finding
-    from lbdedup.fix import FixInvariantError, check_kept_copies, encode_document_text, fix_text
+    from lbdedup.fix import (
+        FixInvariantError,
+        check_kept_copies,
+        encode_document_text,
+        fix_text,
+        unified_diff,
+        whole_file_copy,
+    )
 
     result, matches = _findings_run(paths, options, encoding, quiet, index)
     try:
         check_kept_copies(result, (match.ref for match in matches))
     except FixInvariantError as error:
         fail(str(error))
-    rewrites: list[tuple[str, bytes]] = []
-    unfixable: list[str] = []
+    per_document: list[list[BlockResult]] = [[] for _ in result.documents]
+    for item in result.blocks:
+        per_document[item.block.doc].append(item)
+    rewrites: list[tuple[int, str]] = []
+    found: list[str] = []  # findings fix leaves in place: in HTML, and whole files that are copies
     for doc, document in enumerate(result.documents):
-        own = result.for_source(doc)
+        own = per_document[doc]
         if all(block.status.kept for block in own):
             continue
         if document.format == "html":
-            unfixable.extend(format_finding(block) for block in own if not block.status.kept)
+            found.extend(
+                f"{format_finding(block)} (html is not rewritten)" for block in own if not block.status.kept
+            )
             continue
         text = fix_text(document, own)
-        if text != document.text:
-            rewrites.append((document.source, encode_document_text(document, text)))
-    for source, data in rewrites:
+        whole = whole_file_copy(document, own, text)
+        if whole is not None:
+            found.append(f"{whole} (left as it is)")
+        elif text != document.text:
+            rewrites.append((doc, text))
+    if diff:
+        from lbdedup.render import encode_chunks
+
+        _emit(encode_chunks(unified_diff(result.documents[doc].source, result.documents[doc].text, text)
+                            for doc, text in rewrites), None)  # fmt: skip
+        for line in found:
+            print(f"lbdedup: {line}", file=sys.stderr)
+        finish(Outcome.FOUND if rewrites or found else Outcome.DONE)
+    written = _write_fixes(result, per_document, rewrites, encoding, encode_document_text)
+    _print_lines(found)
+    finish(
+        Outcome.CHANGED if written else Outcome.FOUND if found or len(rewrites) > written else Outcome.DONE
+    )
+
+
+def _write_fixes(
+    result: DedupeResult,
+    per_document: Sequence[Sequence[BlockResult]],
+    rewrites: Sequence[tuple[int, str]],
+    encoding: str,
+    encode: Callable[[Document, str], bytes],
+) -> int:
+    """Replace each file of ``rewrites`` with its fixed text; return how many were written.
+
+    A file is replaced only if it, and each input file holding the kept copies of what it loses, still reads
+    as it did (or as fix wrote it): checked just before the write.
+    A file that changed is left alone with a warning on stderr: what was appended to it while fix ran must
+    not be lost, and a kept copy someone just deleted is no kept copy.
+    """
+    import dataclasses
+
+    documents = result.documents
+    by_source = {document.source: doc for doc, document in enumerate(documents)}
+    expected = dict(enumerate(documents))
+    written = 0
+    for doc, text in rewrites:
+        document = documents[doc]
+        holders = sorted(
+            {
+                by_source[item.duplicate_of.source]
+                for item in per_document[doc]
+                if item.duplicate_of is not None and item.duplicate_of.source in by_source
+            }
+            - {doc}
+        )
+        moved = [
+            documents[other].source for other in [doc, *holders] if _changed_since(expected[other], encoding)
+        ]
+        if moved:
+            why = "it" if moved == [document.source] else ", ".join(moved)
+            print(
+                f"lbdedup: warning: {document.source}: not rewritten: {why} changed since it was read "
+                "(run fix again)",
+                file=sys.stderr,
+            )
+            continue
         try:
-            write_atomic(source, [data])
+            write_atomic(document.source, [encode(document, text)])
         except OSError as error:
-            fail(f"{source}: {error.strerror or 'cannot be written'}")
-        _print_lines([f"Fixing {source}"])
-    _print_lines(f"{line} (html is not rewritten)" for line in unfixable)
-    finish(Outcome.CHANGED if rewrites else Outcome.FOUND if unfixable else Outcome.DONE)
+            fail(f"{document.source}: {error.strerror or 'cannot be written'}")
+        expected[doc] = dataclasses.replace(document, text=text)
+        written += 1
+        _print_lines([f"Fixing {document.source}"])
+    return written
+
+
+def _changed_since(document: Document, encoding: str) -> bool:
+    """True when the file no longer reads as ``document`` (gone, unreadable, or other text).
+
+    A FIFO or a device is not read again (that would wait for a writer, or consume what it sends).
+    """
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(document.source).st_mode):
+            return False
+        current = read_source(document.source, encoding)
+    except (InputError, OSError):
+        return True
+    return (current.text, current.bom) != (document.text, document.bom)
 
 
 index_app = typer.Typer(
@@ -611,7 +721,10 @@ def _index_write(paths: Sequence[str], index: str | None, encoding: str, replace
 
     opened = _open_index(index, create=True)
     assert opened is not None  # created when missing
-    documents = (read_source(path, encoding) for path in _expand(paths))
+    from lbdedup.paths import unique_paths
+
+    # A file named twice (a symlink, an overlapping folder) is indexed once, under the first name given.
+    documents = (read_source(path, encoding) for path in unique_paths(_expand(paths)))
     with opened:
         try:
             summary = opened.build(documents) if replace else opened.update(documents)
@@ -670,8 +783,13 @@ def index_stats(index: IndexFileOption = None) -> None:
     """Print what the index holds and its size next to the text it fingerprints."""
     opened = _open_index(index or DEFAULT_INDEX)
     assert opened is not None  # _open_index fails when a named index is missing
+    from lbdedup.index import IndexFileError
+
     with opened:
-        stats = opened.stats()
+        try:
+            stats = opened.stats()
+        except IndexFileError as error:
+            fail(str(error))
     ratio = stats.index_bytes / stats.text_bytes if stats.text_bytes else 0.0
     _print_lines(
         [
@@ -706,8 +824,13 @@ def index_query(
     from lbdedup.core import segment_all
 
     blocks = segment_all([document])
+    from lbdedup.index import IndexFileError
+
     with opened:
-        matches = opened.query(blocks)
+        try:
+            matches = opened.query(blocks)
+        except IndexFileError as error:
+            fail(str(error))
     _print_lines(
         f"{blocks[position].source}:{blocks[position].line_start}: duplicate of "
         f"{match.ref.source}:{match.ref.line_start} ({match.match.value}, {match.similarity:.2f})"

@@ -8,11 +8,20 @@ checks before it writes anything: no block is removed unless a kept copy of it r
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 
-from lbdedup.model import BlockRef, BlockResult, DedupeResult, Document, Status
+from lbdedup.model import META_KINDS, BlockRef, BlockResult, DedupeResult, Document, Status
 
-__all__ = ["FixInvariantError", "check_kept_copies", "encode_document_text", "fix_text", "removed_lines"]
+__all__ = [
+    "FixInvariantError",
+    "check_kept_copies",
+    "encode_document_text",
+    "fix_text",
+    "removed_lines",
+    "unified_diff",
+    "whole_file_copy",
+]
 
 
 class FixInvariantError(Exception):
@@ -130,3 +139,55 @@ def check_kept_copies(result: DedupeResult, elsewhere: Iterable[BlockRef] = ()) 
         if target is None or (target.source, target.index) not in kept:
             where = f"{removed.block.source}:{removed.block.line_start}"
             raise FixInvariantError(f"{where}: its cluster would have no kept copy left; nothing was written")
+
+
+def whole_file_copy(document: Document, results: Sequence[BlockResult], text: str) -> str | None:
+    """The line ``fix`` prints instead of emptying a file: None unless ``text`` (the fixed file) is blank.
+
+    A file that would lose every line (or keep only bylines and timestamps) is left as it is: it is a whole
+    copy, which is for a person to delete.
+
+    >>> from lbdedup.model import Block, BlockKind
+    >>> block = Block(0, "b.txt", 0, 1, 1, BlockKind.PARAGRAPH, "x")
+    >>> copy = BlockResult(block, Status.DUPLICATE, duplicate_of=BlockRef("a.txt", 0, 1, 1))
+    >>> whole_file_copy(Document("b.txt", "x\\n"), [copy], "\\n")
+    'b.txt: whole file is a copy of a.txt'
+    >>> own = BlockResult(Block(0, "b.txt", 1, 3, 3, BlockKind.PARAGRAPH, "y"), Status.UNIQUE)
+    >>> whole_file_copy(Document("b.txt", "x\\n\\ny\\n"), [copy, own], "y\\n") is None
+    True
+    """
+    if not document.text.strip():
+        return None
+    # Bylines and timestamps left alone are no text: a file cut down to them is a whole copy too.
+    if text.strip() and any(r.status.kept and r.block.kind not in META_KINDS for r in results):
+        return None
+    others: list[str] = []
+    for result in results:
+        target = result.duplicate_of
+        if result.status is Status.DUPLICATE and target is not None and target.source not in others:
+            others.append(target.source)
+    if not others:
+        return f"{document.source}: whole file is boilerplate"
+    return f"{document.source}: whole file is a copy of {', '.join(others)}"
+
+
+def unified_diff(source: str, old: str, new: str) -> str:
+    """What ``fix --diff`` prints for one file: a unified diff from ``old`` to ``new``.
+
+    >>> print(unified_diff("a.txt", "One.\\n\\nTwo.\\n", "One.\\n"), end="")
+    --- a.txt
+    +++ a.txt
+    @@ -1,3 +1 @@
+     One.
+    -
+    -Two.
+    """
+    lines: list[str] = []
+    for line in difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=source, tofile=source
+    ):
+        if line.endswith("\n"):
+            lines.append(line)
+        else:  # the last line of a file without a final newline, spelled as diff and patch expect it
+            lines.append(f"{line}\n\\ No newline at end of file\n")
+    return "".join(lines)

@@ -34,6 +34,7 @@ transaction per build or update (a killed process leaves the previous state), an
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import json
@@ -42,7 +43,7 @@ import re
 import sqlite3
 import time as clock
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,11 +66,14 @@ from lbdedup.model import (
     Options,
 )
 from lbdedup.normalize import normalize_many, number_tokens
+from lbdedup.paths import file_identity
+from lbdedup.read import InputError, read_source
 from lbdedup.verify import CONTAINED_ANYWAY_WORDS, MIN_CONTAINED_SHARE
 
 __all__ = [
     "DEFAULT_INDEX",
     "SCHEMA_VERSION",
+    "CheckedMatches",
     "FingerprintIndex",
     "IndexFileError",
     "IndexMatch",
@@ -126,6 +130,13 @@ CREATE TABLE samples (
 """
 # The per-file block table: one row per block, these int32 columns, zlib-compressed.
 BLOCK_COLUMNS = ("line_start", "span", "kind", "words", "shingles", "samples", "numbers", "threshold")
+# What an index must hold to be read as one (checked on open: a foreign SQLite file fails there, not later).
+_REQUIRED_COLUMNS = {
+    "meta": {"key", "value"},
+    "files": {"id", "path", "content_hash", "bytes", "first_block", "blocks", "block_table", "times"},
+    "exacts": {"exact", "block"},
+    "samples": {"hash", "block"},
+}
 
 
 class IndexFileError(Exception):
@@ -156,11 +167,27 @@ class Sketches:
 
 @dataclass(frozen=True, slots=True)
 class IndexMatch:
-    """An indexed block that a new block duplicates."""
+    """An indexed block that a new block duplicates; ``file`` is the indexed file's id in the index."""
 
     ref: BlockRef
     match: MatchKind
     similarity: float
+    file: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedMatches:
+    """What the index says about the blocks of files being checked, once its entries are verified.
+
+    ``matches``: position to the best match in an indexed file that still holds it (unchanged since it was
+    indexed) and is not the block's own file. ``protected``: positions whose own file's indexed entry holds
+    them (what a file held when it was indexed is never judged a copy). ``stale``: shown paths of the matched
+    indexed files that are gone or changed, whose entries did not count.
+    """
+
+    matches: dict[int, IndexMatch]
+    protected: frozenset[int]
+    stale: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,8 +353,28 @@ def _pack_times(times: Sequence[str | None]) -> bytes | None:
     return zlib.compress(json.dumps(list(times)).encode("utf-8"), 9)
 
 
-def _unpack_blocks(data: bytes) -> npt.NDArray[np.int32]:
-    return np.frombuffer(zlib.decompress(data), dtype="<i4").reshape(-1, len(BLOCK_COLUMNS))
+class _CorruptError(Exception):
+    """A part of the index that cannot be what lbdedup wrote."""
+
+
+def _unpack_blocks(data: object, count: int) -> npt.NDArray[np.int32]:
+    """A file's block table; :class:`_CorruptError` when the blob is not one of ``count`` rows.
+
+    >>> _unpack_blocks(b"junk", 1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lbdedup.index._CorruptError: a block table does not decompress (...)
+    """
+    if not isinstance(data, bytes):
+        raise _CorruptError(f"a block table is {type(data).__name__}, not a blob")
+    try:
+        raw = zlib.decompress(data)
+    except zlib.error as error:
+        raise _CorruptError(f"a block table does not decompress ({error})") from None
+    width = 4 * len(BLOCK_COLUMNS)
+    if len(raw) != width * count:
+        raise _CorruptError(f"a block table holds {len(raw) // width} rows, not {count}")
+    return np.frombuffer(raw, dtype="<i4").reshape(-1, len(BLOCK_COLUMNS))
 
 
 class FingerprintIndex:
@@ -356,6 +403,9 @@ class FingerprintIndex:
     def _prepare(self, create: bool) -> None:
         self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
         version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if version == 0 and self._has_tables():
+            # A SQLite file of some other program: never add tables to it, never read it as an index.
+            raise IndexFileError(f"{self.path}: not an lbdedup index (a SQLite file with other tables)")
         if version == 0 and create:
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("BEGIN IMMEDIATE")
@@ -379,13 +429,54 @@ class FingerprintIndex:
                 self.db.execute("ROLLBACK")
                 raise
             version = SCHEMA_VERSION
+        if version == 0:
+            raise IndexFileError(f"{self.path}: not an lbdedup index (an empty SQLite file)")
         if version != SCHEMA_VERSION:
             raise IndexFileError(
                 f"{self.path}: index schema version {version}, this lbdedup reads version {SCHEMA_VERSION} "
                 "(rebuild it with `lbdedup index build`)"
             )
+        missing = _REQUIRED_COLUMNS.keys() - self._tables()
+        wrong = [
+            table
+            for table, columns in _REQUIRED_COLUMNS.items()
+            if table not in missing
+            and not columns <= {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+        ]
+        if missing or wrong:
+            raise IndexFileError(
+                f"{self.path}: not an lbdedup index (tables missing or unlike lbdedup's: "
+                f"{', '.join(sorted(missing | set(wrong)))})"
+            )
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
+
+    def _tables(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def _has_tables(self) -> bool:
+        return bool(self._tables())
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turn what a damaged index raises while it is read into one :class:`IndexFileError` line."""
+        try:
+            yield
+        except _CorruptError as error:
+            raise IndexFileError(
+                f"{self.path}: corrupt: {error}; rebuild it with `lbdedup index build`"
+            ) from None
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise IndexFileError(f"{self.path}: cannot read the index ({error})") from None
+            raise IndexFileError(
+                f"{self.path}: corrupt: {error}; rebuild it with `lbdedup index build`"
+            ) from None
+        except sqlite3.DatabaseError as error:
+            reason = str(error) or type(error).__name__
+            raise IndexFileError(
+                f"{self.path}: corrupt: {reason}; rebuild it with `lbdedup index build`"
+            ) from None
 
     def close(self) -> None:
         """Close the connection."""
@@ -536,33 +627,154 @@ class FingerprintIndex:
 
     def stats(self) -> IndexStats:
         """Counts of files, blocks and samples, the indexed text size and the index's size on disk."""
-        files, text_bytes = self.db.execute("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM files").fetchone()
-        blocks = self.db.execute("SELECT COALESCE(SUM(blocks), 0) FROM files").fetchone()[0]
-        samples = self.db.execute("SELECT COUNT(*) FROM samples").fetchone()[0]
+        with self._reading():
+            files, text_bytes = self.db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM files"
+            ).fetchone()
+            blocks = self.db.execute("SELECT COALESCE(SUM(blocks), 0) FROM files").fetchone()[0]
+            samples = self.db.execute("SELECT COUNT(*) FROM samples").fetchone()[0]
+            counts = int(files), int(blocks), int(samples), int(text_bytes)
         size = sum(
             candidate.stat().st_size
             for candidate in (self.path, Path(f"{self.path}-wal"))
             if candidate.exists()
         )
-        return IndexStats(str(self.path), int(files), int(blocks), int(samples), int(text_bytes), size)
+        return IndexStats(str(self.path), *counts, size)
 
     def query(
         self, blocks: Sequence[Block], options: Options | None = None, exclude: Iterable[str] = ()
     ) -> dict[int, IndexMatch]:
         """What each block duplicates in the index: position in ``blocks`` to the best indexed match.
 
-        Files named in ``exclude`` (paths as given) are left out: they are the ones being checked, whose
-        older versions the index may hold.
+        Files named in ``exclude`` (paths as given) are left out. The index's entries are taken as they are:
+        :meth:`query_checked` is the query that verifies them, for check and fix.
         """
-        options = options or Options()
+        with self._reading():
+            files = self._files()
+            names = {self.stored_path(path) for path in exclude if path != "-"}
+            excluded = {file_id for file_id, row in files.items() if row[0] in names}
+            found = self._matches(blocks, sketch_blocks(blocks, options or Options()), excluded, set())
+        return {position: matches[0] for position, matches in found.items()}
+
+    def query_checked(
+        self,
+        documents: Sequence[Document],
+        blocks: Sequence[Block],
+        options: Options | None = None,
+        encoding: str = "utf-8",
+    ) -> CheckedMatches:
+        """The index's matches for ``blocks`` (of ``documents``, by ``block.doc``), each entry verified first.
+
+        A block that its own file's indexed entry holds (the file found by real path: an alias or symlink of
+        an indexed file is that file) is protected: what a file held when it was indexed is never a copy of
+        something else, and an indexed file that is unchanged is protected whole. A match counts only when
+        the matched file still exists and still holds what was indexed (its content hash, read again once per
+        file); the others are reported stale, and the query is repeated without them, so that an older
+        copy hidden behind a stale one is still found.
+        """
+        with self._reading():
+            files = self._files()
+            by_path = {row[0]: file_id for file_id, row in files.items()}
+            identities: dict[tuple[int, int] | None, int] = {
+                file_identity(document.source): doc
+                for doc, document in enumerate(documents)
+                if document.source != "-"
+            }
+            identities.pop(None, None)
+            own: dict[int, int] = {}  # indexed file id -> the document it is
+            fresh: dict[int, bool] = {}
+            for doc, document in enumerate(documents):
+                if document.source == "-":
+                    continue
+                for name in {document.source, os.path.realpath(document.source)}:
+                    file_id = by_path.get(self.stored_path(name))
+                    if file_id is not None:
+                        own[file_id] = doc
+            whole: set[int] = set()  # documents whose indexed entry is exactly their text
+            for file_id, doc in own.items():
+                fresh[file_id] = _content_hash(documents[doc]) == files[file_id][1]
+                if fresh[file_id]:
+                    whole.add(doc)
+            # A changed own entry still says what its file held, but is no kept copy for the other files.
+            excluded = {file_id for file_id, ok in fresh.items() if not ok}
+            sketches = sketch_blocks(blocks, options or Options())
+            while True:
+                found = self._matches(blocks, sketches, excluded, set(own))
+                news = {match.file for matches in found.values() for match in matches} - fresh.keys()
+                # Asked again only when what was learnt changes the question (a file left out or found own).
+                again = False
+                for file_id in sorted(news):
+                    path = self.root / files[file_id][0]
+                    alias = identities.get(file_identity(str(path)))
+                    if alias is not None:
+                        own[file_id] = alias
+                        fresh[file_id] = _content_hash(documents[alias]) == files[file_id][1]
+                        again = True
+                    else:
+                        fresh[file_id] = self._still_holds(path, files[file_id][1], encoding)
+                    if not fresh[file_id]:
+                        excluded.add(file_id)
+                        again = True
+                if not again:
+                    break
+        protected = {position for position, block in enumerate(blocks) if block.doc in whole}
+        matches: dict[int, IndexMatch] = {}
+        for position, candidates in found.items():
+            doc = blocks[position].doc
+            if any(own.get(match.file) == doc for match in candidates):
+                protected.add(position)
+                continue
+            usable = [match for match in candidates if fresh.get(match.file)]
+            if usable and position not in protected:
+                matches[position] = usable[0]
+        stale = tuple(
+            # A file being checked that changed since it was indexed is the usual case (it is being
+            # committed), not a stale index.
+            sorted(self.shown_path(files[id_][0]) for id_, ok in fresh.items() if not ok and id_ not in own)
+        )
+        return CheckedMatches(matches, frozenset(protected), stale)
+
+    @staticmethod
+    def _still_holds(path: Path, content_hash: int, encoding: str) -> bool:
+        """True when the file at ``path`` still reads as the text whose hash was indexed."""
+        # Only a regular file is read again: a FIFO or device in its place would block or never end.
+        if not path.is_file():
+            return False
+        try:
+            return _content_hash(read_source(str(path), encoding)) == content_hash
+        except InputError:
+            return False
+
+    def _files(self) -> dict[int, tuple[str, int, int, int]]:
+        """Every indexed file: id to (stored path, content hash, first block id, block count)."""
+        files: dict[int, tuple[str, int, int, int]] = {}
+        for file_id, path, content_hash, first, count in self.db.execute(
+            "SELECT id, path, content_hash, first_block, blocks FROM files"
+        ):
+            if not isinstance(path, str) or not all(isinstance(v, int) for v in (content_hash, first, count)):
+                raise _CorruptError(f"file row {file_id} holds values of the wrong types")
+            files[int(file_id)] = (path, content_hash, first, count)
+        return files
+
+    def _matches(
+        self,
+        blocks: Sequence[Block],
+        sketches: Sketches,
+        excluded: set[int],
+        own: set[int],
+    ) -> dict[int, list[IndexMatch]]:
+        """Position in ``blocks`` to its matches, the best one per indexed file, best first.
+
+        Files in ``excluded`` are left out. Exact copies are looked up once per text, in the earliest
+        indexed file that holds it (the original) and in every file of ``own``.
+        """
         if not blocks:
             return {}
-        sketches = sketch_blocks(blocks, options)
         db = self.db
-        excluded = {self.stored_path(path) for path in exclude if path != "-"}
         db.execute("BEGIN")
         try:
-            excluded_files = self._exclude(excluded)
+            self._ranges("excluded", excluded)
+            self._ranges("own", own)
             pairs, stock = self._candidate_pairs(sketches)
             exact_rows = self._exact_rows(sketches, blocks)
             candidates, paths = self._load_candidates(
@@ -570,23 +782,23 @@ class FingerprintIndex:
             )
         finally:
             db.execute("COMMIT")
-        found = {block: item for block, item in candidates.items() if item.file not in excluded_files}
+        found = {
+            block: item for block, item in candidates.items() if item.file not in excluded or item.file in own
+        }
         return self._best_matches(sketches, blocks, pairs, stock, exact_rows, found, paths)
 
-    def _exclude(self, excluded: set[str]) -> set[int]:
-        """Note the block ranges of the indexed files named in ``excluded``; return those files' ids."""
+    def _ranges(self, name: str, file_ids: set[int]) -> None:
+        """Fill the temporary table ``name`` with the block id ranges of the indexed files ``file_ids``."""
         db = self.db
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS excluded (first INTEGER NOT NULL, last INTEGER NOT NULL)")
-        db.execute("DELETE FROM temp.excluded")
-        if not excluded:
-            return set()
-        rows = [
-            row for row in db.execute("SELECT id, path, first_block, blocks FROM files") if row[1] in excluded
-        ]
-        db.executemany(
-            "INSERT INTO temp.excluded VALUES (?, ?)", [(row[2], row[2] + row[3] - 1) for row in rows]
+        db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (first INTEGER NOT NULL, last INTEGER NOT NULL)")
+        db.execute(f"DELETE FROM temp.{name}")
+        if not file_ids:
+            return
+        self._temp_ids("wanted_files", file_ids)
+        db.execute(
+            f"INSERT INTO temp.{name} SELECT f.first_block, f.first_block + f.blocks - 1"
+            " FROM temp.wanted_files w CROSS JOIN files f ON f.id = w.value"
         )
-        return {row[0] for row in rows}
 
     def _temp_ids(self, name: str, values: Iterable[int]) -> None:
         """Fill the temporary table ``name`` with ``values``.
@@ -608,13 +820,17 @@ class FingerprintIndex:
             if block.kind not in META_KINDS
         ]
         self._temp_ids("query_exact", wanted)
-        # The earliest indexed copy of each text is enough (a heading may be in thousands of files).
+        # The earliest indexed copy of each text is enough (a heading may be in thousands of files), and the
+        # copies in the files being checked (their own entries), which decide what those files held.
         return list(
             self.db.execute(
                 "SELECT e.exact, MIN(e.block) FROM temp.query_exact q"
                 " CROSS JOIN exacts e ON e.exact = q.value WHERE NOT EXISTS"
                 " (SELECT 1 FROM temp.excluded x WHERE e.block BETWEEN x.first AND x.last)"
                 " GROUP BY e.exact"
+                " UNION SELECT e.exact, e.block FROM temp.query_exact q"
+                " CROSS JOIN exacts e ON e.exact = q.value WHERE EXISTS"
+                " (SELECT 1 FROM temp.own o WHERE e.block BETWEEN o.first AND o.last)"
             )
         )
 
@@ -653,13 +869,15 @@ class FingerprintIndex:
         """The indexed blocks ``ids`` (read from their files' block tables), and the paths of those files."""
         if not ids:
             return {}, {}
+        if not all(isinstance(block, int) for block in ids):
+            raise _CorruptError("fingerprint rows hold block ids that are not numbers")
         files = self.db.execute("SELECT id, first_block, path FROM files ORDER BY first_block").fetchall()
         firsts = np.array([first for _, first, _ in files], dtype=np.int64)
         wanted = np.array(sorted(ids), dtype=np.int64)
         owner = np.searchsorted(firsts, wanted, side="right") - 1
         self._temp_ids("query_files", {files[position][0] for position in owner.tolist() if position >= 0})
         tables = {
-            file_id: (first, blocks, _unpack_blocks(table))
+            file_id: (first, blocks, _unpack_blocks(table, blocks))
             for file_id, first, blocks, table in self.db.execute(
                 "SELECT f.id, f.first_block, f.blocks, f.block_table FROM temp.query_files q"
                 " CROSS JOIN files f ON f.id = q.value"
@@ -676,6 +894,8 @@ class FingerprintIndex:
             if idx >= count:
                 continue
             line_start, span, kind, words, shingles, samples, numbers, threshold = table[idx].tolist()
+            if not 0 <= kind < len(BLOCK_KINDS):
+                raise _CorruptError(f"a block of {paths[file_id]!r} has kind {kind}, which no block has")
             found[block] = _Candidate(
                 file_id,
                 idx,
@@ -699,8 +919,13 @@ class FingerprintIndex:
         exact_rows: list[tuple[int, int]],
         candidates: dict[int, _Candidate],
         paths: dict[int, str],
-    ) -> dict[int, IndexMatch]:
-        best: dict[int, tuple[tuple[int, float, int], IndexMatch]] = {}
+    ) -> dict[int, list[IndexMatch]]:
+        """Each position's best match in each indexed file, best first.
+
+        Exact before near before contained, then the more similar, then the earliest indexed: the original
+        (ids grow in the order files are indexed, and within one build in input order).
+        """
+        best: dict[tuple[int, int], tuple[tuple[int, float, int], IndexMatch]] = {}
         by_exact: dict[int, list[int]] = {}
         for exact, block in exact_rows:
             by_exact.setdefault(exact, []).append(block)
@@ -737,10 +962,13 @@ class FingerprintIndex:
             ref = BlockRef(self.shown_path(paths[found.file]), found.idx, found.line_start,
                            found.line_start + found.span)  # fmt: skip
             key = (rank[match], -similarity, block)
-            current = best.get(position)
+            current = best.get((position, found.file))
             if current is None or key < current[0]:
-                best[position] = (key, IndexMatch(ref, match, similarity))
-        return {position: match for position, (_, match) in sorted(best.items())}
+                best[position, found.file] = (key, IndexMatch(ref, match, similarity, found.file))
+        ranked: dict[int, list[tuple[tuple[int, float, int], IndexMatch]]] = {}
+        for (position, _), item in sorted(best.items()):
+            ranked.setdefault(position, []).append(item)
+        return {position: [match for _, match in sorted(items)] for position, items in ranked.items()}
 
 
 def judge(
