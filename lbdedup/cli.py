@@ -262,14 +262,15 @@ JobsOption = Annotated[
         "--jobs",
         "-j",
         min=0,
-        help="Processes for the per-file stages and verification of runs over 2 MB (0: one per core). "
-        "Output is the same.",
+        help="Processes for the per-file stages and verification of runs over 2 MB (0: one per core; "
+        "never more than the cores). Output is the same.",
     ),
 ]
 
 
 def _jobs(jobs: int) -> int:
-    return jobs or available_jobs()
+    # More processes than cores only share the same cores (and hold more memory): -j 100000 means all of them.
+    return min(jobs, available_jobs()) if jobs else available_jobs()
 
 
 OrderOption = Annotated[
