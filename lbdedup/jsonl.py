@@ -68,8 +68,8 @@ def _without_surrogates(record: Any, fields: JsonlFields) -> Any:
         return record
     repaired = dict(record)
     for name in (fields.id, fields.text, fields.html):
-        value = repaired.get(name)
-        if _text(value) is not None:
+        value = _text(repaired.get(name))
+        if value is not None:
             repaired[name] = _SURROGATE.sub("\ufffd", value)
     return repaired
 

@@ -6,6 +6,7 @@ import glob
 import io
 import json
 import os
+import signal
 import re
 import shlex
 import subprocess
@@ -524,6 +525,10 @@ def test_console_main_flushes_exits_with_the_code_and_keeps_openblas_to_one_thre
     monkeypatch.setattr(cli, "main", lambda: 3)
     exits: list[int] = []
     monkeypatch.setattr(os, "_exit", exits.append)
-    cli.console_main()
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        cli.console_main()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert exits == [3]
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
