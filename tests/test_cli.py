@@ -6,9 +6,9 @@ import glob
 import io
 import json
 import os
-import signal
 import re
 import shlex
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
