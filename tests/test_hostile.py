@@ -602,17 +602,22 @@ ENTRIES = {
 
 @pytest.fixture(scope="module")
 def big_input(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """About 2.4 MB of generated blog text in 150 files, past the size where work is shared out."""
+    """About 2.2 MB of near copies in 140 files: enough that the front and verification are shared out."""
     import random
 
     folder = tmp_path_factory.mktemp("big")
     rnd = random.Random(7)
-    words = ["river", "dam", "council", "shelter", "water", "level", "rose", "fell", "town", "rescue"]
-    paragraphs = [" ".join(rnd.choice(words) for _ in range(25)) + "." for _ in range(3000)]
+    words = ["river", "dam", "council", "shelter", "water", "level", "rose", "fell", "town", "rescue", "boat"]
+    originals = [[rnd.choice(words) for _ in range(25)] for _ in range(1500)]
     paths = []
-    for number in range(150):
+    for number in range(140):
+        paragraphs = []
+        for _ in range(100):
+            paragraph = list(rnd.choice(originals))
+            paragraph[rnd.randrange(25)] = rnd.choice(words)  # a near copy, a candidate pair to verify
+            paragraphs.append(" ".join(paragraph) + ".")
         path = folder / f"f{number:03d}.txt"
-        path.write_text("\n\n".join(rnd.choice(paragraphs) for _ in range(100)) + "\n", encoding="utf-8")
+        path.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
         paths.append(str(path))
     return paths
 
