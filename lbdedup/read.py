@@ -67,8 +67,9 @@ def decode(source: str, data: bytes, encoding: str = "utf-8", fmt: str | None = 
     """
     try:
         info = codecs.lookup(encoding)
-    except LookupError:
-        raise InputError(source, f"unknown encoding {encoding!r} (use a Python codec name)") from None
+    except (LookupError, ValueError):  # ValueError: a NUL or a lone surrogate in the name
+        shown = repr(encoding[:60]) + ("..." if len(encoding) > 60 else "")
+        raise InputError(source, f"unknown encoding {shown} (use a Python codec name)") from None
     if not info._is_text_encoding:  # rot13, base64, zlib...: codecs from bytes to bytes or str to str
         raise InputError(source, f"{encoding!r} is not a text encoding (use one such as utf-8 or cp1252)")
     codec = info.name

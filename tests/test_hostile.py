@@ -270,6 +270,22 @@ CASES = [
         )
         for codec in ["rot13", "base64", "hex", "zlib", "bz2", "uu", "quopri"]
     ],
+    *[
+        pytest.param(
+            Case(
+                {"a.txt": BLOG.encode()},
+                ["clean", "--encoding", name, "a.txt"],
+                2,
+                f"a.txt: unknown encoding {shown}",
+            ),
+            id=f"encoding-name-{label}",
+        )
+        for label, name, shown in [
+            ("not-utf8", "\udcff", "'\\udcff'"),
+            ("nul", "utf\x008", "'utf\\x008'"),
+            ("long", "x" * 5000, "'" + "x" * 60 + "'..."),
+        ]
+    ],
     pytest.param(
         Case(
             {"a.txt": BLOG.encode()},
@@ -469,6 +485,7 @@ IN_SUBPROCESS = {
     "bad-name-report",
     "bad-name-error-line",
     "encoding-rot13",
+    "encoding-name-not-utf8",
     "encoding-unicode-escape-surrogate",
     "config-deep-arrays",
     "pyproject-not-ours-invalid-utf8",
