@@ -39,12 +39,22 @@ class _Digits(str):
 
 
 def _integer(digits: str) -> int | str:
-    # int() refuses long digit strings (converting them takes quadratic time): a field the record does not
-    # use may hold one harmlessly, and an id keeps its digits.
     try:
         return int(digits)
     except ValueError:
         return _Digits(digits)
+
+
+def _loads(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        # int() refuses digit strings over 4,300 digits (converting them takes quadratic time): a field the
+        # record does not use may hold one harmlessly, and an id keeps its digits. Only such a line pays for
+        # the hook, which would slow every integer down.
+        return json.loads(line, parse_int=_integer)
 
 
 def _text(value: Any) -> str | None:
@@ -100,7 +110,7 @@ def _records(source: str, text: str, fields: JsonlFields) -> Iterator[tuple[int,
             continue
         where = f"{source}:{number}"
         try:
-            record = json.loads(line, parse_int=_integer)
+            record = _loads(line)
         except json.JSONDecodeError as error:
             raise InputError(where, f"not valid JSON ({error.msg} at column {error.colno})") from None
         except RecursionError:
