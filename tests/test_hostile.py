@@ -188,15 +188,15 @@ CASES = [
     *[
         pytest.param(
             Case({"page.html": _page(DEEP_JSON_LD)}, argv, code, shows),
-            id=f"html-deep-json-ld-{argv[0]}{'-' + argv[1] if argv[0] == 'index' else ''}",
+            id=f"html-deep-json-ld-{label}",
         )
-        for argv, code, shows in [
-            (["clean", "page.html"], 0, PARAGRAPH),
-            (["clean", "-f", "json", "page.html"], 0, PARAGRAPH),
-            (["check", "page.html"], 0, ""),
-            (["fix", "page.html"], 0, ""),
-            (["report", "page.html"], 0, "page.html"),
-            (["index", "build", "--index", "i.sqlite", "page.html"], 0, "1 added"),
+        for label, argv, code, shows in [
+            ("clean", ["clean", "page.html"], 0, PARAGRAPH),
+            ("clean-json", ["clean", "-f", "json", "page.html"], 0, PARAGRAPH),
+            ("check", ["check", "page.html"], 0, ""),
+            ("fix", ["fix", "page.html"], 0, ""),
+            ("report", ["report", "page.html"], 0, "page.html"),
+            ("index-build", ["index", "build", "--index", "i.sqlite", "page.html"], 0, "1 added"),
         ]
     ],
     pytest.param(
