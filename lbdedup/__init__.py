@@ -10,11 +10,15 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from lbdedup._version import __version__
 
+# Not typing.TYPE_CHECKING: importing typing takes milliseconds, and `python -m lbdedup` imports this package
+# before lbdedup.__main__ takes Ctrl-C over (mypy reads the name alike).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from lbdedup.core import clean_text, dedupe
     from lbdedup.model import (
         Block,

@@ -2,7 +2,8 @@
 
 It parses options, reads the inputs, calls :func:`lbdedup.core.dedupe`, writes the rendering and returns an
 exit code. Exit codes are decided in one place, :func:`main`: 0 done, 1 findings (for commands that check),
-2 usage error or unreadable input (one line on stderr naming the file, no traceback, no partial output).
+2 usage error, unreadable input or any failure (one line on stderr naming the file, no traceback, no partial
+output), 130 when interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,6 +40,7 @@ __all__ = ["app", "main"]
 EXIT_OK = 0
 EXIT_FOUND = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command that Ctrl-C stopped
 
 
 class Outcome(Enum):
@@ -64,7 +67,9 @@ app = typer.Typer(
 
 def fail(message: str) -> NoReturn:
     """Report bad input or output in one line on stderr and stop with exit code 2."""
-    print(f"lbdedup: error: {message}", file=sys.stderr)
+    from lbdedup.names import display_name
+
+    print(f"lbdedup: error: {display_name(message)}", file=sys.stderr)
     raise typer.Exit(EXIT_ERROR)
 
 
@@ -262,14 +267,15 @@ JobsOption = Annotated[
         "--jobs",
         "-j",
         min=0,
-        help="Processes for the per-file stages and verification of runs over 2 MB (0: one per core). "
-        "Output is the same.",
+        help="Processes for the per-file stages and verification of runs over 2 MB (0: one per core; "
+        "never more than the cores). Output is the same.",
     ),
 ]
 
 
 def _jobs(jobs: int) -> int:
-    return jobs or available_jobs()
+    # More processes than cores only share the same cores (and hold more memory): -j 100000 means all of them.
+    return min(jobs, available_jobs()) if jobs else available_jobs()
 
 
 OrderOption = Annotated[
@@ -860,6 +866,24 @@ _RETAINED: list[DedupeResult] = []
 _exit_without_freeing = False
 
 
+class _Interrupt:
+    """The ``lbdedup`` command's Ctrl-C: the first stops the run, the next ends the process at once.
+
+    The first raises KeyboardInterrupt, so that the run cleans up on its way out (temporary files, child
+    processes) and :func:`main` returns 130; once one has, or once the command is done, another ends the
+    process at once, with exit code 130 and no traceback.
+    """
+
+    def __init__(self) -> None:
+        self.raised = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.raised:
+            os._exit(EXIT_INTERRUPTED)
+        self.raised = True
+        raise KeyboardInterrupt
+
+
 def console_main() -> NoReturn:
     """The ``lbdedup`` command: :func:`main`, then exit at once, without freeing the run's objects."""
     global _exit_without_freeing  # set once, by the process's entry point
@@ -867,7 +891,15 @@ def console_main() -> NoReturn:
     # lbdedup does no linear algebra: without this, numpy's OpenBLAS starts a thread per core at import,
     # which burns a tenth of a second of CPU on the other cores in every run (and threads and fork mix badly).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    code = main()
+    interrupt = _Interrupt()
+    # A command started in the background by a shell ignores Ctrl-C, and so does it here.
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, interrupt)
+    try:
+        code = main()
+        interrupt.raised = True
+    except KeyboardInterrupt:  # after main's own handling, before the line above
+        code = EXIT_INTERRUPTED
     for stream in (sys.stdout, sys.stderr):
         # A reader that went away or a closed stream: there is nobody left to tell.
         with contextlib.suppress(OSError, ValueError):
@@ -878,7 +910,9 @@ def console_main() -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code instead of exiting.
 
-    Commands end with ``typer.Exit(code)``; typer itself turns usage errors into exit code 2.
+    Commands end with ``typer.Exit(code)``; click's usage errors give exit code 2, Ctrl-C 130. Any other
+    exception is a failure of lbdedup itself: one line on stderr (the traceback too when the environment
+    variable ``LBDEDUP_DEBUG`` is set) and exit code 2, never 1, which means findings.
 
     >>> main(["--version"])
     lbdedup 0.1.0
@@ -890,13 +924,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        app(args=args, prog_name="lbdedup")
-    except SystemExit as stop:
-        if stop.code is None or isinstance(stop.code, int):
-            return stop.code or EXIT_OK
-        print(stop.code, file=sys.stderr)
-        return EXIT_ERROR
+        return _run_app(args)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
     finally:
         if collecting:
             gc.enable()
-    return EXIT_OK
+
+
+# click's own errors (usage errors and the like): the base class of the BadParameter typer re-exports, from
+# click itself or, in later typers, from typer's own copy of click.
+_CLICK_ERROR: type[Exception] = next(
+    base for base in typer.BadParameter.__mro__ if base.__name__ == "ClickException"
+)
+
+
+def _run_app(args: list[str]) -> int:
+    try:
+        # Not standalone: typer would turn an Abort into exit code 1 and print "Aborted!"; here each
+        # way a command can end gets its own code.
+        code = app(args=args, prog_name="lbdedup", standalone_mode=False)
+    except _CLICK_ERROR as error:
+        error.show()  # type: ignore[attr-defined]  # every click error has show()
+        code = getattr(error, "exit_code", EXIT_ERROR)
+        return code if isinstance(code, int) and code not in (EXIT_OK, EXIT_FOUND) else EXIT_ERROR
+    except typer.Abort as abort:  # Ctrl-C at a prompt, or an EOFError that typer took for one
+        if abort.__context__ is None or isinstance(abort.__context__, KeyboardInterrupt):
+            return EXIT_INTERRUPTED
+        return _internal_error(abort.__context__)
+    except SystemExit as stop:  # typer's answer to a broken pipe (exit code 1), or a sys.exit
+        if isinstance(stop.__context__, BrokenPipeError):
+            print("lbdedup: error: stdout: broken pipe (the reader went away)", file=sys.stderr)
+            return EXIT_ERROR
+        if stop.code is None or isinstance(stop.code, int):
+            code = stop.code or EXIT_OK
+            return EXIT_ERROR if code == EXIT_FOUND else code
+        print(stop.code, file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as error:  # MemoryError and RecursionError too: never a traceback, never exit code 1
+        return _internal_error(error)
+    return code if isinstance(code, int) else EXIT_OK
+
+
+def _internal_error(error: BaseException) -> int:
+    """Report an exception that no command turned into a message: one line, and the traceback if asked for."""
+    if os.environ.get("LBDEDUP_DEBUG"):
+        import traceback
+
+        traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
+    reason = " ".join(str(error).split()) or "no message"
+    print(
+        f"lbdedup: error: internal error: {type(error).__name__}: {reason[:500]} "
+        "(set LBDEDUP_DEBUG=1 for the traceback)",
+        file=sys.stderr,
+    )
+    return EXIT_ERROR

@@ -56,17 +56,33 @@ def find_config(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
         pyproject = folder / PYPROJECT_NAME
-        if pyproject.is_file() and _OUR_TABLE.search(_read(pyproject)):
+        if pyproject.is_file() and _OUR_TABLE.search(_sniff(pyproject)):
             return pyproject
     return None
 
 
+def _sniff(pyproject: Path) -> str:
+    """Enough of a pyproject.toml's text to tell whether it has our table: "" when it cannot be read.
+
+    It belongs to another tool unless it names ours, so its bytes are not judged here: a file that is ours
+    and broken is refused by :func:`load_config`, with the reason.
+    """
+    try:
+        return pyproject.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else "cannot be read"
-        raise ConfigError(f"{path}: {reason}") from None
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: {error.strerror or 'cannot be read'}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:  # TOML is UTF-8
+        bad = data[error.start : error.start + 1].hex()
+        raise ConfigError(f"{path}: not valid UTF-8 (byte 0x{bad} at offset {error.start})") from None
 
 
 def load_config(path: Path) -> Settings:
@@ -76,10 +92,15 @@ def load_config(path: Path) -> Settings:
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
+    text = _read(path)
     try:
-        document = tomllib.loads(_read(path))
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except ValueError as error:  # an integer too long for Python to convert
+        raise ConfigError(f"{path}: invalid TOML: {str(error).split(';')[0]}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     table: Any = document
     if path.name == PYPROJECT_NAME:
         table = document.get("tool", {}).get("lbdedup", {}) if isinstance(document.get("tool"), dict) else {}
@@ -109,8 +130,8 @@ def parse_settings(table: Mapping[str, Any]) -> Settings:
             raise ConfigError(f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
         values[name] = value
     mode = values.get("boilerplate")
-    if mode is not None and mode not in {m.value for m in BoilerplateMode}:
-        raise ConfigError(f"boilerplate must be one of {_MODES} (got {mode!r})")
+    if mode is not None and (not isinstance(mode, str) or mode not in {m.value for m in BoilerplateMode}):
+        raise ConfigError(f"boilerplate must be one of {_MODES} (got {_shown(mode)})")
     return Settings(
         boilerplate=BoilerplateMode(mode) if mode is not None else None,
         keep_patterns=_patterns("keep-pattern", values.get("keep-pattern")),
@@ -118,12 +139,36 @@ def parse_settings(table: Mapping[str, Any]) -> Settings:
     )
 
 
+def _shown(value: Any) -> str:
+    """A setting's value as the message about it shows it: a short string, else what kind of value it is.
+
+    >>> _shown("loud"), _shown(["auto"]), _shown({"a": 1}), _shown(3), _shown("x" * 99)[-7:]
+    ("'loud'", 'an array', 'a table', 'a number', "xxx'...")
+    """
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else repr(value[:40]) + "..."
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a date or time"
+
+
 def _patterns(name: str, value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
     items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-        raise ConfigError(f"{name} must be a regular expression or a list of them")
+    if not isinstance(items, list):
+        raise ConfigError(f"{name} must be a regular expression or a list of them (got {_shown(value)})")
+    for item in items:
+        if not isinstance(item, str):
+            raise ConfigError(
+                f"{name} must be a regular expression or a list of them (got {_shown(item)} in the list)"
+            )
     try:
         compile_patterns(tuple(items))
     except BoilerplateError as error:

@@ -254,6 +254,9 @@ def _furniture_level(tag: Tag, inside_article: bool) -> int:
     return 0
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _json_objects(data: Any) -> Iterator[dict[str, Any]]:
     stack = [data]
     while stack:
@@ -276,7 +279,8 @@ def _types(item: dict[str, Any]) -> set[str]:
 def _plain(value: Any) -> str:
     if not isinstance(value, str):
         return ""
-    text: str = value
+    # JSON can spell a lone surrogate ("\\ud800"), which is not text: U+FFFD, as browsers show it.
+    text: str = _SURROGATE.sub("\ufffd", value)
     if "<" in text and ">" in text:
         text = BeautifulSoup(text, "html.parser").get_text("\n")
     return text.strip()
@@ -292,7 +296,7 @@ def _json_ld(soup: BeautifulSoup) -> list[tuple[Tag, Any]]:
         raw = raw.strip().removeprefix("<![CDATA[").removesuffix("]]>").strip()
         try:
             found.append((script, json.loads(raw)))
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply: the page is read without it
             continue
     return found
 

@@ -1,12 +1,15 @@
 """Read JSONL streams of documents: one record a line, ``{"id", "text"}`` or ``{"id", "html"}``.
 
 Each record becomes one source, named by its id, so the report and the JSONL output speak of record ids.
-A bad record stops the run with an :class:`~lbdedup.read.InputError` naming ``file:line``.
+A bad record stops the run with an :class:`~lbdedup.read.InputError` naming ``file:line``. JSON can spell
+what is not text, a lone surrogate (``"\\ud800"``, a UTF-16 string cut in half): it becomes U+FFFD, as jq
+and browsers read it, so that every output stays valid UTF-8.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -16,6 +19,10 @@ from lbdedup.model import Document
 from lbdedup.read import MARKDOWN_SUFFIXES, InputError, read_source
 
 __all__ = ["JsonlFields", "parse_jsonl", "read_jsonl_sources"]
+
+# A lone surrogate can only come from a JSON escape: a line without one needs no repair.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,14 +34,54 @@ class JsonlFields:
     html: str = "html"
 
 
+class _Digits(str):
+    """An integer too long for Python to convert (over 4,300 digits), kept as its digits."""
+
+
+def _integer(digits: str) -> int | str:
+    try:
+        return int(digits)
+    except ValueError:
+        return _Digits(digits)
+
+
+def _loads(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        # int() refuses digit strings over 4,300 digits (converting them takes quadratic time): a field the
+        # record does not use may hold one harmlessly, and an id keeps its digits. Only such a line pays for
+        # the hook, which would slow every integer down.
+        return json.loads(line, parse_int=_integer)
+
+
+def _text(value: Any) -> str | None:
+    """A string field's value, or None when it is not a string."""
+    return value if isinstance(value, str) and not isinstance(value, _Digits) else None
+
+
 def _record_id(value: Any) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, str):
+    if isinstance(value, str):  # an integer too long to convert (_Digits) too: its digits
         return value if value.strip() else None
     if isinstance(value, int | float):
         return str(value)
     return None
+
+
+def _without_surrogates(record: Any, fields: JsonlFields) -> Any:
+    """``record`` with U+FFFD for each lone surrogate in the fields that are read."""
+    if not isinstance(record, dict):
+        return record
+    repaired = dict(record)
+    for name in (fields.id, fields.text, fields.html):
+        value = _text(repaired.get(name))
+        if value is not None:
+            repaired[name] = _SURROGATE.sub("\ufffd", value)
+    return repaired
 
 
 def _document(where: str, record: Any, fields: JsonlFields) -> Document:
@@ -45,9 +92,9 @@ def _document(where: str, record: Any, fields: JsonlFields) -> Document:
         raise InputError(where, f'no "{fields.id}" field (a non-empty string or a number)')
     html = record.get(fields.html)
     text = record.get(fields.text)
-    if html is not None and not isinstance(html, str):
+    if html is not None and _text(html) is None:
         raise InputError(where, f'"{fields.html}" must be a string')
-    if text is not None and not isinstance(text, str):
+    if text is not None and _text(text) is None:
         raise InputError(where, f'"{fields.text}" must be a string')
     if html is not None:
         return Document(ident, html, format="html")
@@ -63,11 +110,13 @@ def _records(source: str, text: str, fields: JsonlFields) -> Iterator[tuple[int,
             continue
         where = f"{source}:{number}"
         try:
-            record = json.loads(line)
+            record = _loads(line)
         except json.JSONDecodeError as error:
             raise InputError(where, f"not valid JSON ({error.msg} at column {error.colno})") from None
         except RecursionError:
             raise InputError(where, "not valid JSON (nested too deeply)") from None
+        if _SURROGATE_ESCAPE.search(line):
+            record = _without_surrogates(record, fields)
         yield number, _document(where, record, fields)
 
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, TypeVar
 
-__all__ = ["available_jobs", "fork_map", "split_evenly"]
+__all__ = ["available_jobs", "fork_map", "split_evenly", "take_together"]
 
 _Part = TypeVar("_Part")
 _Answer = TypeVar("_Answer")
@@ -65,9 +65,20 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
 
 
-# A part's number in the pipe the processes take parts from, and how many numbers fit in one page of it.
+# A part's number in the pipe the processes take parts from, and how many numbers fit in one page of it:
+# beyond that many, consecutive parts are taken together (take_together).
 _NUMBER = struct.Struct("=I")
 MAX_PARTS = 4096 // _NUMBER.size
+
+
+def take_together(count: int, most: int = MAX_PARTS) -> list[range]:
+    """``range(count)`` cut into at most ``most`` consecutive ranges of one size (the last may be shorter).
+
+    >>> take_together(3), take_together(5, most=2)
+    ([range(0, 1), range(1, 2), range(2, 3)], [range(0, 3), range(3, 5)])
+    """
+    size = -(-count // most)  # ceiling division
+    return [range(start, min(start + size, count)) for start in range(0, count, size)] if count else []
 
 
 def _same(answer: Any) -> Any:
@@ -85,7 +96,9 @@ def fork_map(
 
     This process and ``processes - 1`` forked children each take the next part no one has taken, until none
     is left: a process on a slower or busier core simply takes fewer parts, so cut the work into several
-    parts a process. Parts are taken in order, so each process meets its own parts in order.
+    parts a process. Parts are taken in order, so each process meets its own parts in order; of more than
+    :data:`MAX_PARTS` parts, a few consecutive ones are taken at a time. No more processes than there are
+    parts to take run.
     A child sends ``pack(answer)``, which must be picklable, and this process keeps ``unpack`` of it: a
     cheaper form to pickle can travel instead of the answer itself. A part whose child failed (an exception,
     a signal) is redone here, so an error is raised here, once, as if nothing ran in parallel.
@@ -95,9 +108,8 @@ def fork_map(
     >>> fork_map(len, ["ab", "cde"], processes=2, pack=str, unpack=int)
     [2, 3]
     """
-    if len(parts) > MAX_PARTS:
-        raise ValueError(f"fork_map takes at most {MAX_PARTS} parts, not {len(parts)}")
-    processes = min(processes, len(parts))
+    groups = take_together(len(parts))
+    processes = min(processes, len(groups))
     if processes < 2 or not _can_fork():
         return [function(part) for part in parts]
     import pickle  # here, not at start-up: most runs never fork
@@ -108,7 +120,7 @@ def fork_map(
     # buffer): a read of one number, done under the pipe's lock, takes the next whole one, and an empty
     # pipe whose writing end is closed everywhere says that none is left.
     taking, offering = os.pipe()
-    os.write(offering, b"".join(_NUMBER.pack(number) for number in range(len(parts))))
+    os.write(offering, b"".join(_NUMBER.pack(number) for number in range(len(groups))))
     children: list[tuple[int, IO[bytes]]] = []
     try:
         for _ in range(processes - 1):
@@ -120,7 +132,11 @@ def fork_map(
                 status = 1
                 try:
                     os.close(offering)
-                    answers = [(number, pack(function(parts[number]))) for number in _taken(taking)]
+                    answers = [
+                        (number, pack(function(parts[number])))
+                        for group in _taken(taking)
+                        for number in groups[group]
+                    ]
                     pickle.dump(answers, spool, protocol=pickle.HIGHEST_PROTOCOL)
                     spool.flush()
                     status = 0
@@ -131,8 +147,9 @@ def fork_map(
         os.close(offering)
     answered: dict[int, _Answer] = {}
     try:
-        for number in _taken(taking):
-            answered[number] = function(parts[number])
+        for group in _taken(taking):
+            for number in groups[group]:
+                answered[number] = function(parts[number])
     except BaseException:
         for pid, unread in children:
             unread.close()
@@ -154,6 +171,6 @@ def fork_map(
 
 
 def _taken(taking: int) -> Iterator[int]:
-    """The numbers of the parts this process takes, one at a time, until none is left."""
+    """The numbers of the groups of parts this process takes, one at a time, until none is left."""
     while number := os.read(taking, _NUMBER.size):
         yield _NUMBER.unpack(number)[0]

@@ -7,6 +7,7 @@ reason in one line; the CLI turns it into exit code 2.
 from __future__ import annotations
 
 import codecs
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import PurePath
@@ -20,6 +21,9 @@ __all__ = ["InputError", "decode", "detect_format", "read_source", "read_sources
 BINARY_SNIFF_BYTES = 8192
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+# Codecs whose strict decoders never give a lone surrogate (nor do the single-byte ones, which are many).
+_NO_SURROGATES = frozenset({"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InputError(Exception):
@@ -62,9 +66,13 @@ def decode(source: str, data: bytes, encoding: str = "utf-8", fmt: str | None = 
     True
     """
     try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise InputError(source, f"unknown encoding {encoding!r} (use a Python codec name)") from None
+        info = codecs.lookup(encoding)
+    except (LookupError, ValueError):  # ValueError: a NUL or a lone surrogate in the name
+        shown = repr(encoding[:60]) + ("..." if len(encoding) > 60 else "")
+        raise InputError(source, f"unknown encoding {shown} (use a Python codec name)") from None
+    if not info._is_text_encoding:  # rot13, base64, zlib...: codecs from bytes to bytes or str to str
+        raise InputError(source, f"{encoding!r} is not a text encoding (use one such as utf-8 or cp1252)")
+    codec = info.name
     nul = data.find(b"\x00", 0, BINARY_SNIFF_BYTES)
     if nul >= 0 and not codec.startswith("utf-16") and not codec.startswith("utf-32"):
         raise InputError(source, f"binary file (NUL byte at offset {nul}), not text")
@@ -81,6 +89,16 @@ def decode(source: str, data: bytes, encoding: str = "utf-8", fmt: str | None = 
             f"not valid {encoding} (byte 0x{bad} at offset {error.start}); "
             "pass --encoding with the file's codec, e.g. --encoding cp1252",
         ) from None
+    except UnicodeError as error:  # codecs such as idna, punycode or undefined fail without a position
+        raise InputError(source, f"cannot be decoded: {error}") from None
+    if codec not in _NO_SURROGATES and not text.isascii() and (lone := _SURROGATE.search(text)):
+        # unicode_escape, raw_unicode_escape and utf-7 can spell half a UTF-16 pair, which is no text: no
+        # output could hold it, and fix could not write it back.
+        raise InputError(
+            source,
+            f"decoded as {encoding}, it holds a lone surrogate (U+{ord(lone.group()):04X} at character "
+            f"{lone.start()}), which is not text",
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
         bom = True

@@ -23,6 +23,7 @@ from lbdedup.model import (
     Status,
     Timeline,
 )
+from lbdedup.names import JSON_ERRORS, TEXT_ERRORS
 from lbdedup.segment import one_line
 from lbdedup.timeline import text_sections
 
@@ -350,13 +351,14 @@ def _joined(pieces: Iterable[_Piece], separator: str) -> Iterator[str]:
         yield piece if isinstance(piece, str) else separator.join(piece)
 
 
-def _encoded(pieces: Iterable[_Piece], separator: str) -> Iterator[bytes]:
+def _encoded(pieces: Iterable[_Piece], separator: str, errors: str = TEXT_ERRORS) -> Iterator[bytes]:
+    """The UTF-8 of the pieces; a file name's bytes that are not UTF-8 as ``\\xNN`` (see lbdedup.names)."""
     encoded_separator = separator.encode("utf-8")
     for piece in pieces:
         if isinstance(piece, str):
-            yield piece.encode("utf-8")
+            yield piece.encode("utf-8", errors)
         else:
-            yield encoded_separator.join([line.encode("utf-8") for line in piece])
+            yield encoded_separator.join([line.encode("utf-8", errors) for line in piece])
 
 
 def render_json_chunks(result: DedupeResult) -> Iterator[str]:
@@ -372,21 +374,22 @@ def render_json_bytes(result: DedupeResult) -> Iterator[bytes]:
     >>> b"".join(render_json_bytes(result)) == render_json(result).encode("utf-8")
     True
     """
-    return _encoded(_json_pieces(result), _ITEM_SEPARATOR)
+    return _encoded(_json_pieces(result), _ITEM_SEPARATOR, JSON_ERRORS)
 
 
 def encode_chunks(chunks: Iterable[str], batch: int = 4096) -> Iterator[bytes]:
     """The UTF-8 of ``chunks``, joined ``batch`` chunks at a time, for writing to a binary stream.
 
     Each chunk is encoded on its own: most are ASCII, which encodes at memory speed, and one emoji in a report
-    never widens the whole report to four bytes a character, as joining the strings first would.
+    never widens the whole report to four bytes a character, as joining the strings first would. A file
+    name's bytes that are not UTF-8 come out as ``\\xNN`` (see :mod:`lbdedup.names`).
 
     >>> b"".join(encode_chunks(["Kim ", "waves ", "👋"]))
     b'Kim waves \\xf0\\x9f\\x91\\x8b'
     """
     pending: list[bytes] = []
     for chunk in chunks:
-        pending.append(chunk.encode("utf-8"))
+        pending.append(chunk.encode("utf-8", TEXT_ERRORS))
         if len(pending) >= batch:
             yield b"".join(pending)
             pending.clear()
@@ -420,7 +423,7 @@ def render_jsonl_bytes(result: DedupeResult) -> Iterator[bytes]:
     >>> b"".join(render_jsonl_bytes(result)) == "".join(render_jsonl(result)).encode("utf-8")
     True
     """
-    return _encoded(_jsonl_pieces(result), "\n")
+    return _encoded(_jsonl_pieces(result), "\n", JSON_ERRORS)
 
 
 def _copies_by_canonical(result: DedupeResult) -> dict[tuple[str, int], list[BlockResult]]:

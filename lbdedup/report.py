@@ -1,6 +1,9 @@
 """The rich report for people: counts per source, largest clusters, matches side by side with differences.
 
-With the CLI, the only module that imports rich.
+With the CLI, the only module that imports rich. Text from the inputs (block texts, source names, reasons that
+quote a user's pattern) reaches rich only as :class:`~rich.text.Text`, never as a string: rich would read
+``[red]`` in it as markup, ``[/caption]`` would stop the report, and ``[link=...]`` would make a hyperlink.
+Its control characters are shown as ``\\xNN``, never sent to the terminal.
 """
 
 from __future__ import annotations
@@ -15,12 +18,27 @@ from rich.table import Table
 from rich.text import Text
 
 from lbdedup.model import BlockRef, BlockResult, DedupeResult, MatchKind, RunSpan, Status
+from lbdedup.names import display_name
 from lbdedup.render import format_similarity
 
 __all__ = ["SourceNames", "diff_texts", "render_report"]
 
 # Long blocks are cut in the overview tables; the side-by-side view shows them whole.
 PREVIEW_CHARS = 90
+# C0 and C1 control characters (but tab and newline) and DEL: from an input, they could move the cursor,
+# retitle the window or open a hyperlink (ESC ] 8) on the terminal that shows the report.
+_CONTROLS = {
+    code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if code not in (9, 10)
+}
+
+
+def plain(text: str, style: str = "") -> Text:
+    """Text from an input, for rich: never read as markup, its control characters shown as ``\\xNN``.
+
+    >>> plain("[red]Kim[/red] \\x1b]8;;https://evil.example\\x1b\\\\").plain
+    '[red]Kim[/red] \\\\x1b]8;;https://evil.example\\\\x1b\\\\'
+    """
+    return Text(text.translate(_CONTROLS), style=style)
 
 
 def _preview(text: str) -> str:
@@ -48,10 +66,11 @@ class SourceNames:
         prefix = os.path.join(folder, "")
         self.folder = folder if folder and all(source.startswith(prefix) for source in files) else ""
         self._cut = len(prefix) if self.folder else 0
+        self.folder = display_name(self.folder)
 
     def __call__(self, source: str) -> str:
-        """The name of ``source`` below :attr:`folder`."""
-        return source[self._cut :] if source != "-" else source
+        """The name of ``source`` below :attr:`folder`, its bytes that are not UTF-8 as ``\\xNN``."""
+        return display_name(source[self._cut :] if source != "-" else source)
 
     def ref(self, ref: BlockRef) -> str:
         """``str(ref)``, the source named below :attr:`folder`."""
@@ -86,7 +105,7 @@ def diff_texts(kept: str, copy: str) -> tuple[Text, Text]:
     >>> left.plain, right.plain
     ('the river rose', 'the river rose fast')
     """
-    left_words, right_words = kept.split(), copy.split()
+    left_words, right_words = kept.translate(_CONTROLS).split(), copy.translate(_CONTROLS).split()
     left, right = Text(), Text()
     matcher = SequenceMatcher(a=left_words, b=right_words, autojunk=False)
     for op, a_start, a_end, b_start, b_end in matcher.get_opcodes():
@@ -106,7 +125,7 @@ def diff_texts(kept: str, copy: str) -> tuple[Text, Text]:
 
 
 def _sources_table(result: DedupeResult, names: SourceNames) -> Table:
-    title = f"Sources (in {names.folder})" if names.folder else "Sources"
+    title = plain(f"Sources (in {names.folder})" if names.folder else "Sources")
     table = Table(title=title, title_justify="left")
     # Places (file:line) fold onto more lines rather than lose their line numbers to an ellipsis.
     table.add_column("source", overflow="fold")
@@ -114,7 +133,7 @@ def _sources_table(result: DedupeResult, names: SourceNames) -> Table:
         table.add_column(name, justify="right")
     for summary in result.sources:
         table.add_row(
-            names(summary.source),
+            plain(names(summary.source)),
             str(summary.blocks),
             str(summary.kept),
             str(summary.duplicates),
@@ -138,9 +157,9 @@ def _clusters_table(
         table.add_row(
             str(cluster.id),
             str(len(cluster.members)),
-            names.ref(cluster.canonical),
-            _preview(texts[(cluster.canonical.source, cluster.canonical.index)]),
-            names.places(others[:6]) + (f" (+{len(others) - 6})" if len(others) > 6 else ""),
+            plain(names.ref(cluster.canonical)),
+            plain(_preview(texts[(cluster.canonical.source, cluster.canonical.index)])),
+            plain(names.places(others[:6]) + (f" (+{len(others) - 6})" if len(others) > 6 else "")),
         )
     return table
 
@@ -160,8 +179,8 @@ def _matches_table(
         score = format_similarity(duplicate.similarity) if duplicate.similarity is not None else ""
         table.add_row(
             f"{match} {score}",
-            Text(f"{names.ref(kept_ref)}\n", style="dim") + left,
-            Text(f"{names.ref(BlockRef.of(duplicate.block))}\n", style="dim") + right,
+            plain(f"{names.ref(kept_ref)}\n", style="dim") + left,
+            plain(f"{names.ref(BlockRef.of(duplicate.block))}\n", style="dim") + right,
         )
     return table
 
@@ -179,7 +198,10 @@ def _boilerplate_table(furniture: list[BlockResult], top: int, names: SourceName
     for reason, blocks in ranked[:top]:
         first = blocks[0]
         table.add_row(
-            reason, str(len(blocks)), names.ref(BlockRef.of(first.block)), _preview(first.block.text)
+            plain(reason),
+            str(len(blocks)),
+            plain(names.ref(BlockRef.of(first.block))),
+            plain(_preview(first.block.text)),
         )
     return table
 
@@ -214,9 +236,11 @@ def render_report(result: DedupeResult, console: Console, top: int = 10) -> None
     merged = [timeline for timeline in result.timelines if len(timeline.sources) > 1]
     for timeline in merged:
         console.print(
-            f"One timeline from {len(timeline.sources)} snapshots "
-            f"({', '.join(map(names, timeline.sources))}): "
-            f"{len(timeline.posts)} posts, {timeline.order.replace('_', ' ')}."
+            plain(
+                f"One timeline from {len(timeline.sources)} snapshots "
+                f"({', '.join(map(names, timeline.sources))}): "
+                f"{len(timeline.posts)} posts, {timeline.order.replace('_', ' ')}."
+            )
         )
 
 
@@ -226,5 +250,5 @@ def _runs_table(result: DedupeResult, top: int, names: SourceNames) -> Table:
     table.add_column("copy = original")
     ranked = sorted(result.runs, key=lambda run: -run.blocks)
     for run in ranked[:top]:
-        table.add_row(str(run.blocks), f"{names.span(run.copy)} = {names.span(run.original)}")
+        table.add_row(str(run.blocks), plain(f"{names.span(run.copy)} = {names.span(run.original)}"))
     return table

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -524,6 +525,10 @@ def test_console_main_flushes_exits_with_the_code_and_keeps_openblas_to_one_thre
     monkeypatch.setattr(cli, "main", lambda: 3)
     exits: list[int] = []
     monkeypatch.setattr(os, "_exit", exits.append)
-    cli.console_main()
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        cli.console_main()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert exits == [3]
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1"

@@ -126,3 +126,55 @@ def test_parse_settings_examples() -> None:
     """The examples in the module's docstrings hold."""
     assert parse_settings({}).boilerplate is None
     assert doctest.testmod(lbdedup.config).failed == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('boilerplate = ["auto"]', "boilerplate must be one of off, auto, strict (got an array)"),
+        ("boilerplate = {mode = 1}", "(got a table)"),
+        ("boilerplate = 2.5", "(got a number)"),
+        ("boilerplate = true", "(got a boolean)"),
+        ("boilerplate = 07:32:00", "(got a date or time)"),
+        (f'boilerplate = "{"x" * 100}"', "(got '" + "x" * 40 + "'...)"),
+        (
+            'keep-pattern = ["ok", ["nested"]]',
+            "keep-pattern must be a regular expression or a list of them (got an array in the list)",
+        ),
+        ("x = " + "[" * 5000 + "]" * 5000, "invalid TOML: arrays or tables nested too deeply"),
+        ("x = " + "9" * 5000, "invalid TOML: Exceeds the limit (4300 digits) for integer string conversion"),
+    ],
+    ids=[
+        "array",
+        "table",
+        "float",
+        "boolean",
+        "time",
+        "long-string",
+        "array-in-list",
+        "deep",
+        "long-integer",
+    ],
+)
+def test_values_of_the_wrong_kind_name_the_file(tmp_path: Path, text: str, reason: str) -> None:
+    """A value of the wrong type, however nested or long, is a ConfigError naming the file, never a crash."""
+    path = _write(tmp_path / ".lbdedup.toml", text + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert reason in str(caught.value)
+    assert len(str(caught.value)) < 300
+
+
+def test_pyproject_not_ours_is_passed_over_whatever_its_bytes(tmp_path: Path) -> None:
+    """Invalid UTF-8 in an unrelated pyproject.toml is not read as ours; in ours, it is refused by name."""
+    outer = _write(tmp_path / ".lbdedup.toml", 'boilerplate = "strict"\n')
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "pyproject.toml").write_bytes(b'[project]\nname = "caf\xe9"\n')
+    assert find_config(tmp_path / "proj") == outer
+    ours = tmp_path / "ours" / "pyproject.toml"
+    ours.parent.mkdir()
+    ours.write_bytes(b'[tool.lbdedup]\nboilerplate = "off"\n# caf\xe9\n')
+    assert find_config(ours.parent) == ours
+    with pytest.raises(ConfigError, match="not valid UTF-8 \\(byte 0xe9 at offset 40\\)"):
+        load_config(ours)

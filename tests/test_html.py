@@ -414,3 +414,28 @@ def test_json_ld_that_matches_nothing_adds_posts_after_the_markup_posts() -> Non
         (3, "2026-02-03T07:00+00:00"),
     ]
     assert {block.post for block in found if block.text.startswith(PROSE)} == {1, 2}
+
+
+@pytest.mark.parametrize(
+    "script",
+    ["[" * 5000, '{"a": ' * 5000 + "1" + "}" * 5000, '{"@type": "LiveBlogPosting", "n": ' + "9" * 5000 + "}"],
+    ids=["deep-arrays", "deep-objects", "long-integer"],
+)
+def test_json_ld_that_cannot_be_read_is_passed_over(script: str) -> None:
+    """Nesting too deep for the parser, or a number too long for Python: the page is read without it."""
+    head = f'<script type="application/ld+json">{script}</script>'
+    assert texts(f"<h1>Flood live</h1><p>{PROSE}</p>", head) == ["Flood live", PROSE]
+
+
+def test_json_ld_lone_surrogates_become_replacement_characters() -> None:
+    """JSON-LD can spell half a UTF-16 pair: U+FFFD in the posts taken from it, which stay valid text."""
+    data = json.loads(
+        '{"@type": "LiveBlogPosting", "liveBlogUpdate": [{"headline": "Dam \\ud800 holds", '
+        '"articleBody": "Water fell \\udc00 fast, \\ud83d\\ude00."}]}'
+    )
+    (update,) = live_updates(data)
+    assert (update.headline, update.body) == ("Dam \ufffd holds", "Water fell \ufffd fast, 😀.")
+    head = f'<script type="application/ld+json">{json.dumps(data)}</script>'
+    found = texts("<h1>Dam live</h1><p>The first paragraph of the live blog.</p>", head)
+    assert "Water fell \ufffd fast, 😀." in found
+    assert all(text.encode("utf-8") for text in found)

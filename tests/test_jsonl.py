@@ -185,3 +185,40 @@ def test_subprocess_malformed_html_file(tmp_path: Path) -> None:
     done = run("clean", "--provenance", "none", str(page), stdin=b"")
     assert done.returncode == 0, done.stderr
     assert STORY in done.stdout.decode()
+
+
+@pytest.mark.parametrize(
+    ("record", "source", "text"),
+    [
+        ('{"id": "a", "text": "bad \\ud800 x"}', "a", "bad \ufffd x"),
+        ('{"id": "a\\udfff", "text": "ok"}', "a\ufffd", "ok"),
+        ('{"id": "a", "html": "<p>bad \\udbff x</p>"}', "a", "<p>bad \ufffd x</p>"),
+        (
+            '{"id": "a", "text": "pair \\ud83d\\ude00 kept, \\\\ud800 is text"}',
+            "a",
+            "pair 😀 kept, \\ud800 is text",
+        ),
+        ('{"id": "a", "text": "cut \\ud83d"}', "a", "cut \ufffd"),
+    ],
+    ids=["text", "id", "html", "pair-and-escaped-backslash", "half-pair"],
+)
+def test_lone_surrogates_become_replacement_characters(record: str, source: str, text: str) -> None:
+    """A lone surrogate escape is U+FFFD in the fields read; a whole pair is its character."""
+    (document,) = parse_jsonl("f.jsonl", record + "\n")
+    assert (document.source, document.text) == (source, text)
+    document.text.encode("utf-8")
+    document.source.encode("utf-8")
+
+
+def test_integers_too_long_to_convert() -> None:
+    """An unused field may hold one, an id keeps its digits, a text field that holds one is refused."""
+    digits = "7" * 5000
+    documents = parse_jsonl(
+        "f.jsonl",
+        line(id="a", text=STORY)[:-2] + f', "n": {digits}}}\n' + f'{{"id": {digits}, "text": "x"}}\n',
+    )
+    assert [d.source for d in documents] == ["a", digits]
+    with pytest.raises(InputError, match=r'f\.jsonl:1: "text" must be a string'):
+        parse_jsonl("f.jsonl", f'{{"id": 1, "text": {digits}}}\n')
+    with pytest.raises(InputError, match=r'f\.jsonl:1: "html" must be a string'):
+        parse_jsonl("f.jsonl", f'{{"id": 1, "html": -{digits}}}\n')

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import lbdedup.core
 from lbdedup import Document, Options, dedupe
-from lbdedup.parallel import MAX_PARTS, _can_fork, fork_map, split_evenly
+from lbdedup.parallel import MAX_PARTS, _can_fork, fork_map, split_evenly, take_together
 from lbdedup.render import render_json
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -72,16 +72,53 @@ def test_fork_map_redoes_a_failed_part_and_raises_here() -> None:
         fork_map(lambda part: 1 // part, [1, 0], processes=2)
 
 
-def test_fork_map_in_one_process_and_its_limit() -> None:
-    """One process, or one part, runs in order here; more parts than a pipe page holds are refused."""
+def test_fork_map_in_one_process() -> None:
+    """One process, or one part, runs in order here."""
     assert fork_map(lambda part: (part, os.getpid()), [0, 1], processes=1) == [
         (0, os.getpid()),
         (1, os.getpid()),
     ]
     assert fork_map(str, [7], processes=4) == ["7"]
     assert fork_map(str, [], processes=4) == []
-    with pytest.raises(ValueError, match="at most"):
-        fork_map(str, list(range(MAX_PARTS + 1)), processes=2)
+
+
+@pytest.mark.parametrize(
+    "count", [MAX_PARTS, MAX_PARTS + 1, 3 * MAX_PARTS + 7], ids=["page", "page+1", "3pages"]
+)
+def test_fork_map_takes_any_number_of_parts(count: int) -> None:
+    """More parts than a pipe page holds numbers are taken a few at a time: each once, answers in order."""
+    marks = Path(tempfile.mkdtemp())
+
+    def mark(part: int) -> int:
+        (marks / f"{part}-{os.getpid()}").touch()
+        return part * 2
+
+    assert fork_map(mark, list(range(count)), processes=3) == [part * 2 for part in range(count)]
+    assert sorted(int(name.name.split("-")[0]) for name in marks.iterdir()) == list(range(count))
+
+
+def test_fork_map_starts_no_more_processes_than_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asked for 100,000 processes (-j 100000), it forks at most one child a part but one."""
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", counting_fork)
+    assert fork_map(str, [1, 2, 3], processes=100_000) == ["1", "2", "3"]
+    assert len(forks) <= 2
+
+
+def test_take_together_covers_each_number_once() -> None:
+    """The groups are consecutive, cover every number once, and are at most as many as allowed."""
+    for count in (0, 1, 5, MAX_PARTS, MAX_PARTS + 1, 5000):
+        for most in (1, 2, 7, MAX_PARTS):
+            groups = take_together(count, most)
+            assert [number for group in groups for number in group] == list(range(count))
+            assert len(groups) <= most
+            assert all(len(group) > 0 for group in groups)
 
 
 @pytest.mark.skipif(not _can_fork(), reason="no fork here")
@@ -121,3 +158,25 @@ def test_front_columns_rebuild_the_same_blocks_keys_and_fingerprints() -> None:
     assert [block.source for block in rebuilt.blocks] == ["a.txt"] * 3 + ["b.md"] * 4
     assert rebuilt.keys == front.keys
     assert rebuilt.fingerprints.shingle_hashes.tolist() == front.fingerprints.shingle_hashes.tolist()
+
+
+@pytest.mark.skipif(not _can_fork(), reason="no fork here")
+def test_dedupe_with_129_jobs_matches_one_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Options(jobs=129) cuts the work into more parts than a pipe page holds, and changes nothing."""
+    texts = sorted((FIXTURES).glob("*/input/*.txt"))
+    documents = [
+        Document(str(path.relative_to(FIXTURES)), path.read_text(encoding="utf-8")) for path in texts
+    ]
+    monkeypatch.setattr(lbdedup.core, "MIN_PARALLEL_CHARS", 0)
+    monkeypatch.setattr(lbdedup.core, "MIN_PARALLEL_PAIRS", 0)
+    split: list[int] = []
+
+    def few_processes(function: Any, parts: Any, processes: int, *rest: Any) -> Any:
+        split.append(len(parts))
+        return fork_map(function, parts, min(processes, 3), *rest)  # 129 children would only load the machine
+
+    monkeypatch.setattr(lbdedup.core, "fork_map", few_processes)
+    assert render_json(dedupe(documents, Options(jobs=129))) == render_json(
+        dedupe(documents, Options(jobs=1))
+    )
+    assert max(split) > MAX_PARTS

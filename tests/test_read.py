@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,34 @@ def test_read_sources_keeps_order(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("A.\n")
     names = [str(tmp_path / "b.txt"), str(tmp_path / "a.txt")]
     assert [document.text for document in read_sources(names)] == ["B.\n", "A.\n"]
+
+
+@pytest.mark.parametrize("codec", ["rot13", "base64", "hex", "zlib", "bz2", "uu", "quopri"])
+def test_codecs_that_are_not_text_encodings_are_refused(codec: str) -> None:
+    """A bytes-to-bytes or str-to-str codec is no way to read a file."""
+    with pytest.raises(InputError, match=f"a.txt: '{codec}' is not a text encoding"):
+        decode("a.txt", b"Hello.\n", codec)
+
+
+@pytest.mark.parametrize(
+    ("data", "codec", "lone"),
+    [
+        (b"Hi \\ud800 there\n", "unicode_escape", "U+D800 at character 3"),
+        (b"Hi \\udc80\n", "raw_unicode_escape", "U+DC80 at character 3"),
+        (b"Hi +2AA-\n", "utf-7", "U+D800 at character 3"),
+    ],
+)
+def test_decoded_lone_surrogates_are_refused(data: bytes, codec: str, lone: str) -> None:
+    """Codecs that can spell half a UTF-16 pair give no text that an output could hold: refused, where."""
+    with pytest.raises(
+        InputError, match=re.escape(f"decoded as {codec}, it holds a lone surrogate ({lone})")
+    ):
+        decode("a.txt", data, codec)
+
+
+def test_codecs_that_fail_without_a_position() -> None:
+    """The undefined and punycode codecs raise a bare UnicodeError: an InputError naming the file."""
+    for codec in ("undefined", "punycode"):
+        with pytest.raises(InputError, match=r"a\.txt: cannot be decoded: "):
+            decode("a.txt", b"Hello there.\n", codec)
+    assert decode("a.txt", b"Caf\\xe9 \\u00e9\n", "unicode_escape").text == "Café é\n"

@@ -264,3 +264,21 @@ def test_report_is_byte_for_byte_json_dumps_of_its_records(texts: list[str]) -> 
     assert "".join(render_jsonl(result)) == "".join(
         json.dumps(block_record(block), ensure_ascii=False) + "\n" for block in result.blocks
     )
+
+
+def test_file_names_that_are_not_utf8_in_every_output() -> None:
+    """A name's bytes that are not UTF-8 are \\xNN in the text, and the same text in the JSON strings."""
+    name = "feeds/caf\udce9-\udcff.txt"
+    result = dedupe([Document(name, f"{BASE}\n\nOther words.\n\n{BASE}\n")])
+    text = b"".join(render_text_bytes(result)).decode("utf-8")
+    assert "==> feeds/caf\\xe9-\\xff.txt <==" in text
+    assert "[feeds/caf\\xe9-\\xff.txt:1]" in text
+    report = json.loads(b"".join(render_json_bytes(result)).decode("utf-8"))
+    assert {block["source"] for block in report["blocks"]} == {"feeds/caf\\xe9-\\xff.txt"}
+    assert report["sources"][0]["source"] == "feeds/caf\\xe9-\\xff.txt"
+    assert report["clusters"][0]["members"][0]["source"] == "feeds/caf\\xe9-\\xff.txt"
+    lines = b"".join(render_jsonl_bytes(result)).decode("utf-8").splitlines()
+    assert {json.loads(line)["source"] for line in lines} == {"feeds/caf\\xe9-\\xff.txt"}
+    assert b"".join(encode_chunks([f"{name}:3: duplicate\n"])) == b"feeds/caf\\xe9-\\xff.txt:3: duplicate\n"
+    # Other lone surrogates, which only a library caller's text holds, as \\uNNNN.
+    assert b"".join(encode_chunks(["a\ud800b"])) == b"a\\ud800b"
