@@ -625,6 +625,13 @@ def fix(
         for line in found:
             print(f"lbdedup: {line}", file=sys.stderr)
         finish(Outcome.FOUND if rewrites or found else Outcome.DONE)
+    for doc, _ in rewrites:
+        source = result.documents[doc].source
+        if not _round_trips_on_disk(result.documents[doc]):
+            fail(
+                f"{source}: writing it back in {encoding!r} would change bytes fix does not touch "
+                "(the codec does not give back what it read); nothing was written"
+            )
     written = _write_fixes(result, per_document, rewrites, encoding, encode_document_text)
     _print_lines(found)
     finish(
@@ -681,6 +688,22 @@ def _write_fixes(
         written += 1
         _print_lines([f"Fixing {document.source}"])
     return written
+
+
+def _round_trips_on_disk(document: Document) -> bool:
+    """True when the file's bytes are what writing its text back would give (see :func:`fix.round_trips`)."""
+    from lbdedup.fix import round_trips
+    from lbdedup.read import decode
+
+    try:
+        with open(document.source, "rb") as handle:
+            data = handle.read()
+        if round_trips(document, data):
+            return True
+        # A file that no longer reads as it did is for the check just before the write to report.
+        return decode(document.source, data, document.encoding).text != document.text
+    except (OSError, InputError):
+        return True  # gone or unreadable: the check just before the write says so
 
 
 def _changed_since(document: Document, encoding: str) -> bool:

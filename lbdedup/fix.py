@@ -19,6 +19,7 @@ __all__ = [
     "encode_document_text",
     "fix_text",
     "removed_lines",
+    "round_trips",
     "unified_diff",
     "whole_file_copy",
 ]
@@ -122,6 +123,20 @@ def encode_document_text(document: Document, text: str) -> bytes:
     if document.bom and document.encoding.replace("_", "-") in ("utf-8", "utf8"):
         data = b"\xef\xbb\xbf" + data
     return data
+
+
+def round_trips(document: Document, data: bytes) -> bool:
+    """True when writing ``document``'s text back in its codec gives ``data``, the bytes it was read from.
+
+    Where it does not (``unicode_escape`` writes a newline as the two characters ``\\n``), a fix would change
+    bytes it never meant to touch, so the file is not rewritten.
+
+    >>> round_trips(Document("a.txt", "x\n"), b"x\n")
+    True
+    >>> round_trips(Document("a.txt", "x\n", encoding="unicode_escape"), b"x\n")
+    False
+    """
+    return encode_document_text(document, document.text) == data
 
 
 def check_kept_copies(result: DedupeResult, elsewhere: Iterable[BlockRef] = ()) -> None:

@@ -65,6 +65,7 @@ from lbdedup.model import (
     MatchKind,
     Options,
 )
+from lbdedup.names import display_name
 from lbdedup.normalize import normalize_many, number_tokens
 from lbdedup.paths import file_identity
 from lbdedup.read import InputError, read_source
@@ -530,6 +531,12 @@ class FingerprintIndex:
             batch_chars = 0
             for document in documents:
                 stored = self.stored_path(document.source)
+                if not stored.isprintable() or _has_surrogates(stored):
+                    # SQLite holds UTF-8 text only; a name with undecodable bytes could not be found again.
+                    raise InputError(
+                        display_name(document.source),
+                        "file name is not valid UTF-8: the index cannot hold it",
+                    )
                 if stored in seen:
                     continue
                 seen.add(stored)
@@ -1024,6 +1031,15 @@ def judge(
         return None
     share = shared / checked
     return (MatchKind.CONTAINED, round(share, 4)) if share >= CONTAINED_SHARE else None
+
+
+def _has_surrogates(text: str) -> bool:
+    """True when ``text`` holds bytes of a file name that were not UTF-8 (as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _now() -> str:

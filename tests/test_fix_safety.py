@@ -570,3 +570,33 @@ def test_library_query_on_corrupt_index_raises_index_file_error(tmp_path: Path) 
     blocks = segment_all([Document("new.txt", a.read_text())])
     with FingerprintIndex(index) as opened, pytest.raises(IndexFileError, match="corrupt"):
         opened.query(blocks)
+
+
+def test_fix_refuses_a_codec_that_does_not_give_back_what_it_read(tmp_path: Path) -> None:
+    """A codec that does not give back what it read (unicode_escape) is refused: the file is unchanged."""
+    data = _text("x\\ny " + LATER, NEW, NEW).encode("utf-8")
+    (tmp_path / "esc.txt").write_bytes(data)
+    code, _, stderr = invoke_in(["fix", "--encoding", "unicode_escape", "esc.txt"], tmp_path)
+    assert code == 2
+    assert "esc.txt" in stderr
+    assert "nothing was written" in stderr
+    assert (tmp_path / "esc.txt").read_bytes() == data
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS refuses file names that are not UTF-8")
+def test_index_build_of_a_name_that_is_not_utf8_is_exit_2(tmp_path: Path) -> None:
+    """The index cannot hold a name with bytes that are not UTF-8: one line naming it, exit 2."""
+    name = os.fsdecode(b"bad\xffname.txt")
+    (tmp_path / name).write_text(_text(LATER, NEW), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "lbdedup", "index", "build", os.fsencode(name)],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.decode("utf-8").splitlines()
+    assert lines == [
+        "lbdedup: error: bad\\xffname.txt: file name is not valid UTF-8: the index cannot hold it "
+        "(the index is unchanged)"
+    ]
