@@ -354,6 +354,7 @@ def _jsonl_fields(jsonl: bool, id_field: str, text_field: str, html_field: str) 
 def _run(
     paths: Sequence[str], options: Options, encoding: str, quiet: bool, jsonl: JsonlFields | None = None
 ) -> DedupeResult:
+    from lbdedup.boilerplate import BoilerplateError
     from lbdedup.core import dedupe
 
     with _progress(quiet) as progress:
@@ -361,7 +362,10 @@ def _run(
             documents = _read_all(paths, encoding, progress, jsonl)
         except InputError as error:
             fail(str(error))
-        result = dedupe(documents, options, progress)
+        try:
+            result = dedupe(documents, options, progress)
+        except BoilerplateError as error:  # a user pattern that ran too long
+            fail(str(error))
     if _exit_without_freeing:
         _RETAINED.append(result)
     return result
