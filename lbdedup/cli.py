@@ -256,6 +256,29 @@ EncodingOption = Annotated[
     str, typer.Option("--encoding", help="Codec of the inputs (any Python codec name).", metavar="CODEC")
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def _set_max_file_size(ctx: typer.Context, value: str) -> str:
+    """Make ``value`` the size limit of the command's reads, until the command ends."""
+    from lbdedup.read import max_file_size, parse_size
+
+    try:
+        token = max_file_size.set(parse_size(value))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    ctx.call_on_close(lambda: max_file_size.reset(token))
+    return value
+
+
+MaxFileSizeOption = Annotated[
+    str,
+    typer.Option(
+        "--max-file-size",
+        callback=_set_max_file_size,
+        metavar="SIZE",
+        help="Refuse an input (file, stdin, JSONL file) larger than this: bytes, or 500M, 2G; 0: no limit.",
+    ),
+]
 JobsOption = Annotated[
     int,
     typer.Option(
@@ -389,6 +412,7 @@ def clean(
         typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.", metavar="FILE"),
     ] = None,
     encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
     keep_pattern: KeepPatternOption = None,
@@ -431,6 +455,7 @@ def report(
     keep: KeepOption = KeepPolicy.LONGEST,
     top: Annotated[int, typer.Option("--top", min=1, help="How many clusters and matches to show.")] = 10,
     encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
     keep_pattern: KeepPatternOption = None,
@@ -515,6 +540,7 @@ def check(
     index: IndexOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
     encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
     keep_pattern: KeepPatternOption = None,
@@ -541,6 +567,7 @@ def fix(
     index: IndexOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
     encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
     keep_pattern: KeepPatternOption = None,
@@ -644,7 +671,10 @@ IndexFileOption = Annotated[
 
 @index_app.command("build")
 def index_build(
-    paths: IndexPathsArgument, index: IndexFileOption = None, encoding: EncodingOption = "utf-8"
+    paths: IndexPathsArgument,
+    index: IndexFileOption = None,
+    encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Index these files from scratch (one transaction: a failure leaves the old index).
 
@@ -661,6 +691,7 @@ def index_update(
     ] = None,
     index: IndexFileOption = None,
     encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Add new files, re-index changed ones (by content hash) and prune indexed files that were deleted.
 
@@ -695,6 +726,7 @@ def index_query(
     file: Annotated[str, typer.Argument(help="The file whose blocks are looked up.", show_default=False)],
     index: IndexFileOption = None,
     encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Print, for each block of FILE that copies an indexed block, where the indexed copy is.
 
