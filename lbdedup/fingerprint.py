@@ -104,25 +104,32 @@ def _loads(raw: bytes) -> U64:
     return loads
 
 
-def _word_identities(loads: U64, starts: I64, lengths: I64) -> tuple[U64, I64]:
-    """A nonzero 64-bit value per word, and the indices of the words longer than 8 bytes.
+# Words up to this long get their identity from their 8-byte slices, all words at once, one numpy pass per
+# slice; longer ones (a token of megabytes without a space) are hashed one by one, in a single pass each.
+SLICED_WORD_BYTES = 256
+
+
+def _word_identities(raw: bytes, loads: U64, starts: I64, lengths: I64) -> tuple[U64, I64]:
+    """A nonzero 64-bit value per word of ``raw``, and the indices of the words longer than 8 bytes.
 
     A word of up to 8 bytes is its own bytes (no byte of a word is 0, so no two words get the same value);
-    a longer word gets a mix of its 8-byte slices whose low byte is 1 (the first byte of a short word is
-    above 32), and the table checks that the long words it finds equal are.
+    a longer word gets a mix of its 8-byte slices (past SLICED_WORD_BYTES, a hash of its bytes) whose low
+    byte is 1 (the first byte of a short word is above 32), and the table checks that the long words it
+    finds equal are.
     """
     identities = np.take(loads, starts)
     identities &= np.take(_PREFIX_MASKS, np.minimum(lengths, 8))
     long_words = np.flatnonzero(lengths > 8)
     if not len(long_words):
         return identities, long_words
+    sliced = long_words[lengths[long_words] <= SLICED_WORD_BYTES]
     # The first slice is mixed before the next is folded in, and so on: slices never cancel out.
-    mixed = identities[long_words] * _MIX_A
+    mixed = identities[sliced] * _MIX_A
     mixed ^= mixed >> np.uint64(29)
-    active = np.arange(len(long_words))
+    active = np.arange(len(sliced))
     offset = 8
     while len(active):
-        at = long_words[active]
+        at = sliced[active]
         part = loads[starts[at] + offset] & _PREFIX_MASKS[np.minimum(lengths[at] - offset, 8)]
         values = (mixed[active] ^ part) * _MIX_B
         values ^= values >> np.uint64(31)
@@ -131,7 +138,18 @@ def _word_identities(loads: U64, starts: I64, lengths: I64) -> tuple[U64, I64]:
         active = active[lengths[at] > offset]
     mixed *= _MIX_C
     mixed ^= mixed >> np.uint64(32)
-    identities[long_words] = (mixed & ~_LOW_BYTE) | np.uint64(1)
+    identities[sliced] = (mixed & ~_LOW_BYTE) | np.uint64(1)
+    huge = long_words[lengths[long_words] > SLICED_WORD_BYTES]
+    if len(huge):
+        hashed = np.fromiter(
+            (
+                default_hash(raw[start : start + length])
+                for start, length in zip(starts[huge].tolist(), lengths[huge].tolist(), strict=True)
+            ),
+            dtype=np.uint64,
+            count=len(huge),
+        )
+        identities[huge] = (hashed & ~_LOW_BYTE) | np.uint64(1)
     return identities, long_words
 
 
@@ -225,7 +243,7 @@ class _WordTable:
         ``raw`` ends with _PADDING zero bytes.
         """
         loads = _loads(raw)
-        identities, long_words = _word_identities(loads, starts, lengths)
+        identities, long_words = _word_identities(raw, loads, starts, lengths)
         slots, new_slots, new_words = self._place(identities)
         if len(new_slots):
             firsts, seconds = _heads(loads, starts[new_words], lengths[new_words])
