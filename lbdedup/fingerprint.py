@@ -33,6 +33,8 @@ CHUNK_BYTES = 1 << 20
 TEXTS_PER_BATCH = 1 << 15
 # Word hashes are mixed into shingles this many at a time, for the same reason.
 CHUNK_WORDS = 1 << 16
+# The word table is given at most this many words at once (a piece of CHUNK_BYTES has fewer).
+WORDS_PER_CALL = 1 << 18
 # Slots of the first table of distinct words (see ``_WordTable``); it doubles whenever it gets half full.
 _FIRST_TABLE_BITS = 16
 # Masks keeping the first 0..8 bytes of a little-endian 64-bit load.
@@ -117,7 +119,7 @@ def _word_identities(raw: bytes, loads: U64, starts: I64, lengths: I64) -> tuple
     byte is 1 (the first byte of a short word is above 32), and the table checks that the long words it
     finds equal are.
     """
-    identities = np.take(loads, starts)
+    identities = loads[starts]  # np.take would first copy all of the strided loads (8 bytes per byte)
     identities &= np.take(_PREFIX_MASKS, np.minimum(lengths, 8))
     long_words = np.flatnonzero(lengths > 8)
     if not len(long_words):
@@ -296,7 +298,17 @@ def _pieces(encoded: list[bytes], table: _WordTable) -> Iterator[tuple[U64, I64]
         # Where each text ends: its words are those that start before (a text may hold newlines of its own).
         ends_here = np.cumsum(sizes[first:last]) - 1
         counts = np.diff(np.searchsorted(starts, ends_here), prepend=0)
-        yield table.word_hashes(raw, starts, ends - starts), counts
+        lengths = ends - starts
+        if len(starts) <= WORDS_PER_CALL:
+            yield table.word_hashes(raw, starts, lengths), counts
+            continue
+        # One text of many megabytes is one piece: its words go to the table a slice at a time, so that the
+        # temporaries of each call (and the table, sized by the words of a call) stay small.
+        hashes = np.empty(len(starts), dtype=np.uint64)
+        for low in range(0, len(starts), WORDS_PER_CALL):
+            high = low + WORDS_PER_CALL
+            hashes[low:high] = table.word_hashes(raw, starts[low:high], lengths[low:high])
+        yield hashes, counts
 
 
 def word_hashes(normalized: Sequence[str], hash_function: HashFunction = default_hash) -> tuple[U64, I64]:
