@@ -33,8 +33,8 @@ CHUNK_BYTES = 1 << 20
 TEXTS_PER_BATCH = 1 << 15
 # Word hashes are mixed into shingles this many at a time, for the same reason.
 CHUNK_WORDS = 1 << 16
-# The word table is given at most this many words at once (a piece of CHUNK_BYTES has fewer).
-WORDS_PER_CALL = 1 << 18
+# A text longer than twice this is read a window of about this many bytes at a time (see ``_pieces``).
+WINDOW_BYTES = 1 << 20
 # Slots of the first table of distinct words (see ``_WordTable``); it doubles whenever it gets half full.
 _FIRST_TABLE_BITS = 16
 # Masks keeping the first 0..8 bytes of a little-endian 64-bit load.
@@ -294,21 +294,40 @@ def _pieces(encoded: list[bytes], table: _WordTable) -> Iterator[tuple[U64, I64]
     text_ends = np.cumsum(sizes) - 1
     for first, last in _texts_per_piece(text_ends):
         raw = b"\n".join([*encoded[first:last], bytes(_PADDING)])
-        starts, ends = _byte_words(np.frombuffer(raw, dtype=np.uint8)[:-_PADDING])
+        data = np.frombuffer(raw, dtype=np.uint8)[:-_PADDING]
         # Where each text ends: its words are those that start before (a text may hold newlines of its own).
         ends_here = np.cumsum(sizes[first:last]) - 1
-        counts = np.diff(np.searchsorted(starts, ends_here), prepend=0)
-        lengths = ends - starts
-        if len(starts) <= WORDS_PER_CALL:
-            yield table.word_hashes(raw, starts, lengths), counts
+        if len(data) <= 2 * WINDOW_BYTES:
+            starts, ends = _byte_words(data)
+            counts = np.diff(np.searchsorted(starts, ends_here), prepend=0)
+            yield table.word_hashes(raw, starts, ends - starts), counts
             continue
-        # One text of many megabytes is one piece: its words go to the table a slice at a time, so that the
-        # temporaries of each call (and the table, sized by the words of a call) stay small.
-        hashes = np.empty(len(starts), dtype=np.uint64)
-        for low in range(0, len(starts), WORDS_PER_CALL):
-            high = low + WORDS_PER_CALL
-            hashes[low:high] = table.word_hashes(raw, starts[low:high], lengths[low:high])
-        yield hashes, counts
+        # One text of many megabytes is one piece: its words are found and hashed a window of bytes at a
+        # time, so that the word offsets and the temporaries of each step (and the word table, sized by the
+        # words of a call) stay small; only the hashes are kept whole.
+        hashes = []
+        below = np.zeros(len(ends_here), dtype=np.int64)
+        low = 0
+        while low < len(data):
+            high = _next_gap(data, min(low + WINDOW_BYTES, len(data) - 1)) + 1
+            starts, ends = _byte_words(data[low:high])
+            starts += low
+            ends += low
+            below += np.searchsorted(starts, ends_here)
+            hashes.append(table.word_hashes(raw, starts, ends - starts))
+            low = high
+        yield np.concatenate(hashes), np.diff(below, prepend=0)
+
+
+def _next_gap(data: U8, at: int) -> int:
+    """The offset of the first byte at or after ``at`` that is not in a word (``data`` ends with one)."""
+    step = 1 << 12
+    while True:
+        found = np.flatnonzero(data[at : at + step] <= 32)
+        if len(found):
+            return at + int(found[0])
+        at += step
+        step = min(2 * step, WINDOW_BYTES)
 
 
 def word_hashes(normalized: Sequence[str], hash_function: HashFunction = default_hash) -> tuple[U64, I64]:

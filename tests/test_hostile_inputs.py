@@ -148,13 +148,14 @@ def test_long_words_of_every_length_near_the_cut_keep_their_hashes() -> None:
 
 
 def test_a_long_line_gives_the_same_fingerprints_when_cut_into_calls(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A text of more words than one call of the word table takes is fingerprinted as in one call."""
-    text = normalize_many([single_line(200_000)])
+    """Texts read a window of bytes at a time are fingerprinted as when read whole."""
+    text = normalize_many([single_line(200_000), "a b c d e", single_line(5000), "x"])
     whole = fingerprint(text)
-    monkeypatch.setattr(FINGERPRINT, "WORDS_PER_CALL", 1000)
+    monkeypatch.setattr(FINGERPRINT, "WINDOW_BYTES", 1000)
     cut = fingerprint(text)
     assert whole.word_counts.tolist() == cut.word_counts.tolist()
     assert np.array_equal(whole.shingle_hashes, cut.shingle_hashes)
+    assert np.array_equal(whole.shingle_blocks, cut.shingle_blocks)
 
 
 def test_a_20_mb_line_stays_within_a_multiple_of_its_size(tmp_path: Path) -> None:
