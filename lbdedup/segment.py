@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from itertools import compress, count, pairwise, repeat
+from itertools import compress, count, islice, pairwise, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -140,17 +140,18 @@ def is_hard_wrapped(groups: Sequence[Sequence[str]], markdown: bool = False) -> 
     width = max((len(line.rstrip()) for group in groups for line in group), default=0)
     if width > MAX_WRAP_WIDTH or width == 0:
         return False
-    inner = [
-        line.rstrip()
-        for group in groups
-        if len(group) > 1
-        for line in group[:-1]
-        if not _structural(line, markdown)
-    ]
+    # Counted as they come, not listed: a file of millions of short lines would list them all again.
+    inner = 0
+    broken = 0
+    for group in groups:
+        for line in islice(group, len(group) - 1):
+            if not _structural(line, markdown):
+                inner += 1
+                end = line.rstrip()
+                broken += not _TERMINAL.search(end[-8:]) and len(end) >= width // 2
     if not inner:
         return False
-    broken = sum(1 for line in inner if not _TERMINAL.search(line[-8:]) and len(line) >= width // 2)
-    return broken >= 0.6 * len(inner)
+    return broken >= 0.6 * inner
 
 
 def _goes_on_in_lower_case(lines: Sequence[str]) -> bool:
@@ -439,7 +440,8 @@ def layout(document: Document) -> Layout:
         numbers = np.flatnonzero(np.fromiter(map(bool, stripped), dtype=bool, count=len(stripped))) + 1
         del stripped
         cuts = _paragraph_cuts(numbers)
-        groups = [lines[first:last] for first, last in pairwise(cuts)]
+        # One paragraph (no blank line) is all the lines, not a copy of them.
+        groups = [lines] if len(cuts) == 2 else [lines[first:last] for first, last in pairwise(cuts)]
         wrapped = is_hard_wrapped(groups, markdown)
         firsts = [
             first + start

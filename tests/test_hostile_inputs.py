@@ -158,6 +158,28 @@ def test_a_long_line_gives_the_same_fingerprints_when_cut_into_calls(monkeypatch
     assert np.array_equal(whole.shingle_blocks, cut.shingle_blocks)
 
 
+NORMALIZE = importlib.import_module("lbdedup.normalize")
+# Pieces of text normalization must agree on, side by side: separators between digits, marks to drop, runs of
+# spaces and punctuation, non-ASCII letters that fold or decompose.
+TRICKY = ["word", "Kim’s", "3.5", "1,000", "12:30", "  ", " - ", "“quoted”", "Ünïcode", "x", "a.b", "…", "--"]
+TRICKY += ["ﬁ", "İ", "ß", "e\u0301", " ", "   ", "7", ":", ".", "2", "(", ")"]
+
+
+def test_long_lines_cut_for_normalization_normalize_as_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines cut at a space between two letters or digits give the same keys as lines normalized whole."""
+    generator = np.random.default_rng(12)
+    texts = [" ".join(generator.choice(TRICKY, size=int(generator.integers(1, 3000)))) for _ in range(40)]
+    texts += ["a " * 5000, "x" * 20000, "9 " * 3000 + "end"]
+    whole = normalize_many(texts)
+    pieces = []
+    piece = NORMALIZE._normalize_piece
+    monkeypatch.setattr(NORMALIZE, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(NORMALIZE, "_normalize_piece", lambda raw: pieces.append(raw) or piece(raw))
+    assert normalize_many(texts) == whole
+    # Most pieces end at a cut inside a line, not at the end of a text.
+    assert sum(not raw.endswith(b" \n") and raw.count(b"\n") == 1 for raw in pieces) > 2 * len(texts)
+
+
 def test_a_20_mb_line_stays_within_a_multiple_of_its_size(tmp_path: Path) -> None:
     """A 20 MB single line peaks far under the 44x it took (about 12x now; the bound is generous)."""
     path = write(tmp_path, "line.txt", single_line(20_000_000))
