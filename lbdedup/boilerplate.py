@@ -983,8 +983,8 @@ class _PatternWatch:
         allowed = PATTERN_SECONDS + PATTERN_SECONDS_PER_MILLION_CHARS * self.size / 1e6
         if self.ticks * _WATCH_TICK >= allowed:
             raise BoilerplateError(
-                f"{self.label} {_shown(self.pattern)} ran for over {allowed:.2g} s on one block (nested repeats "
-                "such as (a+)+ backtrack without end): write it without them"
+                f"{self.label} {_shown(self.pattern)} ran for over {allowed:.2g} s on one block "
+                "(nested repeats such as (a+)+ backtrack without end): write it without them"
             )
 
 
