@@ -167,7 +167,6 @@ class _Unit:
     line_end: int
     parts: list[str] = field(default_factory=list)
     link_chars: int = 0
-    flags: tuple[int, ...] = ()
     teaser: bool = False
     # After a "Related stories" heading: dropped, but no evidence about its container either way.
     related: bool = False
@@ -186,7 +185,6 @@ class _Frame:
     in_link: bool
     in_article: bool
     time: tuple[str | None, str] | None
-    flags: tuple[int, ...]
     node: int
 
 
@@ -459,8 +457,12 @@ class _Walker:
         self.current: _Unit | None = None
         self.line = 1
         self.breaks = 0
-        self.times: list[tuple[Tag, str | None, tuple[int, ...]]] = []
+        self.times: list[tuple[Tag, str | None]] = []
         self.tree = _Tree()
+        # Elements that look like furniture, kept or dropped by how much prose they hold (_without_furniture).
+        self.flagged: set[int] = set()
+        # Link and text counts of the elements _is_inline_widget looked at, and of their descendants.
+        self.inline: dict[int, _Inline] = {}
 
     def close(self, exit_line: int | None = None) -> None:
         """End the unit being built; an element's closing tag line ends its span."""
@@ -494,7 +496,6 @@ class _Walker:
         if self.current is None:
             first = start + string[: len(string) - len(string.lstrip())].count("\n")
             self.current = _Unit(frame.owner, _kind_of(frame.owner, frame.context), first, last)
-            self.current.flags = frame.flags
         unit = self.current
         unit.parts.append(string)
         unit.line_end = last
@@ -506,9 +507,7 @@ class _Walker:
     def walk(self, root: Tag) -> list[_Unit]:
         """All units under ``root``, in document order."""
         top = self.tree.add(root, -1)
-        stack = [
-            _Frame(root, iter(root.contents), False, root, BlockKind.PARAGRAPH, False, False, None, (), top)
-        ]
+        stack = [_Frame(root, iter(root.contents), False, root, BlockKind.PARAGRAPH, False, False, None, top)]
         while stack:
             frame = stack[-1]
             child = next(frame.children, None)
@@ -544,21 +543,21 @@ class _Walker:
         junk = frame.junk or name in HARD_JUNK_TAGS
         block = name in BLOCK_TAGS or name in CONTAINER_TAGS
         if not junk and not block and name != "a" and frame.owner.name in BLOCK_TAGS:
-            junk = _is_inline_widget(tag)
-        flags = frame.flags
+            junk = _is_inline_widget(tag, self.inline)
+        node = self.tree.add(tag, frame.node)
         if not junk and id(tag) not in self.protected:
             level = _furniture_level(tag, frame.in_article)
             if level == 2 or (level == 1 and not block):
                 junk = True
             elif level == 1:
-                flags = (*flags, id(tag))
+                self.flagged.add(node)
         time = frame.time
         if name == "time":
             time = (iso_time(_attr(tag, "datetime")) or iso_time(tag.get_text()), _collapse(tag.get_text()))
             # A <time> standing alone between blocks is a timestamp block; inside a paragraph it is text.
             block = frame.owner.name not in BLOCK_TAGS
             if not junk:
-                self.times.append((tag, time[0], flags))
+                self.times.append((tag, time[0]))
         if block:
             self.close()
             self.breaks = 0
@@ -580,22 +579,73 @@ class _Walker:
                 frame.in_link or name == "a",
                 frame.in_article or name in ("article", "main", "section"),
                 time,
-                flags,
-                self.tree.add(tag, frame.node),
+                node,
             )
         )
 
 
-def _is_inline_widget(tag: Tag) -> bool:
+@dataclass(slots=True)
+class _Inline:
+    """What ``_is_inline_widget`` needs of an element: its links, words and the characters of its links.
+
+    Words are those of ``_collapse(tag.get_text(" "))``; ``linked`` adds up the collapsed texts' lengths of
+    the links at every depth below the element, as ``find_all("a")`` lists them.
+    """
+
+    links: int = 0
+    words: int = 0
+    chars: int = 0
+    linked: int = 0
+
+    def text_length(self) -> int:
+        """The length of the element's collapsed text: its words, one space between each two."""
+        return self.chars + self.words - 1 if self.words else 0
+
+
+def _inline_counts(tag: Tag, known: dict[int, _Inline]) -> _Inline:
+    """The counts of ``tag``, and of every element below it into ``known``, in one pass with a stack.
+
+    Nested inline elements each ask for theirs: each subtree is counted once, not once per element above it.
+    """
+    found = known.get(id(tag))
+    if found is not None:
+        return found
+    stack: list[tuple[Tag, Iterator[Any], _Inline]] = [(tag, iter(tag.contents), _Inline())]
+    while True:
+        element, children, counts = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            known[id(element)] = counts
+            if not stack:
+                return counts
+            parent = stack[-1][2]
+            parent.links += counts.links + (element.name == "a")
+            parent.words += counts.words
+            parent.chars += counts.chars
+            parent.linked += counts.linked + (counts.text_length() if element.name == "a" else 0)
+        elif isinstance(child, Tag):
+            below = known.get(id(child))
+            if below is None:
+                stack.append((child, iter(child.contents), _Inline()))
+                continue
+            counts.links += below.links + (child.name == "a")
+            counts.words += below.words
+            counts.chars += below.chars
+            counts.linked += below.linked + (below.text_length() if child.name == "a" else 0)
+        elif type(child) is NavigableString or type(child) is CData:
+            # get_text's strings: no comments, nor the text of scripts and styles.
+            words = child.split()
+            counts.words += len(words)
+            counts.chars += sum(map(len, words))
+
+
+def _is_inline_widget(tag: Tag, known: dict[int, _Inline]) -> bool:
     """An inline element of a paragraph that is a box of links (a hover card listing a person's stories)."""
-    links = tag.find_all("a", limit=WIDGET_MIN_LINKS + 1)
-    if len(links) < WIDGET_MIN_LINKS:
+    counts = _inline_counts(tag, known)
+    if counts.links < WIDGET_MIN_LINKS or counts.words < WIDGET_MIN_WORDS:
         return False
-    text = _collapse(tag.get_text(" "))
-    if len(text.split()) < WIDGET_MIN_WORDS:
-        return False
-    linked = sum(len(_collapse(link.get_text(" "))) for link in tag.find_all("a"))
-    return linked >= WIDGET_LINK_SHARE * len(text)
+    return counts.linked >= WIDGET_LINK_SHARE * counts.text_length()
 
 
 def _attr(tag: Tag, name: str) -> str | None:
@@ -709,19 +759,38 @@ def _value(unit: _Unit) -> float:
 
 
 def _without_furniture(
-    units: list[_Unit], times: list[tuple[Tag, str | None, tuple[int, ...]]]
+    units: list[_Unit], times: list[tuple[Tag, str | None]], tree: _Tree, flagged: set[int]
 ) -> tuple[list[_Unit], list[tuple[Tag, str | None]]]:
-    """Drop the units (and times) inside furniture-like elements that hold little of the page's prose."""
+    """Drop the units (and times) inside furniture-like elements that hold little of the page's prose.
+
+    ``flagged`` are the elements that look like furniture; a flagged element that holds a time but no unit
+    is furniture too.
+    """
+    if not flagged:
+        return units, times
     values = [max(0.0, _value(unit)) for unit in units]
     total = sum(values)
-    held: dict[int, float] = {}
+    held = [0.0] * len(tree.tags)
+    count = [0] * len(tree.tags)
     for unit, value in zip(units, values, strict=True):
-        for flag in unit.flags:
-            held[flag] = held.get(flag, 0.0) + value
-    furniture = {flag for flag, value in held.items() if value < FURNITURE_MAX_SHARE * total or not total}
-    furniture |= {flag for _, _, flags in times for flag in flags if flag not in held}
-    kept = [unit for unit in units if not any(flag in furniture for flag in unit.flags)]
-    kept_times = [(tag, moment) for tag, moment, flags in times if not any(f in furniture for f in flags)]
+        node = tree.of(unit.owner)
+        held[node] += value
+        count[node] += 1
+    tree.add_up(held)
+    tree.add_up(count)
+    timed = [0] * len(tree.tags)
+    for tag, _ in times:
+        timed[tree.of(tag)] += 1
+    tree.add_up(timed)
+    furniture = {
+        node
+        for node in flagged
+        if (count[node] and (held[node] < FURNITURE_MAX_SHARE * total or not total))
+        or (not count[node] and timed[node])
+    }
+    inside = tree.below(furniture)
+    kept = [unit for unit in units if not inside[tree.of(unit.owner)]]
+    kept_times = [(tag, moment) for tag, moment in times if not inside[tree.of(tag)]]
     return kept, kept_times
 
 
@@ -904,8 +973,8 @@ def _refine_kind(unit: _Unit) -> BlockKind:
 def _pieces(soup: BeautifulSoup) -> list[_Piece]:
     h1, title = _page_title(soup)
     walker = _Walker(_anchors(soup, h1))
-    units, times = _without_furniture(walker.walk(soup), walker.times)
     tree = walker.tree
+    units, times = _without_furniture(walker.walk(soup), walker.times, tree, walker.flagged)
     _mark_teasers(units, tree)
     _mark_teaser_sections(units, tree)
     pieces: list[_Piece] = []
