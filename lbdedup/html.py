@@ -148,6 +148,9 @@ CARD_MAX_WORDS = 80
 TITLE_H2_OVERLAP = 0.5
 # A unit this short, without sentence punctuation, is a label rather than prose.
 MIN_PROSE_WORDS = 8
+# A heading is matched with the <title> on its first this many characters: an unclosed <h1> holds the rest of
+# the page, and reading all of it for each heading inside it would take quadratic time.
+MAX_HEADING_CHARS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,12 +377,51 @@ def live_updates(data: Any) -> list[LiveUpdate]:
     return updates
 
 
-def _visible_headings(soup: BeautifulSoup, name: str) -> Iterator[Tag]:
+def _strings(tag: Tag) -> Iterator[str]:
+    """The strings ``tag.get_text()`` joins (no comments, scripts or styles), read as they are needed."""
+    stack = [iter(tag.contents)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif isinstance(child, Tag):
+            stack.append(iter(child.contents))
+        elif type(child) is NavigableString or type(child) is CData:
+            yield str(child)
+
+
+def _heading_text(heading: Tag) -> str:
+    """``heading.get_text()``, up to MAX_HEADING_CHARS or a little more."""
+    parts = []
+    size = 0
+    for string in _strings(heading):
+        parts.append(string)
+        size += len(string)
+        if size >= MAX_HEADING_CHARS:
+            break
+    return "".join(parts)
+
+
+def _under_hard_junk(tag: Tag, known: dict[int, bool]) -> bool:
+    """Whether an element above ``tag`` is never visible; ``known`` keeps the answers for elements passed."""
+    path = []
+    above = tag.parent
+    while above is not None and id(above) not in known:
+        path.append(above)
+        above = above.parent
+    hidden = known[id(above)] if above is not None else False
+    for element in reversed(path):
+        hidden = hidden or element.name in HARD_JUNK_TAGS
+        known[id(element)] = hidden
+    return hidden
+
+
+def _visible_headings(soup: BeautifulSoup, name: str, known: dict[int, bool]) -> Iterator[Tag]:
     for heading in soup.find_all(name):
         if (
             isinstance(heading, Tag)
-            and heading.get_text(strip=True)
-            and not any(parent.name in HARD_JUNK_TAGS for parent in heading.parents)
+            and any(string.strip() for string in _strings(heading))
+            and not _under_hard_junk(heading, known)
         ):
             yield heading
 
@@ -399,16 +441,17 @@ def _page_title(soup: BeautifulSoup) -> tuple[Tag | None, Tag | None]:
     title_words = {word for name in names for word in _WORD.findall(name.casefold())}
 
     def overlap(heading: Tag) -> float:
-        words = set(_WORD.findall(heading.get_text().casefold()))
+        words = set(_WORD.findall(_heading_text(heading).casefold()))
         return len(words & title_words) / len(words | title_words) if words else 0.0
 
     best: Tag | None = None
     best_overlap = -1.0
-    for h1 in _visible_headings(soup, "h1"):
+    known: dict[int, bool] = {}
+    for h1 in _visible_headings(soup, "h1", known):
         found = overlap(h1)
         if found > best_overlap:
             best, best_overlap = h1, found
-    for h2 in _visible_headings(soup, "h2"):
+    for h2 in _visible_headings(soup, "h2", known):
         found = overlap(h2)
         if found >= TITLE_H2_OVERLAP and found > 2 * best_overlap:
             best, best_overlap = h2, found

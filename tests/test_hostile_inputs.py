@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +110,40 @@ def test_unclosed_div_spans_take_linear_time(tmp_path: Path) -> None:
     done = lbdedup("clean", "--provenance", "none", str(page))
     assert done.returncode == 0, done.stderr
     assert "Line 9999 of nested text." in done.stdout.decode("utf-8")
+
+
+def nested_sidebars(count: int) -> str:
+    """``count`` unclosed <div class="sidebar">: each looks like furniture, each holds all those after it."""
+    return "<body>" + "".join(f"<div class='sidebar'>Side text {number} here.\n" for number in range(count))
+
+
+def spans_in_a_paragraph(count: int) -> str:
+    """One paragraph of ``count`` unclosed <span>: each is looked at as a possible inline widget."""
+    return "<body><p>" + "".join(f"<span>word {number} of the span text\n" for number in range(count))
+
+
+def nested_headings(count: int) -> str:
+    """``count`` unclosed <h1>: each heading's text is all the page after it."""
+    return "<body>" + "".join(f"<h1>Heading {number}\n" for number in range(count))
+
+
+@pytest.mark.parametrize(
+    ("make", "count", "last"),
+    [
+        # Sidebars from the 12,001st on hold under 70% of the page's prose: furniture, dropped.
+        pytest.param(nested_sidebars, 40_000, "Side text 12000 here.", id="sidebars"),
+        pytest.param(spans_in_a_paragraph, 20_000, "word 19999 of the span text", id="spans"),
+        pytest.param(nested_headings, 12_000, "Heading 11999", id="headings"),
+    ],
+)
+def test_other_deep_nestings_take_linear_time(
+    make: Callable[[int], str], count: int, last: str, tmp_path: Path
+) -> None:
+    """Deep nestings that were quadratic elsewhere (about 100 s each before) finish within 60 s."""
+    page = write(tmp_path, "page.html", make(count))
+    done = lbdedup("clean", "--provenance", "none", "--boilerplate", "off", str(page))
+    assert done.returncode == 0, done.stderr
+    assert last in done.stdout.decode("utf-8")
 
 
 # ------------------------------------------------------------------------------------------ words and lines
