@@ -935,7 +935,8 @@ def _next_to_furniture(run: _Run, index: int, repeated: Mapping[int, int]) -> bo
 
 
 # Python's re backtracks: a pattern like "(a+)+$" takes minutes on a line of 40 a's. Each search of a block
-# by a user pattern gets this long, plus this much per million characters of the block, before the run stops.
+# by a user pattern gets this much CPU time, plus this much per million characters of the block, before the
+# run stops. CPU time, not wall time: a busy machine does not make a fine pattern fail.
 PATTERN_SECONDS = 1.0
 PATTERN_SECONDS_PER_MILLION_CHARS = 1.0
 # How often the watchdog looks at which search is running.
@@ -943,11 +944,11 @@ _WATCH_TICK = 0.25
 
 
 class _PatternWatch:
-    """Stops a search that runs too long: an interval timer checks that the search in progress changes.
+    """Stops a search that runs too long: a CPU-time timer checks that the search in progress changes.
 
-    re's matching loop checks for signals, so the SIGALRM handler's exception ends even a search stuck in
-    C. Only the main thread of a Unix process receives SIGALRM; elsewhere (a library caller's thread,
-    Windows) the searches run without a limit.
+    re's matching loop checks for signals, so the SIGVTALRM handler's exception ends even a search stuck in
+    C. Python runs signal handlers in the main thread only, and Windows has no interval timers: elsewhere (a
+    library caller's thread, Windows) the searches run without a limit.
     """
 
     def __init__(self) -> None:
@@ -964,15 +965,15 @@ class _PatternWatch:
         import threading
 
         if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGALRM, self._tick)
-            signal.setitimer(signal.ITIMER_REAL, _WATCH_TICK, _WATCH_TICK)
+            self.previous = signal.signal(signal.SIGVTALRM, self._tick)
+            signal.setitimer(signal.ITIMER_VIRTUAL, _WATCH_TICK, _WATCH_TICK)
             self.armed = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.previous)
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+            signal.signal(signal.SIGVTALRM, self.previous)
 
     def _tick(self, signum: int, frame: object) -> None:
         if self.current != self.seen:
@@ -983,7 +984,7 @@ class _PatternWatch:
         allowed = PATTERN_SECONDS + PATTERN_SECONDS_PER_MILLION_CHARS * self.size / 1e6
         if self.ticks * _WATCH_TICK >= allowed:
             raise BoilerplateError(
-                f"{self.label} {_shown(self.pattern)} ran for over {allowed:.2g} s on one block "
+                f"{self.label} {_shown(self.pattern)} ran for over {allowed:.2g} s of CPU on one block "
                 "(nested repeats such as (a+)+ backtrack without end): write it without them"
             )
 
