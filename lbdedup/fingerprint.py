@@ -58,8 +58,10 @@ class Fingerprints:
     shingle_blocks: I64
 
 
-def mix_shingles(word_hashes: U64, size: int) -> U64:
+def mix_shingles(word_hashes: U64, size: int, out: U64 | None = None) -> U64:
     """Hash every window of ``size`` consecutive word hashes into one 64-bit value (order matters).
+
+    ``out``, when given, receives the values (it has room for them) and its start is returned.
 
     >>> words = np.array([1, 2, 3], dtype=np.uint64)
     >>> len(mix_shingles(words, 2)), bool(mix_shingles(words, 2)[0] != mix_shingles(words[::-1], 2)[1])
@@ -68,7 +70,7 @@ def mix_shingles(word_hashes: U64, size: int) -> U64:
     count = len(word_hashes) - size + 1
     if count <= 0:
         return np.empty(0, dtype=np.uint64)
-    mixed = np.empty(count, dtype=np.uint64)
+    mixed = np.empty(count, dtype=np.uint64) if out is None else out[:count]
     shifted = np.empty(min(count, CHUNK_WORDS), dtype=np.uint64)
     # Slice by slice, so that the dozen passes over each slice find it in the cache.
     for low in range(0, count, CHUNK_WORDS):
@@ -305,18 +307,25 @@ def _pieces(encoded: list[bytes], table: _WordTable) -> Iterator[tuple[U64, I64]
         # One text of many megabytes is one piece: its words are found and hashed a window of bytes at a
         # time, so that the word offsets and the temporaries of each step (and the word table, sized by the
         # words of a call) stay small; only the hashes are kept whole.
-        hashes = []
-        below = np.zeros(len(ends_here), dtype=np.int64)
+        windows = []
         low = 0
         while low < len(data):
             high = _next_gap(data, min(low + WINDOW_BYTES, len(data) - 1)) + 1
+            windows.append((low, high))
+            low = high
+        # The words are found twice, to count them first: the hashes are then written into one array, not
+        # joined from a list of parts, which would hold them twice.
+        hashes = np.empty(sum(len(_byte_words(data[low:high])[0]) for low, high in windows), dtype=np.uint64)
+        below = np.zeros(len(ends_here), dtype=np.int64)
+        filled = 0
+        for low, high in windows:
             starts, ends = _byte_words(data[low:high])
             starts += low
             ends += low
             below += np.searchsorted(starts, ends_here)
-            hashes.append(table.word_hashes(raw, starts, ends - starts))
-            low = high
-        yield np.concatenate(hashes), np.diff(below, prepend=0)
+            hashes[filled : filled + len(starts)] = table.word_hashes(raw, starts, ends - starts)
+            filled += len(starts)
+        yield hashes, np.diff(below, prepend=0)
 
 
 def _next_gap(data: U8, at: int) -> int:
@@ -347,9 +356,12 @@ def word_hashes(normalized: Sequence[str], hash_function: HashFunction = default
     return np.concatenate(hashes), np.concatenate(counts).astype(np.int64)
 
 
-def _shingles(hashes: U64, counts: I64, size: int) -> U64:
-    """The shingles of consecutive texts, given their word hashes and word counts: none crosses two texts."""
-    mixed = mix_shingles(hashes, size)
+def _shingles(hashes: U64, counts: I64, size: int, out: U64 | None = None) -> U64:
+    """The shingles of consecutive texts, given their word hashes and word counts: none crosses two texts.
+
+    With ``out`` (room for ``len(hashes) - size + 1`` values), they are written there when none crosses.
+    """
+    mixed = mix_shingles(hashes, size, out)
     if len(mixed) == int(np.maximum(counts - (size - 1), 0).sum()):
         return mixed
     # Drop the windows that cross into the next text: those starting in a text's last size - 1 words.
@@ -387,13 +399,16 @@ def fingerprint(
         exact_of_batches.append(np.fromiter(map(hash_function, encoded), dtype=np.uint64, count=len(encoded)))
         for hashes, counts in _pieces(encoded, table):
             counts_of_pieces.append(counts)
-            shingles = _shingles(hashes, counts, shingle_size)
-            if filled + len(shingles) > len(shingle_hashes):
+            room = max(0, len(hashes) - shingle_size + 1)
+            if filled + room > len(shingle_hashes):
                 # Words apart by other whitespace than spaces (texts that were not normalized): make room.
-                grown = np.empty(2 * (filled + len(shingles)), dtype=np.uint64)
+                grown = np.empty(2 * (filled + room), dtype=np.uint64)
                 grown[:filled] = shingle_hashes[:filled]
                 shingle_hashes = grown
-            shingle_hashes[filled : filled + len(shingles)] = shingles
+            # Mixed in place: a text of millions of words would otherwise hold its shingles twice.
+            shingles = _shingles(hashes, counts, shingle_size, shingle_hashes[filled:])
+            if len(shingles) and not np.may_share_memory(shingles, shingle_hashes):
+                shingle_hashes[filled : filled + len(shingles)] = shingles
             filled += len(shingles)
     shingle_hashes.resize(filled, refcheck=False)  # shrinks in place: nothing else refers to it yet
     exact = np.concatenate(exact_of_batches)
