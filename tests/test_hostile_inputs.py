@@ -146,6 +146,60 @@ def test_other_deep_nestings_take_linear_time(
     assert last in done.stdout.decode("utf-8")
 
 
+def _random_inline_html(generator: np.random.Generator, depth: int = 0) -> str:
+    """Random inline markup: text, links (nested too), emphasis, scripts, comments, CDATA and breaks."""
+    parts = []
+    for _ in range(int(generator.integers(0, 5))):
+        choice = int(generator.integers(0, 9))
+        words = " ".join(generator.choice(["kim", "the dam", "  ", "\n", "x-ray", "café"], size=3))
+        if choice < 3 or depth > 4:
+            parts.append(words)
+        elif choice < 5:
+            parts.append(f"<a href='/{choice}'>{_random_inline_html(generator, depth + 1)}</a>")
+        elif choice < 7:
+            tag = ["span", "em", "b"][choice - 5]
+            parts.append(f"<{tag}>{_random_inline_html(generator, depth + 1)}</{tag}>")
+        elif choice == 7:
+            parts.append(f"<script>var a = '{words}';</script><!-- {words} --><br>")
+        else:
+            parts.append(f"<![CDATA[{words}]]>")
+    return "".join(parts)
+
+
+def test_inline_counts_agree_with_find_all_and_get_text() -> None:
+    """One-pass counts of inline elements equal what find_all("a") and get_text(" ") give, at every depth."""
+    from bs4 import BeautifulSoup
+
+    from lbdedup.html import _collapse, _Inline, _inline_counts
+
+    generator = np.random.default_rng(7)
+    checked = 0
+    for _ in range(200):
+        soup = BeautifulSoup(f"<p><span>{_random_inline_html(generator)}</span></p>", "html.parser")
+        known: dict[int, _Inline] = {}
+        for tag in soup.find_all(["span", "em", "b", "a"]):
+            counts = _inline_counts(tag, known)
+            text = _collapse(tag.get_text(" "))
+            links = tag.find_all("a")
+            assert counts.links == len(links)
+            assert (counts.words, counts.text_length()) == (len(text.split()), len(text))
+            assert counts.linked == sum(len(_collapse(link.get_text(" "))) for link in links)
+            checked += 1
+    assert checked > 300
+
+
+def test_heading_text_is_get_text_for_headings_of_usual_length() -> None:
+    """A heading's text for the title match is its get_text(), comments and scripts left out."""
+    from bs4 import BeautifulSoup
+
+    from lbdedup.html import _heading_text
+
+    page = "<h1>Dam <em>holds</em><!-- no --><script>x = 1</script> <a href='/'>at last</a></h1>"
+    heading = BeautifulSoup(page, "html.parser").h1
+    assert heading is not None
+    assert _heading_text(heading) == heading.get_text() == "Dam holds at last"
+
+
 # ------------------------------------------------------------------------------------------ words and lines
 class _CountingNumpy:
     """numpy, with a count of the calls of ``np.minimum`` (once per 8-byte round of a long word)."""
