@@ -960,19 +960,21 @@ class _PatternWatch:
         self.ticks = 0
         self.armed = False
         self.previous: Any = None
+        self.timer = (0.0, 0.0)
 
     def __enter__(self) -> _PatternWatch:
         import threading
 
         if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
             self.previous = signal.signal(signal.SIGVTALRM, self._tick)
-            signal.setitimer(signal.ITIMER_VIRTUAL, _WATCH_TICK, _WATCH_TICK)
+            self.timer = signal.setitimer(signal.ITIMER_VIRTUAL, _WATCH_TICK, _WATCH_TICK)
             self.armed = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.armed:
-            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+            # A library caller's own timer and handler, if any, are put back as they were.
+            signal.setitimer(signal.ITIMER_VIRTUAL, *self.timer)
             signal.signal(signal.SIGVTALRM, self.previous)
 
     def _tick(self, signum: int, frame: object) -> None:
