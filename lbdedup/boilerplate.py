@@ -14,10 +14,12 @@ short lines, one or two anchored regexes; everything across sources is done with
 from __future__ import annotations
 
 import re
+import signal
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from itertools import repeat
 from operator import attrgetter, contains, is_, itemgetter
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -340,6 +342,10 @@ def compile_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
 
     >>> [p.pattern for p in compile_patterns(("^Powered by",))]
     ['^Powered by']
+    >>> compile_patterns(("*",))
+    Traceback (most recent call last):
+    ...
+    lbdedup.boilerplate.BoilerplateError: bad regular expression '*': nothing to repeat at position 0
     """
     compiled = []
     for pattern in patterns:
@@ -347,9 +353,30 @@ def compile_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
             raise BoilerplateError("an empty regular expression would match every block")
         try:
             compiled.append(re.compile(pattern))
-        except re.error as error:
-            raise BoilerplateError(f"bad regular expression {pattern!r}: {error}") from None
+        # re raises more than re.error: OverflowError for a huge repeat count, RecursionError for deep
+        # nesting, MemoryError for a pattern too big to hold.
+        except (re.error, OverflowError, ValueError) as error:
+            raise BoilerplateError(f"bad regular expression {_shown(pattern)}: {error}") from None
+        except RecursionError:
+            raise BoilerplateError(f"bad regular expression {_shown(pattern)}: nested too deeply") from None
+        except MemoryError:
+            raise BoilerplateError(f"bad regular expression {_shown(pattern)}: too large") from None
     return tuple(compiled)
+
+
+# A pattern is quoted whole in messages up to this length, and cut with an ellipsis beyond.
+SHOWN_PATTERN_CHARS = 80
+
+
+def _shown(pattern: str) -> str:
+    """The pattern as messages quote it: whole when short, its start and an ellipsis when long.
+
+    >>> _shown("^Ad$"), _shown("(" * 100)[-6:]
+    ("'^Ad$'", "((...'")
+    """
+    if len(pattern) <= SHOWN_PATTERN_CHARS:
+        return repr(pattern)
+    return repr(pattern[:SHOWN_PATTERN_CHARS] + "...")
 
 
 def line_pattern(text: str, key: str) -> str | None:
@@ -1009,19 +1036,96 @@ def _next_to_furniture(run: _Run, index: int, repeated: Mapping[int, int]) -> bo
 # ----------------------------------------------------------------------------------------- user patterns
 
 
+# Python's re backtracks: a pattern like "(a+)+$" takes minutes on a line of 40 a's. Each search of a block
+# by a user pattern gets this much CPU time, plus this much per million characters of the block, before the
+# run stops. CPU time, not wall time: a busy machine does not make a fine pattern fail.
+PATTERN_SECONDS = 1.0
+PATTERN_SECONDS_PER_MILLION_CHARS = 1.0
+# How often the watchdog looks at which search is running.
+_WATCH_TICK = 0.25
+
+
+class _PatternWatch:
+    """Stops a search that runs too long: a CPU-time timer checks that the search in progress changes.
+
+    re's matching loop checks for signals, so the SIGVTALRM handler's exception ends even a search stuck in
+    C. Python runs signal handlers in the main thread only, and Windows has no interval timers: elsewhere (a
+    library caller's thread, Windows) the searches run without a limit.
+    """
+
+    def __init__(self) -> None:
+        self.current = 0
+        self.size = 0
+        self.pattern = ""
+        self.label = "pattern"
+        self.seen = -1
+        self.ticks = 0
+        self.armed = False
+        self.previous: Any = None
+        self.timer = (0.0, 0.0)
+
+    def __enter__(self) -> _PatternWatch:
+        import threading
+
+        if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGVTALRM, self._tick)
+            self.timer = signal.setitimer(signal.ITIMER_VIRTUAL, _WATCH_TICK, _WATCH_TICK)
+            self.armed = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.armed:
+            # A library caller's own timer and handler, if any, are put back as they were.
+            signal.setitimer(signal.ITIMER_VIRTUAL, *self.timer)
+            signal.signal(signal.SIGVTALRM, self.previous)
+
+    def _tick(self, signum: int, frame: object) -> None:
+        if self.current != self.seen:
+            self.seen = self.current
+            self.ticks = 0
+            return
+        self.ticks += 1
+        allowed = PATTERN_SECONDS + PATTERN_SECONDS_PER_MILLION_CHARS * self.size / 1e6
+        if self.ticks * _WATCH_TICK >= allowed:
+            raise BoilerplateError(
+                f"{self.label} {_shown(self.pattern)} ran for over {allowed:.2g} s of CPU on one block "
+                "(nested repeats such as (a+)+ backtrack without end): write it without them"
+            )
+
+
+def _first_matches(
+    patterns: Sequence[re.Pattern[str]], texts: Sequence[str], indexes: Iterable[int], label: str = "pattern"
+) -> dict[int, str]:
+    """``{index: the first pattern that finds the text}`` for those indexes, each search timed by a watch.
+
+    >>> _first_matches(compile_patterns(("^Ad$", "^Promo")), ["Ad", "News", "Promo code"], range(3))
+    {0: '^Ad$', 2: '^Promo'}
+    """
+    found: dict[int, str] = {}
+    with _PatternWatch() as watch:
+        watch.label = label
+        for index in indexes:
+            text = texts[index]
+            watch.size = len(text)
+            for pattern in patterns:
+                watch.pattern = pattern.pattern
+                watch.current += 1
+                if pattern.search(text):
+                    found[index] = pattern.pattern
+                    break
+    return found
+
+
 def _apply_user_patterns(run: _Run, options: Options) -> None:
     drops = compile_patterns(options.drop_patterns)
-    if drops:
-        for index, block in enumerate(run.blocks):
-            text = block.text
-            for pattern, source in zip(drops, options.drop_patterns, strict=True):
-                if pattern.search(text):
-                    run.found[index] = f"drop pattern {source!r}"
-                    break
     keeps = compile_patterns(options.keep_patterns)
-    if keeps:
-        for index in [i for i in run.found if any(p.search(run.blocks[i].text) for p in keeps)]:
-            del run.found[index]
+    if not drops and not keeps:
+        return
+    texts = [block.text for block in run.blocks]
+    for index, source in _first_matches(drops, texts, range(len(texts)), "drop pattern").items():
+        run.found[index] = f"drop pattern {source!r}"
+    for index in _first_matches(keeps, texts, list(run.found), "keep pattern"):
+        del run.found[index]
 
 
 def set_apart(exact: npt.NDArray[np.uint64], furniture: Mapping[int, str]) -> npt.NDArray[np.uint64]:

@@ -149,11 +149,20 @@ def candidate_pairs(
     >>> pairs.first.tolist(), pairs.second.tolist(), pairs.shared.tolist()
     ([0], [1], [3])
     """
+    all_hashes = fingerprints.shingle_hashes
     all_blocks = fingerprints.shingle_blocks
     # Shingles come in block order. A block's shingles that occur only once in the run are all distinct;
     # the others are deduplicated below.
     distinct_per_block = np.where(eligible, np.bincount(all_blocks, minlength=len(eligible)), 0)
-    hashes, blocks = _repeated(fingerprints.shingle_hashes, all_blocks, eligible)
+    # A shingle equal to the one before it in the same block (a block of "y y y y ...", as `yes` prints)
+    # is dropped now: millions of them would make every step below as large.
+    again = np.flatnonzero((all_hashes[1:] == all_hashes[:-1]) & (all_blocks[1:] == all_blocks[:-1])) + 1
+    if len(again):
+        distinct_per_block -= np.where(eligible, np.bincount(all_blocks[again], minlength=len(eligible)), 0)
+        kept = np.ones(len(all_hashes), dtype=bool)
+        kept[again] = False
+        all_hashes, all_blocks = all_hashes[kept], all_blocks[kept]
+    hashes, blocks = _repeated(all_hashes, all_blocks, eligible)
     new_hash = np.empty(len(hashes), dtype=bool)
     new_hash[:1] = True
     np.not_equal(hashes[1:], hashes[:-1], out=new_hash[1:])

@@ -261,6 +261,29 @@ EncodingOption = Annotated[
     str, typer.Option("--encoding", help="Codec of the inputs (any Python codec name).", metavar="CODEC")
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def _set_max_file_size(ctx: typer.Context, value: str) -> str:
+    """Make ``value`` the size limit of the command's reads, until the command ends."""
+    from lbdedup.read import max_file_size, parse_size
+
+    try:
+        token = max_file_size.set(parse_size(value))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    ctx.call_on_close(lambda: max_file_size.reset(token))
+    return value
+
+
+MaxFileSizeOption = Annotated[
+    str,
+    typer.Option(
+        "--max-file-size",
+        callback=_set_max_file_size,
+        metavar="SIZE",
+        help="Refuse an input (file, stdin, JSONL file) larger than this: bytes, or 500M, 2G; 0: no limit.",
+    ),
+]
 JobsOption = Annotated[
     int,
     typer.Option(
@@ -360,6 +383,7 @@ def _jsonl_fields(jsonl: bool, id_field: str, text_field: str, html_field: str) 
 def _run(
     paths: Sequence[str], options: Options, encoding: str, quiet: bool, jsonl: JsonlFields | None = None
 ) -> DedupeResult:
+    from lbdedup.boilerplate import BoilerplateError
     from lbdedup.core import dedupe
     from lbdedup.paths import unique_paths
 
@@ -370,7 +394,10 @@ def _run(
             documents = _read_all(paths, encoding, progress, jsonl)
         except InputError as error:
             fail(str(error))
-        result = dedupe(documents, options, progress)
+        try:
+            result = dedupe(documents, options, progress)
+        except BoilerplateError as error:  # a user pattern that ran too long
+            fail(str(error))
     if _exit_without_freeing:
         _RETAINED.append(result)
     return result
@@ -394,6 +421,7 @@ def clean(
         typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.", metavar="FILE"),
     ] = None,
     encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
     keep_pattern: KeepPatternOption = None,
@@ -436,6 +464,7 @@ def report(
     keep: KeepOption = KeepPolicy.LONGEST,
     top: Annotated[int, typer.Option("--top", min=1, help="How many clusters and matches to show.")] = 10,
     encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
     keep_pattern: KeepPatternOption = None,
@@ -536,6 +565,7 @@ def check(
     index: IndexOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
     encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
     keep_pattern: KeepPatternOption = None,
@@ -562,6 +592,7 @@ def fix(
     index: IndexOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
     encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
     keep_pattern: KeepPatternOption = None,
@@ -782,7 +813,10 @@ IndexFileOption = Annotated[
 
 @index_app.command("build")
 def index_build(
-    paths: IndexPathsArgument, index: IndexFileOption = None, encoding: EncodingOption = "utf-8"
+    paths: IndexPathsArgument,
+    index: IndexFileOption = None,
+    encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Index these files from scratch (one transaction: a failure leaves the old index).
 
@@ -799,6 +833,7 @@ def index_update(
     ] = None,
     index: IndexFileOption = None,
     encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Add new files, re-index changed ones (by content hash) and prune indexed files that were deleted.
 
@@ -838,6 +873,7 @@ def index_query(
     file: Annotated[str, typer.Argument(help="The file whose blocks are looked up.", show_default=False)],
     index: IndexFileOption = None,
     encoding: EncodingOption = "utf-8",
+    max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Print, for each block of FILE that copies an indexed block, where the indexed copy is.
 

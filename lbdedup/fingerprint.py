@@ -33,6 +33,8 @@ CHUNK_BYTES = 1 << 20
 TEXTS_PER_BATCH = 1 << 15
 # Word hashes are mixed into shingles this many at a time, for the same reason.
 CHUNK_WORDS = 1 << 16
+# A text longer than twice this is read a window of about this many bytes at a time (see ``_pieces``).
+WINDOW_BYTES = 1 << 20
 # Slots of the first table of distinct words (see ``_WordTable``); it doubles whenever it gets half full.
 _FIRST_TABLE_BITS = 16
 # Masks keeping the first 0..8 bytes of a little-endian 64-bit load.
@@ -56,8 +58,10 @@ class Fingerprints:
     shingle_blocks: I64
 
 
-def mix_shingles(word_hashes: U64, size: int) -> U64:
+def mix_shingles(word_hashes: U64, size: int, out: U64 | None = None) -> U64:
     """Hash every window of ``size`` consecutive word hashes into one 64-bit value (order matters).
+
+    ``out``, when given, receives the values (it has room for them) and its start is returned.
 
     >>> words = np.array([1, 2, 3], dtype=np.uint64)
     >>> len(mix_shingles(words, 2)), bool(mix_shingles(words, 2)[0] != mix_shingles(words[::-1], 2)[1])
@@ -66,7 +70,7 @@ def mix_shingles(word_hashes: U64, size: int) -> U64:
     count = len(word_hashes) - size + 1
     if count <= 0:
         return np.empty(0, dtype=np.uint64)
-    mixed = np.empty(count, dtype=np.uint64)
+    mixed = np.empty(count, dtype=np.uint64) if out is None else out[:count]
     shifted = np.empty(min(count, CHUNK_WORDS), dtype=np.uint64)
     # Slice by slice, so that the dozen passes over each slice find it in the cache.
     for low in range(0, count, CHUNK_WORDS):
@@ -104,25 +108,32 @@ def _loads(raw: bytes) -> U64:
     return loads
 
 
-def _word_identities(loads: U64, starts: I64, lengths: I64) -> tuple[U64, I64]:
-    """A nonzero 64-bit value per word, and the indices of the words longer than 8 bytes.
+# Words up to this long get their identity from their 8-byte slices, all words at once, one numpy pass per
+# slice; longer ones (a token of megabytes without a space) are hashed one by one, in a single pass each.
+SLICED_WORD_BYTES = 256
+
+
+def _word_identities(raw: bytes, loads: U64, starts: I64, lengths: I64) -> tuple[U64, I64]:
+    """A nonzero 64-bit value per word of ``raw``, and the indices of the words longer than 8 bytes.
 
     A word of up to 8 bytes is its own bytes (no byte of a word is 0, so no two words get the same value);
-    a longer word gets a mix of its 8-byte slices whose low byte is 1 (the first byte of a short word is
-    above 32), and the table checks that the long words it finds equal are.
+    a longer word gets a mix of its 8-byte slices (past SLICED_WORD_BYTES, a hash of its bytes) whose low
+    byte is 1 (the first byte of a short word is above 32), and the table checks that the long words it
+    finds equal are.
     """
-    identities = np.take(loads, starts)
+    identities = loads[starts]  # np.take would first copy all of the strided loads (8 bytes per byte)
     identities &= np.take(_PREFIX_MASKS, np.minimum(lengths, 8))
     long_words = np.flatnonzero(lengths > 8)
     if not len(long_words):
         return identities, long_words
+    sliced = long_words[lengths[long_words] <= SLICED_WORD_BYTES]
     # The first slice is mixed before the next is folded in, and so on: slices never cancel out.
-    mixed = identities[long_words] * _MIX_A
+    mixed = identities[sliced] * _MIX_A
     mixed ^= mixed >> np.uint64(29)
-    active = np.arange(len(long_words))
+    active = np.arange(len(sliced))
     offset = 8
     while len(active):
-        at = long_words[active]
+        at = sliced[active]
         part = loads[starts[at] + offset] & _PREFIX_MASKS[np.minimum(lengths[at] - offset, 8)]
         values = (mixed[active] ^ part) * _MIX_B
         values ^= values >> np.uint64(31)
@@ -131,7 +142,18 @@ def _word_identities(loads: U64, starts: I64, lengths: I64) -> tuple[U64, I64]:
         active = active[lengths[at] > offset]
     mixed *= _MIX_C
     mixed ^= mixed >> np.uint64(32)
-    identities[long_words] = (mixed & ~_LOW_BYTE) | np.uint64(1)
+    identities[sliced] = (mixed & ~_LOW_BYTE) | np.uint64(1)
+    huge = long_words[lengths[long_words] > SLICED_WORD_BYTES]
+    if len(huge):
+        hashed = np.fromiter(
+            (
+                default_hash(raw[start : start + length])
+                for start, length in zip(starts[huge].tolist(), lengths[huge].tolist(), strict=True)
+            ),
+            dtype=np.uint64,
+            count=len(huge),
+        )
+        identities[huge] = (hashed & ~_LOW_BYTE) | np.uint64(1)
     return identities, long_words
 
 
@@ -225,7 +247,7 @@ class _WordTable:
         ``raw`` ends with _PADDING zero bytes.
         """
         loads = _loads(raw)
-        identities, long_words = _word_identities(loads, starts, lengths)
+        identities, long_words = _word_identities(raw, loads, starts, lengths)
         slots, new_slots, new_words = self._place(identities)
         if len(new_slots):
             firsts, seconds = _heads(loads, starts[new_words], lengths[new_words])
@@ -274,11 +296,47 @@ def _pieces(encoded: list[bytes], table: _WordTable) -> Iterator[tuple[U64, I64]
     text_ends = np.cumsum(sizes) - 1
     for first, last in _texts_per_piece(text_ends):
         raw = b"\n".join([*encoded[first:last], bytes(_PADDING)])
-        starts, ends = _byte_words(np.frombuffer(raw, dtype=np.uint8)[:-_PADDING])
+        data = np.frombuffer(raw, dtype=np.uint8)[:-_PADDING]
         # Where each text ends: its words are those that start before (a text may hold newlines of its own).
         ends_here = np.cumsum(sizes[first:last]) - 1
-        counts = np.diff(np.searchsorted(starts, ends_here), prepend=0)
-        yield table.word_hashes(raw, starts, ends - starts), counts
+        if len(data) <= 2 * WINDOW_BYTES:
+            starts, ends = _byte_words(data)
+            counts = np.diff(np.searchsorted(starts, ends_here), prepend=0)
+            yield table.word_hashes(raw, starts, ends - starts), counts
+            continue
+        # One text of many megabytes is one piece: its words are found and hashed a window of bytes at a
+        # time, so that the word offsets and the temporaries of each step (and the word table, sized by the
+        # words of a call) stay small; only the hashes are kept whole.
+        windows = []
+        low = 0
+        while low < len(data):
+            high = _next_gap(data, min(low + WINDOW_BYTES, len(data) - 1)) + 1
+            windows.append((low, high))
+            low = high
+        # The words are found twice, to count them first: the hashes are then written into one array, not
+        # joined from a list of parts, which would hold them twice.
+        hashes = np.empty(sum(len(_byte_words(data[low:high])[0]) for low, high in windows), dtype=np.uint64)
+        below = np.zeros(len(ends_here), dtype=np.int64)
+        filled = 0
+        for low, high in windows:
+            starts, ends = _byte_words(data[low:high])
+            starts += low
+            ends += low
+            below += np.searchsorted(starts, ends_here)
+            hashes[filled : filled + len(starts)] = table.word_hashes(raw, starts, ends - starts)
+            filled += len(starts)
+        yield hashes, np.diff(below, prepend=0)
+
+
+def _next_gap(data: U8, at: int) -> int:
+    """The offset of the first byte at or after ``at`` that is not in a word (``data`` ends with one)."""
+    step = 1 << 12
+    while True:
+        found = np.flatnonzero(data[at : at + step] <= 32)
+        if len(found):
+            return at + int(found[0])
+        at += step
+        step = min(2 * step, WINDOW_BYTES)
 
 
 def word_hashes(normalized: Sequence[str], hash_function: HashFunction = default_hash) -> tuple[U64, I64]:
@@ -298,9 +356,12 @@ def word_hashes(normalized: Sequence[str], hash_function: HashFunction = default
     return np.concatenate(hashes), np.concatenate(counts).astype(np.int64)
 
 
-def _shingles(hashes: U64, counts: I64, size: int) -> U64:
-    """The shingles of consecutive texts, given their word hashes and word counts: none crosses two texts."""
-    mixed = mix_shingles(hashes, size)
+def _shingles(hashes: U64, counts: I64, size: int, out: U64 | None = None) -> U64:
+    """The shingles of consecutive texts, given their word hashes and word counts: none crosses two texts.
+
+    With ``out`` (room for ``len(hashes) - size + 1`` values), they are written there when none crosses.
+    """
+    mixed = mix_shingles(hashes, size, out)
     if len(mixed) == int(np.maximum(counts - (size - 1), 0).sum()):
         return mixed
     # Drop the windows that cross into the next text: those starting in a text's last size - 1 words.
@@ -338,13 +399,16 @@ def fingerprint(
         exact_of_batches.append(np.fromiter(map(hash_function, encoded), dtype=np.uint64, count=len(encoded)))
         for hashes, counts in _pieces(encoded, table):
             counts_of_pieces.append(counts)
-            shingles = _shingles(hashes, counts, shingle_size)
-            if filled + len(shingles) > len(shingle_hashes):
+            room = max(0, len(hashes) - shingle_size + 1)
+            if filled + room > len(shingle_hashes):
                 # Words apart by other whitespace than spaces (texts that were not normalized): make room.
-                grown = np.empty(2 * (filled + len(shingles)), dtype=np.uint64)
+                grown = np.empty(2 * (filled + room), dtype=np.uint64)
                 grown[:filled] = shingle_hashes[:filled]
                 shingle_hashes = grown
-            shingle_hashes[filled : filled + len(shingles)] = shingles
+            # Mixed in place: a text of millions of words would otherwise hold its shingles twice.
+            shingles = _shingles(hashes, counts, shingle_size, shingle_hashes[filled:])
+            if len(shingles) and not np.may_share_memory(shingles, shingle_hashes):
+                shingle_hashes[filled : filled + len(shingles)] = shingles
             filled += len(shingles)
     shingle_hashes.resize(filled, refcheck=False)  # shrinks in place: nothing else refers to it yet
     exact = np.concatenate(exact_of_batches)

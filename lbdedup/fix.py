@@ -131,9 +131,9 @@ def round_trips(document: Document, data: bytes) -> bool:
     Where it does not (``unicode_escape`` writes a newline as the two characters ``\\n``), a fix would change
     bytes it never meant to touch, so the file is not rewritten.
 
-    >>> round_trips(Document("a.txt", "x\n"), b"x\n")
+    >>> round_trips(Document("a.txt", "x\\n"), b"x\\n")
     True
-    >>> round_trips(Document("a.txt", "x\n", encoding="unicode_escape"), b"x\n")
+    >>> round_trips(Document("a.txt", "x\\n", encoding="unicode_escape"), b"x\\n")
     False
     """
     return encode_document_text(document, document.text) == data

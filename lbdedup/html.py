@@ -148,6 +148,9 @@ CARD_MAX_WORDS = 80
 TITLE_H2_OVERLAP = 0.5
 # A unit this short, without sentence punctuation, is a label rather than prose.
 MIN_PROSE_WORDS = 8
+# A heading is matched with the <title> on its first this many characters: an unclosed <h1> holds the rest of
+# the page, and reading all of it for each heading inside it would take quadratic time.
+MAX_HEADING_CHARS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +170,6 @@ class _Unit:
     line_end: int
     parts: list[str] = field(default_factory=list)
     link_chars: int = 0
-    flags: tuple[int, ...] = ()
     teaser: bool = False
     # After a "Related stories" heading: dropped, but no evidence about its container either way.
     related: bool = False
@@ -186,7 +188,59 @@ class _Frame:
     in_link: bool
     in_article: bool
     time: tuple[str | None, str] | None
-    flags: tuple[int, ...]
+    node: int
+
+
+class _Tree:
+    """The page's elements numbered in document order, with each one's parent, depth and last descendant.
+
+    Unclosed tags nest thousands deep, so nothing walks up from each unit: "is A inside B" is a comparison
+    of numbers (B <= A <= last[B]), and sums over the elements above each unit are one pass from the last
+    element to the first, adding each into its parent.
+    """
+
+    def __init__(self) -> None:
+        self.tags: list[Tag] = []
+        self.parent: list[int] = []
+        self.depth: list[int] = []
+        self.last: list[int] = []
+        self.number: dict[int, int] = {}
+
+    def add(self, tag: Tag, parent: int) -> int:
+        """Number ``tag``, a child of element ``parent`` (-1 for the root)."""
+        node = len(self.tags)
+        self.tags.append(tag)
+        self.parent.append(parent)
+        self.depth.append(self.depth[parent] + 1 if parent >= 0 else 0)
+        self.last.append(node)
+        self.number[id(tag)] = node
+        return node
+
+    def close(self, node: int) -> None:
+        """Every descendant of ``node`` has been added."""
+        self.last[node] = len(self.tags) - 1
+
+    def of(self, tag: Tag) -> int:
+        """The number of an element that was added."""
+        return self.number[id(tag)]
+
+    def inside(self, node: int, container: int) -> bool:
+        """``node`` is ``container`` or one of its descendants."""
+        return container <= node <= self.last[container]
+
+    def add_up(self, values: list[Any]) -> None:
+        """Add each element's value into its parent's, leaves first: every value becomes its subtree's sum."""
+        parent = self.parent
+        for node in range(len(values) - 1, 0, -1):
+            values[parent[node]] += values[node]
+
+    def below(self, marked: set[int]) -> list[bool]:
+        """For each element, whether it or an element above it is in ``marked``."""
+        parent = self.parent
+        inside = [False] * len(self.tags)
+        for node in range(len(inside)):
+            inside[node] = node in marked or (node > 0 and inside[parent[node]])
+        return inside
 
 
 def iso_time(value: str | None) -> str | None:
@@ -327,12 +381,51 @@ def live_updates(data: Any) -> list[LiveUpdate]:
     return updates
 
 
-def _visible_headings(soup: BeautifulSoup, name: str) -> Iterator[Tag]:
+def _strings(tag: Tag) -> Iterator[str]:
+    """The strings ``tag.get_text()`` joins (no comments, scripts or styles), read as they are needed."""
+    stack = [iter(tag.contents)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif isinstance(child, Tag):
+            stack.append(iter(child.contents))
+        elif type(child) is NavigableString or type(child) is CData:
+            yield str(child)
+
+
+def _heading_text(heading: Tag) -> str:
+    """``heading.get_text()``, up to MAX_HEADING_CHARS or a little more."""
+    parts = []
+    size = 0
+    for string in _strings(heading):
+        parts.append(string)
+        size += len(string)
+        if size >= MAX_HEADING_CHARS:
+            break
+    return "".join(parts)
+
+
+def _under_hard_junk(tag: Tag, known: dict[int, bool]) -> bool:
+    """Whether an element above ``tag`` is never visible; ``known`` keeps the answers for elements passed."""
+    path = []
+    above = tag.parent
+    while above is not None and id(above) not in known:
+        path.append(above)
+        above = above.parent
+    hidden = known[id(above)] if above is not None else False
+    for element in reversed(path):
+        hidden = hidden or element.name in HARD_JUNK_TAGS
+        known[id(element)] = hidden
+    return hidden
+
+
+def _visible_headings(soup: BeautifulSoup, name: str, known: dict[int, bool]) -> Iterator[Tag]:
     for heading in soup.find_all(name):
         if (
             isinstance(heading, Tag)
-            and heading.get_text(strip=True)
-            and not any(parent.name in HARD_JUNK_TAGS for parent in heading.parents)
+            and any(string.strip() for string in _strings(heading))
+            and not _under_hard_junk(heading, known)
         ):
             yield heading
 
@@ -352,16 +445,17 @@ def _page_title(soup: BeautifulSoup) -> tuple[Tag | None, Tag | None]:
     title_words = {word for name in names for word in _WORD.findall(name.casefold())}
 
     def overlap(heading: Tag) -> float:
-        words = set(_WORD.findall(heading.get_text().casefold()))
+        words = set(_WORD.findall(_heading_text(heading).casefold()))
         return len(words & title_words) / len(words | title_words) if words else 0.0
 
     best: Tag | None = None
     best_overlap = -1.0
-    for h1 in _visible_headings(soup, "h1"):
+    known: dict[int, bool] = {}
+    for h1 in _visible_headings(soup, "h1", known):
         found = overlap(h1)
         if found > best_overlap:
             best, best_overlap = h1, found
-    for h2 in _visible_headings(soup, "h2"):
+    for h2 in _visible_headings(soup, "h2", known):
         found = overlap(h2)
         if found >= TITLE_H2_OVERLAP and found > 2 * best_overlap:
             best, best_overlap = h2, found
@@ -379,8 +473,11 @@ def _anchors(soup: BeautifulSoup, h1: Tag | None) -> set[int]:
         anchors.append(h1)
     protected: set[int] = set()
     for anchor in anchors:
-        protected.add(id(anchor))
-        protected.update(id(parent) for parent in anchor.parents)
+        # Above an element climbed through before, every element is protected already.
+        for tag in _ancestors(anchor):
+            if id(tag) in protected and tag is not anchor:
+                break
+            protected.add(id(tag))
     return protected
 
 
@@ -407,7 +504,12 @@ class _Walker:
         self.current: _Unit | None = None
         self.line = 1
         self.breaks = 0
-        self.times: list[tuple[Tag, str | None, tuple[int, ...]]] = []
+        self.times: list[tuple[Tag, str | None]] = []
+        self.tree = _Tree()
+        # Elements that look like furniture, kept or dropped by how much prose they hold (_without_furniture).
+        self.flagged: set[int] = set()
+        # Link and text counts of the elements _is_inline_widget looked at, and of their descendants.
+        self.inline: dict[int, _Inline] = {}
 
     def close(self, exit_line: int | None = None) -> None:
         """End the unit being built; an element's closing tag line ends its span."""
@@ -441,7 +543,6 @@ class _Walker:
         if self.current is None:
             first = start + string[: len(string) - len(string.lstrip())].count("\n")
             self.current = _Unit(frame.owner, _kind_of(frame.owner, frame.context), first, last)
-            self.current.flags = frame.flags
         unit = self.current
         unit.parts.append(string)
         unit.line_end = last
@@ -452,12 +553,14 @@ class _Walker:
 
     def walk(self, root: Tag) -> list[_Unit]:
         """All units under ``root``, in document order."""
-        stack = [_Frame(root, iter(root.contents), False, root, BlockKind.PARAGRAPH, False, False, None, ())]
+        top = self.tree.add(root, -1)
+        stack = [_Frame(root, iter(root.contents), False, root, BlockKind.PARAGRAPH, False, False, None, top)]
         while stack:
             frame = stack[-1]
             child = next(frame.children, None)
             if child is None:
                 stack.pop()
+                self.tree.close(frame.node)
                 if frame.owner is frame.tag and frame.tag is not root:
                     name = frame.tag.name
                     self.close(self.line if name in BLOCK_TAGS or name == "time" else None)
@@ -487,21 +590,21 @@ class _Walker:
         junk = frame.junk or name in HARD_JUNK_TAGS
         block = name in BLOCK_TAGS or name in CONTAINER_TAGS
         if not junk and not block and name != "a" and frame.owner.name in BLOCK_TAGS:
-            junk = _is_inline_widget(tag)
-        flags = frame.flags
+            junk = _is_inline_widget(tag, self.inline)
+        node = self.tree.add(tag, frame.node)
         if not junk and id(tag) not in self.protected:
             level = _furniture_level(tag, frame.in_article)
             if level == 2 or (level == 1 and not block):
                 junk = True
             elif level == 1:
-                flags = (*flags, id(tag))
+                self.flagged.add(node)
         time = frame.time
         if name == "time":
             time = (iso_time(_attr(tag, "datetime")) or iso_time(tag.get_text()), _collapse(tag.get_text()))
             # A <time> standing alone between blocks is a timestamp block; inside a paragraph it is text.
             block = frame.owner.name not in BLOCK_TAGS
             if not junk:
-                self.times.append((tag, time[0], flags))
+                self.times.append((tag, time[0]))
         if block:
             self.close()
             self.breaks = 0
@@ -523,21 +626,73 @@ class _Walker:
                 frame.in_link or name == "a",
                 frame.in_article or name in ("article", "main", "section"),
                 time,
-                flags,
+                node,
             )
         )
 
 
-def _is_inline_widget(tag: Tag) -> bool:
+@dataclass(slots=True)
+class _Inline:
+    """What ``_is_inline_widget`` needs of an element: its links, words and the characters of its links.
+
+    Words are those of ``_collapse(tag.get_text(" "))``; ``linked`` adds up the collapsed texts' lengths of
+    the links at every depth below the element, as ``find_all("a")`` lists them.
+    """
+
+    links: int = 0
+    words: int = 0
+    chars: int = 0
+    linked: int = 0
+
+    def text_length(self) -> int:
+        """The length of the element's collapsed text: its words, one space between each two."""
+        return self.chars + self.words - 1 if self.words else 0
+
+
+def _inline_counts(tag: Tag, known: dict[int, _Inline]) -> _Inline:
+    """The counts of ``tag``, and of every element below it into ``known``, in one pass with a stack.
+
+    Nested inline elements each ask for theirs: each subtree is counted once, not once per element above it.
+    """
+    found = known.get(id(tag))
+    if found is not None:
+        return found
+    stack: list[tuple[Tag, Iterator[Any], _Inline]] = [(tag, iter(tag.contents), _Inline())]
+    while True:
+        element, children, counts = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            known[id(element)] = counts
+            if not stack:
+                return counts
+            parent = stack[-1][2]
+            parent.links += counts.links + (element.name == "a")
+            parent.words += counts.words
+            parent.chars += counts.chars
+            parent.linked += counts.linked + (counts.text_length() if element.name == "a" else 0)
+        elif isinstance(child, Tag):
+            below = known.get(id(child))
+            if below is None:
+                stack.append((child, iter(child.contents), _Inline()))
+                continue
+            counts.links += below.links + (child.name == "a")
+            counts.words += below.words
+            counts.chars += below.chars
+            counts.linked += below.linked + (below.text_length() if child.name == "a" else 0)
+        elif type(child) is NavigableString or type(child) is CData:
+            # get_text's strings: no comments, nor the text of scripts and styles.
+            words = child.split()
+            counts.words += len(words)
+            counts.chars += sum(map(len, words))
+
+
+def _is_inline_widget(tag: Tag, known: dict[int, _Inline]) -> bool:
     """An inline element of a paragraph that is a box of links (a hover card listing a person's stories)."""
-    links = tag.find_all("a", limit=WIDGET_MIN_LINKS + 1)
-    if len(links) < WIDGET_MIN_LINKS:
+    counts = _inline_counts(tag, known)
+    if counts.links < WIDGET_MIN_LINKS or counts.words < WIDGET_MIN_WORDS:
         return False
-    text = _collapse(tag.get_text(" "))
-    if len(text.split()) < WIDGET_MIN_WORDS:
-        return False
-    linked = sum(len(_collapse(link.get_text(" "))) for link in tag.find_all("a"))
-    return linked >= WIDGET_LINK_SHARE * len(text)
+    return counts.linked >= WIDGET_LINK_SHARE * counts.text_length()
 
 
 def _attr(tag: Tag, name: str) -> str | None:
@@ -576,47 +731,54 @@ def _is_teaser_heading(unit: _Unit) -> bool:
     return words in TEASER_HEADINGS or words.startswith(("more from ", "more on ", "more stories from "))
 
 
-def _mark_teaser_sections(units: list[_Unit]) -> None:
+def _mark_teaser_sections(units: list[_Unit], tree: _Tree) -> None:
     """Mark a "Related stories" heading and every unit after it in its section as teasers."""
-    sections: set[int] = set()
+    # covered[n]: element n is inside a section found so far (a section's elements are consecutive).
+    covered = bytearray(len(tree.tags))
     for unit in units:
-        if sections and _inside(unit.owner, sections):
+        node = tree.of(unit.owner)
+        if covered[node]:
             unit.related = True
-        elif _is_teaser_heading(unit) and unit.owner.parent is not None:
+        elif _is_teaser_heading(unit) and node > 0:
             unit.related = True
-            sections.add(id(unit.owner.parent if unit.owner.name in HEADING_TAGS else unit.owner))
+            section = tree.parent[node] if unit.owner.name in HEADING_TAGS else node
+            end = tree.last[section] + 1
+            covered[section:end] = b"\x01" * (end - section)
 
 
-def _mark_teasers(units: list[_Unit]) -> None:
+def _mark_teasers(units: list[_Unit], tree: _Tree) -> None:
     """Mark the units of teaser cards: a linked headline boxed with a line or two of summary.
 
     The card is the largest element around the linked headline that still holds only a few short units;
     an article's own paragraphs sit together in a container far larger than that.
     """
-    count: dict[int, int] = {}
-    prose: dict[int, int] = {}
+    count = [0] * len(tree.tags)
+    prose = [0] * len(tree.tags)
     for unit in units:
-        words = _word_count(unit.text)
-        for tag in _ancestors(unit.owner):
-            count[id(tag)] = count.get(id(tag), 0) + 1
-            prose[id(tag)] = prose.get(id(tag), 0) + words
+        node = tree.of(unit.owner)
+        count[node] += 1
+        prose[node] += _word_count(unit.text)
+    tree.add_up(count)
+    tree.add_up(prose)
     cards: set[int] = set()
     for unit in units:
         if _link_density(unit) <= MAX_LINK_DENSITY or unit.kind is BlockKind.QUOTE:
             continue
         if unit.owner.name not in HEADING_TAGS and _word_count(unit.text) < MIN_HEADLINE_WORDS:
             continue
-        card = None
-        for tag in _ancestors(unit.owner):
-            if count[id(tag)] > CARD_MAX_UNITS or prose[id(tag)] > CARD_MAX_WORDS:
-                break
-            card = tag
-        if card is not None and count[id(card)] > 1:
-            cards.add(id(card))
+        # Each element climbed through holds at most CARD_MAX_UNITS units: the climbs take linear time.
+        card = -1
+        node = tree.of(unit.owner)
+        while node >= 0 and count[node] <= CARD_MAX_UNITS and prose[node] <= CARD_MAX_WORDS:
+            card = node
+            node = tree.parent[node]
+        if card >= 0 and count[card] > 1:
+            cards.add(card)
     if not cards:
         return
+    in_card = tree.below(cards)
     for unit in units:
-        if any(id(tag) in cards for tag in _ancestors(unit.owner)):
+        if in_card[tree.of(unit.owner)]:
             unit.teaser = True
 
 
@@ -644,63 +806,80 @@ def _value(unit: _Unit) -> float:
 
 
 def _without_furniture(
-    units: list[_Unit], times: list[tuple[Tag, str | None, tuple[int, ...]]]
+    units: list[_Unit], times: list[tuple[Tag, str | None]], tree: _Tree, flagged: set[int]
 ) -> tuple[list[_Unit], list[tuple[Tag, str | None]]]:
-    """Drop the units (and times) inside furniture-like elements that hold little of the page's prose."""
+    """Drop the units (and times) inside furniture-like elements that hold little of the page's prose.
+
+    ``flagged`` are the elements that look like furniture; a flagged element that holds a time but no unit
+    is furniture too.
+    """
+    if not flagged:
+        return units, times
     values = [max(0.0, _value(unit)) for unit in units]
     total = sum(values)
-    held: dict[int, float] = {}
+    held = [0.0] * len(tree.tags)
+    count = [0] * len(tree.tags)
     for unit, value in zip(units, values, strict=True):
-        for flag in unit.flags:
-            held[flag] = held.get(flag, 0.0) + value
-    furniture = {flag for flag, value in held.items() if value < FURNITURE_MAX_SHARE * total or not total}
-    furniture |= {flag for _, _, flags in times for flag in flags if flag not in held}
-    kept = [unit for unit in units if not any(flag in furniture for flag in unit.flags)]
-    kept_times = [(tag, moment) for tag, moment, flags in times if not any(f in furniture for f in flags)]
+        node = tree.of(unit.owner)
+        held[node] += value
+        count[node] += 1
+    tree.add_up(held)
+    tree.add_up(count)
+    timed = [0] * len(tree.tags)
+    for tag, _ in times:
+        timed[tree.of(tag)] += 1
+    tree.add_up(timed)
+    furniture = {
+        node
+        for node in flagged
+        if (count[node] and (held[node] < FURNITURE_MAX_SHARE * total or not total))
+        or (not count[node] and timed[node])
+    }
+    inside = tree.below(furniture)
+    kept = [unit for unit in units if not inside[tree.of(unit.owner)]]
+    kept_times = [(tag, moment) for tag, moment in times if not inside[tree.of(tag)]]
     return kept, kept_times
 
 
-def _main_content(units: list[_Unit], headline: Tag | None) -> Tag | None:
+def _main_content(units: list[_Unit], headline: Tag | None, tree: _Tree) -> int | None:
     """The element whose units hold the most prose net of the link lists and labels inside it.
 
     Prose above the headline (tickers, teasers of other stories) does not count for its container.
     """
-    score: dict[int, float] = {}
-    words: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    tags: dict[int, Tag] = {}
+    if not units:
+        return None
+    size = len(tree.tags)
+    score = [0.0] * size
+    words = [0] * size
+    # The position of the first unit inside each element: ties go to the element whose units come first.
+    first = [len(units)] * size
     before = headline is not None and any(unit.owner is headline for unit in units)
-    for unit in units:
+    for position, unit in enumerate(units):
         if unit.owner is headline:
             before = False
-        value = min(0.0, _value(unit)) if before else _value(unit)
-        count = _word_count(unit.text)
-        chain = list(_ancestors(unit.owner))
-        for level, tag in enumerate(reversed(chain)):
-            key = id(tag)
-            if key not in tags:
-                tags[key] = tag
-                depth[key] = level
-                score[key] = 0.0
-                words[key] = 0
-            score[key] += value
-            words[key] += count
-    if not tags:
-        return None
-    best = tags[max(tags, key=lambda key: (score[key], depth[key]))]
+        node = tree.of(unit.owner)
+        score[node] += min(0.0, _value(unit)) if before else _value(unit)
+        words[node] += _word_count(unit.text)
+        first[node] = min(first[node], position)
+    tree.add_up(score)
+    tree.add_up(words)
+    parent = tree.parent
+    for node in range(size - 1, 0, -1):
+        first[parent[node]] = min(first[parent[node]], first[node])
+    depth = tree.depth
+    best = max(
+        (node for node in range(size) if first[node] < len(units)),
+        key=lambda node: (score[node], depth[node], -first[node]),
+    )
     # Widen to the parent while that costs nothing and adds only a little neutral text (the headline, the
     # byline and time above a story body).
-    limit = words[id(best)] * (1 + WIDEN_WORDS) + WIDEN_MIN_WORDS
-    while best.parent is not None and id(best.parent) in tags:
-        parent = id(best.parent)
-        if score[parent] < score[id(best)] or words[parent] > limit:
+    limit = words[best] * (1 + WIDEN_WORDS) + WIDEN_MIN_WORDS
+    while parent[best] >= 0:
+        up = parent[best]
+        if score[up] < score[best] or words[up] > limit:
             break
-        best = best.parent
+        best = up
     return best
-
-
-def _inside(tag: Tag, container_ids: set[int]) -> bool:
-    return any(id(parent) in container_ids for parent in _ancestors(tag))
 
 
 def _json_ld_posts(units: list[_Unit], updates: list[LiveUpdate]) -> dict[int, int]:
@@ -735,42 +914,66 @@ def _json_ld_posts(units: list[_Unit], updates: list[LiveUpdate]) -> dict[int, i
     return matched
 
 
-def _post_containers(units: list[_Unit], matched: dict[int, int]) -> dict[int, int]:
-    """Element id -> post, for the largest element around each post's units that holds no other post."""
-    posts_under: dict[int, set[int]] = {}
+_NO_POST = -1
+_POSTS = -2
+
+
+def _post_containers(units: list[_Unit], matched: dict[int, int], tree: _Tree) -> dict[int, int]:
+    """Element -> post, for the largest element around each post's units that holds no other post."""
+    # only[n]: the one post whose units element n holds, _NO_POST for none, _POSTS for several.
+    only = [_NO_POST] * len(tree.tags)
     for position, post in matched.items():
-        for tag in _ancestors(units[position].owner):
-            posts_under.setdefault(id(tag), set()).add(post)
+        node = tree.of(units[position].owner)
+        only[node] = post if only[node] in (_NO_POST, post) else _POSTS
+    parent = tree.parent
+    for node in range(len(only) - 1, 0, -1):
+        mine, up = only[node], only[parent[node]]
+        if mine != _NO_POST and up != mine:
+            only[parent[node]] = mine if up == _NO_POST else _POSTS
     containers: dict[int, int] = {}
+    # The climb from an element ends where the climb through it ended: each element is climbed once.
+    top: dict[int, int] = {}
     for position, post in matched.items():
-        tag = units[position].owner
-        while tag.parent is not None and posts_under.get(id(tag.parent)) == {post}:
-            tag = tag.parent
-        containers[id(tag)] = post
+        node = tree.of(units[position].owner)
+        path = []
+        while node not in top and parent[node] >= 0 and only[parent[node]] == post:
+            path.append(node)
+            node = parent[node]
+        node = top.get(node, node)
+        top.update(dict.fromkeys(path, node))
+        containers[node] = post
     return containers
 
 
-def _dom_posts(times: list[tuple[Tag, str | None]]) -> dict[int, tuple[Tag, str | None]]:
-    """Article or section elements that hold a <time>: element id -> (element, time of its first <time>)."""
+def _dom_posts(times: list[tuple[Tag, str | None]], tree: _Tree) -> dict[int, tuple[Tag, str | None]]:
+    """Article or section elements that hold a <time>: element -> (element, time of its first <time>)."""
+    parent = tree.parent
+    # around[n]: the nearest article or section strictly above element n, or -1.
+    around = [-1] * len(tree.tags)
+    for node in range(1, len(around)):
+        up = parent[node]
+        around[node] = up if tree.tags[up].name in ("article", "section") else around[up]
     found: dict[int, tuple[Tag, str | None]] = {}
     for time, moment in times:
-        for parent in time.parents:
-            if parent.name in ("article", "section"):
-                if id(parent) not in found:
-                    found[id(parent)] = (parent, moment)
-                break
+        post = around[tree.of(time)]
+        if post >= 0 and post not in found:
+            found[post] = (tree.tags[post], moment)
     # The innermost ones: a section around several timed articles is the blog, not a post.
-    nested = {id(parent) for tag, _ in found.values() for parent in tag.parents}
-    posts = {key: value for key, value in found.items() if key not in nested}
+    holds = [False] * len(around)
+    for node in range(len(around) - 1, 0, -1):
+        if holds[node] or node in found:
+            holds[parent[node]] = True
+    posts = {node: value for node, value in found.items() if not holds[node]}
     return posts if len(posts) >= 2 else {}
 
 
-def _post_of(unit: _Unit, containers: dict[int, int]) -> int | None:
-    for tag in _ancestors(unit.owner):
-        post = containers.get(id(tag))
-        if post is not None:
-            return post
-    return None
+def _posts_below(containers: dict[int, int], tree: _Tree) -> list[int | None]:
+    """For each element, the post of the nearest container at or above it, or None."""
+    parent = tree.parent
+    post: list[int | None] = [None] * len(tree.tags)
+    for node in range(len(post)):
+        post[node] = containers.get(node, post[parent[node]] if node > 0 else None)
+    return post
 
 
 def _script_lines(script: Tag) -> tuple[int, int]:
@@ -817,9 +1020,10 @@ def _refine_kind(unit: _Unit) -> BlockKind:
 def _pieces(soup: BeautifulSoup) -> list[_Piece]:
     h1, title = _page_title(soup)
     walker = _Walker(_anchors(soup, h1))
-    units, times = _without_furniture(walker.walk(soup), walker.times)
-    _mark_teasers(units)
-    _mark_teaser_sections(units)
+    tree = walker.tree
+    units, times = _without_furniture(walker.walk(soup), walker.times, tree, walker.flagged)
+    _mark_teasers(units, tree)
+    _mark_teaser_sections(units, tree)
     pieces: list[_Piece] = []
     if h1 is None and title is not None:
         text = _collapse(title.get_text())
@@ -833,21 +1037,23 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
     matched = _json_ld_posts(units, updates) if updates else {}
     post_time: dict[int, str | None]
     if matched:
-        containers = _post_containers(units, matched)
+        containers = _post_containers(units, matched, tree)
         post_time = dict(enumerate(update.time for update in updates))
     else:
-        dom = _dom_posts(times)
+        dom = _dom_posts(times, tree)
         containers = {key: number for number, key in enumerate(dom)}
         post_time = {number: value[1] for number, value in enumerate(dom.values())}
 
-    main = _main_content(units, h1)
-    main_ids = {id(main)} if main is not None else set()
+    main = _main_content(units, h1, tree)
+    post_at = _posts_below(containers, tree)
     for position, unit in enumerate(units):
         title_unit = h1 is not None and unit.owner is h1
-        post = _post_of(unit, containers)
+        node = tree.of(unit.owner)
+        post = post_at[node]
         if not title_unit and _is_furniture(unit):
             continue
-        if not (title_unit or position in matched or _inside(unit.owner, main_ids)):
+        in_main = main is not None and tree.inside(node, main)
+        if not (title_unit or position in matched or in_main):
             continue
         kind = BlockKind.TITLE if title_unit else _refine_kind(unit)
         time = unit.time if kind is BlockKind.TIMESTAMP and unit.time else None

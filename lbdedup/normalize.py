@@ -31,6 +31,8 @@ _APOSTROPHES = frozenset("'`’‘ʼ´")
 _DIGIT = re.compile(r"\d").search
 # Bytes per piece of the buffer the passes run on (see ``_normalize_joined``).
 CHUNK_BYTES = 1 << 20
+# Where a long line may be cut: a letter or digit before a space and another (see ``_normalize_joined``).
+_CUT_SPACE = re.compile(rb"[A-Za-z0-9](?= [A-Za-z0-9])")
 # normalize_many joins this many texts at a time (a few megabytes of typical blocks).
 TEXTS_PER_PASS = 1 << 15
 # Once translated, a byte 0 marks a byte to drop and a byte 1 a separator for the digit rule: any other
@@ -204,7 +206,18 @@ def _normalize_joined(raw: bytes) -> tuple[bytes, list[str]]:
     growing: list[str] = []
     low = 0
     while low < len(raw):
-        end = raw.find(b"\n", low + CHUNK_BYTES)
+        end = raw.find(b"\n", low + CHUNK_BYTES, low + 2 * CHUNK_BYTES)
+        if end < 0:
+            # A text of megabytes on one line: cut it at a space between two ASCII letters or digits, which
+            # normalizes as a line end would (the line then goes on). A memory bound, not a speed-up.
+            space = _CUT_SPACE.search(raw, low + CHUNK_BYTES, low + 2 * CHUNK_BYTES)
+            if space is not None:
+                piece, piece_growing = _normalize_piece(raw[low : space.end()] + b"\n")
+                normalized.append(piece[:-1] + b" ")
+                growing += piece_growing
+                low = space.end() + 1
+                continue
+            end = raw.find(b"\n", low + CHUNK_BYTES)
         high = end + 1 if end >= 0 else len(raw)
         piece, piece_growing = _normalize_piece(raw[low:high])
         normalized.append(piece)

@@ -7,15 +7,28 @@ reason in one line; the CLI turns it into exit code 2.
 from __future__ import annotations
 
 import codecs
+import io
+import os
 import re
+import stat
 import sys
 from collections.abc import Iterable
+from contextvars import ContextVar
 from pathlib import PurePath
 from typing import BinaryIO
 
 from lbdedup.model import Document
 
-__all__ = ["InputError", "decode", "detect_format", "read_source", "read_sources"]
+__all__ = [
+    "InputError",
+    "decode",
+    "detect_format",
+    "format_size",
+    "max_file_size",
+    "parse_size",
+    "read_source",
+    "read_sources",
+]
 
 # A NUL byte in the first few KiB is what makes a file binary for grep and git too.
 BINARY_SNIFF_BYTES = 8192
@@ -112,20 +125,81 @@ def decode(source: str, data: bytes, encoding: str = "utf-8", fmt: str | None = 
     )
 
 
-def read_source(source: str, encoding: str = "utf-8", stdin: BinaryIO | None = None) -> Document:
-    """Read one path, or stdin when ``source`` is ``-``.
+# The size limit of :func:`read_source` when it is given none; ``--max-file-size`` sets it for a command.
+DEFAULT_MAX_FILE_SIZE = 1 << 30
+max_file_size: ContextVar[int] = ContextVar("max_file_size", default=DEFAULT_MAX_FILE_SIZE)
+# Pipes and devices are read this much at a time, so that an endless one stops at the limit.
+READ_CHUNK = 1 << 20
+_SIZE = re.compile(r"(\d+)\s*([kmgt]?)(i?b)?", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """Bytes from ``500M``, ``2G``, ``64k`` or a plain number (powers of 1024); ValueError when not a size.
+
+    >>> parse_size("1G"), parse_size("500m"), parse_size("4096"), parse_size("0")
+    (1073741824, 524288000, 4096, 0)
+    """
+    found = _SIZE.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"{text!r} is not a size (a number of bytes, or with a suffix: 500M, 2G)")
+    power = "_kmgt".find(found.group(2).lower() or "_")
+    return int(found.group(1)) << (10 * power)
+
+
+def format_size(size: int) -> str:
+    """A size as a person reads it: ``1 GB`` for 1 GiB, ``1.5 MB``, ``100 bytes``.
+
+    >>> format_size(1 << 30), format_size(3 << 19), format_size(100)
+    ('1 GB', '1.5 MB', '100 bytes')
+    """
+    for unit, shift in (("TB", 40), ("GB", 30), ("MB", 20), ("KB", 10)):
+        if size >= 1 << shift:
+            return f"{size / (1 << shift):.3g} {unit}"
+    return f"{size} bytes"
+
+
+def _too_large(source: str, limit: int) -> InputError:
+    return InputError(source, f"larger than the {format_size(limit)} input limit (--max-file-size)")
+
+
+def _read_limited(source: str, stream: BinaryIO, limit: int) -> bytes:
+    """All of ``stream``, read a chunk at a time so that an endless one (``/dev/zero``, ``yes``) stops."""
+    if limit <= 0:
+        return stream.read()
+    buffer = io.BytesIO()
+    size = 0
+    while chunk := stream.read(min(READ_CHUNK, limit + 1 - size)):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(source, limit)
+        buffer.write(chunk)
+    # getvalue hands over the buffer's own bytes, without a copy.
+    return buffer.getvalue()
+
+
+def read_source(
+    source: str, encoding: str = "utf-8", stdin: BinaryIO | None = None, limit: int | None = None
+) -> Document:
+    """Read one path, or stdin when ``source`` is ``-``; more than ``limit`` bytes is an InputError.
+
+    ``limit`` defaults to :data:`max_file_size` (1 GiB unless a command set it); 0 means no limit.
 
     >>> read_source("/nonexistent/blog.txt")
     Traceback (most recent call last):
     ...
     lbdedup.read.InputError: /nonexistent/blog.txt: no such file
     """
+    if limit is None:
+        limit = max_file_size.get()
     if source == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
-        return decode(source, stream.read(), encoding)
+        return decode(source, _read_limited(source, stream, limit), encoding)
     try:
         with open(source, "rb") as handle:
-            data = handle.read()
+            status = os.fstat(handle.fileno())
+            if 0 < limit < status.st_size and stat.S_ISREG(status.st_mode):
+                raise _too_large(source, limit)
+            data = _read_limited(source, handle, limit)
     except FileNotFoundError:
         raise InputError(source, "no such file") from None
     except IsADirectoryError:

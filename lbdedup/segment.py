@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from itertools import compress, count, repeat
+from itertools import compress, count, islice, pairwise, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 from lbdedup.meta import (
     BYLINE_INITIALS,
@@ -137,17 +140,18 @@ def is_hard_wrapped(groups: Sequence[Sequence[str]], markdown: bool = False) -> 
     width = max((len(line.rstrip()) for group in groups for line in group), default=0)
     if width > MAX_WRAP_WIDTH or width == 0:
         return False
-    inner = [
-        line.rstrip()
-        for group in groups
-        if len(group) > 1
-        for line in group[:-1]
-        if not _structural(line, markdown)
-    ]
+    # Counted as they come, not listed: a file of millions of short lines would list them all again.
+    inner = 0
+    broken = 0
+    for group in groups:
+        for line in islice(group, len(group) - 1):
+            if not _structural(line, markdown):
+                inner += 1
+                end = line.rstrip()
+                broken += not _TERMINAL.search(end[-8:]) and len(end) >= width // 2
     if not inner:
         return False
-    broken = sum(1 for line in inner if not _TERMINAL.search(line[-8:]) and len(line) >= width // 2)
-    return broken >= 0.6 * len(inner)
+    return broken >= 0.6 * inner
 
 
 def _goes_on_in_lower_case(lines: Sequence[str]) -> bool:
@@ -335,16 +339,16 @@ def _classify_lines(texts: Sequence[str], markdown: bool = False) -> list[BlockK
     return kinds
 
 
-def _paragraph_groups(numbers: Sequence[int], lines: Sequence[str]) -> list[list[tuple[int, str]]]:
-    """The blank-line paragraphs of a file as lists of (line number, line) pairs."""
-    groups: list[list[tuple[int, str]]] = []
-    previous = -1
-    for number, line in zip(numbers, lines, strict=True):
-        if number != previous + 1 or not groups:
-            groups.append([])
-        groups[-1].append((number, line))
-        previous = number
-    return groups
+def _paragraph_cuts(numbers: npt.NDArray[np.int64]) -> list[int]:
+    """Where each blank-line paragraph starts among the non-blank lines (numbered ``numbers``), then the end.
+
+    >>> _paragraph_cuts(np.array([1, 2, 4, 6, 7]))
+    [0, 2, 3, 5]
+    """
+    if not len(numbers):
+        return [0]
+    breaks = np.flatnonzero(np.diff(numbers) != 1) + 1
+    return [0, *breaks.tolist(), len(numbers)]
 
 
 def _is_credit_only(line: str) -> bool:
@@ -353,32 +357,32 @@ def _is_credit_only(line: str) -> bool:
     return head in _CREDIT_INITIALS and ":" in line and _CREDIT_ONLY.match(line) is not None
 
 
-def _spans(group: list[tuple[int, str]], wrapped: bool, markdown: bool) -> list[list[tuple[int, str]]]:
-    """Cut one blank-line paragraph into blocks: one per line, or wrapped lines joined."""
-    spans: list[list[tuple[int, str]]] = []
-    for item in group:
-        line = item[1]
-        if spans and _is_credit_only(line):
-            spans[-1].append(item)
+def _span_starts(group: Sequence[str], wrapped: bool, markdown: bool) -> list[int]:
+    """Cut one blank-line paragraph into blocks (one per line, or wrapped lines joined): where each starts.
+
+    A block is consecutive lines, so its first line says where it is (a file of millions of short lines
+    would spend far more memory on lists of its lines).
+    """
+    starts: list[int] = []
+    for position, line in enumerate(group):
+        if starts and _is_credit_only(line):
             continue
         if not wrapped:
-            spans.append([item])
+            starts.append(position)
             continue
-        opening = spans[-1][0][1] if spans else ""
+        opening = group[starts[-1]] if starts else ""
         # A wrapped blockquote goes on over its ">" lines; prose never joins a quote, nor a quote prose.
         is_quote = markdown and _QUOTE.match(line) is not None
         after_quote = markdown and _QUOTE.match(opening) is not None
         continues = (
-            bool(spans)
+            bool(starts)
             and is_quote == after_quote
             and (is_quote or not _structural(line, markdown))
             and not _MD_HEADING.match(opening)
         )
-        if continues:
-            spans[-1].append(item)
-        else:
-            spans.append([item])
-    return spans
+        if not continues:
+            starts.append(position)
+    return starts
 
 
 def one_line(text: str) -> str:
@@ -402,10 +406,10 @@ def one_line(text: str) -> str:
     return " ".join(filter(None, map(str.strip, lines)))
 
 
-def _span_text(span: list[tuple[int, str]]) -> str:
+def _span_text(span: Sequence[str]) -> str:
     if len(span) == 1:
-        return span[0][1].strip()
-    return " ".join(line.strip() for _, line in span)
+        return span[0].strip()
+    return " ".join(line.strip() for line in span)
 
 
 class Layout(NamedTuple):
@@ -429,19 +433,32 @@ def layout(document: Document) -> Layout:
     markdown = document.format == "markdown"
     # Right-stripping each raw line also drops the CR of CRLF; a line is blank when nothing is left.
     stripped = list(map(str.rstrip, document.text.split("\n")))
-    numbers = list(compress(count(1), stripped))
     lines = list(filter(None, stripped))
     # Hard-wrapped files are rare and need no line over the wrap width: test that first, in C.
     if lines and max(map(len, lines)) <= MAX_WRAP_WIDTH:
-        groups = _paragraph_groups(numbers, lines)
-        wrapped = is_hard_wrapped([[line for _, line in group] for group in groups], markdown)
-        spans = [span for group in groups for span in _spans(group, wrapped, markdown)]
-        starts = [span[0][0] for span in spans]
-        ends = [span[-1][0] for span in spans]
-        texts = [span[0][1] if len(span) == 1 else "\n".join(line for _, line in span) for span in spans]
-        spoken = [_span_text(span) for span in spans]
+        # Line numbers in numpy, not a Python int per line (a file of millions of one-letter lines).
+        numbers = np.flatnonzero(np.fromiter(map(bool, stripped), dtype=bool, count=len(stripped))) + 1
+        del stripped
+        cuts = _paragraph_cuts(numbers)
+        # One paragraph (no blank line) is all the lines, not a copy of them.
+        groups = [lines] if len(cuts) == 2 else [lines[first:last] for first, last in pairwise(cuts)]
+        wrapped = is_hard_wrapped(groups, markdown)
+        firsts = [
+            first + start
+            for first, group in zip(cuts[:-1], groups, strict=True)
+            for start in _span_starts(group, wrapped, markdown)
+        ]
+        del groups
+        firsts.append(len(lines))
+        starts = numbers[firsts[:-1]].tolist()
+        ends = numbers[np.array(firsts[1:]) - 1].tolist()
+        texts = [
+            lines[first] if last - first == 1 else "\n".join(lines[first:last])
+            for first, last in pairwise(firsts)
+        ]
+        spoken = [_span_text(lines[first:last]) for first, last in pairwise(firsts)]
     else:
-        starts, ends, texts, spoken = _line_spans(numbers, lines)
+        starts, ends, texts, spoken = _line_spans(list(compress(count(1), stripped)), lines)
     # classify_line ignores leading whitespace, so a line can stand for its stripped text.
     kinds = _classify_lines(spoken, markdown)
     _mark_title(kinds, texts, markdown)
