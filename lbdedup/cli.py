@@ -33,6 +33,7 @@ from lbdedup.write import write_behind as write_behind
 # Each command imports what only it needs (the core and numpy, SQLite, the renderers) when it runs, so that
 # `--version` and `--help` start at once and `clean` never loads the index, check and fix code.
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
     from lbdedup.index import FingerprintIndex, IndexMatch
@@ -181,6 +182,18 @@ def _stdout_to_devnull() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, descriptor)
         os.close(devnull)
+
+
+def _stdout_console() -> Console:
+    """A rich console on stdout whose write errors reach :func:`_stdout_errors`."""
+    from rich.console import Console
+
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own answer is exit 1, which means findings here: let the reader's leaving end us quietly.
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return StdoutConsole()
 
 
 def _emit(chunks: Iterable[bytes], output: str | None) -> None:
@@ -406,12 +419,10 @@ def report(
     """
     options = _with_settings(Options(keep=keep, jobs=_jobs(jobs)), boilerplate, keep_pattern, drop_pattern)
     result = _run(paths, options, encoding, quiet, _jsonl_fields(jsonl, id_field, text_field, html_field))
-    from rich.console import Console
-
     from lbdedup.report import render_report
 
     with _stdout_errors():
-        render_report(result, Console(), top=top)
+        render_report(result, _stdout_console(), top=top)
         sys.stdout.flush()
 
 

@@ -120,8 +120,11 @@ def write_atomic(path: str, chunks: Iterable[bytes]) -> None:
     if found is not None and not stat.S_ISREG(found.st_mode):
         _write_in_place(path, found, chunks)
         return
+    if not os.path.islink(path):  # as given: folders on the way may be links, the rename stays inside one
+        _replace(path, found, chunks)
+        return
     target = os.path.realpath(path)
-    if found is None and os.path.islink(path) and not os.path.isdir(os.path.dirname(target)):
+    if found is None and not os.path.isdir(os.path.dirname(target)):
         raise FileNotFoundError(errno.ENOENT, f"dangling symlink to {target}, whose folder does not exist")
     _replace(target, found, chunks)
 
@@ -188,6 +191,7 @@ def _replace(target: str, found: os.stat_result | None, chunks: Iterable[bytes])
             "writing it in place is not crash-safe (give it a copy of its own, e.g. cp -p, then rerun)",
         )
     folder, name = os.path.split(target)
+    folder = folder or os.curdir
     _remove_stale(folder, name)
     with _termination_raises():
         created: list[str] = []
