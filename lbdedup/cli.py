@@ -694,7 +694,8 @@ def index_query(
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"lbdedup {__version__}")
+        with _stdout_errors():
+            typer.echo(f"lbdedup {__version__}")
         raise typer.Exit(EXIT_OK)
 
 

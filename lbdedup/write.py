@@ -264,9 +264,9 @@ def _sync_folder(folder: str) -> None:
             os.close(handle)
 
 
-# Folder -> names in it that look like our temporary files, listed once per process: a fix of thousands of
-# files in one folder reads the folder once, not once a file.
-_candidates: dict[str, set[str]] = {}
+# Folder (device, inode) -> names in it that look like our temporary files, listed once per process: a fix
+# of thousands of files in one folder reads the folder once, not once a file.
+_candidates: dict[tuple[int, int], set[str]] = {}
 
 
 def _remove_stale(folder: str, name: str) -> None:
@@ -275,16 +275,18 @@ def _remove_stale(folder: str, name: str) -> None:
     Only files of that exact pattern, regular, with one link, owned by us and untouched for
     :data:`STALE_SECONDS` are removed; anything that cannot be checked is left.
     """
-    if folder not in _candidates:
-        try:
+    try:
+        found = os.stat(folder)
+        key = (found.st_dev, found.st_ino)  # not the name: "." is another folder after a chdir
+        if key not in _candidates:
             with os.scandir(folder) as entries:
-                _candidates[folder] = {e.name for e in entries if _LOOKS_TEMPORARY.fullmatch(e.name)}
-        except OSError:
-            _candidates[folder] = set()
+                _candidates[key] = {e.name for e in entries if _LOOKS_TEMPORARY.fullmatch(e.name)}
+    except OSError:  # the write itself will say what is wrong with the folder
+        return
     kept = os.fsdecode(os.fsencode(name)[:_NAME_BYTES])
     ours = re.compile(re.escape(f".{kept}.") + r"[a-z0-9_]{8}\.tmp", re.DOTALL)
-    for candidate in [c for c in _candidates[folder] if ours.fullmatch(c)]:
-        _candidates[folder].discard(candidate)
+    for candidate in [c for c in _candidates[key] if ours.fullmatch(c)]:
+        _candidates[key].discard(candidate)
         path = os.path.join(folder, candidate)
         with contextlib.suppress(OSError):
             found = os.lstat(path)

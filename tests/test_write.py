@@ -394,22 +394,25 @@ def test_closed_descriptor_is_one_line(blog: Path) -> None:
 # stdout errors
 
 
-@pytest.mark.parametrize("command", ["clean", "report"])
-def test_stdout_on_a_full_device_is_exit_2_in_one_line(blog: Path, command: str) -> None:
+STDOUT_COMMANDS = [["clean", "blog.txt"], ["report", "blog.txt"], ["check", "blog.txt"], ["--version"]]
+
+
+@pytest.mark.parametrize("args", STDOUT_COMMANDS)
+def test_stdout_on_a_full_device_is_exit_2_in_one_line(blog: Path, args: list[str]) -> None:
     """``> /dev/full``: exit 2 and one line naming stdout, no traceback."""
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full here")
+    (blog.parent / "blog.txt").write_text(BLOG + "\n" + BLOG)  # so that check has a line to print
     with open("/dev/full", "wb") as full:
-        done = lbdedup([command, "blog.txt"], blog.parent, full)
+        done = lbdedup(args, blog.parent, full)
     one_error_line(done, "stdout: No space left on device")
 
 
-@pytest.mark.parametrize("command", ["clean", "report"])
-def test_closed_stdout_is_exit_2_in_one_line(blog: Path, command: str) -> None:
+@pytest.mark.parametrize("args", STDOUT_COMMANDS)
+def test_closed_stdout_is_exit_2_in_one_line(blog: Path, args: list[str]) -> None:
     """Started with stdout closed (``>&-``): exit 2 and one line, no traceback."""
-    one_error_line(
-        lbdedup([command, "blog.txt"], blog.parent, None, closed_stdout=True), "stdout: Bad file descriptor"
-    )
+    (blog.parent / "blog.txt").write_text(BLOG + "\n" + BLOG)
+    one_error_line(lbdedup(args, blog.parent, None, closed_stdout=True), "stdout: Bad file descriptor")
 
 
 @pytest.mark.parametrize("args", [["clean"], ["report"], ["clean", "-o", "/dev/stdout"]])
@@ -547,7 +550,7 @@ def test_handlers_are_restored_after_a_write(tmp_path: Path) -> None:
 
 @pytest.fixture
 def stale_folder(tmp_path: Path) -> Path:
-    """A fresh folder (its own path, so the per-process listing of candidates starts empty)."""
+    """A new folder, which this process has not listed for temporary files yet."""
     folder = tmp_path / "stale"
     folder.mkdir()
     return folder
