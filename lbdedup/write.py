@@ -29,7 +29,14 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-__all__ = ["WriteRefusedError", "own_descriptor", "temporary_name", "write_atomic", "write_behind"]
+__all__ = [
+    "FileChangedError",
+    "WriteRefusedError",
+    "own_descriptor",
+    "temporary_name",
+    "write_atomic",
+    "write_behind",
+]
 
 # Rendered chunks waiting for the writer thread: enough to keep it busy, few enough to hold little memory
 # (a chunk is a batch of blocks, about a megabyte of JSON).
@@ -52,6 +59,10 @@ _TERMINATING = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 class WriteRefusedError(OSError):
     """A write lbdedup will not do: it would change more than the file's content (``strerror`` says what)."""
+
+
+class FileChangedError(WriteRefusedError):
+    """The file changed (or went) since it was read: writing would lose that change."""
 
 
 def write_behind(write: Callable[[bytes], object], chunks: Iterable[bytes]) -> None:
@@ -94,8 +105,12 @@ def write_behind(write: Callable[[bytes], object], chunks: Iterable[bytes]) -> N
         raise failures[0]
 
 
-def write_atomic(path: str, chunks: Iterable[bytes]) -> None:
+def write_atomic(path: str, chunks: Iterable[bytes], unchanged_since: os.stat_result | None = None) -> None:
     """Write ``chunks`` to ``path`` by the rules of this module's docstring; errors are :class:`OSError`.
+
+    With ``unchanged_since`` (the file's ``os.stat`` when it was read), a regular file is replaced only if it
+    still is that file with that size and modification time, checked just before the rename; otherwise
+    :class:`FileChangedError` is raised and the file is left as it is (an edit made meanwhile is kept).
 
     Hard links: a rename would split them (the other names keep the old text) and a write in place is not
     crash-safe and changes every name at once, which is wrong when the other name is a backup (``cp -al``,
@@ -121,12 +136,12 @@ def write_atomic(path: str, chunks: Iterable[bytes]) -> None:
         _write_in_place(path, found, chunks)
         return
     if not os.path.islink(path):  # as given: folders on the way may be links, the rename stays inside one
-        _replace(path, found, chunks)
+        _replace(path, found, chunks, unchanged_since)
         return
     target = os.path.realpath(path)
     if found is None and not os.path.isdir(os.path.dirname(target)):
         raise FileNotFoundError(errno.ENOENT, f"dangling symlink to {target}, whose folder does not exist")
-    _replace(target, found, chunks)
+    _replace(target, found, chunks, unchanged_since)
 
 
 def own_descriptor(path: str) -> int | None:
@@ -183,12 +198,14 @@ def _write_in_place(path: str, found: os.stat_result, chunks: Iterable[bytes]) -
             stream.write(chunk)
 
 
-def _replace(target: str, found: os.stat_result | None, chunks: Iterable[bytes]) -> None:
+def _replace(
+    target: str, found: os.stat_result | None, chunks: Iterable[bytes], unchanged_since: os.stat_result | None
+) -> None:
     if found is not None and found.st_nlink > 1:
         raise WriteRefusedError(
             errno.EMLINK,
             f"it has {found.st_nlink} hard links, left unchanged: replacing it would split them and "
-            "writing it in place is not crash-safe (give it a copy of its own, e.g. cp -p, then rerun)",
+            "writing it in place is not crash-safe (give it a copy of its own first: cp -p, then mv)",
         )
     folder, name = os.path.split(target)
     folder = folder or os.curdir
@@ -204,6 +221,8 @@ def _replace(target: str, found: os.stat_result | None, chunks: Iterable[bytes])
                 write_behind(stream.write, chunks)
                 stream.flush()
                 os.fsync(descriptor)
+            if unchanged_since is not None:
+                _check_unchanged(target, unchanged_since)
             os.replace(created[0], target)
             renamed = True
         except BaseException:
@@ -212,6 +231,20 @@ def _replace(target: str, found: os.stat_result | None, chunks: Iterable[bytes])
                     os.unlink(temporary)
             raise
     _sync_folder(folder)
+
+
+def _check_unchanged(target: str, before: os.stat_result) -> None:
+    try:
+        now = os.stat(target)
+    except FileNotFoundError:
+        raise FileChangedError(errno.ESTALE, "it was removed while lbdedup ran, not written again") from None
+    if (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) != (
+        before.st_dev,
+        before.st_ino,
+        before.st_size,
+        before.st_mtime_ns,
+    ):
+        raise FileChangedError(errno.ESTALE, "it changed while lbdedup ran, left as it is now")
 
 
 def _create_temporary(folder: str, name: str, fresh: bool, created: list[str]) -> int:

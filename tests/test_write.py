@@ -11,14 +11,21 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from lbdedup.cli import _expand, app
-from lbdedup.write import STALE_SECONDS, WriteRefusedError, own_descriptor, temporary_name, write_atomic
+from lbdedup.write import (
+    STALE_SECONDS,
+    FileChangedError,
+    WriteRefusedError,
+    own_descriptor,
+    temporary_name,
+    write_atomic,
+)
 
 BLOG = (
     "Storm live: gales close the bridge\n\n"
@@ -121,6 +128,40 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(
     assert (result.exit_code, result.stderr) == (2, "lbdedup: error: out.txt: No space left on device\n")
     assert (tmp_path / "out.txt").read_text() == "previous run\n"
     assert leftovers(tmp_path) == []
+
+
+def test_unchanged_since_writes_an_untouched_file(tmp_path: Path) -> None:
+    """The file as it was read: it is replaced."""
+    target = tmp_path / "a.txt"
+    target.write_text("read\n")
+    write_atomic(str(target), [b"fixed\n"], unchanged_since=target.stat())
+    assert target.read_text() == "fixed\n"
+
+
+@pytest.mark.parametrize("change", ["append", "replace", "remove"])
+def test_unchanged_since_keeps_an_edit_made_meanwhile(tmp_path: Path, change: str) -> None:
+    """A file appended to, replaced or removed after it was read is not overwritten, and nothing is left."""
+    target = tmp_path / "a.txt"
+    target.write_text("read\n")
+    read = target.stat()
+
+    def chunks() -> Iterator[bytes]:
+        yield b"fixed\n"
+        if change == "append":
+            with open(target, "a") as stream:
+                stream.write("added meanwhile\n")
+        elif change == "replace":
+            (tmp_path / "editor.tmp").write_text("read\n")
+            os.replace(tmp_path / "editor.tmp", target)
+        else:
+            target.unlink()
+
+    with pytest.raises(FileChangedError):
+        write_atomic(str(target), chunks(), unchanged_since=read)
+    expected = {"append": ["a.txt"], "replace": ["a.txt"], "remove": []}[change]
+    assert sorted(os.listdir(tmp_path)) == expected
+    if change == "append":
+        assert target.read_text() == "read\nadded meanwhile\n"
 
 
 def test_a_name_of_255_bytes_can_be_written(tmp_path: Path) -> None:
