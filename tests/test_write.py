@@ -215,6 +215,17 @@ def test_chain_of_symlinks_across_folders(tmp_path: Path) -> None:
     assert [leftovers(tmp_path / p) for p in (".", "a", "b")] == [[], [], []]
 
 
+def test_file_in_a_linked_folder_is_replaced_inside_the_real_folder(tmp_path: Path) -> None:
+    """``-o linked/out.txt`` (the folder a link): the file in the real folder is replaced, the link kept."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "out.txt").write_text("old\n")
+    (tmp_path / "linked").symlink_to("real")
+    write_atomic(str(tmp_path / "linked" / "out.txt"), [b"new\n"])
+    assert os.readlink(tmp_path / "linked") == "real"
+    assert (tmp_path / "real" / "out.txt").read_bytes() == b"new\n"
+    assert leftovers(tmp_path / "real") == []
+
+
 def test_dangling_symlink_creates_its_target(tmp_path: Path) -> None:
     """A link to a file not there yet: the file is created, and the link now leads to it."""
     (tmp_path / "link.txt").symlink_to("later.txt")
