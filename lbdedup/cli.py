@@ -9,12 +9,13 @@ output), 130 when interrupted (Ctrl-C).
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -27,9 +28,14 @@ from lbdedup.model import BlockResult, BoilerplateMode, DedupeResult, Document, 
 from lbdedup.parallel import available_jobs
 from lbdedup.read import InputError, read_source
 
+# Re-exported: callers and tests write ``from lbdedup.cli import write_atomic`` since it lived here.
+from lbdedup.write import write_atomic as write_atomic
+from lbdedup.write import write_behind as write_behind
+
 # Each command imports what only it needs (the core and numpy, SQLite, the renderers) when it runs, so that
 # `--version` and `--help` start at once and `clean` never loads the index, check and fix code.
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
     from lbdedup.index import FingerprintIndex, IndexMatch
@@ -156,95 +162,65 @@ def _read_all(
     return documents
 
 
-# Rendered chunks waiting for the writer thread: enough to keep it busy, few enough to hold little memory
-# (a chunk is a batch of blocks, about a megabyte of JSON).
-_WRITE_BEHIND_CHUNKS = 4
-
-
-def write_behind(write: Callable[[bytes], object], chunks: Iterable[bytes]) -> None:
-    """``for chunk in chunks: write(chunk)``, the writes on a second thread while the next chunks are made.
-
-    A write releases the GIL while the kernel copies the bytes (a large report spends a third of its
-    rendering time there), so on a second core it costs the rendering nothing. The first error a write
-    raises is raised here, after the thread has stopped; no chunk is made after it.
-
-    >>> written = []
-    >>> write_behind(written.append, iter([b"a", b"b"]))
-    >>> written
-    [b'a', b'b']
-    """
-    import queue
-    import threading
-
-    pending: queue.Queue[bytes | None] = queue.Queue(_WRITE_BEHIND_CHUNKS)
-    failures: list[BaseException] = []
-
-    def drain() -> None:
-        while (chunk := pending.get()) is not None:
-            if not failures:
-                try:
-                    write(chunk)
-                except BaseException as error:  # any error, even KeyboardInterrupt: raised by the caller
-                    failures.append(error)
-
-    writer = threading.Thread(target=drain, name="lbdedup-writer", daemon=True)
-    writer.start()
+@contextmanager
+def _stdout_errors() -> Iterator[None]:
+    """Errors writing stdout: a reader that went away ends the run quietly, as for cat; others are exit 2."""
+    if sys.stdout is None:  # started with stdout closed (``>&-``): Python gives no stream at all
+        # Every later print and the final flush go nowhere rather than fail again; fd 1 is not touched, as
+        # it may by now be a file this run opened.
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115  # lives as long as the process
+        fail(f"stdout: {os.strerror(errno.EBADF)}")
     try:
-        for chunk in chunks:
-            if failures:
-                break
-            pending.put(chunk)
-    finally:
-        pending.put(None)
-        writer.join()
-    if failures:
-        raise failures[0]
+        yield
+    except BrokenPipeError:
+        # The reader went away (``lbdedup clean x | head``): stop quietly, as cat does.
+        _stdout_to_devnull()
+    except OSError as error:  # ``> /dev/full``, a disk that filled up, an I/O error
+        _stdout_to_devnull()
+        fail(f"stdout: {error.strerror or error}")
 
 
-def write_atomic(path: str, chunks: Iterable[bytes]) -> None:
-    """Write ``chunks`` to ``path`` through a temporary file in the same folder, then rename over it.
+def _stdout_to_devnull() -> None:
+    """Point fd 1 at /dev/null, so that what stdout still buffers is flushed without a second error."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # a stdout with no descriptor: no need
+        descriptor = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, descriptor)
+        os.close(devnull)
 
-    A failure part-way leaves the old file (or no file) in place, never a partial one; a file that existed
-    keeps its permission bits, a new one gets the usual ones (0666 less the umask).
-    """
-    import tempfile  # here, not at start-up: output to stdout needs none of it
 
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write_behind(stream.write, chunks)
-        if target.exists():
-            os.chmod(temporary, target.stat().st_mode & 0o777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _stdout_console() -> Console:
+    """A rich console on stdout whose write errors reach :func:`_stdout_errors`."""
+    from rich.console import Console
+
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own answer is exit 1, which means findings here: let the reader's leaving end us quietly.
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return StdoutConsole()
 
 
 def _emit(chunks: Iterable[bytes], output: str | None) -> None:
-    """Write UTF-8 ``chunks`` to ``output``, or to stdout when it is None or ``-``."""
+    """Write UTF-8 ``chunks`` to ``output`` by :func:`write_atomic`, or to stdout when it is None or ``-``."""
     if output is None or output == "-":
-        sys.stdout.flush()
-        binary = getattr(sys.stdout, "buffer", None)
-        try:
+        with _stdout_errors():
+            sys.stdout.flush()
+            binary = getattr(sys.stdout, "buffer", None)
             if binary is None:  # a text-only stdout (an embedding program's StringIO)
                 for chunk in chunks:
                     sys.stdout.write(chunk.decode("utf-8"))
             else:
                 write_behind(binary.write, chunks)
             (binary or sys.stdout).flush()
-        except BrokenPipeError:
-            # The reader went away (``lbdedup clean x | head``): stop quietly, as cat does.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
+    if sys.stdout is not None:  # what was printed comes first, should output be stdout (``-o /dev/stdout``)
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
     try:
         write_atomic(output, chunks)
+    except BrokenPipeError:  # a FIFO or ``-o /dev/stdout`` whose reader went away: as for stdout
+        pass
     except OSError as error:
         fail(f"{output}: {error.strerror or 'cannot be written'}")
 
@@ -481,11 +457,11 @@ def report(
     """
     options = _with_settings(Options(keep=keep, jobs=_jobs(jobs)), boilerplate, keep_pattern, drop_pattern)
     result = _run(paths, options, encoding, quiet, _jsonl_fields(jsonl, id_field, text_field, html_field))
-    from rich.console import Console
-
     from lbdedup.report import render_report
 
-    render_report(result, Console(), top=top)
+    with _stdout_errors():
+        render_report(result, _stdout_console(), top=top)
+        sys.stdout.flush()
 
 
 # lbdedup.index.DEFAULT_INDEX, spelled out here so that the help texts need not import the index code.
@@ -906,7 +882,8 @@ def index_query(
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"lbdedup {__version__}")
+        with _stdout_errors():
+            typer.echo(f"lbdedup {__version__}")
         raise typer.Exit(EXIT_OK)
 
 
