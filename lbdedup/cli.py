@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -632,8 +632,13 @@ def fix(
         for line in found:
             print(f"lbdedup: {line}", file=sys.stderr)
         finish(Outcome.FOUND if rewrites or found else Outcome.DONE)
+    from lbdedup.write import write_refusal
+
     for doc, _ in rewrites:
         source = result.documents[doc].source
+        refusal = write_refusal(source)
+        if refusal is not None:  # before any file is written: a fix is all or nothing up to here
+            fail(f"{source}: cannot be rewritten: {refusal}; nothing was written")
         if not _round_trips_on_disk(result.documents[doc]):
             fail(
                 f"{source}: writing it back in {encoding!r} would change bytes fix does not touch "
@@ -662,6 +667,8 @@ def _write_fixes(
     """
     import dataclasses
 
+    from lbdedup.write import FileChangedError
+
     documents = result.documents
     by_source = {document.source: doc for doc, document in enumerate(documents)}
     expected = dict(enumerate(documents))
@@ -676,25 +683,34 @@ def _write_fixes(
             }
             - {doc}
         )
+        try:
+            # Taken before the file is read again below: the rename then happens only if nothing touched
+            # the file between that read and the rename (write_atomic checks this stat just before it).
+            read_as: os.stat_result | None = os.stat(document.source)
+        except OSError:
+            read_as = None
         moved = [
             documents[other].source for other in [doc, *holders] if _changed_since(expected[other], encoding)
         ]
         if moved:
             why = "it" if moved == [document.source] else ", ".join(moved)
-            print(
-                f"lbdedup: warning: {document.source}: not rewritten: {why} changed since it was read "
-                "(run fix again)",
-                file=sys.stderr,
-            )
+            _not_rewritten(document.source, f"{why} changed since it was read")
             continue
         try:
-            write_atomic(document.source, [encode(document, text)])
+            write_atomic(document.source, [encode(document, text)], unchanged_since=read_as)
+        except FileChangedError:
+            _not_rewritten(document.source, "it changed while fix was writing it")
+            continue
         except OSError as error:
             fail(f"{document.source}: {error.strerror or 'cannot be written'}")
         expected[doc] = dataclasses.replace(document, text=text)
         written += 1
         _print_lines([f"Fixing {document.source}"])
     return written
+
+
+def _not_rewritten(source: str, why: str) -> None:
+    print(f"lbdedup: warning: {source}: not rewritten: {why} (run fix again)", file=sys.stderr)
 
 
 def _round_trips_on_disk(document: Document) -> bool:
@@ -937,9 +953,11 @@ def console_main() -> NoReturn:
     except KeyboardInterrupt:  # after main's own handling, before the line above
         code = EXIT_INTERRUPTED
     for stream in (sys.stdout, sys.stderr):
-        # A reader that went away or a closed stream: there is nobody left to tell.
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
+        # A reader that went away or a closed stream (None when the shell closed it: `>&-`): there is
+        # nobody left to tell.
+        if stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
     os._exit(code)
 
 

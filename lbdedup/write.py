@@ -36,6 +36,7 @@ __all__ = [
     "temporary_name",
     "write_atomic",
     "write_behind",
+    "write_refusal",
 ]
 
 # Rendered chunks waiting for the writer thread: enough to keep it busy, few enough to hold little memory
@@ -55,6 +56,12 @@ _OWN_DESCRIPTOR = re.compile(r"/proc/(self|thread-self|\d+)(?:/task/\d+)?/fd/(\d
 _STANDARD_STREAMS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
 # Held back while a temporary file is created and its name noted, so that no kill in between leaves it.
 _TERMINATING = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+_HARD_LINK_ADVICE = (
+    "replacing it would split them and writing it in place is not crash-safe; give it a copy of its own "
+    "first: cp -p, then mv"
+)
 
 
 class WriteRefusedError(OSError):
@@ -144,6 +151,34 @@ def write_atomic(path: str, chunks: Iterable[bytes], unchanged_since: os.stat_re
     _replace(target, found, chunks, unchanged_since)
 
 
+def write_refusal(path: str) -> str | None:
+    """Why :func:`write_atomic` would refuse to replace the regular file at ``path``, or None.
+
+    For callers that write many files and must refuse before writing any (``fix``): a file with more than
+    one hard link, or one owned by another user when we cannot give it back (not root).
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> open(os.path.join(folder, "a.txt"), "w").close()
+    >>> write_refusal(os.path.join(folder, "a.txt")) is None
+    True
+    >>> os.link(os.path.join(folder, "a.txt"), os.path.join(folder, "b.txt"))
+    >>> write_refusal(os.path.join(folder, "a.txt"))[:19]
+    'it has 2 hard links'
+    """
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None  # write_atomic says what is wrong with it, in its own words
+    if not stat.S_ISREG(found.st_mode):
+        return None
+    if found.st_nlink > 1:
+        return f"it has {found.st_nlink} hard links ({_HARD_LINK_ADVICE})"
+    if hasattr(os, "geteuid") and os.geteuid() != 0 and found.st_uid != os.geteuid():
+        return f"it belongs to user {found.st_uid}: replacing it would make it ours"
+    return None
+
+
 def own_descriptor(path: str) -> int | None:
     """The number of this process's open-file descriptor that ``path`` names, or None when it names none.
 
@@ -204,8 +239,7 @@ def _replace(
     if found is not None and found.st_nlink > 1:
         raise WriteRefusedError(
             errno.EMLINK,
-            f"it has {found.st_nlink} hard links, left unchanged: replacing it would split them and "
-            "writing it in place is not crash-safe (give it a copy of its own first: cp -p, then mv)",
+            f"it has {found.st_nlink} hard links, left unchanged: {_HARD_LINK_ADVICE}",
         )
     folder, name = os.path.split(target)
     folder = folder or os.curdir

@@ -600,3 +600,41 @@ def test_index_build_of_a_name_that_is_not_utf8_is_exit_2(tmp_path: Path) -> Non
         "lbdedup: error: bad\\xffname.txt: file name is not valid UTF-8: the index cannot hold it "
         "(the index is unchanged)"
     ]
+
+
+def test_fix_refuses_before_writing_any_file_when_one_cannot_be_replaced(tmp_path: Path) -> None:
+    """A hard-linked file among those fix would rewrite: exit 2 naming it, and no file is written at all."""
+    (tmp_path / "a.txt").write_text(_text(TITLE, *OPENING), encoding="utf-8")
+    first = _text(OPENING[0], LATER)
+    second = _text(OPENING[1], NEW)
+    (tmp_path / "b.txt").write_text(first, encoding="utf-8")
+    (tmp_path / "c.txt").write_text(second, encoding="utf-8")
+    os.link(tmp_path / "c.txt", tmp_path / "c-backup.txt")
+    code, _, stderr = invoke_in(["fix", "a.txt", "b.txt", "c.txt"], tmp_path)
+    assert code == 2
+    assert "c.txt: cannot be rewritten: it has 2 hard links" in stderr
+    assert (tmp_path / "b.txt").read_text(encoding="utf-8") == first
+    assert (tmp_path / "c.txt").read_text(encoding="utf-8") == second
+
+
+def test_fix_skips_a_file_changed_between_its_check_and_its_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line appended after fix re-read the file, before the rename: the file is left as it is now."""
+    (tmp_path / "a.txt").write_text(_text(TITLE, *OPENING), encoding="utf-8")
+    (tmp_path / "b.txt").write_text(_text(OPENING[0], LATER), encoding="utf-8")
+    import lbdedup.write
+
+    real = lbdedup.write._check_unchanged
+
+    def append_then_check(target: str, before: os.stat_result) -> None:
+        with open(target, "a", encoding="utf-8") as stream:
+            stream.write(f"\n{NEW}\n")
+        real(target, before)
+
+    monkeypatch.setattr(lbdedup.write, "_check_unchanged", append_then_check)
+    code, _, stderr = invoke_in(["fix", "a.txt", "b.txt"], tmp_path)
+    assert code == 1
+    assert "b.txt: not rewritten: it changed while fix was writing it" in stderr
+    assert NEW in (tmp_path / "b.txt").read_text(encoding="utf-8")
+    assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]

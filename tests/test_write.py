@@ -275,7 +275,7 @@ def test_fix_refuses_a_hard_linked_file_in_one_line(tmp_path: Path) -> None:
     done = lbdedup(["fix", "a.txt", "b.txt"], tmp_path)
     assert done.returncode == 2
     [line] = done.stderr.decode().splitlines()
-    assert line.startswith("lbdedup: error: b.txt: it has 2 hard links, left unchanged")
+    assert line.startswith("lbdedup: error: b.txt: cannot be rewritten: it has 2 hard links")
     assert (
         (tmp_path / "b.txt").read_text()
         == (tmp_path / "backup.txt").read_text()
@@ -465,6 +465,13 @@ def test_closed_stdout_is_exit_2_in_one_line(blog: Path, args: list[str]) -> Non
     """Started with stdout closed (``>&-``): exit 2 and one line, no traceback."""
     (blog.parent / "blog.txt").write_text(BLOG + "\n" + BLOG)
     one_error_line(lbdedup(args, blog.parent, None, closed_stdout=True), "stdout: Bad file descriptor")
+
+
+def test_closed_stdout_with_output_file_is_exit_0(blog: Path) -> None:
+    """``clean -o out.txt >&-`` needs no stdout: the file is written, exit 0, nothing on stderr."""
+    done = lbdedup(["clean", "blog.txt", "-o", "out.txt"], blog.parent, None, closed_stdout=True)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert (blog.parent / "out.txt").read_text(encoding="utf-8").strip()
 
 
 @pytest.mark.parametrize("args", [["clean"], ["report"], ["clean", "-o", "/dev/stdout"]])
