@@ -49,7 +49,7 @@ from lbdedup.posts import segment_posts
 from lbdedup.render import render_text
 from lbdedup.runs import find_runs
 from lbdedup.segment import make_blocks
-from lbdedup.timeline import build_timelines
+from lbdedup.timeline import build_timelines, keep_meta_of_printed_posts
 from lbdedup.verify import FUZZY_CLASS, Features, compare, verify
 
 __all__ = ["clean_text", "dedupe", "match_keys", "paused_gc", "segment_all"]
@@ -310,7 +310,11 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     # The match keys and Features are not needed past this point: the result objects reuse their memory.
     del keys, features_of, verify_span
     result = _results(documents, blocks, decided, furniture)
-    return replace(result, timelines=build_timelines(result, options), runs=find_runs(result.blocks))
+    timelines = build_timelines(result, options)
+    result, changed = keep_meta_of_printed_posts(result, timelines)
+    if changed:
+        timelines = build_timelines(result, options)
+    return replace(result, timelines=timelines, runs=find_runs(result.blocks))
 
 
 def _verify_span(

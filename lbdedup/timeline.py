@@ -14,6 +14,7 @@ import itertools
 import operator
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from operator import attrgetter
 from typing import NamedTuple, cast
@@ -26,7 +27,9 @@ from lbdedup.model import (
     KIND_CODES,
     META_KINDS,
     BlockKind,
+    BlockRef,
     BlockResult,
+    Cluster,
     DedupeResult,
     Options,
     PostOrder,
@@ -37,7 +40,7 @@ from lbdedup.model import (
 )
 from lbdedup.postmatch import component_minimum, group_pairs, overlap_table, repeat_mask
 
-__all__ = ["build_timelines", "text_sections", "time_key"]
+__all__ = ["build_timelines", "keep_meta_of_printed_posts", "text_sections", "time_key"]
 
 _CLOCK = re.compile(r"\d{2}:\d{2}(?::\d{2})?")
 _DURATION = re.compile(r"-P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
@@ -372,6 +375,78 @@ def _snapshot_groups(posts: _PostTable) -> npt.NDArray[np.int64]:
         doc_count,
         np.concatenate([doc_a[joined], titled_a[titled]]),
         np.concatenate([doc_b[joined], titled_b[titled]]),
+    )
+
+
+def keep_meta_of_printed_posts(
+    result: DedupeResult, timelines: Sequence[Timeline]
+) -> tuple[DedupeResult, bool]:
+    """``result`` with the meta lines a post still needs kept: (the result, whether anything changed).
+
+    A time or byline line merged with its post's copy elsewhere is dropped with it. But when the copy is in
+    another timeline (a post most of which another blog printed first) and the post still prints content of
+    its own here, dropping its time would print that content under no time: such a meta line is kept, out of
+    its cluster. A cluster left with only its kept copy is no cluster; the clusters keep their order.
+
+    >>> from lbdedup.core import dedupe
+    >>> from lbdedup.model import Document
+    >>> fixed, changed = keep_meta_of_printed_posts(dedupe([Document("a.txt", "Rain.\\n")]), ())
+    >>> changed
+    False
+    """
+    doc_of = {document.source: doc for doc, document in enumerate(result.documents)}
+    timeline_of = {doc: number for number, timeline in enumerate(timelines) for doc in timeline.docs}
+
+    def where(doc: int) -> int:
+        return timeline_of.get(doc, -1 - doc)  # a document in no timeline is a place of its own
+
+    printing = {
+        (item.block.doc, item.block.post)
+        for item in result.blocks
+        if item.status.kept and item.block.post is not None and item.block.kind not in META_KINDS
+    }
+    promoted = {
+        position
+        for position, item in enumerate(result.blocks)
+        if item.status is Status.DUPLICATE
+        and item.block.kind in META_KINDS
+        and item.duplicate_of is not None
+        and (item.block.doc, item.block.post) in printing
+        and where(item.block.doc) != where(doc_of[item.duplicate_of.source])
+    }
+    if not promoted:
+        return result, False
+    blocks = list(result.blocks)
+    gone = {BlockRef.of(blocks[position].block) for position in promoted}
+    for position in promoted:
+        blocks[position] = BlockResult(blocks[position].block, Status.UNIQUE)
+    clusters: list[Cluster] = []
+    renumbered: dict[int, int | None] = {}
+    for cluster in result.clusters:
+        members = tuple(member for member in cluster.members if member.ref not in gone)
+        if len(members) < 2:
+            renumbered[cluster.id] = None
+            continue
+        renumbered[cluster.id] = len(clusters)
+        clusters.append(Cluster(len(clusters), cluster.canonical, members))
+    for position, item in enumerate(blocks):
+        if item.cluster is None or renumbered.get(item.cluster, item.cluster) == item.cluster:
+            continue
+        number = renumbered[item.cluster]
+        if number is None:  # the kept copy of a cluster now gone
+            blocks[position] = BlockResult(item.block, Status.UNIQUE)
+        else:
+            blocks[position] = replace(item, cluster=number)
+    from lbdedup.core import source_summaries  # the core imports this module
+
+    return (
+        replace(
+            result,
+            blocks=tuple(blocks),
+            clusters=tuple(clusters),
+            sources=source_summaries([summary.source for summary in result.sources], blocks),
+        ),
+        True,
     )
 
 

@@ -285,3 +285,43 @@ def test_doctests(module: object) -> None:
     """The examples in the docstrings run."""
     failures, _ = doctest.testmod(module)  # type: ignore[arg-type]  # doctest accepts any module object
     assert failures == 0
+
+
+# A wire post another blog printed first, then printed again with a paragraph of its own at the same time.
+WIRE_POST = (
+    "Court hears contract killing claim\n\n"
+    "The man accused of the murders told a friend he had been paid to carry out a contract killing, "
+    "the jury heard.\n\n"
+    "The defendant, whose identity is disputed, denies both murders and the trial continues on Monday.\n\n"
+)
+OWN_PARAGRAPH = (
+    "Our reporter outside the court says the public gallery was full for the second day running.\n\n"
+)
+
+
+def test_a_post_printing_content_of_its_own_keeps_its_time_when_the_copy_is_another_blogs() -> None:
+    """Other blogs' copy of most of a post takes its 08:00 only if the post prints nothing of its own."""
+    first = (
+        "County live: Tuesday\n\n09:15\n\nBypass reopens\n\n"
+        "The bypass reopened at nine after the lorry was moved.\n\n"
+        f"08:50\n\n{POST_A}08:30\n\n{POST_B}"
+        f"08:00\n\n{WIRE_POST}"
+    )
+    second = (
+        "Valley live: Wednesday\n\n10:40\n\nFlood gates shut\n\n"
+        "The flood gates at the weir were shut this morning.\n\n"
+        f"09:20\n\n{POST_C}08:45\n\nSchool closed\n\nThe village school is shut for the day.\n\n"
+        f"08:00\n\n{WIRE_POST}{OWN_PARAGRAPH}"
+    )
+    result = dedupe([Document("county.txt", first), Document("valley.txt", second)])
+    assert len(result.timelines) == 2
+    assert _status(result, "valley.txt", "08:00") == [Status.UNIQUE]
+    assert _status(result, "valley.txt", OWN_PARAGRAPH.strip()) == [Status.UNIQUE]
+    text = render_text(result, provenance=False)
+    valley = text[text.index("Valley live") :]
+    assert valley.index("08:00") < valley.index("Our reporter outside the court")
+    # The same post with nothing of its own: its time goes with its content.
+    copied = dedupe(
+        [Document("county.txt", first), Document("valley.txt", second.replace(OWN_PARAGRAPH, ""))]
+    )
+    assert _status(copied, "valley.txt", "08:00") == [Status.DUPLICATE]
