@@ -270,6 +270,10 @@ _FAMILY_STARTS: dict[str, tuple[str, ...]] = {
 # A sentence break inside a line ("… africa Fidel castro successfully led …"): a teaser link never has one.
 _INNER_SENTENCE = re.compile(r"[.!?]\s+\S")
 TEASER_LINK_MAX_WORDS = 14
+# A teaser list may hold headlines long enough to pass for paragraphs: one sentence each, at most this many
+# words, at most this many of them before the furniture that ends the list.
+TEASER_MAX_WORDS = 20
+TEASER_RUN_LINES = 8
 # A breadcrumb: the site's home link, then either a separator or the next crumb glued on ("HomeWorldRussia…").
 _BREADCRUMB = re.compile(r"^\s*(?:Home|Accueil|Startseite|Inicio|Portada)(?:(?=[A-Z])|\s*[»›>/|]\s*)")
 _CRUMB_SEPARATOR = re.compile(r"\s*[»›>/|]\s*")
@@ -670,7 +674,15 @@ def _mark_lines(run: _Run) -> None:
                 found[index] = "all capitals at the edge of the page"
     for index in [i for i, reason in found.items() if reason[9:] in _HEADLINE_CATEGORIES]:
         if run.introduces_paragraph(index):
+            following = run.next_content(index)
+            if _is_teaser_heading(found[index]) and following is not None and _teaser_run(run, following):
+                continue  # "Related" above other stories' long headlines, then more furniture
             del found[index]
+
+
+def _is_teaser_heading(reason: str) -> bool:
+    """True for the reason a teaser heading ("Related", "You may also like") is given."""
+    return reason == "pattern: teaser heading"
 
 
 def _is_edge_capitals(run: _Run, index: int) -> bool:
@@ -817,7 +829,7 @@ def _title_elsewhere(run: _Run, index: int, headlines: Mapping[str, int]) -> boo
 
 def _mark_teasers(run: _Run) -> None:
     """Headlines of other stories listed under "Related", "Check Also"… up to the end or a real paragraph."""
-    headings = [index for index, reason in run.found.items() if reason == "pattern: teaser heading"]
+    headings = [index for index, reason in run.found.items() if _is_teaser_heading(reason)]
     for heading in sorted(headings):
         label = " ".join(run.blocks[heading].text.split())[:MAX_REASON_CHARS]
         reason = f"teaser under '{label}'"
@@ -826,7 +838,7 @@ def _mark_teasers(run: _Run) -> None:
         for index in range(heading + 1, int(run.doc_end[heading])):
             if index in run.found:
                 continue
-            if run.is_paragraph(index):
+            if run.is_paragraph(index) and not _teaser_run(run, index):
                 stop = index
                 break
             listed.append(index)
@@ -834,6 +846,23 @@ def _mark_teasers(run: _Run) -> None:
             listed = _without_post_headline(run, listed)
         for index in listed:
             run.found[index] = reason
+
+
+def _teaser_run(run: _Run, index: int) -> bool:
+    """True when ``index`` starts headline-like lines that run into more furniture.
+
+    Other stories' headlines are often long enough to pass for a paragraph ("Do countries have to belong to
+    the ECHR to be in the EU?"), but each is one sentence, and the list ends at more furniture ("Leave a
+    Reply"). Lines that run to the page's end may be its last post: they stay.
+    """
+    end = int(run.doc_end[index])
+    for following in range(index, min(index + TEASER_RUN_LINES, end)):
+        if following in run.found:
+            return True
+        text = run.blocks[following].text
+        if run.words(following) > TEASER_MAX_WORDS or _INNER_SENTENCE.search(text.rstrip()):
+            return False
+    return False
 
 
 def _without_post_headline(run: _Run, listed: list[int]) -> list[int]:

@@ -77,6 +77,26 @@ def _run(texts: dict[str, str], **options: object) -> DedupeResult:
         ("Síguenos en Twitter", "follow prompt"),
         ("Suscríbete a nuestro boletín", "newsletter prompt"),
         ("Todos los derechos reservados", "copyright"),
+        # Scraper themes (issue 13)
+        ("By admin", "role byline"),
+        ("By News Desk", "role byline"),
+        ("Posted by Editor", "role byline"),
+        ("4 min read", "reading time"),
+        ("Reading Time: 3 minutes", "reading time"),
+        ("Lesezeit: 5 Minuten", "reading time"),
+        ("12 Comments", "comment count"),
+        ("No Comments", "comment count"),
+        ("Click to share on Facebook (Opens in new window)", "share buttons"),
+        ("Like this:", "share buttons"),
+        ("Loading...", "placeholder"),
+        ("Originally published at The Harbour Gazette", "source link"),
+        ("This article originally appeared on Vale News Today", "source link"),
+        ("Powered by LedgerPress", "credit line"),
+        ("Read more here.", "link prompt"),
+        ("Read the full interview here.", "link prompt"),
+        ("You can read our full report here.", "link prompt"),
+        ("You can watch the video here.", "link prompt"),
+        ("Next Post", "teaser heading"),
     ],
 )
 def test_line_patterns(line: str, category: str) -> None:
@@ -107,6 +127,15 @@ def test_line_patterns(line: str, category: str) -> None:
         "Read more: how the river defences failed. Residents say they were never warned.",
         "All roads into the town were closed by noon",
         "2024 was the wettest year on record",
+        "(No comment.)",
+        "By Justin McCurry",
+        "By the time the rain stopped, the river had burst its banks",
+        "12 people were hurt in the crash",
+        "3 minutes of silence were held at noon",
+        "Read more about the plans in the council's report here and at the library.",
+        "Here is the council's statement in full:",
+        "Powerful storms are expected overnight",
+        "The bridge was designed by engineers from Leeds",
     ],
 )
 def test_news_lines_are_not_patterns(line: str) -> None:
@@ -172,6 +201,36 @@ def test_teaser_list_stops_at_a_paragraph_and_spares_its_headline() -> None:
     assert furniture == {
         ("a.txt", 5): "pattern: teaser heading",
         ("a.txt", 7): "teaser under 'Related Posts'",
+    }
+
+
+def test_teaser_list_holds_long_headlines_that_run_into_furniture() -> None:
+    """Headlines long enough to pass for paragraphs, one sentence each, between "Related" and furniture."""
+    page = (
+        f"Flood live\n\n{BODY[0]}\n\nRelated\n\n"
+        "Do councils have to publish their flood plans before the winter storms arrive?\n\n"
+        "Ministers promise an inquiry into the failure of the river defences at Elderwick\n\n"
+        "Leave a Reply\n"
+    )
+    furniture = _furniture(_run({"a.txt": page}))
+    assert furniture == {
+        ("a.txt", 5): "pattern: teaser heading",
+        ("a.txt", 7): "teaser under 'Related'",
+        ("a.txt", 9): "teaser under 'Related'",
+        ("a.txt", 11): "pattern: comment prompt",
+    }
+
+
+def test_site_labels_in_the_page_head() -> None:
+    """Crumbs and a labelled date above the first post are furniture; the post's own time line stays."""
+    page = (
+        "News › World\n\nFlood live: the river rises\n\nLast updated: 9 August 2016\n\n"
+        f"15.32 BST\n\n{BODY[0]}\n\nLast updated: 9 August 2016\n"
+    )
+    furniture = _furniture(_run({"a.txt": page}))
+    assert furniture == {
+        ("a.txt", 1): "pattern: breadcrumb",
+        ("a.txt", 5): "date label at the top of the page",
     }
 
 
