@@ -5,7 +5,8 @@ Pure functions: a DedupeResult and index matches in, a DedupeResult and lines of
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
 from lbdedup.core import source_summaries
 from lbdedup.index import CheckedMatches, IndexMatch
@@ -83,15 +84,7 @@ def protect(result: DedupeResult, positions: Collection[int]) -> DedupeResult:
                 clusters[number] = Cluster(number, own, clusters[number].members)
         else:
             blocks[position] = BlockResult(found.block, Status.UNIQUE)
-    return DedupeResult(
-        version=result.version,
-        documents=result.documents,
-        blocks=tuple(blocks),
-        clusters=tuple(clusters[number] for number in sorted(clusters)),
-        sources=source_summaries([summary.source for summary in result.sources], blocks),
-        timelines=result.timelines,
-        runs=result.runs,
-    )
+    return _with_blocks(result, blocks, clusters)
 
 
 def apply_index_matches(result: DedupeResult, matches: Mapping[int, IndexMatch]) -> DedupeResult:
@@ -130,9 +123,15 @@ def apply_index_matches(result: DedupeResult, matches: Mapping[int, IndexMatch])
             members = (own,)
         clusters[number] = Cluster(number, match.ref, members)
         blocks[position] = _duplicate(found, match.ref, match.match, match.similarity, number)
-    return DedupeResult(
-        version=result.version,
-        documents=result.documents,
+    return _with_blocks(result, blocks, clusters)
+
+
+def _with_blocks(
+    result: DedupeResult, blocks: Sequence[BlockResult], clusters: Mapping[int, Cluster]
+) -> DedupeResult:
+    """``result`` with these block results and clusters, and the counts per source that follow from them."""
+    return replace(
+        result,
         blocks=tuple(blocks),
         clusters=tuple(clusters[number] for number in sorted(clusters)),
         sources=source_summaries([summary.source for summary in result.sources], blocks),
