@@ -14,7 +14,11 @@ their top post (a pinned summary) lower down the page. Everything is determinist
 
 It reports the median wall time over ``--repeat`` runs, the throughput (input MB / median seconds,
 1 MB = 10**6 bytes), the peak resident memory of the child process (from ``os.wait4``), the
-number of blocks in the report by status, and whether the target (>= 10 MB/s) is met.
+number of blocks in the report by status, and whether the target (>= 10 MB/s) is met. Each round
+also times a plain tokenizing pass over the same files in a fresh process (read, casefold, one
+``\\w+`` regex), and the figures of the columnar core are printed against it with PASS/FAIL: wall time
+over the tokenizer's (<= 1.5x), peak RSS over the input bytes (<= 3x), CPU seconds per MB, and with
+``--scaling-mb`` the CPU per MB against a corpus of that size (<= 1.1x: linear).
 
 Usage::
 
@@ -23,6 +27,7 @@ Usage::
     python benchmarks/bench_clean.py --output-format jsonl --repeat 5
     python benchmarks/bench_clean.py --build-only   # only build (or reuse) the corpus
     python benchmarks/bench_clean.py --jobs 1,2     # compare lbdedup --jobs 1 and --jobs 2, runs alternating
+    python benchmarks/bench_clean.py --mb 160 --scaling-mb 40   # the columnar core's four figures
 
 Exit status: 0 when the measurement ran (whether or not the target was met), 1 when the lbdedup
 command failed or is not installed, 2 when the source corpus is missing or the options are wrong.
@@ -56,6 +61,20 @@ DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus"
 CORPUS_FORMAT = 1  # bump when the generated text changes, so cached corpora are rebuilt
 SEED = 20240917
 TARGET_MB_S = 10.0
+# The columnar core's targets (issue "Scale 1"), against a plain tokenizing pass over the same files.
+TARGET_TOKENIZE_RATIO = 1.5
+TARGET_RSS_RATIO = 3.0
+TARGET_CPU_SCALING = 1.1
+# The yardstick: read every file, casefold it and split it into words with one regex, in a fresh process.
+TOKENIZE = (
+    "import re, sys\n"
+    "words = re.compile(r'\\w+')\n"
+    "count = 0\n"
+    "for name in sys.argv[1:]:\n"
+    "    with open(name, encoding='utf-8') as handle:\n"
+    "        count += len(words.findall(handle.read().casefold()))\n"
+    "print(count)\n"
+)
 QUICK_MB = 5.0
 MANIFEST = "manifest.json"
 MARKER = ".lbdedup-bench"
@@ -95,6 +114,7 @@ class Run:
 
     seconds: float
     max_rss_mib: float
+    cpu_seconds: float = 0.0  # user + system time of the child
 
 
 class BenchError(Exception):
@@ -326,8 +346,12 @@ def time_run(command: Sequence[str], cwd: Path, log: Path) -> Run:
     if proc.returncode != 0:
         lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
         reason = lines[-1] if lines else "no message"
-        raise BenchError(f"lbdedup clean failed (exit {proc.returncode}): {reason}", 1)
-    return Run(seconds, rss_mib(usage.ru_maxrss))
+        raise BenchError(
+            f"{Path(command[2]).name if command[1] == '-m' else 'a timed command'} failed "
+            f"(exit {proc.returncode}): {reason}",
+            1,
+        )
+    return Run(seconds, rss_mib(usage.ru_maxrss), usage.ru_utime + usage.ru_stime)
 
 
 def count_blocks(report_path: Path, output_format: str) -> Counter[str] | None:
@@ -397,6 +421,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--target", type=float, default=TARGET_MB_S, help="target MB/s (default 10)")
     parser.add_argument("--build-only", action="store_true", help="only build the corpus and print its size")
     parser.add_argument(
+        "--scaling-mb",
+        type=float,
+        default=0.0,
+        help="also time a corpus of this many MB and compare CPU per MB (e.g. --mb 160 --scaling-mb 40)",
+    )
+    parser.add_argument(
         "--jobs",
         type=_job_counts,
         help="compare lbdedup --jobs values, e.g. 1,2 (runs alternate; default: lbdedup's own default)",
@@ -438,9 +468,13 @@ def benchmark(args: argparse.Namespace) -> int:
             raise BenchError(f"argument list too long ({argv_bytes} bytes); use a smaller --mb", 2)
         variants: list[int | None] = args.jobs or [None]
         runs: dict[int | None, list[Run]] = {jobs: [] for jobs in variants}
+        tokenize_runs: list[Run] = []
+        tokenize = [sys.executable, "-c", TOKENIZE, *corpus.files]
         load = os.getloadavg()[0]
         # Variants alternate run by run, so that a busy spell of a shared machine hits them alike.
         for number in range(1, args.repeat + 1):
+            tokenize_runs.append(time_run(tokenize, corpus.root, Path(tmp) / "stderr.log"))
+            print(f"run {number}/{args.repeat} tokenize: {tokenize_runs[-1].seconds:.2f} s")
             for jobs in variants:
                 jobs_args = [] if jobs is None else ["--jobs", str(jobs)]
                 # Freeing the last run's 100+ MB report is the file system's work, not lbdedup's: every run
@@ -476,10 +510,84 @@ def benchmark(args: argparse.Namespace) -> int:
             (f"peak RSS MiB{label}", f"{max(run.max_rss_mib for run in timed):.0f}"),
             (f"target{label}", f">= {args.target:g} MB/s: {verdict}"),
         ]
+    rows += _scale_rows(runs, tokenize_runs, corpus.total_bytes)
+    if args.scaling_mb:
+        rows += _scaling_rows(args, corpus_dir, runs, corpus.total_bytes)
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
     return 0
+
+
+def _verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
+
+
+def _scale_rows(
+    runs: dict[int | None, list[Run]], tokenize_runs: list[Run], input_bytes: int
+) -> list[tuple[str, str]]:
+    """The columnar core's figures: wall time against the tokenizer's, peak RSS against the input."""
+    tokenize = statistics.median(run.seconds for run in tokenize_runs)
+    rows = [
+        (
+            "tokenize (s)",
+            ", ".join(f"{run.seconds:.2f}" for run in tokenize_runs) + f"; median {tokenize:.2f}",
+        )
+    ]
+    for jobs, timed in runs.items():
+        label = "" if jobs is None else f" (--jobs {jobs})"
+        ratio = statistics.median(run.seconds for run in timed) / tokenize if tokenize > 0 else float("inf")
+        rss = max(run.max_rss_mib for run in timed) * (1 << 20) / input_bytes
+        cpu = statistics.median(run.cpu_seconds for run in timed) / (input_bytes / 1e6)
+        rows += [
+            (
+                f"wall / tokenize{label}",
+                f"{ratio:.2f}x (<= {TARGET_TOKENIZE_RATIO:g}x: {_verdict(ratio <= TARGET_TOKENIZE_RATIO)})",
+            ),
+            (
+                f"peak RSS / input{label}",
+                f"{rss:.1f}x (<= {TARGET_RSS_RATIO:g}x: {_verdict(rss <= TARGET_RSS_RATIO)})",
+            ),
+            (f"CPU s per MB{label}", f"{cpu:.3f}"),
+        ]
+    return rows
+
+
+def _scaling_rows(
+    args: argparse.Namespace, corpus_dir: Path, runs: dict[int | None, list[Run]], input_bytes: int
+) -> list[tuple[str, str]]:
+    """CPU per MB of the main corpus against a corpus of ``--scaling-mb`` MB, timed after the main runs."""
+    other = build_corpus(
+        corpus_dir, default_workdir(args.scaling_mb, args.seed).resolve(), args.scaling_mb, args.seed
+    )
+    with tempfile.TemporaryDirectory(prefix="lbdedup-bench-out-") as tmp:
+        report = Path(tmp) / "report.json"
+        command = [
+            sys.executable,
+            "-m",
+            "lbdedup",
+            "clean",
+            "--format",
+            args.output_format,
+            "-o",
+            str(report),
+            *other.files,
+        ]
+        timed = []
+        for _ in range(args.repeat):
+            report.unlink(missing_ok=True)
+            timed.append(time_run(command, other.root, Path(tmp) / "stderr.log"))
+    small = statistics.median(run.cpu_seconds for run in timed) / (other.total_bytes / 1e6)
+    main_runs = next(iter(runs.values()))
+    large = statistics.median(run.cpu_seconds for run in main_runs) / (input_bytes / 1e6)
+    ratio = large / small if small > 0 else float("inf")
+    return [
+        (f"CPU s per MB at {other.total_bytes / 1e6:.0f} MB", f"{small:.3f}"),
+        (
+            "CPU per MB, larger / smaller",
+            f"{ratio:.2f}x (<= {TARGET_CPU_SCALING:g}x: {_verdict(ratio <= TARGET_CPU_SCALING)})",
+        ),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
