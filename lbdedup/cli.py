@@ -15,11 +15,11 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from lbdedup.index import FingerprintIndex, IndexMatch
     from lbdedup.jsonl import JsonlFields
+    from lbdedup.walk import Found
 
 __all__ = ["app", "main"]
 
@@ -90,6 +91,7 @@ class OutputFormat(str, Enum):
     TEXT = "text"
     JSON = "json"
     JSONL = "jsonl"
+    RECORDS = "records"
 
 
 class ProvenanceMode(str, Enum):
@@ -147,12 +149,16 @@ def _progress(quiet: bool) -> Iterator[DelayedProgress]:
 
 
 def _read_all(
-    paths: Sequence[str], encoding: str, progress: DelayedProgress, jsonl: JsonlFields | None = None
+    paths: Sequence[str],
+    encoding: str,
+    progress: DelayedProgress,
+    jsonl: JsonlFields | None = None,
+    carried: list[dict[str, Any]] | None = None,
 ) -> list[Document]:
     if jsonl is not None:
-        from lbdedup.jsonl import read_jsonl_sources
+        from lbdedup.jsonl import read_jsonl_records
 
-        documents = list(read_jsonl_sources(paths, encoding, jsonl))
+        documents = list(read_jsonl_records(paths, encoding, jsonl, carried=carried))
         progress("read", len(paths), len(paths))
         return documents
     documents = []
@@ -227,8 +233,59 @@ def _emit(chunks: Iterable[bytes], output: str | None) -> None:
 
 PathsArgument = Annotated[
     list[str],
-    typer.Argument(help="Files to clean, in order; '-' reads stdin.", show_default=False, metavar="PATH"),
+    typer.Argument(
+        help="Files or folders, in order (folders walked for .txt, .md and .html files); '-' reads stdin.",
+        show_default=False,
+        metavar="PATH...",
+    ),
 ]
+IncludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--include",
+        metavar="GLOB",
+        help="In folders, read only the files matching GLOB (repeatable; '*.html', 'live/*').",
+        show_default=False,
+    ),
+]
+ExcludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        metavar="GLOB",
+        help="In folders, skip the files matching GLOB (repeatable; wins over --include).",
+        show_default=False,
+    ),
+]
+
+
+def _inputs(
+    paths: Sequence[str],
+    include: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    skip: Sequence[str] = (),
+) -> list[Found]:
+    """The files of ``paths`` (folders walked, see :mod:`lbdedup.walk`), each file once."""
+    from lbdedup.paths import file_identity
+    from lbdedup.walk import walk
+
+    found: list[Found] = []
+    seen: set[tuple[int, int]] = set()
+    for path in paths:
+        these = list(walk([path], include or (), exclude or (), skip))
+        if not these:
+            print(f"lbdedup: warning: {path}: no text, Markdown or HTML files to read", file=sys.stderr)
+        for item in these:
+            # The same file named twice (a.txt ./a.txt, a symlink, overlapping folders) is read once.
+            identity = None if item.path == "-" else file_identity(item.path)
+            if identity is not None:
+                if identity in seen:
+                    continue
+                seen.add(identity)
+            found.append(item)
+    return found
+
+
 KeepOption = Annotated[
     KeepPolicy,
     typer.Option("--keep", help="Which copy of a cluster is kept: the most complete one, or the first."),
@@ -357,7 +414,12 @@ def _jsonl_fields(jsonl: bool, id_field: str, text_field: str, html_field: str) 
 
 
 def _run(
-    paths: Sequence[str], options: Options, encoding: str, quiet: bool, jsonl: JsonlFields | None = None
+    paths: Sequence[str],
+    options: Options,
+    encoding: str,
+    quiet: bool,
+    jsonl: JsonlFields | None = None,
+    carried: list[dict[str, Any]] | None = None,
 ) -> DedupeResult:
     from lbdedup.boilerplate import BoilerplateError
     from lbdedup.core import dedupe
@@ -367,7 +429,7 @@ def _run(
     paths = unique_paths(paths)
     with _progress(quiet) as progress:
         try:
-            documents = _read_all(paths, encoding, progress, jsonl)
+            documents = _read_all(paths, encoding, progress, jsonl, carried)
         except InputError as error:
             fail(str(error))
         try:
@@ -382,8 +444,16 @@ def _run(
 @app.command()
 def clean(
     paths: PathsArgument,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="text: the clean text; json/jsonl: the report.")
+        OutputFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text: the clean text; json/jsonl: the report; records: one JSON line per input record or "
+            "file (id, clean text, counts, the record's other fields).",
+        ),
     ] = OutputFormat.TEXT,
     provenance: Annotated[
         ProvenanceMode,
@@ -395,6 +465,23 @@ def clean(
     output: Annotated[
         str | None,
         typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.", metavar="FILE"),
+    ] = None,
+    output_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--output-dir",
+            help="Write one clean file per input file to OUT, at its path under the folder given (HTML "
+            "gives .txt): the blocks it keeps, in its own order.",
+            metavar="OUT",
+        ),
+    ] = None,
+    keep_fields: Annotated[
+        str | None,
+        typer.Option(
+            "--keep-fields",
+            help="With --format records: carry only these fields of the input records (default: all).",
+            metavar="A,B",
+        ),
     ] = None,
     encoding: EncodingOption = "utf-8",
     max_file_size: MaxFileSizeOption = "1G",
@@ -417,16 +504,36 @@ def clean(
     Example: lbdedup clean a.txt b.txt --format json -o report.json
     """
     fields = _jsonl_fields(jsonl, id_field, text_field, html_field)
+    records = output_format is OutputFormat.RECORDS
+    if keep_fields is not None and not records:
+        fail("--keep-fields: it chooses the fields of --format records")
+    if output_dir is not None:
+        _check_output_dir(output_dir, output, output_format, fields, paths)
     options = _with_settings(
         Options(keep=keep, order=order, newest_first=not oldest_first, jobs=_jobs(jobs)),
         boilerplate,
         keep_pattern,
         drop_pattern,
     )
-    result = _run(paths, options, encoding, quiet, fields)
+    skip = [output_dir] if output_dir is not None else []
+    found = None if fields is not None else _inputs(paths, include, exclude, skip)
+    carried: list[dict[str, Any]] | None = [] if records and fields is not None else None
+    result = _run(
+        paths if found is None else [item.path for item in found], options, encoding, quiet, fields, carried
+    )
     from lbdedup.render import render_json_bytes, render_jsonl_bytes, render_text_bytes
 
-    if output_format is OutputFormat.JSON:
+    if output_dir is not None:
+        assert found is not None  # --output-dir refuses --jsonl
+        _write_output_dir(result, found, output_dir, provenance is ProvenanceMode.FULL)
+    elif records:
+        from lbdedup.records import render_records_bytes
+
+        wanted = [name.strip() for name in keep_fields.split(",") if name.strip()] if keep_fields else None
+        names = fields or _jsonl_fields(True, id_field, text_field, html_field)
+        assert names is not None
+        _emit(render_records_bytes(result, carried, names.id, names.text, wanted), output)
+    elif output_format is OutputFormat.JSON:
         _emit(render_json_bytes(result), output)
     elif output_format is OutputFormat.JSONL:
         _emit(render_jsonl_bytes(result), output)
@@ -434,9 +541,75 @@ def clean(
         _emit(render_text_bytes(result, provenance is ProvenanceMode.FULL), output)
 
 
+def _check_output_dir(
+    output_dir: str,
+    output: str | None,
+    output_format: OutputFormat,
+    fields: JsonlFields | None,
+    paths: Sequence[str],
+) -> None:
+    """Refuse what --output-dir cannot do, before anything is read."""
+    if output is not None:
+        fail("--output-dir: it writes a file per input; --output writes one file: choose one")
+    if output_format is not OutputFormat.TEXT:
+        fail(f"--output-dir: it writes clean text, not --format {output_format.value}")
+    if fields is not None:
+        fail("--output-dir: it writes a file per input file; for JSONL records use --format records")
+    if "-" in paths:
+        fail("-: --output-dir writes a file per input file, and stdin has no name to write it under")
+    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        fail(f"{output_dir}: --output-dir must be a folder")
+
+
+def _output_names(result: DedupeResult, found: Sequence[Found], output_dir: str) -> list[str]:
+    """Where each source's clean file goes; ``fail`` when two go to one place, or one replaces an input."""
+    from lbdedup.paths import file_identity
+
+    relative = {item.path: item.relative for item in found}
+    inputs = {file_identity(item.path): item.path for item in found}
+    targets: dict[str, str] = {}
+    names = []
+    for document in result.documents:
+        name = relative.get(document.source, document.source)
+        if document.format == "html":
+            name = os.path.splitext(name)[0] + ".txt"
+        target = os.path.join(output_dir, name)
+        key = os.path.normcase(os.path.normpath(target))
+        if key in targets:
+            fail(f"{target}: both {targets[key]} and {document.source} would be written here; nothing was")
+        targets[key] = document.source
+        same = inputs.get(file_identity(target))
+        if same is not None:
+            fail(
+                f"{target}: it is the input {same}; --output-dir must not replace inputs; nothing was written"
+            )
+        names.append(target)
+    return names
+
+
+def _write_output_dir(
+    result: DedupeResult, found: Sequence[Found], output_dir: str, provenance: bool
+) -> None:
+    """Write each source's clean text (:func:`lbdedup.render.render_source_texts`) into ``output_dir``."""
+    from lbdedup.render import encode_chunks, render_source_texts
+
+    targets = _output_names(result, found, output_dir)
+    texts = render_source_texts(result, provenance)
+    for target, text in zip(targets, texts, strict=True):
+        try:
+            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+            write_atomic(target, encode_chunks([text]))
+        except OSError as error:
+            fail(f"{target}: {error.strerror or 'cannot be written'}")
+    count = len(targets)
+    print(f"Wrote {count} file{'' if count == 1 else 's'} to {output_dir}", file=sys.stderr)
+
+
 @app.command()
 def report(
     paths: PathsArgument,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
     top: Annotated[int, typer.Option("--top", min=1, help="How many clusters and matches to show.")] = 10,
     encoding: EncodingOption = "utf-8",
@@ -456,7 +629,10 @@ def report(
     Example: lbdedup report a.txt b.txt --top 5
     """
     options = _with_settings(Options(keep=keep, jobs=_jobs(jobs)), boilerplate, keep_pattern, drop_pattern)
-    result = _run(paths, options, encoding, quiet, _jsonl_fields(jsonl, id_field, text_field, html_field))
+    fields = _jsonl_fields(jsonl, id_field, text_field, html_field)
+    if fields is None:
+        paths = [item.path for item in _inputs(paths, include, exclude)]
+    result = _run(paths, options, encoding, quiet, fields)
     from lbdedup.report import render_report
 
     with _stdout_errors():
@@ -474,8 +650,6 @@ IndexOption = Annotated[
         metavar="PATH",
     ),
 ]
-# Suffixes an index build takes from a folder it is given.
-INDEXED_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".mdown", ".mkd", ".html", ".htm"})
 
 
 def _open_index(index: str | None, create: bool = False) -> FingerprintIndex | None:
@@ -538,6 +712,8 @@ def _print_lines(lines: Iterable[str]) -> None:
 @app.command()
 def check(
     paths: PathsArgument,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     index: IndexOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
     encoding: EncodingOption = "utf-8",
@@ -556,6 +732,7 @@ def check(
     )
     from lbdedup.check import findings, format_finding
 
+    paths = [item.path for item in _inputs(paths, include, exclude)]
     result, _ = _findings_run(paths, options, encoding, quiet, index)
     found = findings(result)
     _print_lines(format_finding(block) for block in found)
@@ -565,6 +742,8 @@ def check(
 @app.command()
 def fix(
     paths: PathsArgument,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     index: IndexOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
     encoding: EncodingOption = "utf-8",
@@ -599,6 +778,7 @@ def fix(
         whole_file_copy,
     )
 
+    paths = [item.path for item in _inputs(paths, include, exclude)]
     result, matches = _findings_run(paths, options, encoding, quiet, index)
     try:
         check_kept_copies(result, (match.ref for match in matches))
@@ -740,16 +920,10 @@ app.add_typer(index_app)
 
 
 def _expand(paths: Iterable[str]) -> Iterator[str]:
-    """Files as given; folders walked (sorted) for text, Markdown and HTML files."""
-    for path in paths:
-        if os.path.isdir(path):
-            for folder, subfolders, names in os.walk(path):
-                subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-                for name in sorted(names):
-                    if Path(name).suffix.lower() in INDEXED_SUFFIXES:
-                        yield os.path.join(folder, name)
-        else:
-            yield path
+    """Files as given; folders walked (sorted) for text, Markdown and HTML files (see :mod:`lbdedup.walk`)."""
+    from lbdedup.walk import walk
+
+    return (found.path for found in walk(paths))
 
 
 def _index_write(paths: Sequence[str], index: str | None, encoding: str, replace: bool) -> None:
