@@ -94,6 +94,14 @@ class OutputFormat(str, Enum):
     RECORDS = "records"
 
 
+class CheckFormat(str, Enum):
+    """What ``check`` prints."""
+
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+
+
 class ProvenanceMode(str, Enum):
     """How much provenance the text output carries."""
 
@@ -273,8 +281,8 @@ def _inputs(
     seen: set[tuple[int, int]] = set()
     for path in paths:
         these = list(walk([path], include or (), exclude or (), skip))
-        if not these:
-            print(f"lbdedup: warning: {path}: no text, Markdown or HTML files to read", file=sys.stderr)
+        if not these:  # a folder named on purpose that gives nothing: as much a mistake as a missing file
+            fail(f"{path}: no text, Markdown or HTML file to read in this folder")
         for item in these:
             # The same file named twice (a.txt ./a.txt, a symlink, overlapping folders) is read once.
             identity = None if item.path == "-" else file_identity(item.path)
@@ -722,20 +730,48 @@ def check(
     boilerplate: BoilerplateOption = None,
     keep_pattern: KeepPatternOption = None,
     drop_pattern: DropPatternOption = None,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text: one line per finding, then a summary line on stderr; json: one document with every "
+            "finding; github: GitHub Actions ::warning annotations.",
+        ),
+    ] = CheckFormat.TEXT,
 ) -> None:
     """Report duplicated and boilerplate blocks, one line each; exit 1 when there are any, 0 when clean.
 
-    The files are compared with each other and with the fingerprint index. Example: lbdedup check new/*.txt
+    The files are compared with each other and with the fingerprint index; '-' checks stdin (its lines are
+    named '-'). Example: lbdedup check new/ --format github
     """
     options = _with_settings(
         Options(keep=keep, order=PostOrder.INPUT), boilerplate, keep_pattern, drop_pattern
     )
-    from lbdedup.check import findings, format_finding
+    from lbdedup.check import (
+        findings,
+        findings_json,
+        fixable,
+        format_finding,
+        github_annotations,
+        summary_line,
+    )
 
     paths = [item.path for item in _inputs(paths, include, exclude)]
     result, _ = _findings_run(paths, options, encoding, quiet, index)
     found = findings(result)
-    _print_lines(format_finding(block) for block in found)
+    can_fix = fixable(result) if found else set()
+    if output_format is CheckFormat.JSON:
+        from lbdedup.names import JSON_ERRORS
+
+        _emit([findings_json(result, found, can_fix).encode("utf-8", JSON_ERRORS)], None)
+    else:
+        lines = (
+            github_annotations(found) if output_format is CheckFormat.GITHUB else map(format_finding, found)
+        )
+        _print_lines(lines)
+        if found:
+            print(summary_line(found, len(can_fix)), file=sys.stderr)
     finish(Outcome.FOUND if found else Outcome.DONE)
 
 

@@ -419,7 +419,8 @@ class DedupeResult:
         """The clean text of one source: the blocks it keeps, in its own order (a copy is kept only once).
 
         >>> from lbdedup import Document, dedupe
-        >>> result = dedupe([Document("a.txt", "Rain at dawn.\\n"), Document("b.txt", "Rain at dawn.\\n\\nSun.\\n")])
+        >>> result = dedupe([Document("a.txt", "Rain at dawn.\\n"),
+        ...                  Document("b.txt", "Rain at dawn.\\n\\nSun.\\n")])
         >>> result.text_of("b.txt")
         'Sun.\\n'
         """

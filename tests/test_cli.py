@@ -71,7 +71,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
     (tmp / "latin.txt").write_bytes("Café au lait in Orléans.\n".encode("latin-1"))
     return {
         "missing": (["missing.txt"], "missing.txt: no such file"),
-        "directory": (["folder"], "folder: is a directory"),
+        "directory": (["folder"], "folder: no text, Markdown or HTML file to read in this folder"),
         "binary": (["photo.jpg"], "photo.jpg: binary file"),
         "invalid-utf8": (["latin.txt"], "latin.txt: not valid utf-8"),
         "unknown-codec": (["--encoding", "klingon", "blog.txt"], "blog.txt: unknown encoding 'klingon'"),
