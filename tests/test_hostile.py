@@ -511,7 +511,8 @@ def _check(case: Case, code: int, stdout: bytes, stderr: bytes) -> None:
         assert stdout == b""
         return
     if case.argv[:1] == ["check"] and code == 1:  # check's findings end with one summary line on stderr
-        assert errors.startswith("Found ") and len(errors.splitlines()) == 1, errors
+        assert errors.startswith("Found "), errors
+        assert len(errors.splitlines()) == 1, errors
     else:
         assert errors == ""
     output = stdout.decode("utf-8")  # strict: every output is valid UTF-8
