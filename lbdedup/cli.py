@@ -14,6 +14,7 @@ import gc
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
 from lbdedup._version import __version__
 from lbdedup.model import BlockResult, BoilerplateMode, DedupeResult, Document, KeepPolicy, Options, PostOrder
@@ -72,6 +74,14 @@ app = typer.Typer(
 )
 
 
+class _Command(TyperCommand):
+    """A typer command whose usage line names its arguments as click does (``PATH...``), not ``{PATH...}``."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:  # a click Context, of click or typer's copy
+        pieces: list[str] = super().collect_usage_pieces(ctx)
+        return [piece[1:-1] if piece[:1] == "{" and piece[-1:] == "}" else piece for piece in pieces]
+
+
 def fail(message: str) -> NoReturn:
     """Report bad input or output in one line on stderr and stop with exit code 2."""
     from lbdedup.names import display_name
@@ -110,19 +120,29 @@ class ProvenanceMode(str, Enum):
 
 
 class DelayedProgress:
-    """A rich progress bar on stderr that shows itself only once a run has lasted a moment."""
+    """A rich progress bar on stderr that shows itself once a run has lasted a moment.
+
+    A timer shows it :data:`PROGRESS_DELAY_SECONDS` into the run, with the stage under way, even when that
+    stage has not reported yet (reading a big file, rendering), so a long run never looks stuck.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.started = time.monotonic()
         self.bar: Progress | None = None
         self.tasks: dict[str, TaskID] = {}
+        self.latest: tuple[str, int, int | None] = ("reading", 0, None)
+        self.lock = threading.Lock()
+        self.timer: threading.Timer | None = None
+        if enabled:
+            self.timer = threading.Timer(PROGRESS_DELAY_SECONDS, self._show)
+            self.timer.daemon = True
+            self.timer.start()
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            if time.monotonic() - self.started < PROGRESS_DELAY_SECONDS:
+    def _show(self) -> None:
+        """Start the bar (from the timer's thread, or a late report) with the latest stage."""
+        with self.lock:
+            if self.bar is not None or not self.enabled:
                 return
             # rich is imported here, not at start-up: most runs (pipes, hooks) never show a bar.
             from rich.console import Console
@@ -137,14 +157,34 @@ class DelayedProgress:
                 transient=True,
             )
             self.bar.start()
+            self._update(*self.latest)
+
+    def _update(self, stage: str, done: int, total: int | None) -> None:
+        assert self.bar is not None  # called once the bar is shown
         if stage not in self.tasks:
             self.tasks[stage] = self.bar.add_task(stage, total=total)
         self.bar.update(self.tasks[stage], completed=done, total=total)
 
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        self.latest = (stage, done, total)
+        if self.bar is None:
+            if time.monotonic() - self.started < PROGRESS_DELAY_SECONDS:
+                return
+            self._show()
+            return
+        with self.lock:
+            self._update(stage, done, total)
+
     def stop(self) -> None:
-        """Remove the bar from the terminal."""
-        if self.bar is not None:
-            self.bar.stop()
+        """Remove the bar from the terminal, and never show it after this."""
+        with self.lock:
+            self.enabled = False
+            if self.timer is not None:
+                self.timer.cancel()
+            if self.bar is not None:
+                self.bar.stop()
 
 
 @contextmanager
@@ -154,6 +194,22 @@ def _progress(quiet: bool) -> Iterator[DelayedProgress]:
         yield progress
     finally:
         progress.stop()
+
+
+def _rendering(chunks: Iterable[bytes], progress: DelayedProgress) -> Iterator[bytes]:
+    """``chunks``, with the bar showing the render stage while they are made and written.
+
+    On a terminal that shows stdout too, the bar goes first: the text would be written through it.
+    """
+    if sys.stdout is not None and sys.stdout.isatty():
+        progress.stop()
+    written = 0
+    progress("render", written, None)
+    for chunk in chunks:
+        yield chunk
+        written += 1
+        progress("render", written, None)
+    progress.stop()
 
 
 def _read_all(
@@ -243,6 +299,15 @@ PathsArgument = Annotated[
     list[str],
     typer.Argument(
         help="Files or folders, in order (folders walked for .txt, .md and .html files); '-' reads stdin.",
+        show_default=False,
+        metavar="PATH...",
+    ),
+]
+FixPathsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        help="Files or folders to rewrite (folders walked for .txt, .md and .html files); '-' is refused: "
+        "stdin cannot be rewritten (clean it with `lbdedup clean -`).",
         show_default=False,
         metavar="PATH...",
     ),
@@ -428,6 +493,7 @@ def _run(
     quiet: bool,
     jsonl: JsonlFields | None = None,
     carried: list[dict[str, Any]] | None = None,
+    shown: DelayedProgress | None = None,
 ) -> DedupeResult:
     from lbdedup.boilerplate import BoilerplateError
     from lbdedup.core import dedupe
@@ -435,7 +501,8 @@ def _run(
 
     # The same file named twice (a.txt ./a.txt, a symlink) is read once: never a copy of itself.
     paths = unique_paths(paths)
-    with _progress(quiet) as progress:
+    # The caller's bar when it goes on to render (it stops the bar itself), else one for this run.
+    with contextlib.nullcontext(shown) if shown is not None else _progress(quiet) as progress:
         try:
             documents = _read_all(paths, encoding, progress, jsonl, carried)
         except InputError as error:
@@ -449,7 +516,7 @@ def _run(
     return result
 
 
-@app.command()
+@app.command(cls=_Command)
 def clean(
     paths: PathsArgument,
     include: IncludeOption = None,
@@ -526,27 +593,40 @@ def clean(
     skip = [output_dir] if output_dir is not None else []
     found = None if fields is not None else _inputs(paths, include, exclude, skip)
     carried: list[dict[str, Any]] | None = [] if records and fields is not None else None
-    result = _run(
-        paths if found is None else [item.path for item in found], options, encoding, quiet, fields, carried
-    )
-    from lbdedup.render import render_json_bytes, render_jsonl_bytes, render_text_bytes
+    # One bar for the whole command: from its first second, through rendering and writing.
+    with _progress(quiet) as progress:
+        result = _run(
+            paths if found is None else [item.path for item in found],
+            options,
+            encoding,
+            quiet,
+            fields,
+            carried,
+            shown=progress,
+        )
+        from lbdedup.render import render_json_bytes, render_jsonl_bytes, render_text_bytes
 
-    if output_dir is not None:
-        assert found is not None  # --output-dir refuses --jsonl
-        _write_output_dir(result, found, output_dir, provenance is ProvenanceMode.FULL)
-    elif records:
-        from lbdedup.records import render_records_bytes
+        if output_dir is not None:
+            assert found is not None  # --output-dir refuses --jsonl
+            _write_output_dir(result, found, output_dir, provenance is ProvenanceMode.FULL, progress)
+            return
+        chunks: Iterable[bytes]
+        if records:
+            from lbdedup.records import render_records_bytes
 
-        wanted = [name.strip() for name in keep_fields.split(",") if name.strip()] if keep_fields else None
-        names = fields or _jsonl_fields(True, id_field, text_field, html_field)
-        assert names is not None
-        _emit(render_records_bytes(result, carried, names.id, names.text, wanted), output)
-    elif output_format is OutputFormat.JSON:
-        _emit(render_json_bytes(result), output)
-    elif output_format is OutputFormat.JSONL:
-        _emit(render_jsonl_bytes(result), output)
-    else:
-        _emit(render_text_bytes(result, provenance is ProvenanceMode.FULL), output)
+            wanted = (
+                [name.strip() for name in keep_fields.split(",") if name.strip()] if keep_fields else None
+            )
+            names = fields or _jsonl_fields(True, id_field, text_field, html_field)
+            assert names is not None
+            chunks = render_records_bytes(result, carried, names.id, names.text, wanted)
+        elif output_format is OutputFormat.JSON:
+            chunks = render_json_bytes(result)
+        elif output_format is OutputFormat.JSONL:
+            chunks = render_jsonl_bytes(result)
+        else:
+            chunks = render_text_bytes(result, provenance is ProvenanceMode.FULL)
+        _emit(_rendering(chunks, progress), output)
 
 
 def _check_output_dir(
@@ -596,24 +676,32 @@ def _output_names(result: DedupeResult, found: Sequence[Found], output_dir: str)
 
 
 def _write_output_dir(
-    result: DedupeResult, found: Sequence[Found], output_dir: str, provenance: bool
+    result: DedupeResult,
+    found: Sequence[Found],
+    output_dir: str,
+    provenance: bool,
+    progress: DelayedProgress | None = None,
 ) -> None:
     """Write each source's clean text (:func:`lbdedup.render.render_source_texts`) into ``output_dir``."""
     from lbdedup.render import encode_chunks, render_source_texts
 
     targets = _output_names(result, found, output_dir)
     texts = render_source_texts(result, provenance)
-    for target, text in zip(targets, texts, strict=True):
+    for done, (target, text) in enumerate(zip(targets, texts, strict=True), start=1):
+        if progress is not None:
+            progress("write", done, len(targets))
         try:
             os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
             write_atomic(target, encode_chunks([text]))
         except OSError as error:
             fail(f"{target}: {error.strerror or 'cannot be written'}")
+    if progress is not None:
+        progress.stop()
     count = len(targets)
     print(f"Wrote {count} file{'' if count == 1 else 's'} to {output_dir}", file=sys.stderr)
 
 
-@app.command()
+@app.command(cls=_Command)
 def report(
     paths: PathsArgument,
     include: IncludeOption = None,
@@ -717,7 +805,7 @@ def _print_lines(lines: Iterable[str]) -> None:
     _emit(encode_chunks(f"{line}\n" for line in lines), None)
 
 
-@app.command()
+@app.command(cls=_Command)
 def check(
     paths: PathsArgument,
     include: IncludeOption = None,
@@ -775,9 +863,9 @@ def check(
     finish(Outcome.FOUND if found else Outcome.DONE)
 
 
-@app.command()
+@app.command(cls=_Command)
 def fix(
-    paths: PathsArgument,
+    paths: FixPathsArgument,
     include: IncludeOption = None,
     exclude: ExcludeOption = None,
     index: IndexOption = None,
@@ -989,7 +1077,9 @@ def _index_write(paths: Sequence[str], index: str | None, encoding: str, replace
 
 IndexPathsArgument = Annotated[
     list[str],
-    typer.Argument(help="Files or folders (walked for .txt, .md and .html files).", show_default=False),
+    typer.Argument(
+        help="Files or folders (walked for .txt, .md and .html files).", show_default=False, metavar="PATH..."
+    ),
 ]
 IndexFileOption = Annotated[
     str | None,
@@ -997,7 +1087,7 @@ IndexFileOption = Annotated[
 ]
 
 
-@index_app.command("build")
+@index_app.command(cls=_Command, name="build")
 def index_build(
     paths: IndexPathsArgument,
     index: IndexFileOption = None,
@@ -1011,11 +1101,15 @@ def index_build(
     _index_write(paths, index, encoding, replace=True)
 
 
-@index_app.command("update")
+@index_app.command(cls=_Command, name="update")
 def index_update(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(help="Files or folders to add or refresh (none: only prune).", show_default=False),
+        typer.Argument(
+            help="Files or folders to add or refresh (none: only prune).",
+            show_default=False,
+            metavar="[PATH]...",
+        ),
     ] = None,
     index: IndexFileOption = None,
     encoding: EncodingOption = "utf-8",
@@ -1028,7 +1122,7 @@ def index_update(
     _index_write(paths or [], index, encoding, replace=False)
 
 
-@index_app.command("stats")
+@index_app.command(cls=_Command, name="stats")
 def index_stats(index: IndexFileOption = None) -> None:
     """Print what the index holds and its size next to the text it fingerprints."""
     opened = _open_index(index or DEFAULT_INDEX)
@@ -1054,16 +1148,18 @@ def index_stats(index: IndexFileOption = None) -> None:
     finish(Outcome.DONE)
 
 
-@index_app.command("query")
+@index_app.command(cls=_Command, name="query")
 def index_query(
-    file: Annotated[str, typer.Argument(help="The file whose blocks are looked up.", show_default=False)],
+    file: Annotated[
+        str, typer.Argument(help="The file whose blocks are looked up.", show_default=False, metavar="FILE")
+    ],
     index: IndexFileOption = None,
     encoding: EncodingOption = "utf-8",
     max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Print, for each block of FILE that copies an indexed block, where the indexed copy is.
 
-    Lines read like check's: ``path:line: duplicate of other:line (near, 0.97)``. Exit 0 either way.
+    Lines read like check's: 'path:line: duplicate of other:line (near, 0.97)'. Exit 0 either way.
     Example: lbdedup index query draft.txt
     """
     opened = _open_index(index or DEFAULT_INDEX)
@@ -1087,6 +1183,32 @@ def index_query(
         f"{match.ref.source}:{match.ref.line_start} ({match.match.value}, {match.similarity:.2f})"
         for position, match in matches.items()
     )
+    finish(Outcome.DONE)
+
+
+class Shell(str, Enum):
+    """The shells ``completion`` writes a script for."""
+
+    BASH = "bash"
+    ZSH = "zsh"
+    FISH = "fish"
+
+
+@app.command(cls=_Command)
+def completion(
+    shell: Annotated[
+        Shell, typer.Argument(help="The shell: bash, zsh or fish.", show_default=False, metavar="SHELL")
+    ],
+) -> None:
+    """Print the shell completion script for SHELL (commands, options, their values and file names).
+
+    bash: eval "$(lbdedup completion bash)" in ~/.bashrc; zsh: the same in ~/.zshrc, after compinit;
+    fish: lbdedup completion fish > ~/.config/fish/completions/lbdedup.fish
+    """
+    from typer._completion_shared import get_completion_script  # typer's own scripts, for its completion
+
+    script = get_completion_script(prog_name="lbdedup", complete_var="_LBDEDUP_COMPLETE", shell=shell.value)
+    _print_lines([script.rstrip("\n")])
     finish(Outcome.DONE)
 
 
@@ -1186,6 +1308,10 @@ _CLICK_ERROR: type[Exception] = next(
 
 
 def _run_app(args: list[str]) -> int:
+    if os.environ.get("_LBDEDUP_COMPLETE"):  # a shell asks for completions (see the completion command)
+        from typer._completion_classes import completion_init  # typer.completion imports it from here
+
+        completion_init()
     try:
         # Not standalone: typer would turn an Abort into exit code 1 and print "Aborted!"; here each
         # way a command can end gets its own code.
