@@ -131,7 +131,10 @@ def test_completion_refuses_another_shell() -> None:
 
 
 LONG = "2024-06-01-elmford-flood-live-blog-snapshot-taken-at-0930-by-the-night-scraper"
-PARAGRAPH = "The river burst its banks at Elmford shortly after dawn, and volunteers carried sandbags along the street."
+PARAGRAPH = (
+    "The river burst its banks at Elmford shortly after dawn, "
+    "and volunteers carried sandbags along the street."
+)
 
 
 def _long_named_blogs(folder: Path) -> list[str]:
