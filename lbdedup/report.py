@@ -265,7 +265,7 @@ def render_report(result: DedupeResult, console: Console, top: int = 10) -> None
     )
     if result.clusters:
         # On a narrow terminal, a shorter preview: a long one would fold over many lines of its column.
-        preview = min(PREVIEW_CHARS, max(30, console.width // 2))
+        preview = min(PREVIEW_CHARS, max(60, console.width // 2))
         # Five columns: names cut shorter than in the other tables, so that the table fits the width.
         narrow = SourceNames(names.sources, max(12, console.width // 6))
         console.print(_clusters_table(result, texts, top, narrow, preview))
