@@ -614,9 +614,9 @@ def clean(
         if records:
             from lbdedup.records import render_records_bytes
 
-            wanted = (
-                [name.strip() for name in keep_fields.split(",") if name.strip()] if keep_fields else None
-            )
+            # --keep-fields "" carries no field; left out, every field.
+            wanted = None if keep_fields is None else [name.strip() for name in keep_fields.split(",")]
+            wanted = None if wanted is None else [name for name in wanted if name]
             names = fields or _jsonl_fields(True, id_field, text_field, html_field)
             assert names is not None
             chunks = render_records_bytes(result, carried, names.id, names.text, wanted)

@@ -208,6 +208,31 @@ def test_keep_fields_chooses_the_carried_fields(tmp_path: Path) -> None:
     ]
 
 
+def test_keep_fields_empty_carries_none(tmp_path: Path) -> None:
+    """--keep-fields '' carries no field of the input: only id, text and the counts."""
+    _write(tmp_path, "feed.jsonl", "".join(json.dumps(record) + "\n" for record in FEED))
+    _, stdout, _ = invoke_in(
+        ["clean", "--jsonl", "feed.jsonl", "-f", "records", "--keep-fields", ""], tmp_path
+    )
+    assert {tuple(sorted(json.loads(line))) for line in stdout.splitlines()} == {("id", "lbdedup", "text")}
+
+
+def test_output_dir_refuses_two_folders_with_one_name_and_a_file_as_folder(tmp_path: Path) -> None:
+    """Two walked folders with a.txt each would write one file twice; OUT that is a file is no folder."""
+    _write(tmp_path, "d1/a.txt", f"{FLOOD}\n")
+    _write(tmp_path, "d2/a.txt", f"{MAYOR}\n")
+    _write(tmp_path, "out.txt", "mine\n")
+    code, _, stderr = invoke_in(["clean", "d1", "d2", "--output-dir", "out"], tmp_path)
+    assert code == 2
+    assert (
+        stderr == "lbdedup: error: out/a.txt: both d1/a.txt and d2/a.txt would be written here; nothing was\n"
+    )
+    assert not (tmp_path / "out").exists()
+    code, _, stderr = invoke_in(["clean", "d1", "--output-dir", "out.txt"], tmp_path)
+    assert (code, stderr) == (2, "lbdedup: error: out.txt: --output-dir must be a folder\n")
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8") == "mine\n"
+
+
 def test_records_of_files_name_them_by_path(tmp_path: Path) -> None:
     """Without --jsonl, a record per file, its id the path."""
     _write(tmp_path, "a.txt", f"{FLOOD}\n")
