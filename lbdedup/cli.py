@@ -1043,14 +1043,23 @@ index_app = typer.Typer(
 app.add_typer(index_app)
 
 
-def _expand(paths: Iterable[str]) -> Iterator[str]:
+def _expand(
+    paths: Iterable[str], include: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+) -> Iterator[str]:
     """Files as given; folders walked (sorted) for text, Markdown and HTML files (see :mod:`lbdedup.walk`)."""
     from lbdedup.walk import walk
 
-    return (found.path for found in walk(paths))
+    return (found.path for found in walk(paths, include or (), exclude or ()))
 
 
-def _index_write(paths: Sequence[str], index: str | None, encoding: str, replace: bool) -> None:
+def _index_write(
+    paths: Sequence[str],
+    index: str | None,
+    encoding: str,
+    replace: bool,
+    include: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+) -> None:
     import sqlite3
 
     opened = _open_index(index, create=True)
@@ -1058,7 +1067,7 @@ def _index_write(paths: Sequence[str], index: str | None, encoding: str, replace
     from lbdedup.paths import unique_paths
 
     # A file named twice (a symlink, an overlapping folder) is indexed once, under the first name given.
-    documents = (read_source(path, encoding) for path in unique_paths(_expand(paths)))
+    documents = (read_source(path, encoding) for path in unique_paths(_expand(paths, include, exclude)))
     with opened:
         try:
             summary = opened.build(documents) if replace else opened.update(documents)
@@ -1090,6 +1099,8 @@ IndexFileOption = Annotated[
 @index_app.command(cls=_Command, name="build")
 def index_build(
     paths: IndexPathsArgument,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     index: IndexFileOption = None,
     encoding: EncodingOption = "utf-8",
     max_file_size: MaxFileSizeOption = "1G",
@@ -1098,7 +1109,7 @@ def index_build(
 
     Example: lbdedup index build corpus/
     """
-    _index_write(paths, index, encoding, replace=True)
+    _index_write(paths, index, encoding, replace=True, include=include, exclude=exclude)
 
 
 @index_app.command(cls=_Command, name="update")
@@ -1111,6 +1122,8 @@ def index_update(
             metavar="[PATH]...",
         ),
     ] = None,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     index: IndexFileOption = None,
     encoding: EncodingOption = "utf-8",
     max_file_size: MaxFileSizeOption = "1G",
@@ -1119,7 +1132,7 @@ def index_update(
 
     Example: lbdedup index update $(git diff --name-only HEAD~1)
     """
-    _index_write(paths or [], index, encoding, replace=False)
+    _index_write(paths or [], index, encoding, replace=False, include=include, exclude=exclude)
 
 
 @index_app.command(cls=_Command, name="stats")

@@ -95,6 +95,13 @@ def test_check_report_and_fix_walk_folders(corpus: Path) -> None:
     assert (corpus / ".git/hidden.txt").read_text(encoding="utf-8") == f"{FLOOD}\n"
 
 
+def test_index_build_walks_with_the_same_filters(corpus: Path) -> None:
+    """The index build takes --include/--exclude too, and skips hidden folders as other commands do."""
+    code, stdout, _ = invoke_in(["index", "build", "corpus", "--exclude", "*.html"], corpus.parent)
+    assert code == 0
+    assert stdout.startswith(".lbdedup/index.sqlite: 3 added, 0 changed"), stdout
+
+
 def test_a_folder_with_nothing_to_read_is_exit_2(tmp_path: Path) -> None:
     """A folder with no text, Markdown or HTML file (or all excluded) is one error line, exit 2."""
     _write(tmp_path, "docs/a.pdf", "x")
