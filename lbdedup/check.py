@@ -5,8 +5,10 @@ Pure functions: a DedupeResult and index matches in, a DedupeResult and lines of
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import json
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from lbdedup.core import source_summaries
 from lbdedup.index import CheckedMatches, IndexMatch
@@ -20,7 +22,17 @@ from lbdedup.model import (
     Status,
 )
 
-__all__ = ["apply_checked_matches", "apply_index_matches", "findings", "format_finding", "protect"]
+__all__ = [
+    "apply_checked_matches",
+    "apply_index_matches",
+    "findings",
+    "findings_json",
+    "fixable",
+    "format_finding",
+    "github_annotation",
+    "protect",
+    "summary_line",
+]
 
 
 def apply_checked_matches(result: DedupeResult, checked: CheckedMatches) -> DedupeResult:
@@ -177,3 +189,131 @@ def format_finding(result: BlockResult) -> str:
         return f"{where}: duplicate of {other} ({match}{similarity})"
     reason = f" ({result.reason})" if result.reason else ""
     return f"{where}: {result.status.value}{reason}"
+
+
+def fixable(result: DedupeResult) -> set[tuple[int, int]]:
+    """The findings ``fix`` would remove, as (document, block index): not in HTML, not in a whole-file copy.
+
+    >>> from lbdedup.core import dedupe
+    >>> from lbdedup.model import Document
+    >>> text = "Kim arrives by train in Russia today for the talks.\\n"
+    >>> fixable(dedupe([Document("a.txt", text), Document("b.txt", "Kim waves.\\n\\n" + text)]))
+    {(1, 1)}
+    """
+    from lbdedup.fix import fix_text, whole_file_copy
+
+    per_document: dict[int, list[BlockResult]] = {}
+    for item in result.blocks:
+        per_document.setdefault(item.block.doc, []).append(item)
+    found: set[tuple[int, int]] = set()
+    for doc, own in per_document.items():
+        document = result.documents[doc]
+        if document.format == "html" or all(item.status.kept for item in own):
+            continue
+        if whole_file_copy(document, own, fix_text(document, own)) is not None:
+            continue
+        found.update((doc, item.block.index) for item in own if not item.status.kept)
+    return found
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def summary_line(found: Sequence[BlockResult], can_fix: int) -> str:
+    """The line after the findings, as ruff ends its own: how many of each kind, in how many files.
+
+    >>> from lbdedup.model import Block, BlockKind
+    >>> block = Block(0, "a.txt", 4, 9, 9, BlockKind.PARAGRAPH, "Share this article")
+    >>> summary_line([BlockResult(block, Status.BOILERPLATE)], 1)
+    'Found 1 furniture block in 1 file; 1 fixable with `lbdedup fix`'
+    """
+    copies = sum(1 for item in found if item.status is Status.DUPLICATE)
+    furniture = len(found) - copies
+    parts = [_plural(copies, "copy", "copies")] if copies else []
+    if furniture or not copies:
+        parts.append(_plural(furniture, "furniture block", "furniture blocks"))
+    files = len({item.block.doc for item in found})
+    return (
+        f"Found {' and '.join(parts)} in {_plural(files, 'file', 'files')}; "
+        f"{can_fix} fixable with `lbdedup fix`"
+    )
+
+
+def _finding_record(item: BlockResult, can_fix: bool) -> dict[str, Any]:
+    kept = item.duplicate_of
+    return {
+        "path": item.block.source,
+        "line": item.block.line_start,
+        "line_end": item.block.line_end,
+        "kind": item.status.value,
+        "reason": item.reason,
+        "kept": None if kept is None else {"path": kept.source, "line": kept.line_start},
+        "match": item.match.value if item.match else None,
+        "similarity": item.similarity,
+        "fixable": can_fix,
+        "text": item.block.text,
+    }
+
+
+def findings_json(
+    result: DedupeResult, found: Sequence[BlockResult], can_fix: Collection[tuple[int, int]]
+) -> str:
+    """``check --format json``: one document with every finding and the counts of the summary line.
+
+    >>> from lbdedup.core import dedupe
+    >>> from lbdedup.model import Document
+    >>> result = dedupe([Document("a.txt", "Kim waves at the crowd.\\n\\nKim waves at the crowd.\\n")])
+    >>> report = json.loads(findings_json(result, findings(result), fixable(result)))
+    >>> report["findings"][0]["kept"], report["summary"]["fixable"]
+    ({'path': 'a.txt', 'line': 1}, 1)
+    """
+    records = [_finding_record(item, (item.block.doc, item.block.index) in can_fix) for item in found]
+    copies = sum(1 for item in found if item.status is Status.DUPLICATE)
+    document = {
+        "version": result.version,
+        "findings": records,
+        "summary": {
+            "findings": len(found),
+            "copies": copies,
+            "furniture": len(found) - copies,
+            "files": len({item.block.doc for item in found}),
+            "fixable": sum(1 for record in records if record["fixable"]),
+        },
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(item: BlockResult) -> str:
+    """One finding as a GitHub Actions ``::warning`` command, escaped as GitHub documents.
+
+    >>> from lbdedup.model import Block, BlockKind
+    >>> block = Block(0, "a,b.txt", 4, 9, 10, BlockKind.PARAGRAPH, "Share this")
+    >>> github_annotation(BlockResult(block, Status.BOILERPLATE, reason="100% furniture"))
+    '::warning file=a%2Cb.txt,line=9,endLine=10,title=lbdedup boilerplate::boilerplate (100%25 furniture)'
+    """
+    where = f"{item.block.source}:{item.block.line_start}: "
+    text = format_finding(item)
+    message = text[len(where) :] if text.startswith(where) else text
+    properties = ",".join(
+        [
+            f"file={_escape_property(item.block.source)}",
+            f"line={item.block.line_start}",
+            f"endLine={item.block.line_end}",
+            f"title={_escape_property('lbdedup ' + item.status.value)}",
+        ]
+    )
+    return f"::warning {properties}::{_escape_data(message)}"
+
+
+def github_annotations(found: Sequence[BlockResult]) -> Iterator[str]:
+    """:func:`github_annotation` of each finding."""
+    return map(github_annotation, found)

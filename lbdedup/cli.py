@@ -14,14 +14,16 @@ import gc
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
 from lbdedup._version import __version__
 from lbdedup.model import BlockResult, BoilerplateMode, DedupeResult, Document, KeepPolicy, Options, PostOrder
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 
     from lbdedup.index import FingerprintIndex, IndexMatch
     from lbdedup.jsonl import JsonlFields
+    from lbdedup.walk import Found
 
 __all__ = ["app", "main"]
 
@@ -71,6 +74,14 @@ app = typer.Typer(
 )
 
 
+class _Command(TyperCommand):
+    """A typer command whose usage line names its arguments as click does (``PATH...``), not ``{PATH...}``."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:  # a click Context, of click or typer's copy
+        pieces: list[str] = super().collect_usage_pieces(ctx)
+        return [piece[1:-1] if piece[:1] == "{" and piece[-1:] == "}" else piece for piece in pieces]
+
+
 def fail(message: str) -> NoReturn:
     """Report bad input or output in one line on stderr and stop with exit code 2."""
     from lbdedup.names import display_name
@@ -90,6 +101,15 @@ class OutputFormat(str, Enum):
     TEXT = "text"
     JSON = "json"
     JSONL = "jsonl"
+    RECORDS = "records"
+
+
+class CheckFormat(str, Enum):
+    """What ``check`` prints."""
+
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
 
 
 class ProvenanceMode(str, Enum):
@@ -100,19 +120,29 @@ class ProvenanceMode(str, Enum):
 
 
 class DelayedProgress:
-    """A rich progress bar on stderr that shows itself only once a run has lasted a moment."""
+    """A rich progress bar on stderr that shows itself once a run has lasted a moment.
+
+    A timer shows it :data:`PROGRESS_DELAY_SECONDS` into the run, with the stage under way, even when that
+    stage has not reported yet (reading a big file, rendering), so a long run never looks stuck.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.started = time.monotonic()
         self.bar: Progress | None = None
         self.tasks: dict[str, TaskID] = {}
+        self.latest: tuple[str, int, int | None] = ("reading", 0, None)
+        self.lock = threading.Lock()
+        self.timer: threading.Timer | None = None
+        if enabled:
+            self.timer = threading.Timer(PROGRESS_DELAY_SECONDS, self._show)
+            self.timer.daemon = True
+            self.timer.start()
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            if time.monotonic() - self.started < PROGRESS_DELAY_SECONDS:
+    def _show(self) -> None:
+        """Start the bar (from the timer's thread, or a late report) with the latest stage."""
+        with self.lock:
+            if self.bar is not None or not self.enabled:
                 return
             # rich is imported here, not at start-up: most runs (pipes, hooks) never show a bar.
             from rich.console import Console
@@ -127,14 +157,34 @@ class DelayedProgress:
                 transient=True,
             )
             self.bar.start()
+            self._update(*self.latest)
+
+    def _update(self, stage: str, done: int, total: int | None) -> None:
+        assert self.bar is not None  # called once the bar is shown
         if stage not in self.tasks:
             self.tasks[stage] = self.bar.add_task(stage, total=total)
         self.bar.update(self.tasks[stage], completed=done, total=total)
 
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        self.latest = (stage, done, total)
+        if self.bar is None:
+            if time.monotonic() - self.started < PROGRESS_DELAY_SECONDS:
+                return
+            self._show()
+            return
+        with self.lock:
+            self._update(stage, done, total)
+
     def stop(self) -> None:
-        """Remove the bar from the terminal."""
-        if self.bar is not None:
-            self.bar.stop()
+        """Remove the bar from the terminal, and never show it after this."""
+        with self.lock:
+            self.enabled = False
+            if self.timer is not None:
+                self.timer.cancel()
+            if self.bar is not None:
+                self.bar.stop()
 
 
 @contextmanager
@@ -146,13 +196,33 @@ def _progress(quiet: bool) -> Iterator[DelayedProgress]:
         progress.stop()
 
 
+def _rendering(chunks: Iterable[bytes], progress: DelayedProgress) -> Iterator[bytes]:
+    """``chunks``, with the bar showing the render stage while they are made and written.
+
+    On a terminal that shows stdout too, the bar goes first: the text would be written through it.
+    """
+    if sys.stdout is not None and sys.stdout.isatty():
+        progress.stop()
+    written = 0
+    progress("render", written, None)
+    for chunk in chunks:
+        yield chunk
+        written += 1
+        progress("render", written, None)
+    progress.stop()
+
+
 def _read_all(
-    paths: Sequence[str], encoding: str, progress: DelayedProgress, jsonl: JsonlFields | None = None
+    paths: Sequence[str],
+    encoding: str,
+    progress: DelayedProgress,
+    jsonl: JsonlFields | None = None,
+    carried: list[dict[str, Any]] | None = None,
 ) -> list[Document]:
     if jsonl is not None:
-        from lbdedup.jsonl import read_jsonl_sources
+        from lbdedup.jsonl import read_jsonl_records
 
-        documents = list(read_jsonl_sources(paths, encoding, jsonl))
+        documents = list(read_jsonl_records(paths, encoding, jsonl, carried=carried))
         progress("read", len(paths), len(paths))
         return documents
     documents = []
@@ -227,8 +297,68 @@ def _emit(chunks: Iterable[bytes], output: str | None) -> None:
 
 PathsArgument = Annotated[
     list[str],
-    typer.Argument(help="Files to clean, in order; '-' reads stdin.", show_default=False, metavar="PATH"),
+    typer.Argument(
+        help="Files or folders, in order (folders walked for .txt, .md and .html files); '-' reads stdin.",
+        show_default=False,
+        metavar="PATH...",
+    ),
 ]
+FixPathsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        help="Files or folders to rewrite (folders walked for .txt, .md and .html files); '-' is refused: "
+        "stdin cannot be rewritten (clean it with `lbdedup clean -`).",
+        show_default=False,
+        metavar="PATH...",
+    ),
+]
+IncludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--include",
+        metavar="GLOB",
+        help="In folders, read only the files matching GLOB (repeatable; '*.html', 'live/*').",
+        show_default=False,
+    ),
+]
+ExcludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        metavar="GLOB",
+        help="In folders, skip the files matching GLOB (repeatable; wins over --include).",
+        show_default=False,
+    ),
+]
+
+
+def _inputs(
+    paths: Sequence[str],
+    include: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    skip: Sequence[str] = (),
+) -> list[Found]:
+    """The files of ``paths`` (folders walked, see :mod:`lbdedup.walk`), each file once."""
+    from lbdedup.paths import file_identity
+    from lbdedup.walk import walk
+
+    found: list[Found] = []
+    seen: set[tuple[int, int]] = set()
+    for path in paths:
+        these = list(walk([path], include or (), exclude or (), skip))
+        if not these:  # a folder named on purpose that gives nothing: as much a mistake as a missing file
+            fail(f"{path}: no text, Markdown or HTML file to read in this folder")
+        for item in these:
+            # The same file named twice (a.txt ./a.txt, a symlink, overlapping folders) is read once.
+            identity = None if item.path == "-" else file_identity(item.path)
+            if identity is not None:
+                if identity in seen:
+                    continue
+                seen.add(identity)
+            found.append(item)
+    return found
+
+
 KeepOption = Annotated[
     KeepPolicy,
     typer.Option("--keep", help="Which copy of a cluster is kept: the most complete one, or the first."),
@@ -357,7 +487,13 @@ def _jsonl_fields(jsonl: bool, id_field: str, text_field: str, html_field: str) 
 
 
 def _run(
-    paths: Sequence[str], options: Options, encoding: str, quiet: bool, jsonl: JsonlFields | None = None
+    paths: Sequence[str],
+    options: Options,
+    encoding: str,
+    quiet: bool,
+    jsonl: JsonlFields | None = None,
+    carried: list[dict[str, Any]] | None = None,
+    shown: DelayedProgress | None = None,
 ) -> DedupeResult:
     from lbdedup.boilerplate import BoilerplateError
     from lbdedup.core import dedupe
@@ -365,9 +501,10 @@ def _run(
 
     # The same file named twice (a.txt ./a.txt, a symlink) is read once: never a copy of itself.
     paths = unique_paths(paths)
-    with _progress(quiet) as progress:
+    # The caller's bar when it goes on to render (it stops the bar itself), else one for this run.
+    with contextlib.nullcontext(shown) if shown is not None else _progress(quiet) as progress:
         try:
-            documents = _read_all(paths, encoding, progress, jsonl)
+            documents = _read_all(paths, encoding, progress, jsonl, carried)
         except InputError as error:
             fail(str(error))
         try:
@@ -379,11 +516,19 @@ def _run(
     return result
 
 
-@app.command()
+@app.command(cls=_Command)
 def clean(
     paths: PathsArgument,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="text: the clean text; json/jsonl: the report.")
+        OutputFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text: the clean text; json/jsonl: the report; records: one JSON line per input record or "
+            "file (id, clean text, counts, the record's other fields).",
+        ),
     ] = OutputFormat.TEXT,
     provenance: Annotated[
         ProvenanceMode,
@@ -395,6 +540,23 @@ def clean(
     output: Annotated[
         str | None,
         typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.", metavar="FILE"),
+    ] = None,
+    output_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--output-dir",
+            help="Write one clean file per input file to OUT, at its path under the folder given (HTML "
+            "gives .txt): the blocks it keeps, in its own order.",
+            metavar="OUT",
+        ),
+    ] = None,
+    keep_fields: Annotated[
+        str | None,
+        typer.Option(
+            "--keep-fields",
+            help="With --format records: carry only these fields of the input records (default: all).",
+            metavar="A,B",
+        ),
     ] = None,
     encoding: EncodingOption = "utf-8",
     max_file_size: MaxFileSizeOption = "1G",
@@ -417,26 +579,133 @@ def clean(
     Example: lbdedup clean a.txt b.txt --format json -o report.json
     """
     fields = _jsonl_fields(jsonl, id_field, text_field, html_field)
+    records = output_format is OutputFormat.RECORDS
+    if keep_fields is not None and not records:
+        fail("--keep-fields: it chooses the fields of --format records")
+    if output_dir is not None:
+        _check_output_dir(output_dir, output, output_format, fields, paths)
     options = _with_settings(
         Options(keep=keep, order=order, newest_first=not oldest_first, jobs=_jobs(jobs)),
         boilerplate,
         keep_pattern,
         drop_pattern,
     )
-    result = _run(paths, options, encoding, quiet, fields)
-    from lbdedup.render import render_json_bytes, render_jsonl_bytes, render_text_bytes
+    skip = [output_dir] if output_dir is not None else []
+    found = None if fields is not None else _inputs(paths, include, exclude, skip)
+    carried: list[dict[str, Any]] | None = [] if records and fields is not None else None
+    # One bar for the whole command: from its first second, through rendering and writing.
+    with _progress(quiet) as progress:
+        result = _run(
+            paths if found is None else [item.path for item in found],
+            options,
+            encoding,
+            quiet,
+            fields,
+            carried,
+            shown=progress,
+        )
+        from lbdedup.render import render_json_bytes, render_jsonl_bytes, render_text_bytes
 
-    if output_format is OutputFormat.JSON:
-        _emit(render_json_bytes(result), output)
-    elif output_format is OutputFormat.JSONL:
-        _emit(render_jsonl_bytes(result), output)
-    else:
-        _emit(render_text_bytes(result, provenance is ProvenanceMode.FULL), output)
+        if output_dir is not None:
+            assert found is not None  # --output-dir refuses --jsonl
+            _write_output_dir(result, found, output_dir, provenance is ProvenanceMode.FULL, progress)
+            return
+        chunks: Iterable[bytes]
+        if records:
+            from lbdedup.records import render_records_bytes
+
+            # --keep-fields "" carries no field; left out, every field.
+            wanted = None if keep_fields is None else [name.strip() for name in keep_fields.split(",")]
+            wanted = None if wanted is None else [name for name in wanted if name]
+            names = fields or _jsonl_fields(True, id_field, text_field, html_field)
+            assert names is not None
+            chunks = render_records_bytes(result, carried, names.id, names.text, wanted)
+        elif output_format is OutputFormat.JSON:
+            chunks = render_json_bytes(result)
+        elif output_format is OutputFormat.JSONL:
+            chunks = render_jsonl_bytes(result)
+        else:
+            chunks = render_text_bytes(result, provenance is ProvenanceMode.FULL)
+        _emit(_rendering(chunks, progress), output)
 
 
-@app.command()
+def _check_output_dir(
+    output_dir: str,
+    output: str | None,
+    output_format: OutputFormat,
+    fields: JsonlFields | None,
+    paths: Sequence[str],
+) -> None:
+    """Refuse what --output-dir cannot do, before anything is read."""
+    if output is not None:
+        fail("--output-dir: it writes a file per input; --output writes one file: choose one")
+    if output_format is not OutputFormat.TEXT:
+        fail(f"--output-dir: it writes clean text, not --format {output_format.value}")
+    if fields is not None:
+        fail("--output-dir: it writes a file per input file; for JSONL records use --format records")
+    if "-" in paths:
+        fail("-: --output-dir writes a file per input file, and stdin has no name to write it under")
+    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        fail(f"{output_dir}: --output-dir must be a folder")
+
+
+def _output_names(result: DedupeResult, found: Sequence[Found], output_dir: str) -> list[str]:
+    """Where each source's clean file goes; ``fail`` when two go to one place, or one replaces an input."""
+    from lbdedup.paths import file_identity
+
+    relative = {item.path: item.relative for item in found}
+    inputs = {file_identity(item.path): item.path for item in found}
+    targets: dict[str, str] = {}
+    names = []
+    for document in result.documents:
+        name = relative.get(document.source, document.source)
+        if document.format == "html":
+            name = os.path.splitext(name)[0] + ".txt"
+        target = os.path.join(output_dir, name)
+        key = os.path.normcase(os.path.normpath(target))
+        if key in targets:
+            fail(f"{target}: both {targets[key]} and {document.source} would be written here; nothing was")
+        targets[key] = document.source
+        same = inputs.get(file_identity(target))
+        if same is not None:
+            fail(
+                f"{target}: it is the input {same}; --output-dir must not replace inputs; nothing was written"
+            )
+        names.append(target)
+    return names
+
+
+def _write_output_dir(
+    result: DedupeResult,
+    found: Sequence[Found],
+    output_dir: str,
+    provenance: bool,
+    progress: DelayedProgress | None = None,
+) -> None:
+    """Write each source's clean text (:func:`lbdedup.render.render_source_texts`) into ``output_dir``."""
+    from lbdedup.render import encode_chunks, render_source_texts
+
+    targets = _output_names(result, found, output_dir)
+    texts = render_source_texts(result, provenance)
+    for done, (target, text) in enumerate(zip(targets, texts, strict=True), start=1):
+        if progress is not None:
+            progress("write", done, len(targets))
+        try:
+            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+            write_atomic(target, encode_chunks([text]))
+        except OSError as error:
+            fail(f"{target}: {error.strerror or 'cannot be written'}")
+    if progress is not None:
+        progress.stop()
+    count = len(targets)
+    print(f"Wrote {count} file{'' if count == 1 else 's'} to {output_dir}", file=sys.stderr)
+
+
+@app.command(cls=_Command)
 def report(
     paths: PathsArgument,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
     top: Annotated[int, typer.Option("--top", min=1, help="How many clusters and matches to show.")] = 10,
     encoding: EncodingOption = "utf-8",
@@ -456,7 +725,10 @@ def report(
     Example: lbdedup report a.txt b.txt --top 5
     """
     options = _with_settings(Options(keep=keep, jobs=_jobs(jobs)), boilerplate, keep_pattern, drop_pattern)
-    result = _run(paths, options, encoding, quiet, _jsonl_fields(jsonl, id_field, text_field, html_field))
+    fields = _jsonl_fields(jsonl, id_field, text_field, html_field)
+    if fields is None:
+        paths = [item.path for item in _inputs(paths, include, exclude)]
+    result = _run(paths, options, encoding, quiet, fields)
     from lbdedup.report import render_report
 
     with _stdout_errors():
@@ -474,8 +746,6 @@ IndexOption = Annotated[
         metavar="PATH",
     ),
 ]
-# Suffixes an index build takes from a folder it is given.
-INDEXED_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".mdown", ".mkd", ".html", ".htm"})
 
 
 def _open_index(index: str | None, create: bool = False) -> FingerprintIndex | None:
@@ -535,9 +805,11 @@ def _print_lines(lines: Iterable[str]) -> None:
     _emit(encode_chunks(f"{line}\n" for line in lines), None)
 
 
-@app.command()
+@app.command(cls=_Command)
 def check(
     paths: PathsArgument,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     index: IndexOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
     encoding: EncodingOption = "utf-8",
@@ -546,25 +818,56 @@ def check(
     boilerplate: BoilerplateOption = None,
     keep_pattern: KeepPatternOption = None,
     drop_pattern: DropPatternOption = None,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text: one line per finding, then a summary line on stderr; json: one document with every "
+            "finding; github: GitHub Actions ::warning annotations.",
+        ),
+    ] = CheckFormat.TEXT,
 ) -> None:
     """Report duplicated and boilerplate blocks, one line each; exit 1 when there are any, 0 when clean.
 
-    The files are compared with each other and with the fingerprint index. Example: lbdedup check new/*.txt
+    The files are compared with each other and with the fingerprint index; '-' checks stdin (its lines are
+    named '-'). Example: lbdedup check new/ --format github
     """
     options = _with_settings(
         Options(keep=keep, order=PostOrder.INPUT), boilerplate, keep_pattern, drop_pattern
     )
-    from lbdedup.check import findings, format_finding
+    from lbdedup.check import (
+        findings,
+        findings_json,
+        fixable,
+        format_finding,
+        github_annotations,
+        summary_line,
+    )
 
+    paths = [item.path for item in _inputs(paths, include, exclude)]
     result, _ = _findings_run(paths, options, encoding, quiet, index)
     found = findings(result)
-    _print_lines(format_finding(block) for block in found)
+    can_fix = fixable(result) if found else set()
+    if output_format is CheckFormat.JSON:
+        from lbdedup.names import JSON_ERRORS
+
+        _emit([findings_json(result, found, can_fix).encode("utf-8", JSON_ERRORS)], None)
+    else:
+        lines = (
+            github_annotations(found) if output_format is CheckFormat.GITHUB else map(format_finding, found)
+        )
+        _print_lines(lines)
+        if found:
+            print(summary_line(found, len(can_fix)), file=sys.stderr)
     finish(Outcome.FOUND if found else Outcome.DONE)
 
 
-@app.command()
+@app.command(cls=_Command)
 def fix(
-    paths: PathsArgument,
+    paths: FixPathsArgument,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     index: IndexOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
     encoding: EncodingOption = "utf-8",
@@ -599,6 +902,7 @@ def fix(
         whole_file_copy,
     )
 
+    paths = [item.path for item in _inputs(paths, include, exclude)]
     result, matches = _findings_run(paths, options, encoding, quiet, index)
     try:
         check_kept_copies(result, (match.ref for match in matches))
@@ -755,20 +1059,23 @@ index_app = typer.Typer(
 app.add_typer(index_app)
 
 
-def _expand(paths: Iterable[str]) -> Iterator[str]:
-    """Files as given; folders walked (sorted) for text, Markdown and HTML files."""
-    for path in paths:
-        if os.path.isdir(path):
-            for folder, subfolders, names in os.walk(path):
-                subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-                for name in sorted(names):
-                    if Path(name).suffix.lower() in INDEXED_SUFFIXES:
-                        yield os.path.join(folder, name)
-        else:
-            yield path
+def _expand(
+    paths: Iterable[str], include: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+) -> Iterator[str]:
+    """Files as given; folders walked (sorted) for text, Markdown and HTML files (see :mod:`lbdedup.walk`)."""
+    from lbdedup.walk import walk
+
+    return (found.path for found in walk(paths, include or (), exclude or ()))
 
 
-def _index_write(paths: Sequence[str], index: str | None, encoding: str, replace: bool) -> None:
+def _index_write(
+    paths: Sequence[str],
+    index: str | None,
+    encoding: str,
+    replace: bool,
+    include: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+) -> None:
     import sqlite3
 
     opened = _open_index(index, create=True)
@@ -776,7 +1083,7 @@ def _index_write(paths: Sequence[str], index: str | None, encoding: str, replace
     from lbdedup.paths import unique_paths
 
     # A file named twice (a symlink, an overlapping folder) is indexed once, under the first name given.
-    documents = (read_source(path, encoding) for path in unique_paths(_expand(paths)))
+    documents = (read_source(path, encoding) for path in unique_paths(_expand(paths, include, exclude)))
     with opened:
         try:
             summary = opened.build(documents) if replace else opened.update(documents)
@@ -795,7 +1102,9 @@ def _index_write(paths: Sequence[str], index: str | None, encoding: str, replace
 
 IndexPathsArgument = Annotated[
     list[str],
-    typer.Argument(help="Files or folders (walked for .txt, .md and .html files).", show_default=False),
+    typer.Argument(
+        help="Files or folders (walked for .txt, .md and .html files).", show_default=False, metavar="PATH..."
+    ),
 ]
 IndexFileOption = Annotated[
     str | None,
@@ -803,9 +1112,11 @@ IndexFileOption = Annotated[
 ]
 
 
-@index_app.command("build")
+@index_app.command(cls=_Command, name="build")
 def index_build(
     paths: IndexPathsArgument,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     index: IndexFileOption = None,
     encoding: EncodingOption = "utf-8",
     max_file_size: MaxFileSizeOption = "1G",
@@ -814,15 +1125,21 @@ def index_build(
 
     Example: lbdedup index build corpus/
     """
-    _index_write(paths, index, encoding, replace=True)
+    _index_write(paths, index, encoding, replace=True, include=include, exclude=exclude)
 
 
-@index_app.command("update")
+@index_app.command(cls=_Command, name="update")
 def index_update(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(help="Files or folders to add or refresh (none: only prune).", show_default=False),
+        typer.Argument(
+            help="Files or folders to add or refresh (none: only prune).",
+            show_default=False,
+            metavar="[PATH]...",
+        ),
     ] = None,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     index: IndexFileOption = None,
     encoding: EncodingOption = "utf-8",
     max_file_size: MaxFileSizeOption = "1G",
@@ -831,10 +1148,10 @@ def index_update(
 
     Example: lbdedup index update $(git diff --name-only HEAD~1)
     """
-    _index_write(paths or [], index, encoding, replace=False)
+    _index_write(paths or [], index, encoding, replace=False, include=include, exclude=exclude)
 
 
-@index_app.command("stats")
+@index_app.command(cls=_Command, name="stats")
 def index_stats(index: IndexFileOption = None) -> None:
     """Print what the index holds and its size next to the text it fingerprints."""
     opened = _open_index(index or DEFAULT_INDEX)
@@ -860,16 +1177,18 @@ def index_stats(index: IndexFileOption = None) -> None:
     finish(Outcome.DONE)
 
 
-@index_app.command("query")
+@index_app.command(cls=_Command, name="query")
 def index_query(
-    file: Annotated[str, typer.Argument(help="The file whose blocks are looked up.", show_default=False)],
+    file: Annotated[
+        str, typer.Argument(help="The file whose blocks are looked up.", show_default=False, metavar="FILE")
+    ],
     index: IndexFileOption = None,
     encoding: EncodingOption = "utf-8",
     max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Print, for each block of FILE that copies an indexed block, where the indexed copy is.
 
-    Lines read like check's: ``path:line: duplicate of other:line (near, 0.97)``. Exit 0 either way.
+    Lines read like check's: 'path:line: duplicate of other:line (near, 0.97)'. Exit 0 either way.
     Example: lbdedup index query draft.txt
     """
     opened = _open_index(index or DEFAULT_INDEX)
@@ -893,6 +1212,32 @@ def index_query(
         f"{match.ref.source}:{match.ref.line_start} ({match.match.value}, {match.similarity:.2f})"
         for position, match in matches.items()
     )
+    finish(Outcome.DONE)
+
+
+class Shell(str, Enum):
+    """The shells ``completion`` writes a script for."""
+
+    BASH = "bash"
+    ZSH = "zsh"
+    FISH = "fish"
+
+
+@app.command(cls=_Command)
+def completion(
+    shell: Annotated[
+        Shell, typer.Argument(help="The shell: bash, zsh or fish.", show_default=False, metavar="SHELL")
+    ],
+) -> None:
+    """Print the shell completion script for SHELL (commands, options, their values and file names).
+
+    bash: eval "$(lbdedup completion bash)" in ~/.bashrc; zsh: the same in ~/.zshrc, after compinit;
+    fish: lbdedup completion fish > ~/.config/fish/completions/lbdedup.fish
+    """
+    from typer._completion_shared import get_completion_script  # typer's own scripts, for its completion
+
+    script = get_completion_script(prog_name="lbdedup", complete_var="_LBDEDUP_COMPLETE", shell=shell.value)
+    _print_lines([script.rstrip("\n")])
     finish(Outcome.DONE)
 
 
@@ -994,6 +1339,10 @@ _CLICK_ERROR: type[Exception] = next(
 
 
 def _run_app(args: list[str]) -> int:
+    if os.environ.get("_LBDEDUP_COMPLETE"):  # a shell asks for completions (see the completion command)
+        from typer._completion_classes import completion_init  # typer.completion imports it from here
+
+        completion_init()
     try:
         # Not standalone: typer would turn an Abort into exit code 1 and print "Aborted!"; here each
         # way a command can end gets its own code.

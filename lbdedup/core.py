@@ -111,7 +111,15 @@ def dedupe(
     ...                  Document("b.txt", "The river rose two metres overnight!\\n")])
     >>> [r.status.value for r in result.blocks]
     ['canonical', 'duplicate']
+
+    Each document needs a name of its own (results and the clean text speak of sources by name):
+    two with one name raise ValueError.
     """
+    names: set[str] = set()
+    for document in documents:
+        if document.source in names:
+            raise ValueError(f"two documents are named {document.source!r}: each source needs its own name")
+        names.add(document.source)
     with paused_gc():
         return _dedupe(documents, options or Options(), progress or _no_progress)
 

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from lbdedup.model import Document
 from lbdedup.read import MARKDOWN_SUFFIXES, InputError, read_source
 
-__all__ = ["JsonlFields", "parse_jsonl", "read_jsonl_sources"]
+__all__ = ["JsonlFields", "parse_jsonl", "read_jsonl_records", "read_jsonl_sources"]
 
 # A lone surrogate can only come from a JSON escape: a line without one needs no repair.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
@@ -104,7 +104,7 @@ def _document(where: str, record: Any, fields: JsonlFields) -> Document:
     raise InputError(where, f'no "{fields.text}" or "{fields.html}" field')
 
 
-def _records(source: str, text: str, fields: JsonlFields) -> Iterator[tuple[int, Document]]:
+def _records(source: str, text: str, fields: JsonlFields) -> Iterator[tuple[int, Document, dict[str, Any]]]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
@@ -117,7 +117,7 @@ def _records(source: str, text: str, fields: JsonlFields) -> Iterator[tuple[int,
             raise InputError(where, "not valid JSON (nested too deeply)") from None
         if _SURROGATE_ESCAPE.search(line):
             record = _without_surrogates(record, fields)
-        yield number, _document(where, record, fields)
+        yield number, _document(where, record, fields), record
 
 
 def parse_jsonl(source: str, text: str, fields: JsonlFields | None = None) -> tuple[Document, ...]:
@@ -131,7 +131,7 @@ def parse_jsonl(source: str, text: str, fields: JsonlFields | None = None) -> tu
     ...
     lbdedup.read.InputError: feed.jsonl:2: not valid JSON (Expecting value at column 19)
     """
-    return tuple(document for _, document in _records(source, text, fields or JsonlFields()))
+    return tuple(document for _, document, _ in _records(source, text, fields or JsonlFields()))
 
 
 def read_jsonl_sources(
@@ -144,11 +144,34 @@ def read_jsonl_sources(
 
     Record ids name the sources of the report, so an id used twice is refused.
     """
+    return read_jsonl_records(sources, encoding, fields, stdin, carried=None)
+
+
+def read_jsonl_records(
+    sources: Iterable[str],
+    encoding: str = "utf-8",
+    fields: JsonlFields | None = None,
+    stdin: BinaryIO | None = None,
+    carried: list[dict[str, Any]] | None = None,
+) -> tuple[Document, ...]:
+    """:func:`read_jsonl_sources`, and each record's other fields (all but text and HTML) put in ``carried``.
+
+    >>> carried: list[dict[str, Any]] = []
+    >>> import io
+    >>> stream = io.BytesIO(b'{"id": 7, "text": "Rain.", "site": "x"}\\n')
+    >>> [d.source for d in read_jsonl_records(["-"], stdin=stream, carried=carried)], carried
+    (['7'], [{'id': 7, 'site': 'x'}])
+    """
     documents: list[Document] = []
     seen: dict[str, str] = {}
+    names = fields or JsonlFields()
     for source in sources:
         stream = read_source(source, encoding, stdin)
-        for number, document in _records(source, stream.text, fields or JsonlFields()):
+        for number, document, record in _records(source, stream.text, names):
+            if carried is not None:
+                carried.append(
+                    {key: value for key, value in record.items() if key not in (names.text, names.html)}
+                )
             where = f"{source}:{number}"
             if document.source in seen:
                 raise InputError(

@@ -185,8 +185,13 @@ def from_columns(cls: type[_Frozen], *columns: Iterable[Any]) -> list[_Frozen]:
 class Document:
     """One source: a file, stdin (``"-"``) or one JSONL record, already decoded.
 
+    ``format`` is ``text``, ``markdown`` or ``html``; left out (``auto``), it is found as the command line
+    finds it: by the name's suffix, then by the first characters of the text.
+
     >>> Document("a.txt", "Hello\\n").source
     'a.txt'
+    >>> Document("page", "<!DOCTYPE html><p>Hi</p>").format, Document("b.md", "# Hi").format
+    ('html', 'markdown')
     """
 
     source: str
@@ -194,7 +199,13 @@ class Document:
     newline: str = "\n"
     bom: bool = False
     encoding: str = "utf-8"
-    format: str = "text"
+    format: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.format == "auto":
+            from lbdedup.read import detect_format  # read builds Documents: imported when first needed
+
+            object.__setattr__(self, "format", detect_format(self.source, self.text))
 
 
 @_quick_init
@@ -403,3 +414,24 @@ class DedupeResult:
     def for_source(self, doc: int) -> tuple[BlockResult, ...]:
         """The results of the ``doc``-th source, in order."""
         return tuple(r for r in self.blocks if r.block.doc == doc)
+
+    def text_of(self, source: str, provenance: bool = False) -> str:
+        """The clean text of one source: the blocks it keeps, in its own order (a copy is kept only once).
+
+        >>> from lbdedup import Document, dedupe
+        >>> result = dedupe([Document("a.txt", "Rain at dawn.\\n"),
+        ...                  Document("b.txt", "Rain at dawn.\\n\\nSun.\\n")])
+        >>> result.text_of("b.txt")
+        'Sun.\\n'
+        """
+        texts = self.texts(provenance)
+        if source not in texts:
+            raise KeyError(f"no source {source!r} in this result")
+        return texts[source]
+
+    def texts(self, provenance: bool = False) -> dict[str, str]:
+        """The clean text of every source (see :meth:`text_of`), by source, in input order."""
+        from lbdedup.render import render_source_texts  # the renderers import this module
+
+        texts = render_source_texts(self, provenance)
+        return {document.source: texts[doc] for doc, document in enumerate(self.documents)}

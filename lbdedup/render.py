@@ -42,6 +42,7 @@ __all__ = [
     "render_json_chunks",
     "render_jsonl",
     "render_jsonl_bytes",
+    "render_source_texts",
     "render_text",
     "render_text_bytes",
     "render_text_chunks",
@@ -511,32 +512,70 @@ def _text_pieces(result: DedupeResult, provenance: bool) -> Iterator[list[str]]:
         if not kept:
             # Nothing kept (an empty file, or every block a copy): no header, so empty input prints nothing.
             continue
-        if provenance:
-            paragraphs = [f"==> {header} <=="]
-            dropped = sum(summaries[doc].boilerplate for doc in section_docs(header, kept))
-            if dropped:
-                paragraphs.append(f"[boilerplate dropped: {dropped} block{'' if dropped == 1 else 's'}]")
-            for item in kept:
-                block = item.block
-                where = (
-                    f"{block.source}:{block.line_start}"
-                    if block.line_start == block.line_end
-                    else f"{block.source}:{block.line_start}-{block.line_end}"
-                )
-                found = copies.get((block.source, block.index))
-                also = _also(found) if found else ""
-                paragraphs.append(f"[{where}]{also}\n{block.text}")
-        else:
-            # A block of several lines (wrapped prose joined back) on one line: read again, it is one block.
-            paragraphs = [
-                text if "\n" not in text else one_line(text) for text in [item.block.text for item in kept]
-            ]
+        dropped = sum(summaries[doc].boilerplate for doc in section_docs(header, kept)) if provenance else 0
+        paragraphs = _section_paragraphs(header, kept, copies, dropped, provenance)
         if not first:
             paragraphs.insert(0, "")  # for the blank line before the section
         first = False
         yield paragraphs
     if not first:
         yield ["\n"]
+
+
+def _section_paragraphs(
+    header: str,
+    kept: Sequence[BlockResult],
+    copies: dict[tuple[str, int], list[BlockResult]],
+    dropped: int,
+    provenance: bool,
+) -> list[str]:
+    """The paragraphs of one section of the clean text: its header and kept blocks, or the bare texts."""
+    if not provenance:
+        # A block of several lines (wrapped prose joined back) on one line: read again, it is one block.
+        return [text if "\n" not in text else one_line(text) for text in [item.block.text for item in kept]]
+    paragraphs = [f"==> {header} <=="]
+    if dropped:
+        paragraphs.append(f"[boilerplate dropped: {dropped} block{'' if dropped == 1 else 's'}]")
+    for item in kept:
+        block = item.block
+        where = (
+            f"{block.source}:{block.line_start}"
+            if block.line_start == block.line_end
+            else f"{block.source}:{block.line_start}-{block.line_end}"
+        )
+        found = copies.get((block.source, block.index))
+        also = _also(found) if found else ""
+        paragraphs.append(f"[{where}]{also}\n{block.text}")
+    return paragraphs
+
+
+def render_source_texts(result: DedupeResult, provenance: bool = True) -> list[str]:
+    """The clean text of each source, in input order: the blocks it keeps, in its own order.
+
+    A block another source holds too is kept once, in the source that keeps it, as in :func:`render_text`;
+    so a later snapshot of a live blog holds only what the earlier ones lack, and a source that keeps
+    nothing has an empty text. Timelines are not merged here: each source stays in its own order.
+
+    >>> from lbdedup import Document, dedupe
+    >>> result = dedupe([Document("a.txt", "Rain at dawn in Elmford.\\n"),
+    ...                  Document("b.txt", "Rain at dawn in Elmford.\\n\\nSun by noon over the hills.\\n")])
+    >>> render_source_texts(result, provenance=False)
+    ['Rain at dawn in Elmford.\\n', 'Sun by noon over the hills.\\n']
+    """
+    copies = _copies_by_canonical(result) if provenance else {}
+    kept: list[list[BlockResult]] = [[] for _ in result.documents]
+    for item in result.blocks:
+        if item.status.kept:
+            kept[item.block.doc].append(item)
+    texts = []
+    for doc, own in enumerate(kept):
+        if not own:
+            texts.append("")
+            continue
+        source = result.documents[doc].source
+        dropped = result.sources[doc].boilerplate if provenance else 0
+        texts.append(_BLANK_LINE.join(_section_paragraphs(source, own, copies, dropped, provenance)) + "\n")
+    return texts
 
 
 def render_text_chunks(result: DedupeResult, provenance: bool = True) -> Iterator[str]:

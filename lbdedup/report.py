@@ -21,10 +21,12 @@ from lbdedup.model import BlockRef, BlockResult, DedupeResult, MatchKind, RunSpa
 from lbdedup.names import display_name
 from lbdedup.render import format_similarity
 
-__all__ = ["SourceNames", "diff_texts", "render_report"]
+__all__ = ["SourceNames", "diff_texts", "middle_ellipsis", "render_report"]
 
 # Long blocks are cut in the overview tables; the side-by-side view shows them whole.
 PREVIEW_CHARS = 90
+# Source names are cut to a quarter of the terminal's width, but never below this.
+NAME_MIN = 20
 # C0 and C1 control characters (but tab and newline) and DEL: from an input, they could move the cursor,
 # retitle the window or open a hyperlink (ESC ] 8) on the terminal that shows the report.
 _CONTROLS = {
@@ -41,9 +43,24 @@ def plain(text: str, style: str = "") -> Text:
     return Text(text.translate(_CONTROLS), style=style)
 
 
-def _preview(text: str) -> str:
+def _preview(text: str, limit: int = PREVIEW_CHARS) -> str:
     flat = " ".join(text.split())
-    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def middle_ellipsis(name: str, limit: int) -> str:
+    """``name`` cut to ``limit`` characters in its middle: its start and end (file name, lines) stay readable.
+
+    >>> middle_ellipsis("live/2024-06-01-elmford-flood-snapshot-0930.txt:12-14", 30)
+    'live/2024-06…ot-0930.txt:12-14'
+    >>> middle_ellipsis("a.txt:3", 30)
+    'a.txt:3'
+    """
+    if len(name) <= limit:
+        return name
+    tail = (limit - 1) * 3 // 5
+    head = limit - 1 - tail
+    return f"{name[:head]}…{name[len(name) - tail :]}"
 
 
 class SourceNames:
@@ -54,9 +71,14 @@ class SourceNames:
     ('blogs/2024', 'a.txt', 'b.txt:3-4')
     >>> SourceNames(["a.txt", "/tmp/b.txt"]).folder
     ''
+
+    With ``limit``, a longer name is cut in its middle (:func:`middle_ellipsis`), so that a narrow terminal
+    does not fold it over lines.
     """
 
-    def __init__(self, sources: Sequence[str]) -> None:
+    def __init__(self, sources: Sequence[str], limit: int | None = None) -> None:
+        self.sources = sources
+        self.limit = limit
         # stdin ("-") is in no folder; sources in one folder but with nothing in common keep their names.
         files = [source for source in sources if source != "-"]
         try:
@@ -70,11 +92,14 @@ class SourceNames:
 
     def __call__(self, source: str) -> str:
         """The name of ``source`` below :attr:`folder`, its bytes that are not UTF-8 as ``\\xNN``."""
-        return display_name(source[self._cut :] if source != "-" else source)
+        return self._short(display_name(source[self._cut :] if source != "-" else source))
+
+    def _short(self, name: str) -> str:
+        return name if self.limit is None else middle_ellipsis(name, self.limit)
 
     def ref(self, ref: BlockRef) -> str:
         """``str(ref)``, the source named below :attr:`folder`."""
-        return str(replace(ref, source=self(ref.source)))
+        return f"{self(ref.source)}{str(ref)[len(ref.source) :]}"  # the name cut, never its lines
 
     def places(self, refs: Sequence[BlockRef]) -> str:
         """Several references, the source named once for the lines that follow each other in it.
@@ -98,12 +123,17 @@ class SourceNames:
         return str(replace(span, source=self(span.source)))
 
 
-def diff_texts(kept: str, copy: str) -> tuple[Text, Text]:
+def diff_texts(kept: str, copy: str, marks: bool = False) -> tuple[Text, Text]:
     """Two rich Texts with the words that differ highlighted: removed in red, added in green.
+
+    With ``marks`` (output that is not a terminal, or no colour), they are also bracketed as ``wdiff`` does:
+    ``[-removed-]`` on the left, ``{+added+}`` on the right, readable without colour.
 
     >>> left, right = diff_texts("the river rose", "the river rose fast")
     >>> left.plain, right.plain
     ('the river rose', 'the river rose fast')
+    >>> [text.plain for text in diff_texts("the river rose", "the river fell", marks=True)]
+    ['the river [-rose-]', 'the river {+fell+}']
     """
     left_words, right_words = kept.translate(_CONTROLS).split(), copy.translate(_CONTROLS).split()
     left, right = Text(), Text()
@@ -116,9 +146,9 @@ def diff_texts(kept: str, copy: str) -> tuple[Text, Text]:
             right.append(b_part + " ")
             continue
         if a_part:
-            left.append(a_part + " ", style="bold red")
+            left.append((f"[-{a_part}-]" if marks else a_part) + " ", style="bold red")
         if b_part:
-            right.append(b_part + " ", style="bold green")
+            right.append((f"{{+{b_part}+}}" if marks else b_part) + " ", style="bold green")
     left.rstrip()
     right.rstrip()
     return left, right
@@ -127,8 +157,8 @@ def diff_texts(kept: str, copy: str) -> tuple[Text, Text]:
 def _sources_table(result: DedupeResult, names: SourceNames) -> Table:
     title = plain(f"Sources (in {names.folder})" if names.folder else "Sources")
     table = Table(title=title, title_justify="left")
-    # Places (file:line) fold onto more lines rather than lose their line numbers to an ellipsis.
-    table.add_column("source", overflow="fold")
+    # Names are cut in their middle (SourceNames' limit), never folded over lines.
+    table.add_column("source", no_wrap=True)
     for name in ("blocks", "kept", "duplicates", "boilerplate"):
         table.add_column(name, justify="right")
     for summary in result.sources:
@@ -143,14 +173,19 @@ def _sources_table(result: DedupeResult, names: SourceNames) -> Table:
 
 
 def _clusters_table(
-    result: DedupeResult, texts: dict[tuple[str, int], str], top: int, names: SourceNames
+    result: DedupeResult,
+    texts: dict[tuple[str, int], str],
+    top: int,
+    names: SourceNames,
+    preview: int = PREVIEW_CHARS,
 ) -> Table:
     table = Table(title=f"Largest clusters (top {top})", title_justify="left")
     table.add_column("id", justify="right")
     table.add_column("copies", justify="right")
-    table.add_column("kept", overflow="fold")
+    table.add_column("kept", no_wrap=True)
     table.add_column("text")
-    table.add_column("also at", overflow="fold")
+    # Room for one name and its lines, so that a place is never cut.
+    table.add_column("also at", min_width=(names.limit or PREVIEW_CHARS) + 6)
     ranked = sorted(result.clusters, key=lambda cluster: (-len(cluster.members), cluster.id))
     for cluster in ranked[:top]:
         others = [member.ref for member in cluster.members if member.ref != cluster.canonical]
@@ -158,14 +193,18 @@ def _clusters_table(
             str(cluster.id),
             str(len(cluster.members)),
             plain(names.ref(cluster.canonical)),
-            plain(_preview(texts[(cluster.canonical.source, cluster.canonical.index)])),
+            plain(_preview(texts[(cluster.canonical.source, cluster.canonical.index)], preview)),
             plain(names.places(others[:6]) + (f" (+{len(others) - 6})" if len(others) > 6 else "")),
         )
     return table
 
 
 def _matches_table(
-    duplicates: list[BlockResult], texts: dict[tuple[str, int], str], top: int, names: SourceNames
+    duplicates: list[BlockResult],
+    texts: dict[tuple[str, int], str],
+    top: int,
+    names: SourceNames,
+    marks: bool = False,
 ) -> Table:
     table = Table(title="Near and contained matches (kept | dropped)", title_justify="left", show_lines=True)
     table.add_column("match")
@@ -174,7 +213,7 @@ def _matches_table(
     for duplicate in duplicates[:top]:
         kept_ref = duplicate.duplicate_of
         assert kept_ref is not None  # duplicates always name their kept copy
-        left, right = diff_texts(texts[(kept_ref.source, kept_ref.index)], duplicate.block.text)
+        left, right = diff_texts(texts[(kept_ref.source, kept_ref.index)], duplicate.block.text, marks)
         match = duplicate.match.value if duplicate.match else ""
         score = format_similarity(duplicate.similarity) if duplicate.similarity is not None else ""
         table.add_row(
@@ -192,7 +231,7 @@ def _boilerplate_table(furniture: list[BlockResult], top: int, names: SourceName
     table = Table(title=f"Boilerplate dropped (top {top} reasons)", title_justify="left")
     table.add_column("reason")
     table.add_column("blocks", justify="right")
-    table.add_column("first at")
+    table.add_column("first at", no_wrap=True)
     table.add_column("text")
     ranked = sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0]))
     for reason, blocks in ranked[:top]:
@@ -207,9 +246,15 @@ def _boilerplate_table(furniture: list[BlockResult], top: int, names: SourceName
 
 
 def render_report(result: DedupeResult, console: Console, top: int = 10) -> None:
-    """Print the report for people to ``console``."""
+    """Print the report for people to ``console``.
+
+    Source names longer than a quarter of its width are cut in their middle; differing words are bracketed
+    too when it is not a terminal or shows no colour.
+    """
     texts = {(r.block.source, r.block.index): r.block.text for r in result.blocks}
-    names = SourceNames([document.source for document in result.documents])
+    limit = max(NAME_MIN, console.width // 4)
+    names = SourceNames([document.source for document in result.documents], limit)
+    marks = not console.is_terminal or console.no_color or console.color_system is None
     console.print(_sources_table(result, names))
     total = sum(summary.blocks for summary in result.sources)
     dropped = sum(summary.duplicates for summary in result.sources)
@@ -219,7 +264,11 @@ def render_report(result: DedupeResult, console: Console, top: int = 10) -> None
         f"{furniture_count} boilerplate dropped."
     )
     if result.clusters:
-        console.print(_clusters_table(result, texts, top, names))
+        # On a narrow terminal, a shorter preview: a long one would fold over many lines of its column.
+        preview = min(PREVIEW_CHARS, max(60, console.width // 2))
+        # Five columns: names cut shorter than in the other tables, so that the table fits the width.
+        narrow = SourceNames(names.sources, max(12, console.width // 6))
+        console.print(_clusters_table(result, texts, top, narrow, preview))
     furniture = [r for r in result.blocks if r.status is Status.BOILERPLATE]
     if furniture:
         console.print(_boilerplate_table(furniture, top, names))
@@ -230,7 +279,7 @@ def render_report(result: DedupeResult, console: Console, top: int = 10) -> None
     ]
     fuzzy.sort(key=lambda r: (r.similarity if r.similarity is not None else 1.0, r.block.doc, r.block.index))
     if fuzzy:
-        console.print(_matches_table(fuzzy, texts, top, names))
+        console.print(_matches_table(fuzzy, texts, top, names, marks))
     if result.runs:
         console.print(_runs_table(result, top, names))
     merged = [timeline for timeline in result.timelines if len(timeline.sources) > 1]

@@ -169,7 +169,7 @@ def test_subprocess_check_and_fix(tmp_path: Path) -> None:
     assert (checked.returncode, checked.stdout, checked.stderr) == (
         1,
         "b.txt:3: duplicate of a.txt:3 (exact, 1.00)\n",
-        "",
+        "Found 1 copy in 1 file; 1 fixable with `lbdedup fix`\n",
     )
     fixed = run("fix", "a.txt", "b.txt")
     assert (fixed.returncode, fixed.stdout) == (1, "Fixing b.txt\n")

@@ -199,7 +199,7 @@ def test_fresh_index_gives_no_warning(tmp_path: Path) -> None:
     code, out, err = invoke_in(["check", "b.txt"], tmp_path)
     assert code == 1
     assert out.startswith("b.txt:35: duplicate of a.txt:3 (exact, 1.00)\n")
-    assert err == ""
+    assert err == "Found 18 copies in 1 file; 18 fixable with `lbdedup fix`\n"  # the summary, no warning
 
 
 # ---------------------------------------------------------------- 3. originals and their own entries

@@ -28,6 +28,41 @@ def _git(*args: str, cwd: Path) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
+PIP_DRY_RUN = [
+    sys.executable,
+    "-m",
+    "pip",
+    "install",
+    "--dry-run",
+    "--no-deps",
+    "--ignore-installed",
+    "--quiet",
+    "--retries",
+    "0",
+    "--timeout",
+    "10",
+    "--disable-pip-version-check",
+]
+
+
+def _index_unreachable() -> str:
+    """Why pip cannot reach its package index ("" when it can): a dry-run install of one small package."""
+    try:
+        done = subprocess.run(
+            [*PIP_DRY_RUN, "setuptools"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    except subprocess.TimeoutExpired:
+        return "pip install --dry-run setuptools took over 2 minutes"
+    if done.returncode == 0:
+        return ""
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    return lines[-1].strip() if lines else f"pip exited {done.returncode}"
+
+
 @pytest.fixture(scope="module")
 def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """A clone of this repository's HEAD and an environment with a private PRE_COMMIT_HOME."""
@@ -37,6 +72,11 @@ def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
         pytest.skip("pre-commit is not installed (pip install -e '.[test]')")
     if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, check=False).returncode:
         pytest.skip("not a git checkout with a commit: pre-commit needs one to install the hooks from")
+    unreachable = _index_unreachable()
+    if unreachable:
+        pytest.skip(
+            f"no package index reachable (pre-commit installs lbdedup's dependencies from one): {unreachable}"
+        )
     base = tmp_path_factory.mktemp("precommit")
     clone = base / "lbdedup"
     _git("clone", "--quiet", str(ROOT), str(clone), cwd=base)
@@ -95,3 +135,12 @@ def test_precommit_compares_with_the_index(hooks_repo: tuple[Path, dict[str, str
     code, output = _try_repo(hooks_repo, "lbdedup-check", ["new.txt"], tmp_path)
     assert code == 1, output
     assert "new.txt:3: duplicate of old.txt:3 (exact, 1.00)" in output
+
+
+def test_no_reachable_index_is_a_reason_to_skip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no package index pip can reach, the hooks' tests get a reason to skip, not a failure."""
+    for name in ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")  # the discard port: nobody answers
+    assert _index_unreachable()
