@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -147,7 +147,7 @@ def _progress(quiet: bool) -> Iterator[DelayedProgress]:
 
 
 def _read_all(
-    paths: Sequence[str], encoding: str, progress: DelayedProgress, jsonl: JsonlFields | None = None
+    paths: Sequence[str], encoding: str | None, progress: DelayedProgress, jsonl: JsonlFields | None = None
 ) -> list[Document]:
     if jsonl is not None:
         from lbdedup.jsonl import read_jsonl_sources
@@ -234,7 +234,13 @@ KeepOption = Annotated[
     typer.Option("--keep", help="Which copy of a cluster is kept: the most complete one, or the first."),
 ]
 EncodingOption = Annotated[
-    str, typer.Option("--encoding", help="Codec of the inputs (any Python codec name).", metavar="CODEC")
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Codec of the inputs (any Python codec name); default UTF-8, or for HTML the page's charset.",
+        metavar="CODEC",
+        show_default=False,
+    ),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
@@ -357,7 +363,11 @@ def _jsonl_fields(jsonl: bool, id_field: str, text_field: str, html_field: str) 
 
 
 def _run(
-    paths: Sequence[str], options: Options, encoding: str, quiet: bool, jsonl: JsonlFields | None = None
+    paths: Sequence[str],
+    options: Options,
+    encoding: str | None,
+    quiet: bool,
+    jsonl: JsonlFields | None = None,
 ) -> DedupeResult:
     from lbdedup.boilerplate import BoilerplateError
     from lbdedup.core import dedupe
@@ -396,7 +406,7 @@ def clean(
         str | None,
         typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.", metavar="FILE"),
     ] = None,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
@@ -439,7 +449,7 @@ def report(
     paths: PathsArgument,
     keep: KeepOption = KeepPolicy.LONGEST,
     top: Annotated[int, typer.Option("--top", min=1, help="How many clusters and matches to show.")] = 10,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
@@ -496,7 +506,7 @@ STALE_SHOWN = 5
 
 
 def _findings_run(
-    paths: Sequence[str], options: Options, encoding: str, quiet: bool, index: str | None
+    paths: Sequence[str], options: Options, encoding: str | None, quiet: bool, index: str | None
 ) -> tuple[DedupeResult, list[IndexMatch]]:
     """Clean ``paths`` together, then join what the index holds: copies of indexed blocks, own blocks.
 
@@ -540,7 +550,7 @@ def check(
     paths: PathsArgument,
     index: IndexOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
@@ -567,7 +577,7 @@ def fix(
     paths: PathsArgument,
     index: IndexOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
@@ -636,7 +646,8 @@ def fix(
         source = result.documents[doc].source
         if not _round_trips_on_disk(result.documents[doc]):
             fail(
-                f"{source}: writing it back in {encoding!r} would change bytes fix does not touch "
+                f"{source}: writing it back in {result.documents[doc].encoding!r} would change bytes "
+                "fix does not touch "
                 "(the codec does not give back what it read); nothing was written"
             )
     written = _write_fixes(result, per_document, rewrites, encoding, encode_document_text)
@@ -650,7 +661,7 @@ def _write_fixes(
     result: DedupeResult,
     per_document: Sequence[Sequence[BlockResult]],
     rewrites: Sequence[tuple[int, str]],
-    encoding: str,
+    encoding: str | None,
     encode: Callable[[Document, str], bytes],
 ) -> int:
     """Replace each file of ``rewrites`` with its fixed text; return how many were written.
@@ -713,7 +724,7 @@ def _round_trips_on_disk(document: Document) -> bool:
         return True  # gone or unreadable: the check just before the write says so
 
 
-def _changed_since(document: Document, encoding: str) -> bool:
+def _changed_since(document: Document, encoding: str | None) -> bool:
     """True when the file no longer reads as ``document`` (gone, unreadable, or other text).
 
     A FIFO or a device is not read again (that would wait for a writer, or consume what it sends).
@@ -752,7 +763,7 @@ def _expand(paths: Iterable[str]) -> Iterator[str]:
             yield path
 
 
-def _index_write(paths: Sequence[str], index: str | None, encoding: str, replace: bool) -> None:
+def _index_write(paths: Sequence[str], index: str | None, encoding: str | None, replace: bool) -> None:
     import sqlite3
 
     opened = _open_index(index, create=True)
@@ -791,7 +802,7 @@ IndexFileOption = Annotated[
 def index_build(
     paths: IndexPathsArgument,
     index: IndexFileOption = None,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Index these files from scratch (one transaction: a failure leaves the old index).
@@ -808,7 +819,7 @@ def index_update(
         typer.Argument(help="Files or folders to add or refresh (none: only prune).", show_default=False),
     ] = None,
     index: IndexFileOption = None,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Add new files, re-index changed ones (by content hash) and prune indexed files that were deleted.
@@ -848,7 +859,7 @@ def index_stats(index: IndexFileOption = None) -> None:
 def index_query(
     file: Annotated[str, typer.Argument(help="The file whose blocks are looked up.", show_default=False)],
     index: IndexFileOption = None,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Print, for each block of FILE that copies an indexed block, where the indexed copy is.

@@ -136,7 +136,7 @@ def parse_jsonl(source: str, text: str, fields: JsonlFields | None = None) -> tu
 
 def read_jsonl_sources(
     sources: Iterable[str],
-    encoding: str = "utf-8",
+    encoding: str | None = None,
     fields: JsonlFields | None = None,
     stdin: BinaryIO | None = None,
 ) -> tuple[Document, ...]:
