@@ -18,11 +18,13 @@ elements that hold a <time>.
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bs4 import BeautifulSoup
@@ -309,6 +311,8 @@ def _furniture_level(tag: Tag, inside_article: bool) -> int:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A character reference: what a browser would show as one character.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 
 
 def _json_objects(data: Any) -> Iterator[dict[str, Any]]:
@@ -330,11 +334,26 @@ def _types(item: dict[str, Any]) -> set[str]:
     return {str(k) for k in kinds if k}
 
 
+def _unescape(text: str) -> str:
+    """``text`` with its HTML character references decoded, twice over for a page that escaped them twice.
+
+    >>> _unescape("Farage&#x2019;s &ldquo;two-tier&rdquo; claim")
+    'Farage’s “two-tier” claim'
+    >>> _unescape("E&amp;#39; &amp;egrave; R&amp;D")
+    "E' è R&D"
+    """
+    for _ in range(2):
+        if "&" not in text or _ENTITY.search(text) is None:
+            break
+        text = html.unescape(text)
+    return text
+
+
 def _plain(value: Any) -> str:
     if not isinstance(value, str):
         return ""
     # JSON can spell a lone surrogate ("\\ud800"), which is not text: U+FFFD, as browsers show it.
-    text: str = _SURROGATE.sub("\ufffd", value)
+    text: str = _SURROGATE.sub("\ufffd", _unescape(value))
     if "<" in text and ">" in text:
         text = BeautifulSoup(text, "html.parser").get_text("\n")
     return text.strip()
@@ -888,10 +907,17 @@ def _json_ld_posts(units: list[_Unit], updates: list[LiveUpdate]) -> dict[int, i
     An index of the updates' word trigrams keeps this linear: a unit is only compared with the updates
     that hold its first three words.
     """
-    texts = [f" {_norm_words(update.headline + chr(10) + update.body)} " for update in updates]
+    # A headline that several updates share (the Guardian gives each the page's) tells no post from another.
+    shared = Counter(_norm_words(update.headline) for update in updates)
+    own_headline = [shared[_norm_words(update.headline)] == 1 for update in updates]
+    texts = [
+        f" {_norm_words((update.headline if own else '') + chr(10) + update.body)} "
+        for update, own in zip(updates, own_headline, strict=True)
+    ]
     headlines: dict[str, int] = {}
     for number, update in enumerate(updates):
-        headlines.setdefault(_norm_words(update.headline), number)
+        if own_headline[number]:
+            headlines.setdefault(_norm_words(update.headline), number)
     trigrams: dict[str, list[int]] = {}
     for number, text in enumerate(texts):
         words = text.split()
@@ -967,6 +993,81 @@ def _dom_posts(times: list[tuple[Tag, str | None]], tree: _Tree) -> dict[int, tu
     return posts if len(posts) >= 2 else {}
 
 
+_LIVE_UPDATE_PROP = re.compile(r"(?:^|\s)liveBlogUpdate(?:\s|$)")
+_DATE_PROPS = ("datePublished", "dateCreated", "dateModified")
+
+
+def _microdata_posts(soup: BeautifulSoup, tree: _Tree) -> dict[int, str | None]:
+    """Microdata ``itemprop="liveBlogUpdate"`` elements: element -> the time its date property gives.
+
+    Each date property belongs to the nearest update around it: one pass over the elements, however deep
+    unclosed tags nest the updates.
+    """
+    items = {
+        tree.of(tag)
+        for tag in soup.find_all(itemprop=_LIVE_UPDATE_PROP)
+        if isinstance(tag, Tag) and id(tag) in tree.number
+    }
+    if not items:
+        return {}
+    parent = tree.parent
+    # nearest[n]: the nearest update at or above element n, or -1.
+    nearest = [-1] * len(tree.tags)
+    for node in range(len(nearest)):
+        nearest[node] = node if node in items else nearest[parent[node]] if node > 0 else -1
+    dates: dict[int, dict[str, str]] = {}
+    for tag in soup.find_all(itemprop=list(_DATE_PROPS)):
+        if not isinstance(tag, Tag) or id(tag) not in tree.number:
+            continue
+        item = nearest[tree.of(tag)]
+        moment = iso_time(_attr(tag, "content") or _attr(tag, "datetime") or tag.get_text())
+        if item >= 0 and moment is not None:
+            dates.setdefault(item, {}).setdefault(str(tag.get("itemprop")), moment)
+    found: dict[int, str | None] = {}
+    for item in sorted(items):
+        given = dates.get(item, {})
+        found[item] = next((given[prop] for prop in _DATE_PROPS if prop in given), None)
+    return found
+
+
+# A post's own time and the clock its page shows differ by a zone offset: a whole number of these minutes,
+# give or take a rounding of seconds.
+OFFSET_STEP_MINUTES = 15
+OFFSET_SLACK_MINUTES = 2
+MAX_OFFSET_MINUTES = 14 * 60
+
+
+def _one_time(own: str | None, shown: str | None, repeated: bool) -> str | None:
+    """A post's one time, from the time its markup gives it and the time its <time> element shows.
+
+    The markup's time wins, written in the zone of the shown clock when the two differ by a zone offset
+    (la Repubblica shows "16:48" and marks 15:48:45Z); a markup time that other posts share too (the
+    Guardian gives every update the page's) is no post's own, and the shown one wins.
+
+    >>> _one_time("2023-11-02T15:48:45+00:00", "2023-11-02T16:48+00:00", False)
+    '2023-11-02T16:48:45+01:00'
+    >>> _one_time("2023-05-15T11:50:54+00:00", "2023-05-15T10:13:16+00:00", True)
+    '2023-05-15T10:13:16+00:00'
+    """
+    if own is None or (repeated and shown is not None):
+        return shown or own
+    if shown is None or "T" not in own or "T" not in shown:
+        return own
+    try:
+        moment, clock = datetime.fromisoformat(own), datetime.fromisoformat(shown)
+    except ValueError:
+        return own
+    if moment.tzinfo is None:
+        return own
+    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    minutes = (clock.replace(tzinfo=None) - utc).total_seconds() / 60
+    offset = round(minutes / OFFSET_STEP_MINUTES) * OFFSET_STEP_MINUTES
+    if abs(minutes - offset) > OFFSET_SLACK_MINUTES or abs(offset) > MAX_OFFSET_MINUTES:
+        return own
+    local = moment.astimezone(timezone(timedelta(minutes=offset)))
+    return local.isoformat(timespec="minutes" if local.second == 0 else "seconds")
+
+
 def _posts_below(containers: dict[int, int], tree: _Tree) -> list[int | None]:
     """For each element, the post of the nearest container at or above it, or None."""
     parent = tree.parent
@@ -1035,17 +1136,32 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
     scripts_updates = [(script, updates) for script, updates in scripts_updates if updates]
     updates = [update for _, found in scripts_updates for update in found]
     matched = _json_ld_posts(units, updates) if updates else {}
+    # The page's headline is no post's, even where an update repeats it.
+    matched = {position: post for position, post in matched.items() if units[position].owner is not h1}
     post_time: dict[int, str | None]
     if matched:
         containers = _post_containers(units, matched, tree)
-        post_time = dict(enumerate(update.time for update in updates))
+        own_times = [update.time for update in updates]
+    elif micro := _microdata_posts(soup, tree):
+        containers = {node: number for number, node in enumerate(micro)}
+        own_times = list(micro.values())
     else:
         dom = _dom_posts(times, tree)
         containers = {key: number for number, key in enumerate(dom)}
-        post_time = {number: value[1] for number, value in enumerate(dom.values())}
+        own_times = [value[1] for value in dom.values()]
+    post_at = _posts_below(containers, tree)
+    shown_times: dict[int, str] = {}
+    for tag, moment in times:
+        post = post_at[tree.of(tag)]
+        if post is not None and moment is not None:
+            shown_times.setdefault(post, moment)
+    repeated = Counter(own_times)
+    post_time = {
+        number: _one_time(own, shown_times.get(number), repeated[own] > 1)
+        for number, own in enumerate(own_times)
+    }
 
     main = _main_content(units, h1, tree)
-    post_at = _posts_below(containers, tree)
     for position, unit in enumerate(units):
         title_unit = h1 is not None and unit.owner is h1
         node = tree.of(unit.owner)
@@ -1058,7 +1174,8 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
         kind = BlockKind.TITLE if title_unit else _refine_kind(unit)
         time = unit.time if kind is BlockKind.TIMESTAMP and unit.time else None
         if post is not None:
-            time = time or post_time.get(post)
+            # One time per post: its shown time stamp says when the post is, not when something else was.
+            time = post_time.get(post) or time
         pieces.append(_Piece(unit.line_start, unit.line_end, kind, unit.text, post, time))
 
     # Updates the markup does not show (pages that render posts with script) come from the JSON-LD.
@@ -1083,6 +1200,18 @@ def segment_html(document: Document, doc: int = 0) -> tuple[Block, ...]:
     """
     soup = BeautifulSoup(document.text, "html.parser")
     pieces = _pieces(soup)
+    posts = _post_numbers(pieces)
+    times = [piece.time for piece in pieces]
+    if pieces and all(post is None for post in posts):
+        from lbdedup.posts import post_times
+
+        # No markup for posts: read them as in text ("12.31 Uhr: ..." headings), the page's metadata dating
+        # a clock time alone.
+        found = post_times([piece.kind for piece in pieces], [piece.text for piece in pieces])
+        if found is not None:
+            date, offset = _page_clock(soup)
+            posts = list[int | None](found[0])
+            times = [_dated(time, date, offset) for time in found[1]]
     return tuple(
         Block(
             doc=doc,
@@ -1093,10 +1222,76 @@ def segment_html(document: Document, doc: int = 0) -> tuple[Block, ...]:
             kind=piece.kind,
             text=piece.text,
             post=post,
-            time=piece.time,
+            time=time,
         )
-        for index, (piece, post) in enumerate(zip(pieces, _post_numbers(pieces), strict=True))
+        for index, (piece, post, time) in enumerate(zip(pieces, posts, times, strict=True))
     )
+
+
+_PAGE_DATE_META = frozenset(
+    {"article:published_time", "article:modified_time", "og:updated_time", "datepublished", "datemodified"}
+)
+_BARE_CLOCK = re.compile(r"\d{2}:\d{2}(?::\d{2})?([+-]\d{2}:\d{2})?")
+_NO_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?")
+
+
+def _page_clock(soup: BeautifulSoup) -> tuple[str | None, str | None]:
+    """The date of the page (its latest published or modified time) and the zone offset its times are in.
+
+    The date comes from the page's metadata (JSON-LD, <meta>), else its <time> elements; the offset is the
+    commonest one other than UTC's among all of them (a site's times in UTC say nothing of its clock).
+    """
+    meta: list[datetime] = []
+    for _, data in _json_ld(soup):
+        for item in _json_objects(data):
+            for key in ("dateModified", "datePublished"):
+                meta.extend(_instants(item.get(key)))
+    for tag in soup.find_all("meta"):
+        if isinstance(tag, Tag):
+            name = _attr(tag, "property") or _attr(tag, "itemprop") or _attr(tag, "name") or ""
+            if name.lower() in _PAGE_DATE_META:
+                meta.extend(_instants(_attr(tag, "content")))
+    shown = [
+        moment
+        for tag in soup.find_all("time")
+        if isinstance(tag, Tag)
+        for moment in _instants(_attr(tag, "datetime"))
+    ]
+    dated = meta or shown
+    date = max(dated).date().isoformat() if dated else None
+    offsets = Counter(
+        moment.isoformat()[-6:] for moment in meta + shown if moment.utcoffset() != timedelta(0)
+    )
+    return date, offsets.most_common(1)[0][0] if offsets else None
+
+
+def _instants(value: Any) -> list[datetime]:
+    """The moment of an ISO date-time with a zone, as a list of one (none for anything else)."""
+    moment = iso_time(value) if isinstance(value, str) else None
+    if moment is None or "T" not in moment:
+        return []
+    parsed = datetime.fromisoformat(moment)
+    return [parsed] if parsed.tzinfo is not None else []
+
+
+def _dated(time: str | None, date: str | None, offset: str | None) -> str | None:
+    """A post time read from text, given the page's date (a clock time alone) and zone (a time without one).
+
+    >>> _dated("12:31", "2024-08-27", "+02:00"), _dated("2024-08-26T23:10", None, "+02:00")
+    ('2024-08-27T12:31+02:00', '2024-08-26T23:10+02:00')
+    >>> _dated("15:53+01:00", "2023-09-13", "-04:00"), _dated("-PT2H", "2023-09-13", None)
+    ('2023-09-13T15:53+01:00', '-PT2H')
+    """
+    if time is None:
+        return None
+    clock = _BARE_CLOCK.fullmatch(time)
+    if clock is not None:
+        if date is None:
+            return time
+        return f"{date}T{time}" + ("" if clock.group(1) else offset or "")
+    if offset and _NO_OFFSET.fullmatch(time):
+        return time + offset
+    return time
 
 
 def _post_numbers(pieces: Sequence[_Piece]) -> list[int | None]:
