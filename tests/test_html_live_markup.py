@@ -93,7 +93,7 @@ def test_microdata_updates_are_posts() -> None:
 
 
 def test_ticker_headings_in_german_are_timed_posts() -> None:
-    """ "12.31 Uhr: ..." headings open posts, dated by the page's metadata and in its zone."""
+    """Headings such as "12.31 Uhr: ..." open posts, dated by the page's metadata, in its zone."""
     found = blocks("ticker_uhr.html")
     headed = {block.text[:9]: block.time for block in found if block.kind is BlockKind.HEADING}
     assert headed == {
