@@ -1155,9 +1155,10 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
         post = post_at[tree.of(tag)]
         if post is not None and moment is not None:
             shown_times.setdefault(post, moment)
+    # A time most posts share is the page's (two posts in one minute are not).
     repeated = Counter(own_times)
     post_time = {
-        number: _one_time(own, shown_times.get(number), repeated[own] > 1)
+        number: _one_time(own, shown_times.get(number), 2 * repeated[own] > len(own_times) > 1)
         for number, own in enumerate(own_times)
     }
 
