@@ -267,8 +267,18 @@ def iso_time(value: str | None) -> str | None:
     return moment.isoformat(timespec="minutes" if moment.second == 0 else "seconds")
 
 
+# Characters a browser shows as nothing: the soft hyphen (a line-break hint in long words), zero-width space,
+# non-joiner and joiner, word joiner, and a byte-order mark inside the text.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
 def _collapse(text: str) -> str:
-    return " ".join(text.split())
+    """Visible text: invisible characters dropped, whitespace runs made one space.
+
+    >>> _collapse(" Katastrophen\\u00adfall \\u200b in\\u2060 Regens\\u00adburg\\n")
+    'Katastrophenfall in Regensburg'
+    """
+    return " ".join(text.translate(_INVISIBLE).split())
 
 
 def _norm_words(text: str) -> str:
@@ -356,7 +366,7 @@ def _plain(value: Any) -> str:
     text: str = _SURROGATE.sub("\ufffd", _unescape(value))
     if "<" in text and ">" in text:
         text = BeautifulSoup(text, "html.parser").get_text("\n")
-    return text.strip()
+    return text.translate(_INVISIBLE).strip()
 
 
 def _json_ld(soup: BeautifulSoup) -> list[tuple[Tag, Any]]:
