@@ -66,7 +66,7 @@ JUNK_ROLES = frozenset(
 JUNK_NAME_WORDS = frozenset(
     {
         "comment", "comments", "commentlist", "disqus", "respond", "cookie", "cookies", "consent", "gdpr",
-        "newsletter", "newsletters", "subscribe", "subscription", "signup", "login", "register",
+        "newsletter", "newsletters", "subscribe", "subscription", "signup", "signin", "login", "register",
         "share", "sharing", "sharebar", "sociallinks", "follow", "related", "recommended",
         "recommendations", "recirc", "recirculation", "promo", "promos", "promotion", "advert", "adverts",
         "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp", "sponsor", "sponsored",
@@ -83,6 +83,15 @@ STRICT_NAME_WORDS = frozenset(
     {"comment", "comments", "commentlist", "disqus", "respond", "cookie", "cookies", "consent", "gdpr",
      "newsletter", "newsletters", "outbrain", "taboola"}
 )  # fmt: skip
+# Comment sections, unless the page has nothing else to say: a forum thread's posts are its content.
+COMMENT_NAME_WORDS = frozenset({"comment", "comments", "commentlist"})
+# A class token made only of these words names the content ("entry", "entry-content", "post-body"): the other
+# tokens of the element are a theme's modifiers ("entry themeform share"), not a widget's name.
+CONTENT_NAME_WORDS = frozenset(
+    {"entry", "content", "article", "post", "story", "body", "text", "main", "inner", "single", "blog"}
+)
+# Elements whose class names say what page they are on, not what they hold ("cookies-not-set" on <body>).
+PAGE_WRAPPER_TAGS = frozenset({"html", "body", "main", "article"})
 # Labels that widgets leave in the text.
 UI_LABELS = frozenset(
     {
@@ -148,6 +157,10 @@ CARD_MAX_WORDS = 80
 # An h2 is the headline rather than the h1 (the site's logo) when its words and the <title>'s overlap at
 # least this much (Jaccard), and twice as much as the h1's.
 TITLE_H2_OVERLAP = 0.5
+# Prose above the headline counts against its container only when the headline leads a story: this many
+# words of prose follow it, or at least a third of what precedes it.
+MIN_STORY_AFTER_HEADLINE = 100
+HEADLINE_LEADS_SHARE = 3
 # A unit this short, without sentence punctuation, is a label rather than prose.
 MIN_PROSE_WORDS = 8
 # A heading is matched with the <title> on its first this many characters: an unclosed <h1> holds the rest of
@@ -172,6 +185,8 @@ class _Unit:
     line_end: int
     parts: list[str] = field(default_factory=list)
     link_chars: int = 0
+    # Links the unit's text runs through: the count of links entered when it ended, less that when it began.
+    links: int = 0
     teaser: bool = False
     # After a "Related stories" heading: dropped, but no evidence about its container either way.
     related: bool = False
@@ -293,8 +308,11 @@ def _class_words(tag: Tag) -> Iterator[str]:
             lowered = name.lower()
             if lowered in JUNK_NAMES:
                 yield "sr-only"
-            for word in _NAME_WORD.findall(name):
-                yield word.lower()
+            words = [word.lower() for word in _NAME_WORD.findall(name)]
+            yield from words
+            if len(words) > 1:
+                # "SignIn", "sign-in", "log-in": the words joined name the widget too.
+                yield "".join(words)
 
 
 def _is_hidden(tag: Tag) -> bool:
@@ -304,18 +322,37 @@ def _is_hidden(tag: Tag) -> bool:
     return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
 
 
+def _names_content(tag: Tag) -> bool:
+    """Whether one of the element's class tokens is made only of words that name the content."""
+    value = tag.get("class")
+    for token in value if isinstance(value, list) else []:
+        words = [word.lower() for word in _NAME_WORD.findall(token)]
+        if words and all(word in CONTENT_NAME_WORDS for word in words):
+            return True
+    return False
+
+
+FURNITURE_COMMENTS = 3
+
+
 def _furniture_level(tag: Tag, inside_article: bool) -> int:
-    """0: content; 1: looks like furniture (judged later, by how much prose it holds); 2: furniture."""
+    """How much ``tag`` looks like site furniture, from 0 (content) to 3.
+
+    0: content; 1: looks like furniture (judged later, by how much prose it holds); 2: furniture;
+    3 (FURNITURE_COMMENTS): a comment section, furniture unless the page says little outside its comments.
+    """
     name = tag.name
-    words = set(_class_words(tag))
+    words = set() if name in PAGE_WRAPPER_TAGS else set(_class_words(tag))
     if words & STRICT_NAME_WORDS:
-        return 2
+        return FURNITURE_COMMENTS if words & STRICT_NAME_WORDS <= COMMENT_NAME_WORDS else 2
     if name in SOFT_JUNK_TAGS or (name == "header" and not inside_article):
         return 1
     role = tag.get("role")
     if isinstance(role, str) and role.lower() in JUNK_ROLES:
         return 1
-    if _is_hidden(tag) or words & JUNK_NAME_WORDS or "sr-only" in words:
+    if _is_hidden(tag) or "sr-only" in words:
+        return 1
+    if words & JUNK_NAME_WORDS and not _names_content(tag):
         return 1
     return 0
 
@@ -537,6 +574,9 @@ class _Walker:
         self.tree = _Tree()
         # Elements that look like furniture, kept or dropped by how much prose they hold (_without_furniture).
         self.flagged: set[int] = set()
+        # Comment sections: dropped unless the page holds little prose outside them (_without_comments).
+        self.comments: set[int] = set()
+        self.links_entered = 0
         # Link and text counts of the elements _is_inline_widget looked at, and of their descendants.
         self.inline: dict[int, _Inline] = {}
 
@@ -549,6 +589,7 @@ class _Walker:
         unit.text = _collapse("".join(unit.parts))
         if not unit.text:
             return
+        unit.links = self.links_entered - unit.links
         if exit_line is not None:
             unit.line_end = max(unit.line_end, exit_line)
         self.units.append(unit)
@@ -572,6 +613,9 @@ class _Walker:
         if self.current is None:
             first = start + string[: len(string) - len(string.lstrip())].count("\n")
             self.current = _Unit(frame.owner, _kind_of(frame.owner, frame.context), first, last)
+            # Until it closes, ``links`` holds the count of links entered before it (the one it starts in
+            # was entered already).
+            self.current.links = self.links_entered - int(frame.in_link)
         unit = self.current
         unit.parts.append(string)
         unit.line_end = last
@@ -618,12 +662,16 @@ class _Walker:
             self.current.parts.append(" ")
         junk = frame.junk or name in HARD_JUNK_TAGS
         block = name in BLOCK_TAGS or name in CONTAINER_TAGS
+        if name == "a" and not frame.in_link:
+            self.links_entered += 1
         if not junk and not block and name != "a" and frame.owner.name in BLOCK_TAGS:
             junk = _is_inline_widget(tag, self.inline)
         node = self.tree.add(tag, frame.node)
         if not junk and id(tag) not in self.protected:
             level = _furniture_level(tag, frame.in_article)
-            if level == 2 or (level == 1 and not block):
+            if level == FURNITURE_COMMENTS:
+                self.comments.add(node)
+            elif level == 2 or (level == 1 and not block):
                 junk = True
             elif level == 1:
                 self.flagged.add(node)
@@ -775,7 +823,7 @@ def _mark_teaser_sections(units: list[_Unit], tree: _Tree) -> None:
             covered[section:end] = b"\x01" * (end - section)
 
 
-def _mark_teasers(units: list[_Unit], tree: _Tree) -> None:
+def _mark_teasers(units: list[_Unit], tree: _Tree, headline: Tag | None = None) -> None:
     """Mark the units of teaser cards: a linked headline boxed with a line or two of summary.
 
     The card is the largest element around the linked headline that still holds only a few short units;
@@ -793,6 +841,10 @@ def _mark_teasers(units: list[_Unit], tree: _Tree) -> None:
     for unit in units:
         if _link_density(unit) <= MAX_LINK_DENSITY or unit.kind is BlockKind.QUOTE:
             continue
+        # The page's own headline often links to the page; a line of several links ("Tags: a, b, c") is a
+        # link list, not a card's headline.
+        if unit.owner is headline or unit.links > 1:
+            continue
         if unit.owner.name not in HEADING_TAGS and _word_count(unit.text) < MIN_HEADLINE_WORDS:
             continue
         # Each element climbed through holds at most CARD_MAX_UNITS units: the climbs take linear time.
@@ -806,6 +858,15 @@ def _mark_teasers(units: list[_Unit], tree: _Tree) -> None:
     if not cards:
         return
     in_card = tree.below(cards)
+    # A short post under a linked headline looks like a card too: when the page holds less prose outside
+    # its cards than the card with the most, that card is the article.
+    outside = sum(
+        max(0.0, _value(unit)) for unit in units if not in_card[tree.of(unit.owner)] and not unit.related
+    )
+    largest = max(cards, key=lambda card: (prose[card], -card))
+    if outside < prose[largest]:
+        cards.discard(largest)
+        in_card = tree.below(cards)
     for unit in units:
         if in_card[tree.of(unit.owner)]:
             unit.teaser = True
@@ -832,6 +893,27 @@ def _value(unit: _Unit) -> float:
     if words >= MIN_PROSE_WORDS or _SENTENCE_END.search(unit.text[-3:]):
         return float(words)
     return 0.0
+
+
+# A page with less prose than this outside its comment sections (a headline, a sign-in prompt) is a forum
+# thread: the comments are its content.
+COMMENTS_ONLY_MAX_WORDS = 25
+
+
+def _without_comments(
+    units: list[_Unit], times: list[tuple[Tag, str | None]], tree: _Tree, comments: set[int]
+) -> tuple[list[_Unit], list[tuple[Tag, str | None]]]:
+    """Drop the units and times inside comment sections, unless the page says little outside them."""
+    if not comments:
+        return units, times
+    inside = tree.below(comments)
+    values = [max(0.0, _value(unit)) for unit in units]
+    held = sum(value for unit, value in zip(units, values, strict=True) if inside[tree.of(unit.owner)])
+    outside = sum(values) - held
+    if outside < min(COMMENTS_ONLY_MAX_WORDS, held):
+        return units, times
+    kept = [unit for unit in units if not inside[tree.of(unit.owner)]]
+    return kept, [(tag, moment) for tag, moment in times if not inside[tree.of(tag)]]
 
 
 def _without_furniture(
@@ -883,6 +965,15 @@ def _main_content(units: list[_Unit], headline: Tag | None, tree: _Tree) -> int 
     # The position of the first unit inside each element: ties go to the element whose units come first.
     first = [len(units)] * size
     before = headline is not None and any(unit.owner is headline for unit in units)
+    if before:
+        # A headline printed after the story (layouts that place it with CSS) leads nothing: the prose
+        # above it is the story.
+        after = at = 0.0
+        for unit in units:
+            at = at or float(unit.owner is headline)
+            after += at * max(0.0, _value(unit))
+        above = sum(max(0.0, _value(unit)) for unit in units) - after
+        before = after * HEADLINE_LEADS_SHARE >= above or after >= MIN_STORY_AFTER_HEADLINE
     for position, unit in enumerate(units):
         if unit.owner is headline:
             before = False
@@ -1132,8 +1223,9 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
     h1, title = _page_title(soup)
     walker = _Walker(_anchors(soup, h1))
     tree = walker.tree
-    units, times = _without_furniture(walker.walk(soup), walker.times, tree, walker.flagged)
-    _mark_teasers(units, tree)
+    units, times = _without_comments(walker.walk(soup), walker.times, tree, walker.comments)
+    units, times = _without_furniture(units, times, tree, walker.flagged)
+    _mark_teasers(units, tree, h1)
     _mark_teaser_sections(units, tree)
     pieces: list[_Piece] = []
     if h1 is None and title is not None:

@@ -12,6 +12,8 @@ from lbdedup.read import read_source
 
 from .conftest import FIXTURES
 
+PROSE = "The river rose two metres overnight and the council opened two shelters in the town."
+
 INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
@@ -43,3 +45,120 @@ def test_each_invisible_character_is_dropped(char: str) -> None:
     page = f"<h1>Flood</h1><p>The Stadt{char}verwaltung said the river rose two metres overnight.</p>"
     texts = [block.text for block in segment_html(Document("a.html", page, format="html"))]
     assert "The Stadtverwaltung said the river rose two metres overnight." in texts
+
+
+def kept_texts(name: str) -> list[str]:
+    """The block texts of a main-content fixture page."""
+    return [block.text for block in fixture_blocks("html_main_content", name)]
+
+
+@pytest.mark.parametrize(
+    "name", ["linked_headline_short.html", "linked_h2_short.html", "tags_line_short.html"]
+)
+def test_short_article_is_not_a_teaser_card(name: str) -> None:
+    """A short post under a linked headline, or with a line of tag links, keeps its paragraphs."""
+    found = kept_texts(name)
+    assert any(text.startswith("Thank you to everyone who came to the plant sale") for text in found)
+    assert "Special thanks to Year 4, who potted up three hundred tomato plants." in found
+    # The tag links and the sidebar's teasers are still furniture.
+    assert not [text for text in found if text.startswith("Tags:") or "Easter disco" in text]
+
+
+def test_linked_page_headline_is_the_title() -> None:
+    """The page's h1 linking to the page itself is its title."""
+    found = fixture_blocks("html_main_content", "linked_headline_short.html")
+    assert (found[0].kind, found[0].text) == (
+        BlockKind.TITLE,
+        "Spring plant sale raises £1,200 for the school garden",
+    )
+
+
+def test_theme_modifier_class_does_not_drop_the_article() -> None:
+    """div.entry.themeform.share holds the article: "entry" names content, "share" is a theme's modifier."""
+    found = kept_texts("share_class_body.html")
+    assert any(text.startswith("When the owners of the Lowmoor village shop") for text in found)
+    assert any(text.startswith("Takings are up by a fifth") for text in found)
+    assert not [text for text in found if "bacon rolls" in text]  # the comments are still comments
+
+
+@pytest.mark.parametrize(
+    ("markup", "kept"),
+    [
+        ("<div class='share'><p>{p}</p></div>", False),
+        ("<div class='entry-share'><p>{p}</p></div>", False),
+        ("<div class='entry share'><p>{p}</p></div>", True),
+        ("<div class='post-content share-enabled'><p>{p}</p></div>", True),
+    ],
+)
+def test_content_class_token_protects_from_a_modifier(markup: str, kept: bool) -> None:
+    """A class token made of content words protects; a junk word inside the same token still condemns."""
+    other = "The harbour master said the ferry would run again on Monday if the wind dropped overnight."
+    page = (
+        f"<h1>Storm</h1>{markup.format(p=PROSE)}<div class='x'><p>{other}</p><p>{other} Again.</p>"
+        f"<p>{other} Once more.</p></div>"
+    )
+    found = [block.text for block in segment_html(Document("a.html", page, format="html"))]
+    assert (PROSE in found) is kept
+
+
+def test_body_class_words_do_not_make_the_page_furniture() -> None:
+    """<body class="... cookies-not-set"> is a page state: its content is kept, its cookie notice is not."""
+    found = kept_texts("cookies_body_class.html")
+    assert any(text.startswith("Harbridge councillors voted by nine to four") for text in found)
+    assert any(text.startswith("Work is expected to start in March") for text in found)
+    assert not [text for text in found if "We use cookies" in text]
+
+
+@pytest.mark.parametrize("tag", ["html", "body", "main", "article"])
+def test_page_wrapper_class_words_never_condemn(tag: str) -> None:
+    """Class words on html, body, main and article (comments, cookies, share) do not drop what they hold."""
+    inner = f"<div class='headline'>Flood</div><p>{PROSE}</p><p>{PROSE} More.</p>"
+    wrapped = f"<{tag} class='has-comments cookies-not-set share-on'>{inner}</{tag}>"
+    page = wrapped if tag in ("html", "body") else f"<body>{wrapped}</body>"
+    found = [block.text for block in segment_html(Document("a.html", page, format="html"))]
+    assert PROSE in found
+
+
+def test_forum_posts_in_comment_containers_are_the_content() -> None:
+    """A thread whose posts sit in div.*Comment* keeps them; its sign-in prompt is furniture."""
+    found = kept_texts("forum_comments.html")
+    assert any(text.startswith("My allotment is heavy clay") for text in found)
+    assert any(text.startswith("I lift mine after the first frost") for text in found)
+    assert any(text.startswith("On clay I would not leave them in") for text in found)
+    assert "Sign in or register to comment." not in found
+
+
+def test_comments_under_an_article_are_still_dropped() -> None:
+    """A story with a few sentences of its own still loses its comment thread, however long."""
+    comment = "<li class='comment'><p>I have lived here for forty years and never seen it so high.</p></li>"
+    story = f"<article><h1>Flood</h1><p>{PROSE}</p><p>{PROSE} More.</p></article>"
+    page = f"{story}<ol class='comments'>{comment * 30}</ol>"
+    found = [block.text for block in segment_html(Document("a.html", page, format="html"))]
+    assert PROSE in found
+    assert not [text for text in found if "forty years" in text]
+
+
+def test_headline_after_the_body_does_not_discount_the_story() -> None:
+    """A story printed before its h1 is kept whole."""
+    found = kept_texts("headline_after_body.html")
+    for start in (
+        "The island ferry service",
+        "The operator said",
+        "Islanders with hospital",
+        "The repairs are",
+    ):
+        assert any(text.startswith(start) for text in found), start
+    assert "Ferry timetable cut as second vessel goes for repairs" in found
+    assert not [text for text in found if "Pier lights" in text]
+
+
+def test_prose_above_a_leading_headline_still_counts_less() -> None:
+    """A ticker of other stories above a headline that leads a long story is not the main content."""
+    ticker = "".join(
+        f"<p>Other story number {n} about the valley and its many small towns today.</p>" for n in range(6)
+    )
+    story = "".join(f"<p>{PROSE} Paragraph {n}.</p>" for n in range(8))
+    page = f"<div class='ticker'>{ticker}</div><div class='story'><h1>Flood</h1>{story}</div>"
+    found = [block.text for block in segment_html(Document("a.html", page, format="html"))]
+    assert f"{PROSE} Paragraph 7." in found
+    assert not [text for text in found if text.startswith("Other story")]
