@@ -99,6 +99,8 @@ UI_LABELS = frozenset(
         "tweet", "email", "print", "read more", "continue reading", "sponsored", "related", "subscribe",
         "comments", "comment", "close", "menu", "search", "skip to content", "back to top", "loading",
         "story continues below advertisement", "scroll to continue with content", "show more",
+        "caption", "hide caption", "toggle caption", "media caption", "back to gallery", "view gallery",
+        "open gallery", "enlarge", "expand", "enlarge this image", "getty images", "by", "updated",
     }
 )  # fmt: skip
 # Headings that open a list of other stories, in the languages of the pages seen; everything after one in its
@@ -481,9 +483,14 @@ def _under_hard_junk(tag: Tag, known: dict[int, bool]) -> bool:
         above = above.parent
     hidden = known[id(above)] if above is not None else False
     for element in reversed(path):
-        hidden = hidden or element.name in HARD_JUNK_TAGS
+        hidden = hidden or element.name in HARD_JUNK_TAGS or _is_metadata(element)
         known[id(element)] = hidden
     return hidden
+
+
+def _is_metadata(tag: Tag) -> bool:
+    """A hidden schema.org item: the page's metadata spelled as elements (a copy of the article)."""
+    return tag.has_attr("itemscope") and _is_hidden(tag)
 
 
 def _visible_headings(soup: BeautifulSoup, name: str, known: dict[int, bool]) -> Iterator[Tag]:
@@ -586,7 +593,7 @@ class _Walker:
         self.current = None
         if unit is None:
             return
-        unit.text = _collapse("".join(unit.parts))
+        unit.text = _without_credits(_collapse("".join(unit.parts)))
         if not unit.text:
             return
         unit.links = self.links_entered - unit.links
@@ -667,6 +674,7 @@ class _Walker:
         if not junk and not block and name != "a" and frame.owner.name in BLOCK_TAGS:
             junk = _is_inline_widget(tag, self.inline)
         node = self.tree.add(tag, frame.node)
+        junk = junk or _is_metadata(tag)
         if not junk and id(tag) not in self.protected:
             level = _furniture_level(tag, frame.in_article)
             if level == FURNITURE_COMMENTS:
@@ -786,11 +794,72 @@ def _link_density(unit: _Unit) -> float:
     return unit.link_chars / max(1, len(unit.text))
 
 
+# Photo credits and gallery furniture: "Photo: Jane Roe, AP", "(Image credit: NASA)", "Image copyright EPA",
+# "Jane Roe/Getty Images", "Image 2 of 5".
+_CREDIT_WORDS = r"(?:image|images|photo|photos|photograph|picture|pic|foto|bild)"
+_CREDIT_LINE = re.compile(
+    rf"^\(?\s*(?:{_CREDIT_WORDS}\s*(?:credits?|copyright|courtesy|source)?\s*(?::|©|by\b)"
+    rf"|{_CREDIT_WORDS}\s+(?:credits?|copyright|courtesy)\b|credits?\s*:|©|copyright\s*©?|courtesy\s+of\b)",
+    re.IGNORECASE,
+)
+_AGENCY_END = re.compile(
+    r"(?:/|,\s*|\s-\s|\s)(?:getty(?:\s*images)?|ap|afp|reuters|epa|shutterstock|alamy|pa|dpa|istock|"
+    r"ap\s+photo|pa\s+wire|pa\s+images|afp\s+via\s+getty\s+images)\)?\s*$",
+    re.IGNORECASE,
+)
+_GALLERY_COUNTER = re.compile(r"^(?:image|photo|slide|picture)?\s*\d+\s*(?:of|/)\s*\d+$", re.IGNORECASE)
+# Credits glued to the end of a caption ("... ate a rabbitCredit: Getty", "... autonomy (Image: GETTY )") and
+# counters glued to its start ("1of4Grass Valley's ...").
+_GLUED_CREDIT = re.compile(
+    rf"(?:(?<=[a-z.!?)”\"'])Credit:\s.*|\s*\(\s*{_CREDIT_WORDS}\s*(?:credit)?\s*:[^()]*\))$", re.IGNORECASE
+)
+_GLUED_COUNTER = re.compile(r"^\d+\s?of\s?\d+(?=[A-Z])")
+MAX_CREDIT_WORDS = 12
+MAX_AGENCY_CREDIT_WORDS = 8
+
+
+def _is_credit(text: str) -> bool:
+    """A photo credit or a gallery counter standing alone.
+
+    >>> _is_credit("Photo: John Locher, AP"), _is_credit("(Image credit: Blue Origin)")
+    (True, True)
+    >>> _is_credit("Biplov Bhuyan/Hindustan Times/Getty Images"), _is_credit("Image 3 of 5")
+    (True, True)
+    >>> _is_credit("Photos show the river rising two metres overnight in the town centre, AP reports.")
+    False
+    """
+    words = len(text.split())
+    if words > MAX_CREDIT_WORDS:
+        return False
+    if _CREDIT_LINE.match(text) or _GALLERY_COUNTER.match(text):
+        return True
+    # Names and agencies only: no sentence ends inside ("The square. Photograph: Ann Lee/AP" is a caption).
+    return (
+        words <= MAX_AGENCY_CREDIT_WORDS
+        and _AGENCY_END.search(text) is not None
+        and ". " not in text
+        and not text.endswith(".")
+    )
+
+
+def _without_credits(text: str) -> str:
+    """A caption without the credit glued to its end or the gallery counter glued to its start.
+
+    >>> _without_credits("A hunter killed and ate a rabbitCredit: Getty - Contributor")
+    'A hunter killed and ate a rabbit'
+    >>> _without_credits("1of4Grass Valley's hardware store sold out. (Image: GETTY )")
+    "Grass Valley's hardware store sold out."
+    """
+    if "redit" not in text and "(" not in text and not text[:1].isdigit():
+        return text
+    return _GLUED_COUNTER.sub("", _GLUED_CREDIT.sub("", text)).strip() or text
+
+
 def _is_label(text: str) -> bool:
-    """A widget's label ("Share", "Advertisement"), or a gallery counter ("4", "2/5") with no letters."""
+    """A widget's label ("Share", "Advertisement"), a photo credit, or a gallery counter ("4", "2/5")."""
     if len(text) <= MAX_COUNTER_CHARS and not _LETTER.search(text):
         return not is_timestamp(text)
-    return len(text) <= MAX_LABEL_CHARS and _norm_words(text) in UI_LABELS
+    return (len(text) <= MAX_LABEL_CHARS and _norm_words(text) in UI_LABELS) or _is_credit(text)
 
 
 def _is_furniture(unit: _Unit) -> bool:

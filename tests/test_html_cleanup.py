@@ -162,3 +162,38 @@ def test_prose_above_a_leading_headline_still_counts_less() -> None:
     found = [block.text for block in segment_html(Document("a.html", page, format="html"))]
     assert f"{PROSE} Paragraph 7." in found
     assert not [text for text in found if text.startswith("Other story")]
+
+
+def test_hidden_schema_org_copy_is_never_content() -> None:
+    """A display:none schema.org item (an h1 and the body again) is metadata: no title, no copy."""
+    found = fixture_blocks("html_main_content", "hidden_metadata_copy.html")
+    texts = [block.text for block in found]
+    assert found[0].kind is BlockKind.TITLE
+    assert found[0].text == "Ten things to know about the canal reopening | Midland Wire"  # the <title>
+    assert sum("reopens to boats on Saturday" in text for text in texts) == 1
+    assert not [text for text in texts if "canal,Harbridge" in text or text.startswith("https://")]
+
+
+def test_photo_credits_and_gallery_counters_are_dropped() -> None:
+    """Credits alone or glued to a caption, and "Image 1 of 3" counters, leave the captions' own text."""
+    texts = kept_texts("photo_credits.html")
+    assert "The hospital where the patient is being treated" in texts
+    assert "Officials disinfect the village square" in texts
+    assert "Marmots and hares can carry the fleas that spread the disease" in texts
+    for credit in ("Credit:", "Image 1 of 3", "Image 2 of 3", "Image credit", "Anna Petrova", "Getty"):
+        assert not [text for text in texts if credit in text], credit
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The square. Photograph: Ann Lee/AP",
+        "Photos show the river rising two metres overnight in the town centre, AP reports.",
+        "(Graphic: Global assets in 2019 - here)",
+        "Courtesy calls from the mayor were answered by the fire brigade within minutes of the alarm.",
+    ],
+)
+def test_captions_and_prose_mentioning_photos_are_kept(text: str) -> None:
+    """A caption ending in its credit, and prose about photos, are not credits."""
+    page = f"<article><h1>Flood</h1><p>{PROSE}</p><p>{text}</p><p>{PROSE} More.</p></article>"
+    assert text in [block.text for block in segment_html(Document("a.html", page, format="html"))]
