@@ -73,6 +73,7 @@ JUNK_NAME_WORDS = frozenset(
         "outbrain", "taboola", "sidebar", "rail", "breadcrumb", "breadcrumbs", "popup", "modal", "banner",
         "navbar", "nav", "navigation", "menu", "masthead", "footer", "toolbar", "pagination", "pager",
         "tags", "skip", "print", "trending", "popular", "teaser", "teasers",
+        "cta", "copyright", "bio", "authorbio", "authorbox", "authorinfo", "aboutauthor", "abouttheauthor",
     }
 )  # fmt: skip
 JUNK_NAMES = frozenset(

@@ -197,3 +197,12 @@ def test_captions_and_prose_mentioning_photos_are_kept(text: str) -> None:
     """A caption ending in its credit, and prose about photos, are not credits."""
     page = f"<article><h1>Flood</h1><p>{PROSE}</p><p>{text}</p><p>{PROSE} More.</p></article>"
     assert text in [block.text for block in segment_html(Document("a.html", page, format="html"))]
+
+
+def test_author_box_call_to_action_and_copyright_are_furniture() -> None:
+    """An author's bio box, a subscription call-to-action and a copyright block are not the story."""
+    texts = kept_texts("author_box_cta.html")
+    assert any(text.startswith("The owners of the Valley Times agreed") for text in texts)
+    assert any(text.startswith("Union representatives said") for text in texts)
+    for furniture in ("we have a proposition", "has covered the media business", "The contents of this site"):
+        assert not [text for text in texts if furniture in text], furniture
