@@ -112,7 +112,8 @@ TEASER_HEADINGS = frozenset(
         "related coverage", "related topics", "you may also like", "you might also like", "you may like",
         "more from", "more stories", "more news", "more on this story", "read more", "read next", "also read",
         "see also", "recommended", "recommended for you", "most read", "most popular", "trending", "popular",
-        "latest news", "top stories", "leia também", "leia mais", "veja também", "você pode gostar",
+        "latest news", "top stories", "don t miss", "dont miss", "related tags",
+        "leia também", "leia mais", "veja também", "você pode gostar",
         "voce pode gostar", "notícias relacionadas", "lesen sie auch", "mehr zum thema",
         "das könnte sie auch interessieren",
         "à lire aussi", "a lire aussi", "lire aussi", "sur le même sujet", "vous aimerez aussi",
@@ -875,7 +876,9 @@ def _is_teaser_heading(unit: _Unit) -> bool:
     if words.count(" ") >= MAX_TEASER_HEADING_WORDS:
         return False
     # "More from The Ledger" opens a list; "Related post: Pickled sprouts" is one teaser, not a section.
-    return words in TEASER_HEADINGS or words.startswith(("more from ", "more on ", "more stories from "))
+    return words in TEASER_HEADINGS or words.startswith(
+        ("more from ", "more on ", "more stories from ", "more great ", "popular on ", "about the author")
+    )
 
 
 def _mark_teaser_sections(units: list[_Unit], tree: _Tree) -> None:
