@@ -817,6 +817,7 @@ _GLUED_CREDIT = re.compile(
 )
 _GLUED_COUNTER = re.compile(r"^\d+\s?of\s?\d+(?=[A-Z])")
 MAX_CREDIT_WORDS = 12
+MAX_GLUED_CREDIT_CHARS = 200
 MAX_AGENCY_CREDIT_WORDS = 8
 
 
@@ -854,7 +855,12 @@ def _without_credits(text: str) -> str:
     """
     if "redit" not in text and "(" not in text and not text[:1].isdigit():
         return text
-    return _GLUED_COUNTER.sub("", _GLUED_CREDIT.sub("", text)).strip() or text
+    # A credit is short: only the tail is searched, so a long unit full of "(Image:" costs linear time.
+    cut = max(0, len(text) - MAX_GLUED_CREDIT_CHARS)
+    head, tail = text[:cut], text[cut:]
+    found = _GLUED_CREDIT.search(tail)
+    kept = head + tail[: found.start()] if found is not None else text
+    return _GLUED_COUNTER.sub("", kept).strip() or text
 
 
 def _is_label(text: str) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -206,3 +208,16 @@ def test_author_box_call_to_action_and_copyright_are_furniture() -> None:
     assert any(text.startswith("Union representatives said") for text in texts)
     for furniture in ("we have a proposition", "has covered the media business", "The contents of this site"):
         assert not [text for text in texts if furniture in text], furniture
+
+
+def test_credit_patterns_stay_linear_on_hostile_captions() -> None:
+    """A caption of a million characters of "(Image:" and "Credit:" is read, not stuck (a hang guard)."""
+    code = (
+        "from lbdedup.html import segment_html\n"
+        "from lbdedup.model import Document\n"
+        "body = '(Image: a ' * 60000 + 'xCredit: ' * 60000\n"
+        "page = '<h1>Flood</h1><figure><figcaption>' + body + '</figcaption></figure>'\n"
+        "print(len(segment_html(Document('a.html', page, format='html'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
