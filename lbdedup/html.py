@@ -102,6 +102,8 @@ UI_LABELS = frozenset(
         "story continues below advertisement", "scroll to continue with content", "show more",
         "caption", "hide caption", "toggle caption", "media caption", "back to gallery", "view gallery",
         "open gallery", "enlarge", "expand", "enlarge this image", "getty images", "by", "updated",
+        "author", "authors", "publish date", "published", "tags", "tagged", "topics", "filed under",
+        "share this post", "share this story", "share this page", "share on", "share via", "sharing",
     }
 )  # fmt: skip
 # Headings that open a list of other stories, in the languages of the pages seen; everything after one in its

@@ -221,3 +221,12 @@ def test_credit_patterns_stay_linear_on_hostile_captions() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    "label", ["Author:", "Publish date:", "Tags", "Topics", "Share this post", "Filed under:"]
+)
+def test_widget_labels_alone_are_dropped(label: str) -> None:
+    """Labels that tag, share and author widgets leave behind give no block."""
+    page = f"<article><h1>Flood</h1><p>{PROSE}</p><p>{label}</p><p>{PROSE} More.</p></article>"
+    assert label not in [block.text for block in segment_html(Document("a.html", page, format="html"))]
