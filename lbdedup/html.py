@@ -1346,6 +1346,7 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
     }
 
     main = _main_content(units, h1, tree)
+    shown: set[int] = set()
     for position, unit in enumerate(units):
         title_unit = h1 is not None and unit.owner is h1
         node = tree.of(unit.owner)
@@ -1361,9 +1362,11 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
             # One time per post: its shown time stamp says when the post is, not when something else was.
             time = post_time.get(post) or time
         pieces.append(_Piece(unit.line_start, unit.line_end, kind, unit.text, post, time))
+        if position in matched:
+            shown.add(matched[position])
 
-    # Updates the markup does not show (pages that render posts with script) come from the JSON-LD.
-    shown = set(matched.values())
+    # Updates the markup does not show (pages that render posts with script, or list only in an index of
+    # key events) come from the JSON-LD.
     # Post keys of the markup's own posts (when the JSON-LD matched none) come first; these follow them.
     base = 0 if matched else len(post_time)
     first = 0

@@ -223,3 +223,11 @@ def test_real_live_blogs_read_post_by_post() -> None:
     assert len(posts["repubblica"]) >= 70
     assert len(posts["ndtv"]) >= 38
     assert sum(1 for times in posts["br24"].values() if times - {None}) >= 6
+
+
+def test_update_listed_only_in_the_key_events_index_comes_from_the_script() -> None:
+    """An update whose only visible trace is a link in the index of key events is read from the JSON-LD."""
+    found = blocks("index_only_update.html")
+    texts = [block.text for block in found]
+    assert any(text.startswith("Talks will resume at the conciliation service") for text in texts)
+    assert len({block.post for block in found if block.post}) == 2
