@@ -214,7 +214,7 @@ def _rendering(chunks: Iterable[bytes], progress: DelayedProgress) -> Iterator[b
 
 def _read_all(
     paths: Sequence[str],
-    encoding: str,
+    encoding: str | None,
     progress: DelayedProgress,
     jsonl: JsonlFields | None = None,
     carried: list[dict[str, Any]] | None = None,
@@ -364,7 +364,13 @@ KeepOption = Annotated[
     typer.Option("--keep", help="Which copy of a cluster is kept: the most complete one, or the first."),
 ]
 EncodingOption = Annotated[
-    str, typer.Option("--encoding", help="Codec of the inputs (any Python codec name).", metavar="CODEC")
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Codec of the inputs (any Python codec name); default UTF-8, or for HTML the page's charset.",
+        metavar="CODEC",
+        show_default=False,
+    ),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
@@ -489,7 +495,7 @@ def _jsonl_fields(jsonl: bool, id_field: str, text_field: str, html_field: str) 
 def _run(
     paths: Sequence[str],
     options: Options,
-    encoding: str,
+    encoding: str | None,
     quiet: bool,
     jsonl: JsonlFields | None = None,
     carried: list[dict[str, Any]] | None = None,
@@ -558,7 +564,7 @@ def clean(
             metavar="A,B",
         ),
     ] = None,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
@@ -708,7 +714,7 @@ def report(
     exclude: ExcludeOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
     top: Annotated[int, typer.Option("--top", min=1, help="How many clusters and matches to show.")] = 10,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
@@ -766,7 +772,7 @@ STALE_SHOWN = 5
 
 
 def _findings_run(
-    paths: Sequence[str], options: Options, encoding: str, quiet: bool, index: str | None
+    paths: Sequence[str], options: Options, encoding: str | None, quiet: bool, index: str | None
 ) -> tuple[DedupeResult, list[IndexMatch]]:
     """Clean ``paths`` together, then join what the index holds: copies of indexed blocks, own blocks.
 
@@ -812,7 +818,7 @@ def check(
     exclude: ExcludeOption = None,
     index: IndexOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
@@ -870,7 +876,7 @@ def fix(
     exclude: ExcludeOption = None,
     index: IndexOption = None,
     keep: KeepOption = KeepPolicy.LONGEST,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
     quiet: QuietOption = False,
     boilerplate: BoilerplateOption = None,
@@ -945,7 +951,8 @@ def fix(
             fail(f"{source}: cannot be rewritten: {refusal}; nothing was written")
         if not _round_trips_on_disk(result.documents[doc]):
             fail(
-                f"{source}: writing it back in {encoding!r} would change bytes fix does not touch "
+                f"{source}: writing it back in {result.documents[doc].encoding!r} would change bytes "
+                "fix does not touch "
                 "(the codec does not give back what it read); nothing was written"
             )
     written = _write_fixes(result, per_document, rewrites, encoding, encode_document_text)
@@ -959,7 +966,7 @@ def _write_fixes(
     result: DedupeResult,
     per_document: Sequence[Sequence[BlockResult]],
     rewrites: Sequence[tuple[int, str]],
-    encoding: str,
+    encoding: str | None,
     encode: Callable[[Document, str], bytes],
 ) -> int:
     """Replace each file of ``rewrites`` with its fixed text; return how many were written.
@@ -1033,7 +1040,7 @@ def _round_trips_on_disk(document: Document) -> bool:
         return True  # gone or unreadable: the check just before the write says so
 
 
-def _changed_since(document: Document, encoding: str) -> bool:
+def _changed_since(document: Document, encoding: str | None) -> bool:
     """True when the file no longer reads as ``document`` (gone, unreadable, or other text).
 
     A FIFO or a device is not read again (that would wait for a writer, or consume what it sends).
@@ -1071,7 +1078,7 @@ def _expand(
 def _index_write(
     paths: Sequence[str],
     index: str | None,
-    encoding: str,
+    encoding: str | None,
     replace: bool,
     include: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
@@ -1118,7 +1125,7 @@ def index_build(
     include: IncludeOption = None,
     exclude: ExcludeOption = None,
     index: IndexFileOption = None,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Index these files from scratch (one transaction: a failure leaves the old index).
@@ -1141,7 +1148,7 @@ def index_update(
     include: IncludeOption = None,
     exclude: ExcludeOption = None,
     index: IndexFileOption = None,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Add new files, re-index changed ones (by content hash) and prune indexed files that were deleted.
@@ -1183,7 +1190,7 @@ def index_query(
         str, typer.Argument(help="The file whose blocks are looked up.", show_default=False, metavar="FILE")
     ],
     index: IndexFileOption = None,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     max_file_size: MaxFileSizeOption = "1G",
 ) -> None:
     """Print, for each block of FILE that copies an indexed block, where the indexed copy is.

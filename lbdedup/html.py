@@ -18,11 +18,13 @@ elements that hold a <time>.
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bs4 import BeautifulSoup
@@ -64,13 +66,14 @@ JUNK_ROLES = frozenset(
 JUNK_NAME_WORDS = frozenset(
     {
         "comment", "comments", "commentlist", "disqus", "respond", "cookie", "cookies", "consent", "gdpr",
-        "newsletter", "newsletters", "subscribe", "subscription", "signup", "login", "register",
+        "newsletter", "newsletters", "subscribe", "subscription", "signup", "signin", "login", "register",
         "share", "sharing", "sharebar", "sociallinks", "follow", "related", "recommended",
         "recommendations", "recirc", "recirculation", "promo", "promos", "promotion", "advert", "adverts",
         "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp", "sponsor", "sponsored",
         "outbrain", "taboola", "sidebar", "rail", "breadcrumb", "breadcrumbs", "popup", "modal", "banner",
         "navbar", "nav", "navigation", "menu", "masthead", "footer", "toolbar", "pagination", "pager",
         "tags", "skip", "print", "trending", "popular", "teaser", "teasers",
+        "cta", "copyright", "bio", "authorbio", "authorbox", "authorinfo", "aboutauthor", "abouttheauthor",
     }
 )  # fmt: skip
 JUNK_NAMES = frozenset(
@@ -81,6 +84,15 @@ STRICT_NAME_WORDS = frozenset(
     {"comment", "comments", "commentlist", "disqus", "respond", "cookie", "cookies", "consent", "gdpr",
      "newsletter", "newsletters", "outbrain", "taboola"}
 )  # fmt: skip
+# Comment sections, unless the page has nothing else to say: a forum thread's posts are its content.
+COMMENT_NAME_WORDS = frozenset({"comment", "comments", "commentlist"})
+# A class token made only of these words names the content ("entry", "entry-content", "post-body"): the other
+# tokens of the element are a theme's modifiers ("entry themeform share"), not a widget's name.
+CONTENT_NAME_WORDS = frozenset(
+    {"entry", "content", "article", "post", "story", "body", "text", "main", "inner", "single", "blog"}
+)
+# Elements whose class names say what page they are on, not what they hold ("cookies-not-set" on <body>).
+PAGE_WRAPPER_TAGS = frozenset({"html", "body", "main", "article"})
 # Labels that widgets leave in the text.
 UI_LABELS = frozenset(
     {
@@ -88,6 +100,10 @@ UI_LABELS = frozenset(
         "tweet", "email", "print", "read more", "continue reading", "sponsored", "related", "subscribe",
         "comments", "comment", "close", "menu", "search", "skip to content", "back to top", "loading",
         "story continues below advertisement", "scroll to continue with content", "show more",
+        "caption", "hide caption", "toggle caption", "media caption", "back to gallery", "view gallery",
+        "open gallery", "enlarge", "expand", "enlarge this image", "getty images", "by", "updated",
+        "author", "authors", "publish date", "published", "tags", "tagged", "topics", "filed under",
+        "share this post", "share this story", "share this page", "share on", "share via", "sharing",
     }
 )  # fmt: skip
 # Headings that open a list of other stories, in the languages of the pages seen; everything after one in its
@@ -98,7 +114,8 @@ TEASER_HEADINGS = frozenset(
         "related coverage", "related topics", "you may also like", "you might also like", "you may like",
         "more from", "more stories", "more news", "more on this story", "read more", "read next", "also read",
         "see also", "recommended", "recommended for you", "most read", "most popular", "trending", "popular",
-        "latest news", "top stories", "leia também", "leia mais", "veja também", "você pode gostar",
+        "latest news", "top stories", "don t miss", "dont miss", "related tags",
+        "leia também", "leia mais", "veja também", "você pode gostar",
         "voce pode gostar", "notícias relacionadas", "lesen sie auch", "mehr zum thema",
         "das könnte sie auch interessieren",
         "à lire aussi", "a lire aussi", "lire aussi", "sur le même sujet", "vous aimerez aussi",
@@ -146,6 +163,10 @@ CARD_MAX_WORDS = 80
 # An h2 is the headline rather than the h1 (the site's logo) when its words and the <title>'s overlap at
 # least this much (Jaccard), and twice as much as the h1's.
 TITLE_H2_OVERLAP = 0.5
+# Prose above the headline counts against its container only when the headline leads a story: this many
+# words of prose follow it, or at least a third of what precedes it.
+MIN_STORY_AFTER_HEADLINE = 100
+HEADLINE_LEADS_SHARE = 3
 # A unit this short, without sentence punctuation, is a label rather than prose.
 MIN_PROSE_WORDS = 8
 # A heading is matched with the <title> on its first this many characters: an unclosed <h1> holds the rest of
@@ -170,6 +191,8 @@ class _Unit:
     line_end: int
     parts: list[str] = field(default_factory=list)
     link_chars: int = 0
+    # Links the unit's text runs through: the count of links entered when it ended, less that when it began.
+    links: int = 0
     teaser: bool = False
     # After a "Related stories" heading: dropped, but no evidence about its container either way.
     related: bool = False
@@ -265,8 +288,18 @@ def iso_time(value: str | None) -> str | None:
     return moment.isoformat(timespec="minutes" if moment.second == 0 else "seconds")
 
 
+# Characters a browser shows as nothing: the soft hyphen (a line-break hint in long words), zero-width space,
+# non-joiner and joiner, word joiner, and a byte-order mark inside the text.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
 def _collapse(text: str) -> str:
-    return " ".join(text.split())
+    """Visible text: invisible characters dropped, whitespace runs made one space.
+
+    >>> _collapse(" Katastrophen\\u00adfall \\u200b in\\u2060 Regens\\u00adburg\\n")
+    'Katastrophenfall in Regensburg'
+    """
+    return " ".join(text.translate(_INVISIBLE).split())
 
 
 def _norm_words(text: str) -> str:
@@ -281,8 +314,11 @@ def _class_words(tag: Tag) -> Iterator[str]:
             lowered = name.lower()
             if lowered in JUNK_NAMES:
                 yield "sr-only"
-            for word in _NAME_WORD.findall(name):
-                yield word.lower()
+            words = [word.lower() for word in _NAME_WORD.findall(name)]
+            yield from words
+            if len(words) > 1:
+                # "SignIn", "sign-in", "log-in": the words joined name the widget too.
+                yield "".join(words)
 
 
 def _is_hidden(tag: Tag) -> bool:
@@ -292,23 +328,44 @@ def _is_hidden(tag: Tag) -> bool:
     return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
 
 
+def _names_content(tag: Tag) -> bool:
+    """Whether one of the element's class tokens is made only of words that name the content."""
+    value = tag.get("class")
+    for token in value if isinstance(value, list) else []:
+        words = [word.lower() for word in _NAME_WORD.findall(token)]
+        if words and all(word in CONTENT_NAME_WORDS for word in words):
+            return True
+    return False
+
+
+FURNITURE_COMMENTS = 3
+
+
 def _furniture_level(tag: Tag, inside_article: bool) -> int:
-    """0: content; 1: looks like furniture (judged later, by how much prose it holds); 2: furniture."""
+    """How much ``tag`` looks like site furniture, from 0 (content) to 3.
+
+    0: content; 1: looks like furniture (judged later, by how much prose it holds); 2: furniture;
+    3 (FURNITURE_COMMENTS): a comment section, furniture unless the page says little outside its comments.
+    """
     name = tag.name
-    words = set(_class_words(tag))
+    words = set() if name in PAGE_WRAPPER_TAGS else set(_class_words(tag))
     if words & STRICT_NAME_WORDS:
-        return 2
+        return FURNITURE_COMMENTS if words & STRICT_NAME_WORDS <= COMMENT_NAME_WORDS else 2
     if name in SOFT_JUNK_TAGS or (name == "header" and not inside_article):
         return 1
     role = tag.get("role")
     if isinstance(role, str) and role.lower() in JUNK_ROLES:
         return 1
-    if _is_hidden(tag) or words & JUNK_NAME_WORDS or "sr-only" in words:
+    if _is_hidden(tag) or "sr-only" in words:
+        return 1
+    if words & JUNK_NAME_WORDS and not _names_content(tag):
         return 1
     return 0
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A character reference: what a browser would show as one character.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 
 
 def _json_objects(data: Any) -> Iterator[dict[str, Any]]:
@@ -330,14 +387,29 @@ def _types(item: dict[str, Any]) -> set[str]:
     return {str(k) for k in kinds if k}
 
 
+def _unescape(text: str) -> str:
+    """``text`` with its HTML character references decoded, twice over for a page that escaped them twice.
+
+    >>> _unescape("Farage&#x2019;s &ldquo;two-tier&rdquo; claim")
+    'Farage’s “two-tier” claim'
+    >>> _unescape("E&amp;#39; &amp;egrave; R&amp;D")
+    "E' è R&D"
+    """
+    for _ in range(2):
+        if "&" not in text or _ENTITY.search(text) is None:
+            break
+        text = html.unescape(text)
+    return text
+
+
 def _plain(value: Any) -> str:
     if not isinstance(value, str):
         return ""
     # JSON can spell a lone surrogate ("\\ud800"), which is not text: U+FFFD, as browsers show it.
-    text: str = _SURROGATE.sub("\ufffd", value)
+    text: str = _SURROGATE.sub("\ufffd", _unescape(value))
     if "<" in text and ">" in text:
         text = BeautifulSoup(text, "html.parser").get_text("\n")
-    return text.strip()
+    return text.translate(_INVISIBLE).strip()
 
 
 def _json_ld(soup: BeautifulSoup) -> list[tuple[Tag, Any]]:
@@ -415,9 +487,14 @@ def _under_hard_junk(tag: Tag, known: dict[int, bool]) -> bool:
         above = above.parent
     hidden = known[id(above)] if above is not None else False
     for element in reversed(path):
-        hidden = hidden or element.name in HARD_JUNK_TAGS
+        hidden = hidden or element.name in HARD_JUNK_TAGS or _is_metadata(element)
         known[id(element)] = hidden
     return hidden
+
+
+def _is_metadata(tag: Tag) -> bool:
+    """A hidden schema.org item: the page's metadata spelled as elements (a copy of the article)."""
+    return tag.has_attr("itemscope") and _is_hidden(tag)
 
 
 def _visible_headings(soup: BeautifulSoup, name: str, known: dict[int, bool]) -> Iterator[Tag]:
@@ -508,6 +585,9 @@ class _Walker:
         self.tree = _Tree()
         # Elements that look like furniture, kept or dropped by how much prose they hold (_without_furniture).
         self.flagged: set[int] = set()
+        # Comment sections: dropped unless the page holds little prose outside them (_without_comments).
+        self.comments: set[int] = set()
+        self.links_entered = 0
         # Link and text counts of the elements _is_inline_widget looked at, and of their descendants.
         self.inline: dict[int, _Inline] = {}
 
@@ -517,9 +597,10 @@ class _Walker:
         self.current = None
         if unit is None:
             return
-        unit.text = _collapse("".join(unit.parts))
+        unit.text = _without_credits(_collapse("".join(unit.parts)))
         if not unit.text:
             return
+        unit.links = self.links_entered - unit.links
         if exit_line is not None:
             unit.line_end = max(unit.line_end, exit_line)
         self.units.append(unit)
@@ -543,6 +624,9 @@ class _Walker:
         if self.current is None:
             first = start + string[: len(string) - len(string.lstrip())].count("\n")
             self.current = _Unit(frame.owner, _kind_of(frame.owner, frame.context), first, last)
+            # Until it closes, ``links`` holds the count of links entered before it (the one it starts in
+            # was entered already).
+            self.current.links = self.links_entered - int(frame.in_link)
         unit = self.current
         unit.parts.append(string)
         unit.line_end = last
@@ -589,12 +673,17 @@ class _Walker:
             self.current.parts.append(" ")
         junk = frame.junk or name in HARD_JUNK_TAGS
         block = name in BLOCK_TAGS or name in CONTAINER_TAGS
+        if name == "a" and not frame.in_link:
+            self.links_entered += 1
         if not junk and not block and name != "a" and frame.owner.name in BLOCK_TAGS:
             junk = _is_inline_widget(tag, self.inline)
         node = self.tree.add(tag, frame.node)
+        junk = junk or _is_metadata(tag)
         if not junk and id(tag) not in self.protected:
             level = _furniture_level(tag, frame.in_article)
-            if level == 2 or (level == 1 and not block):
+            if level == FURNITURE_COMMENTS:
+                self.comments.add(node)
+            elif level == 2 or (level == 1 and not block):
                 junk = True
             elif level == 1:
                 self.flagged.add(node)
@@ -709,11 +798,78 @@ def _link_density(unit: _Unit) -> float:
     return unit.link_chars / max(1, len(unit.text))
 
 
+# Photo credits and gallery furniture: "Photo: Jane Roe, AP", "(Image credit: NASA)", "Image copyright EPA",
+# "Jane Roe/Getty Images", "Image 2 of 5".
+_CREDIT_WORDS = r"(?:image|images|photo|photos|photograph|picture|pic|foto|bild)"
+_CREDIT_LINE = re.compile(
+    rf"^\(?\s*(?:{_CREDIT_WORDS}\s*(?:credits?|copyright|courtesy|source)?\s*(?::|©|by\b)"
+    rf"|{_CREDIT_WORDS}\s+(?:credits?|copyright|courtesy)\b|credits?\s*:|©|copyright\s*©?|courtesy\s+of\b)",
+    re.IGNORECASE,
+)
+_AGENCY_END = re.compile(
+    r"(?:/|,\s*|\s-\s|\s)(?:getty(?:\s*images)?|ap|afp|reuters|epa|shutterstock|alamy|pa|dpa|istock|"
+    r"ap\s+photo|pa\s+wire|pa\s+images|afp\s+via\s+getty\s+images)\)?\s*$",
+    re.IGNORECASE,
+)
+_GALLERY_COUNTER = re.compile(r"^(?:image|photo|slide|picture)?\s*\d+\s*(?:of|/)\s*\d+$", re.IGNORECASE)
+# Credits glued to the end of a caption ("... ate a rabbitCredit: Getty", "... autonomy (Image: GETTY )") and
+# counters glued to its start ("1of4Grass Valley's ...").
+_GLUED_CREDIT = re.compile(
+    rf"(?:(?<=[a-z.!?)”\"'])Credit:\s.*|\s*\(\s*{_CREDIT_WORDS}\s*(?:credit)?\s*:[^()]*\))$", re.IGNORECASE
+)
+_GLUED_COUNTER = re.compile(r"^\d+\s?of\s?\d+(?=[A-Z])")
+MAX_CREDIT_WORDS = 12
+MAX_GLUED_CREDIT_CHARS = 200
+MAX_AGENCY_CREDIT_WORDS = 8
+
+
+def _is_credit(text: str) -> bool:
+    """A photo credit or a gallery counter standing alone.
+
+    >>> _is_credit("Photo: John Locher, AP"), _is_credit("(Image credit: Blue Origin)")
+    (True, True)
+    >>> _is_credit("Biplov Bhuyan/Hindustan Times/Getty Images"), _is_credit("Image 3 of 5")
+    (True, True)
+    >>> _is_credit("Photos show the river rising two metres overnight in the town centre, AP reports.")
+    False
+    """
+    words = len(text.split())
+    if words > MAX_CREDIT_WORDS:
+        return False
+    if _CREDIT_LINE.match(text) or _GALLERY_COUNTER.match(text):
+        return True
+    # Names and agencies only: no sentence ends inside ("The square. Photograph: Ann Lee/AP" is a caption).
+    return (
+        words <= MAX_AGENCY_CREDIT_WORDS
+        and _AGENCY_END.search(text) is not None
+        and ". " not in text
+        and not text.endswith(".")
+    )
+
+
+def _without_credits(text: str) -> str:
+    """A caption without the credit glued to its end or the gallery counter glued to its start.
+
+    >>> _without_credits("A hunter killed and ate a rabbitCredit: Getty - Contributor")
+    'A hunter killed and ate a rabbit'
+    >>> _without_credits("1of4Grass Valley's hardware store sold out. (Image: GETTY )")
+    "Grass Valley's hardware store sold out."
+    """
+    if "redit" not in text and "(" not in text and not text[:1].isdigit():
+        return text
+    # A credit is short: only the tail is searched, so a long unit full of "(Image:" costs linear time.
+    cut = max(0, len(text) - MAX_GLUED_CREDIT_CHARS)
+    head, tail = text[:cut], text[cut:]
+    found = _GLUED_CREDIT.search(tail)
+    kept = head + tail[: found.start()] if found is not None else text
+    return _GLUED_COUNTER.sub("", kept).strip() or text
+
+
 def _is_label(text: str) -> bool:
-    """A widget's label ("Share", "Advertisement"), or a gallery counter ("4", "2/5") with no letters."""
+    """A widget's label ("Share", "Advertisement"), a photo credit, or a gallery counter ("4", "2/5")."""
     if len(text) <= MAX_COUNTER_CHARS and not _LETTER.search(text):
         return not is_timestamp(text)
-    return len(text) <= MAX_LABEL_CHARS and _norm_words(text) in UI_LABELS
+    return (len(text) <= MAX_LABEL_CHARS and _norm_words(text) in UI_LABELS) or _is_credit(text)
 
 
 def _is_furniture(unit: _Unit) -> bool:
@@ -728,7 +884,9 @@ def _is_teaser_heading(unit: _Unit) -> bool:
     if words.count(" ") >= MAX_TEASER_HEADING_WORDS:
         return False
     # "More from The Ledger" opens a list; "Related post: Pickled sprouts" is one teaser, not a section.
-    return words in TEASER_HEADINGS or words.startswith(("more from ", "more on ", "more stories from "))
+    return words in TEASER_HEADINGS or words.startswith(
+        ("more from ", "more on ", "more stories from ", "more great ", "popular on ", "about the author")
+    )
 
 
 def _mark_teaser_sections(units: list[_Unit], tree: _Tree) -> None:
@@ -746,7 +904,7 @@ def _mark_teaser_sections(units: list[_Unit], tree: _Tree) -> None:
             covered[section:end] = b"\x01" * (end - section)
 
 
-def _mark_teasers(units: list[_Unit], tree: _Tree) -> None:
+def _mark_teasers(units: list[_Unit], tree: _Tree, headline: Tag | None = None) -> None:
     """Mark the units of teaser cards: a linked headline boxed with a line or two of summary.
 
     The card is the largest element around the linked headline that still holds only a few short units;
@@ -764,6 +922,10 @@ def _mark_teasers(units: list[_Unit], tree: _Tree) -> None:
     for unit in units:
         if _link_density(unit) <= MAX_LINK_DENSITY or unit.kind is BlockKind.QUOTE:
             continue
+        # The page's own headline often links to the page; a line of several links ("Tags: a, b, c") is a
+        # link list, not a card's headline.
+        if unit.owner is headline or unit.links > 1:
+            continue
         if unit.owner.name not in HEADING_TAGS and _word_count(unit.text) < MIN_HEADLINE_WORDS:
             continue
         # Each element climbed through holds at most CARD_MAX_UNITS units: the climbs take linear time.
@@ -777,6 +939,15 @@ def _mark_teasers(units: list[_Unit], tree: _Tree) -> None:
     if not cards:
         return
     in_card = tree.below(cards)
+    # A short post under a linked headline looks like a card too: when the page holds less prose outside
+    # its cards than the card with the most, that card is the article.
+    outside = sum(
+        max(0.0, _value(unit)) for unit in units if not in_card[tree.of(unit.owner)] and not unit.related
+    )
+    largest = max(cards, key=lambda card: (prose[card], -card))
+    if outside < prose[largest]:
+        cards.discard(largest)
+        in_card = tree.below(cards)
     for unit in units:
         if in_card[tree.of(unit.owner)]:
             unit.teaser = True
@@ -803,6 +974,27 @@ def _value(unit: _Unit) -> float:
     if words >= MIN_PROSE_WORDS or _SENTENCE_END.search(unit.text[-3:]):
         return float(words)
     return 0.0
+
+
+# A page with less prose than this outside its comment sections (a headline, a sign-in prompt) is a forum
+# thread: the comments are its content.
+COMMENTS_ONLY_MAX_WORDS = 25
+
+
+def _without_comments(
+    units: list[_Unit], times: list[tuple[Tag, str | None]], tree: _Tree, comments: set[int]
+) -> tuple[list[_Unit], list[tuple[Tag, str | None]]]:
+    """Drop the units and times inside comment sections, unless the page says little outside them."""
+    if not comments:
+        return units, times
+    inside = tree.below(comments)
+    values = [max(0.0, _value(unit)) for unit in units]
+    held = sum(value for unit, value in zip(units, values, strict=True) if inside[tree.of(unit.owner)])
+    outside = sum(values) - held
+    if outside < min(COMMENTS_ONLY_MAX_WORDS, held):
+        return units, times
+    kept = [unit for unit in units if not inside[tree.of(unit.owner)]]
+    return kept, [(tag, moment) for tag, moment in times if not inside[tree.of(tag)]]
 
 
 def _without_furniture(
@@ -854,6 +1046,15 @@ def _main_content(units: list[_Unit], headline: Tag | None, tree: _Tree) -> int 
     # The position of the first unit inside each element: ties go to the element whose units come first.
     first = [len(units)] * size
     before = headline is not None and any(unit.owner is headline for unit in units)
+    if before:
+        # A headline printed after the story (layouts that place it with CSS) leads nothing: the prose
+        # above it is the story.
+        after = at = 0.0
+        for unit in units:
+            at = at or float(unit.owner is headline)
+            after += at * max(0.0, _value(unit))
+        above = sum(max(0.0, _value(unit)) for unit in units) - after
+        before = after * HEADLINE_LEADS_SHARE >= above or after >= MIN_STORY_AFTER_HEADLINE
     for position, unit in enumerate(units):
         if unit.owner is headline:
             before = False
@@ -888,10 +1089,17 @@ def _json_ld_posts(units: list[_Unit], updates: list[LiveUpdate]) -> dict[int, i
     An index of the updates' word trigrams keeps this linear: a unit is only compared with the updates
     that hold its first three words.
     """
-    texts = [f" {_norm_words(update.headline + chr(10) + update.body)} " for update in updates]
+    # A headline that several updates share (the Guardian gives each the page's) tells no post from another.
+    shared = Counter(_norm_words(update.headline) for update in updates)
+    own_headline = [shared[_norm_words(update.headline)] == 1 for update in updates]
+    texts = [
+        f" {_norm_words((update.headline if own else '') + chr(10) + update.body)} "
+        for update, own in zip(updates, own_headline, strict=True)
+    ]
     headlines: dict[str, int] = {}
     for number, update in enumerate(updates):
-        headlines.setdefault(_norm_words(update.headline), number)
+        if own_headline[number]:
+            headlines.setdefault(_norm_words(update.headline), number)
     trigrams: dict[str, list[int]] = {}
     for number, text in enumerate(texts):
         words = text.split()
@@ -967,6 +1175,81 @@ def _dom_posts(times: list[tuple[Tag, str | None]], tree: _Tree) -> dict[int, tu
     return posts if len(posts) >= 2 else {}
 
 
+_LIVE_UPDATE_PROP = re.compile(r"(?:^|\s)liveBlogUpdate(?:\s|$)")
+_DATE_PROPS = ("datePublished", "dateCreated", "dateModified")
+
+
+def _microdata_posts(soup: BeautifulSoup, tree: _Tree) -> dict[int, str | None]:
+    """Microdata ``itemprop="liveBlogUpdate"`` elements: element -> the time its date property gives.
+
+    Each date property belongs to the nearest update around it: one pass over the elements, however deep
+    unclosed tags nest the updates.
+    """
+    items = {
+        tree.of(tag)
+        for tag in soup.find_all(itemprop=_LIVE_UPDATE_PROP)
+        if isinstance(tag, Tag) and id(tag) in tree.number
+    }
+    if not items:
+        return {}
+    parent = tree.parent
+    # nearest[n]: the nearest update at or above element n, or -1.
+    nearest = [-1] * len(tree.tags)
+    for node in range(len(nearest)):
+        nearest[node] = node if node in items else nearest[parent[node]] if node > 0 else -1
+    dates: dict[int, dict[str, str]] = {}
+    for tag in soup.find_all(itemprop=list(_DATE_PROPS)):
+        if not isinstance(tag, Tag) or id(tag) not in tree.number:
+            continue
+        item = nearest[tree.of(tag)]
+        moment = iso_time(_attr(tag, "content") or _attr(tag, "datetime") or tag.get_text())
+        if item >= 0 and moment is not None:
+            dates.setdefault(item, {}).setdefault(str(tag.get("itemprop")), moment)
+    found: dict[int, str | None] = {}
+    for item in sorted(items):
+        given = dates.get(item, {})
+        found[item] = next((given[prop] for prop in _DATE_PROPS if prop in given), None)
+    return found
+
+
+# A post's own time and the clock its page shows differ by a zone offset: a whole number of these minutes,
+# give or take a rounding of seconds.
+OFFSET_STEP_MINUTES = 15
+OFFSET_SLACK_MINUTES = 2
+MAX_OFFSET_MINUTES = 14 * 60
+
+
+def _one_time(own: str | None, shown: str | None, repeated: bool) -> str | None:
+    """A post's one time, from the time its markup gives it and the time its <time> element shows.
+
+    The markup's time wins, written in the zone of the shown clock when the two differ by a zone offset
+    (la Repubblica shows "16:48" and marks 15:48:45Z); a markup time that other posts share too (the
+    Guardian gives every update the page's) is no post's own, and the shown one wins.
+
+    >>> _one_time("2023-11-02T15:48:45+00:00", "2023-11-02T16:48+00:00", False)
+    '2023-11-02T16:48:45+01:00'
+    >>> _one_time("2023-05-15T11:50:54+00:00", "2023-05-15T10:13:16+00:00", True)
+    '2023-05-15T10:13:16+00:00'
+    """
+    if own is None or (repeated and shown is not None):
+        return shown or own
+    if shown is None or "T" not in own or "T" not in shown:
+        return own
+    try:
+        moment, clock = datetime.fromisoformat(own), datetime.fromisoformat(shown)
+    except ValueError:
+        return own
+    if moment.tzinfo is None:
+        return own
+    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    minutes = (clock.replace(tzinfo=None) - utc).total_seconds() / 60
+    offset = round(minutes / OFFSET_STEP_MINUTES) * OFFSET_STEP_MINUTES
+    if abs(minutes - offset) > OFFSET_SLACK_MINUTES or abs(offset) > MAX_OFFSET_MINUTES:
+        return own
+    local = moment.astimezone(timezone(timedelta(minutes=offset)))
+    return local.isoformat(timespec="minutes" if local.second == 0 else "seconds")
+
+
 def _posts_below(containers: dict[int, int], tree: _Tree) -> list[int | None]:
     """For each element, the post of the nearest container at or above it, or None."""
     parent = tree.parent
@@ -1021,8 +1304,9 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
     h1, title = _page_title(soup)
     walker = _Walker(_anchors(soup, h1))
     tree = walker.tree
-    units, times = _without_furniture(walker.walk(soup), walker.times, tree, walker.flagged)
-    _mark_teasers(units, tree)
+    units, times = _without_comments(walker.walk(soup), walker.times, tree, walker.comments)
+    units, times = _without_furniture(units, times, tree, walker.flagged)
+    _mark_teasers(units, tree, h1)
     _mark_teaser_sections(units, tree)
     pieces: list[_Piece] = []
     if h1 is None and title is not None:
@@ -1035,17 +1319,34 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
     scripts_updates = [(script, updates) for script, updates in scripts_updates if updates]
     updates = [update for _, found in scripts_updates for update in found]
     matched = _json_ld_posts(units, updates) if updates else {}
+    # The page's headline is no post's, even where an update repeats it.
+    matched = {position: post for position, post in matched.items() if units[position].owner is not h1}
     post_time: dict[int, str | None]
     if matched:
         containers = _post_containers(units, matched, tree)
-        post_time = dict(enumerate(update.time for update in updates))
+        own_times = [update.time for update in updates]
+    elif micro := _microdata_posts(soup, tree):
+        containers = {node: number for number, node in enumerate(micro)}
+        own_times = list(micro.values())
     else:
         dom = _dom_posts(times, tree)
         containers = {key: number for number, key in enumerate(dom)}
-        post_time = {number: value[1] for number, value in enumerate(dom.values())}
+        own_times = [value[1] for value in dom.values()]
+    post_at = _posts_below(containers, tree)
+    shown_times: dict[int, str] = {}
+    for tag, moment in times:
+        post = post_at[tree.of(tag)]
+        if post is not None and moment is not None:
+            shown_times.setdefault(post, moment)
+    # A time most posts share is the page's (two posts in one minute are not).
+    repeated = Counter(own_times)
+    post_time = {
+        number: _one_time(own, shown_times.get(number), 2 * repeated[own] > len(own_times) > 1)
+        for number, own in enumerate(own_times)
+    }
 
     main = _main_content(units, h1, tree)
-    post_at = _posts_below(containers, tree)
+    shown: set[int] = set()
     for position, unit in enumerate(units):
         title_unit = h1 is not None and unit.owner is h1
         node = tree.of(unit.owner)
@@ -1058,11 +1359,14 @@ def _pieces(soup: BeautifulSoup) -> list[_Piece]:
         kind = BlockKind.TITLE if title_unit else _refine_kind(unit)
         time = unit.time if kind is BlockKind.TIMESTAMP and unit.time else None
         if post is not None:
-            time = time or post_time.get(post)
+            # One time per post: its shown time stamp says when the post is, not when something else was.
+            time = post_time.get(post) or time
         pieces.append(_Piece(unit.line_start, unit.line_end, kind, unit.text, post, time))
+        if position in matched:
+            shown.add(matched[position])
 
-    # Updates the markup does not show (pages that render posts with script) come from the JSON-LD.
-    shown = set(matched.values())
+    # Updates the markup does not show (pages that render posts with script, or list only in an index of
+    # key events) come from the JSON-LD.
     # Post keys of the markup's own posts (when the JSON-LD matched none) come first; these follow them.
     base = 0 if matched else len(post_time)
     first = 0
@@ -1083,6 +1387,18 @@ def segment_html(document: Document, doc: int = 0) -> tuple[Block, ...]:
     """
     soup = BeautifulSoup(document.text, "html.parser")
     pieces = _pieces(soup)
+    posts = _post_numbers(pieces)
+    times = [piece.time for piece in pieces]
+    if pieces and all(post is None for post in posts):
+        from lbdedup.posts import post_times
+
+        # No markup for posts: read them as in text ("12.31 Uhr: ..." headings), the page's metadata dating
+        # a clock time alone.
+        found = post_times([piece.kind for piece in pieces], [piece.text for piece in pieces])
+        if found is not None:
+            date, offset = _page_clock(soup)
+            posts = list[int | None](found[0])
+            times = [_dated(time, date, offset) for time in found[1]]
     return tuple(
         Block(
             doc=doc,
@@ -1093,10 +1409,76 @@ def segment_html(document: Document, doc: int = 0) -> tuple[Block, ...]:
             kind=piece.kind,
             text=piece.text,
             post=post,
-            time=piece.time,
+            time=time,
         )
-        for index, (piece, post) in enumerate(zip(pieces, _post_numbers(pieces), strict=True))
+        for index, (piece, post, time) in enumerate(zip(pieces, posts, times, strict=True))
     )
+
+
+_PAGE_DATE_META = frozenset(
+    {"article:published_time", "article:modified_time", "og:updated_time", "datepublished", "datemodified"}
+)
+_BARE_CLOCK = re.compile(r"\d{2}:\d{2}(?::\d{2})?([+-]\d{2}:\d{2})?")
+_NO_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?")
+
+
+def _page_clock(soup: BeautifulSoup) -> tuple[str | None, str | None]:
+    """The date of the page (its latest published or modified time) and the zone offset its times are in.
+
+    The date comes from the page's metadata (JSON-LD, <meta>), else its <time> elements; the offset is the
+    commonest one other than UTC's among all of them (a site's times in UTC say nothing of its clock).
+    """
+    meta: list[datetime] = []
+    for _, data in _json_ld(soup):
+        for item in _json_objects(data):
+            for key in ("dateModified", "datePublished"):
+                meta.extend(_instants(item.get(key)))
+    for tag in soup.find_all("meta"):
+        if isinstance(tag, Tag):
+            name = _attr(tag, "property") or _attr(tag, "itemprop") or _attr(tag, "name") or ""
+            if name.lower() in _PAGE_DATE_META:
+                meta.extend(_instants(_attr(tag, "content")))
+    shown = [
+        moment
+        for tag in soup.find_all("time")
+        if isinstance(tag, Tag)
+        for moment in _instants(_attr(tag, "datetime"))
+    ]
+    dated = meta or shown
+    date = max(dated).date().isoformat() if dated else None
+    offsets = Counter(
+        moment.isoformat()[-6:] for moment in meta + shown if moment.utcoffset() != timedelta(0)
+    )
+    return date, offsets.most_common(1)[0][0] if offsets else None
+
+
+def _instants(value: Any) -> list[datetime]:
+    """The moment of an ISO date-time with a zone, as a list of one (none for anything else)."""
+    moment = iso_time(value) if isinstance(value, str) else None
+    if moment is None or "T" not in moment:
+        return []
+    parsed = datetime.fromisoformat(moment)
+    return [parsed] if parsed.tzinfo is not None else []
+
+
+def _dated(time: str | None, date: str | None, offset: str | None) -> str | None:
+    """A post time read from text, given the page's date (a clock time alone) and zone (a time without one).
+
+    >>> _dated("12:31", "2024-08-27", "+02:00"), _dated("2024-08-26T23:10", None, "+02:00")
+    ('2024-08-27T12:31+02:00', '2024-08-26T23:10+02:00')
+    >>> _dated("15:53+01:00", "2023-09-13", "-04:00"), _dated("-PT2H", "2023-09-13", None)
+    ('2023-09-13T15:53+01:00', '-PT2H')
+    """
+    if time is None:
+        return None
+    clock = _BARE_CLOCK.fullmatch(time)
+    if clock is not None:
+        if date is None:
+            return time
+        return f"{date}T{time}" + ("" if clock.group(1) else offset or "")
+    if offset and _NO_OFFSET.fullmatch(time):
+        return time + offset
+    return time
 
 
 def _post_numbers(pieces: Sequence[_Piece]) -> list[int | None]:

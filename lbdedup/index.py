@@ -668,7 +668,7 @@ class FingerprintIndex:
         documents: Sequence[Document],
         blocks: Sequence[Block],
         options: Options | None = None,
-        encoding: str = "utf-8",
+        encoding: str | None = None,
     ) -> CheckedMatches:
         """The index's matches for ``blocks`` (of ``documents``, by ``block.doc``), each entry verified first.
 
@@ -742,7 +742,7 @@ class FingerprintIndex:
         return CheckedMatches(matches, frozenset(protected), stale)
 
     @staticmethod
-    def _still_holds(path: Path, content_hash: int, encoding: str) -> bool:
+    def _still_holds(path: Path, content_hash: int, encoding: str | None) -> bool:
         """True when the file at ``path`` still reads as the text whose hash was indexed."""
         # Only a regular file is read again: a FIFO or device in its place would block or never end.
         if not path.is_file():

@@ -136,7 +136,7 @@ def parse_jsonl(source: str, text: str, fields: JsonlFields | None = None) -> tu
 
 def read_jsonl_sources(
     sources: Iterable[str],
-    encoding: str = "utf-8",
+    encoding: str | None = None,
     fields: JsonlFields | None = None,
     stdin: BinaryIO | None = None,
 ) -> tuple[Document, ...]:
@@ -149,7 +149,7 @@ def read_jsonl_sources(
 
 def read_jsonl_records(
     sources: Iterable[str],
-    encoding: str = "utf-8",
+    encoding: str | None = None,
     fields: JsonlFields | None = None,
     stdin: BinaryIO | None = None,
     carried: list[dict[str, Any]] | None = None,

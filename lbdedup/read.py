@@ -7,6 +7,7 @@ reason in one line; the CLI turns it into exit code 2.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import os
 import re
@@ -72,12 +73,195 @@ def _newline_of(data: bytes) -> str:
     return "\r\n" if crlf and crlf * 2 >= data.count(b"\n") else "\n"
 
 
-def decode(source: str, data: bytes, encoding: str = "utf-8", fmt: str | None = None) -> Document:
+# A page's charset is declared near its top; the HTML standard looks at the first 1024 bytes, pages seen put
+# long scripts and styles before their <meta>.
+HTML_CHARSET_SNIFF_BYTES = 8192
+# <meta charset="x"> and <meta http-equiv="Content-Type" content="text/html; charset=x">; the bounded
+# attribute run keeps a page of unclosed "<meta" from costing quadratic time.
+_META_CHARSET = re.compile(rb"<meta\b[^<>]{0,1024}?charset\s*=\s*[\"']?\s*([a-z0-9._:-]{1,40})", re.I)
+_XML_ENCODING = re.compile(rb"^\s*<\?xml\b[^<>]{0,200}?encoding\s*=\s*[\"']([a-z0-9._:-]{1,40})", re.I)
+# Labels that browsers read as another, larger encoding (the WHATWG Encoding standard): a page declaring
+# latin-1 is read as windows-1252, whose extra characters (curly quotes, the euro sign) such pages do hold.
+_CHARSET_ALIASES = {
+    **dict.fromkeys(
+        ["iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "ascii", "us-ascii", "cp819",
+         "ibm819", "windows-1252", "x-cp1252"],
+        "cp1252",
+    ),
+    **dict.fromkeys(["iso-8859-9", "iso8859-9", "latin5", "l5", "windows-1254"], "cp1254"),
+    **dict.fromkeys(["tis-620", "iso-8859-11", "windows-874"], "cp874"),
+    **dict.fromkeys(
+        ["shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "ms932", "windows-31j", "csshiftjis"],
+        "cp932",
+    ),
+    **dict.fromkeys(["gb2312", "gbk", "x-gbk", "chinese", "csgb2312", "gb_2312-80", "gb_2312"], "gb18030"),
+    **dict.fromkeys(["euc-kr", "ks_c_5601-1987", "windows-949", "cseuckr"], "cp949"),
+    **dict.fromkeys(["big5", "big5-hkscs", "x-x-big5"], "big5hkscs"),
+    # A <meta> that the parser can read is ASCII: a page declaring UTF-16 there is not UTF-16.
+    **dict.fromkeys(["utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", "utf-32be"], "utf-8"),
+}  # fmt: skip
+# Python codecs that no web page is written in: a page naming one is read as if it named none.
+_NOT_WEB_CODECS = frozenset(
+    {"unicode-escape", "raw-unicode-escape", "utf-7", "idna", "punycode", "undefined"}
+)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The Python codec of the charset an HTML page declares in its first bytes, or None.
+
+    >>> declared_charset(b'<html><head><meta charset="ISO-8859-2"><title>')
+    'iso8859-2'
+    >>> declared_charset(b'<meta http-equiv="Content-Type" content="text/html; charset=latin1">')
+    'cp1252'
+    >>> declared_charset(b"<html><body>no charset here"), declared_charset(b'<meta charset="rot13">')
+    (None, None)
+    """
+    head = data[:HTML_CHARSET_SNIFF_BYTES]
+    found = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    if found is None:
+        return None
+    label = found.group(1).decode("ascii").lower()
+    label = _CHARSET_ALIASES.get(label, label)
+    try:
+        info = codecs.lookup(label)
+    except LookupError:
+        return None
+    if not info._is_text_encoding or info.name in _NOT_WEB_CODECS:
+        return None
+    return info.name
+
+
+def _sniff_format(source: str, data: bytes) -> str:
+    """The format :func:`detect_format` gives, from the name and the first bytes (before decoding)."""
+    head = data[:2048]
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return detect_format(source, head[len(bom) :].decode(codec, "ignore"))
+    return detect_format(source, head.decode("latin-1"))
+
+
+def _replaced(data: bytes, codec: str) -> tuple[str, int]:
+    """``data`` decoded with U+FFFD for what ``codec`` cannot read, and how many were put in."""
+    text = data.decode(codec, "replace")
+    count = text.count("\ufffd")
+    if count:
+        # A U+FFFD the page itself spelled is no replacement.
+        with contextlib.suppress(UnicodeError):
+            count -= data.count("\ufffd".encode(codec))
+    return text, max(0, count)
+
+
+# charset-normalizer's readings this close to its best one are as good (on a short page it cannot tell
+# French in windows-1252 from the same bytes in windows-1250 or -1257).
+DETECT_CHAOS_MARGIN = 0.05
+# A non-ASCII character between letters that is not a quote or dash: a symbol no word holds if it is not a
+# letter ("og\u00b3osi\u00b3o": Polish windows-1250 read as windows-1252).
+_ODD_IN_WORD = re.compile(
+    r"(?<=[^\W\d_])[^\x00-\x7f\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00b7](?=[^\W\d_])"
+)
+
+
+def _detected(data: bytes) -> str:
+    """The codec of bytes that are neither UTF-8 nor declared: charset-normalizer's guess.
+
+    windows-1252, the web's commonest legacy encoding (and browsers' default), is taken when it is among the
+    best readings and puts no symbol inside a word.
+    """
+    from charset_normalizer import from_bytes
+
+    results = from_bytes(data)
+    best = results.best()
+    if best is None:
+        return "cp1252"
+    near = {
+        codecs.lookup(name).name
+        for match in results
+        if match.chaos <= best.chaos + DETECT_CHAOS_MARGIN
+        for name in match.could_be_from_charset
+    }
+    if "cp1252" in near:
+        western = data.decode("cp1252", "replace")
+        if not any(not odd.group().isalpha() for odd in _ODD_IN_WORD.finditer(western)):
+            return "cp1252"
+    return codecs.lookup(best.encoding).name
+
+
+def _html_codec(data: bytes) -> tuple[str, bytes, bool]:
+    """The codec of an HTML page read without ``--encoding``, its bytes without a BOM, and whether it had one.
+
+    A BOM decides; then valid UTF-8 with non-ASCII bytes is UTF-8 whatever the page declares (a template
+    declaring latin-1 around text a CMS wrote in UTF-8 is common, and the reverse cannot be valid UTF-8 by
+    chance); then the declared charset; then charset-normalizer's guess.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return codec, data[len(bom) :], True
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return "utf-8", data, False
+    declared = declared_charset(data)
+    if declared is not None:
+        return declared, data, False
+    if data.isascii():
+        return "utf-8", data, False
+    return _detected(data), data, False
+
+
+def warn(message: str) -> None:
+    """Print one warning line on stderr: what was read, but not as it was (bytes replaced)."""
+    print(f"lbdedup: warning: {message}", file=sys.stderr)
+
+
+def decode(source: str, data: bytes, encoding: str | None = None, fmt: str | None = None) -> Document:
     """Decode raw bytes into a Document, refusing binary data with a clear reason.
+
+    ``encoding`` None reads text as strict UTF-8 and HTML by its BOM, its declared charset or a guess, with
+    bytes that do not decode replaced (one warning line on stderr); an ``encoding`` given is strict for both.
 
     >>> decode("a.txt", b"\\xef\\xbb\\xbfHi\\r\\n").bom
     True
+    >>> decode("a.html", b'<meta charset="iso-8859-2"><p>\\xb3\\xf3d\\xbc</p>').text[-11:]
+    '<p>łódź</p>'
     """
+    if encoding is None and (fmt or _sniff_format(source, data)) == "html":
+        return _decode_html(source, data, fmt)
+    return _decode_strict(source, data, encoding or "utf-8", fmt)
+
+
+def _decode_html(source: str, data: bytes, fmt: str | None) -> Document:
+    codec, body, bom = _html_codec(data)
+    nul = body.find(b"\x00", 0, BINARY_SNIFF_BYTES)
+    if nul >= 0 and not codec.startswith(("utf-16", "utf-32")):
+        raise InputError(source, f"binary file (NUL byte at offset {nul}), not text")
+    text, replaced = _replaced(body, codec)
+    if replaced:
+        noun = "sequence" if replaced == 1 else "sequences"
+        warn(f"{source}: {replaced} invalid byte {noun} in {codec} replaced with U+FFFD")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+        bom = True
+    return Document(
+        source=source,
+        text=text,
+        newline=_newline_of(body),
+        bom=bom,
+        encoding=codec,
+        format=fmt or detect_format(source, text),
+    )
+
+
+def _decode_strict(source: str, data: bytes, encoding: str, fmt: str | None) -> Document:
     try:
         info = codecs.lookup(encoding)
     except (LookupError, ValueError):  # ValueError: a NUL or a lone surrogate in the name
@@ -178,7 +362,7 @@ def _read_limited(source: str, stream: BinaryIO, limit: int) -> bytes:
 
 
 def read_source(
-    source: str, encoding: str = "utf-8", stdin: BinaryIO | None = None, limit: int | None = None
+    source: str, encoding: str | None = None, stdin: BinaryIO | None = None, limit: int | None = None
 ) -> Document:
     """Read one path, or stdin when ``source`` is ``-``; more than ``limit`` bytes is an InputError.
 
@@ -212,7 +396,7 @@ def read_source(
 
 
 def read_sources(
-    sources: Iterable[str], encoding: str = "utf-8", stdin: BinaryIO | None = None
+    sources: Iterable[str], encoding: str | None = None, stdin: BinaryIO | None = None
 ) -> tuple[Document, ...]:
     """Read every source in order; the first unreadable one raises :class:`InputError`."""
     return tuple(read_source(source, encoding, stdin) for source in sources)
