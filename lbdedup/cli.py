@@ -598,6 +598,10 @@ def clean(
     )
     skip = [output_dir] if output_dir is not None else []
     found = None if fields is not None else _inputs(paths, include, exclude, skip)
+    if output is not None:
+        clobbered = _input_at(output, paths if found is None else [item.path for item in found])
+        if clobbered is not None:
+            fail(f"{output}: is also an input ({clobbered}): writing it would destroy what is read")
     carried: list[dict[str, Any]] | None = [] if records and fields is not None else None
     # One bar for the whole command: from its first second, through rendering and writing.
     with _progress(quiet) as progress:
@@ -633,6 +637,34 @@ def clean(
         else:
             chunks = render_text_bytes(result, provenance is ProvenanceMode.FULL)
         _emit(_rendering(chunks, progress), output)
+
+
+def _input_at(output: str, inputs: Sequence[str]) -> str | None:
+    """The input that the regular file ``output`` is (a symlink or another name of it, or stdin), if any.
+
+    Only a regular file is compared: ``-o /dev/stdout`` may well be the terminal stdin reads from.
+    """
+    import stat
+
+    try:
+        target = os.stat(output)
+    except (OSError, ValueError):
+        return None  # a new file is no input; an unwritable one is the writer's to report
+    if not stat.S_ISREG(target.st_mode):
+        return None
+    for path in inputs:
+        try:
+            if path == "-":
+                if sys.stdin is None:
+                    continue
+                found = os.fstat(sys.stdin.fileno())
+            else:
+                found = os.stat(path)
+        except (OSError, ValueError):
+            continue
+        if (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino):
+            return path
+    return None
 
 
 def _check_output_dir(
@@ -909,6 +941,10 @@ def fix(
     )
 
     paths = [item.path for item in _inputs(paths, include, exclude)]
+    for path in paths:
+        # A FIFO or a device is read once; fix reads a file again before it replaces it, and would wait.
+        if os.path.exists(path) and not os.path.isfile(path):
+            fail(f"{path}: not a regular file: fix rewrites files (use `lbdedup check` or `clean`)")
     result, matches = _findings_run(paths, options, encoding, quiet, index)
     try:
         check_kept_copies(result, (match.ref for match in matches))
@@ -1329,13 +1365,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     # millions of acyclic objects), without importing the core for the commands that need none of it.
     collecting = gc.isenabled()
     gc.disable()
+    stderr = sys.stderr
+    # Diagnostics never decide the exit code: a closed stderr (`2>&-`) or one that cannot be written
+    # (`2>/dev/full`) swallows them, and the run ends with the code it has.
+    sys.stderr = _TolerantStream(stderr)
     try:
         return _run_app(args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     finally:
+        sys.stderr = stderr
         if collecting:
             gc.enable()
+
+
+class _TolerantStream:
+    """A text stream that drops what cannot be written instead of raising (None: a closed stream)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if self._stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._stream.flush()
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream is not None and bool(self._stream.isatty())
+        except (OSError, ValueError):
+            return False
+
+    def __getattr__(self, name: str) -> Any:
+        if self._stream is None:
+            raise AttributeError(name)
+        return getattr(self._stream, name)
 
 
 # click's own errors (usage errors and the like): the base class of the BadParameter typer re-exports, from

@@ -51,11 +51,12 @@ _WEEKDAYS_OTHER = (
 # Words around a time in those languages: "à 05h59", "a las 05:59", "alle ore 16:48", "um 12.31 Uhr",
 # "Mis à jour le", "Stand:", "actualizado el".
 _TIME_WORDS_OTHER = (
-    r"uhr|ore|h|hs|horas|heures?|à|a\s+las|alle|um|am|le|el|il|de|del|dem|mis\s+à\s+jour|publié|stand"
+    r"uhr|ore|horas|heures?|à|a\s+las|alle|um|am|le|el|il|de|del|dem|mis\s+à\s+jour|publié|stand"
     r"|aktualisiert|veröffentlicht|actualizado|publicado|aggiornato|pubblicato"
 )
 _ZONE = r"(?:[A-Z]{2,5}(?:[+-]\d{1,2})?|GMT[+-]\d{1,2}|UTC[+-]?\d{0,2})"
-_CLOCK = r"\d{1,2}(?:[:.]\d{2}){1,2}\s*(?:[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?|\d{1,2}h\d{2}"
+# A clock, with what follows it in English ("pm") or in Spanish ("05:59 h", "05:59 hs").
+_CLOCK = r"\d{1,2}(?:[:.]\d{2}){1,2}\s*(?:[ap]\.?m\.?|hs?\b)?|\d{1,2}\s*[ap]\.?m\.?|\d{1,2}h\d{2}"
 _DATE = (
     rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS},?\s+\d{{4}}"
     rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"

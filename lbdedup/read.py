@@ -376,8 +376,14 @@ def read_source(
     if limit is None:
         limit = max_file_size.get()
     if source == "-":
+        if stdin is None and sys.stdin is None:  # started with stdin closed (`<&-`)
+            raise InputError(source, "stdin is closed")
         stream = stdin if stdin is not None else sys.stdin.buffer
-        return decode(source, _read_limited(source, stream, limit), encoding)
+        try:
+            data = _read_limited(source, stream, limit)
+        except OSError as error:  # EBADF, EIO: a stdin that cannot be read
+            raise InputError(source, f"stdin cannot be read ({error.strerror or error})") from None
+        return decode(source, data, encoding)
     try:
         with open(source, "rb") as handle:
             status = os.fstat(handle.fileno())

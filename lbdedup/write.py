@@ -64,6 +64,16 @@ _HARD_LINK_ADVICE = (
 )
 
 
+# A file nobody may write (no write bit at all): a rename needs only the folder, so the mode is asked here,
+# as an editor asks before it overwrites a read-only file; root included, which the kernel would let through.
+_READ_ONLY = "it is read-only (no write permission in its mode)"
+_READ_ONLY_ADVICE = "make it writable first (chmod u+w) to have it rewritten"
+
+
+def _read_only(found: os.stat_result) -> bool:
+    return found.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) == 0
+
+
 class WriteRefusedError(OSError):
     """A write lbdedup will not do: it would change more than the file's content (``strerror`` says what)."""
 
@@ -174,6 +184,8 @@ def write_refusal(path: str) -> str | None:
         return None
     if found.st_nlink > 1:
         return f"it has {found.st_nlink} hard links ({_HARD_LINK_ADVICE})"
+    if _read_only(found):
+        return f"{_READ_ONLY}; {_READ_ONLY_ADVICE}"
     if hasattr(os, "geteuid") and os.geteuid() != 0 and found.st_uid != os.geteuid():
         return f"it belongs to user {found.st_uid}: replacing it would make it ours"
     return None
@@ -241,6 +253,8 @@ def _replace(
             errno.EMLINK,
             f"it has {found.st_nlink} hard links, left unchanged: {_HARD_LINK_ADVICE}",
         )
+    if found is not None and _read_only(found):
+        raise WriteRefusedError(errno.EACCES, f"{_READ_ONLY}, left unchanged: {_READ_ONLY_ADVICE}")
     folder, name = os.path.split(target)
     folder = folder or os.curdir
     _remove_stale(folder, name)

@@ -24,8 +24,37 @@ _MONTHS = (
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _WEEKDAYS = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday|rsday)?\.?"
+# Month names of the French, German, Spanish and Italian pages seen (full names, and the abbreviations no
+# other word spells: not the Spanish and Italian "ago", which "2h ago" holds, nor the Italian "set").
+MONTH_NAMES = {
+    **dict.fromkeys(["janvier", "janv", "januar", "jänner", "jän", "enero", "ene", "gennaio", "gen"], 1),
+    **dict.fromkeys(["février", "fevrier", "févr", "fevr", "februar", "febrero", "febbraio"], 2),
+    **dict.fromkeys(["mars", "märz", "mär", "marzo"], 3),
+    **dict.fromkeys(["avril", "avr", "abril", "abr", "aprile"], 4),
+    **dict.fromkeys(["mai", "mayo", "maggio", "mag"], 5),
+    **dict.fromkeys(["juin", "juni", "junio", "giugno", "giu"], 6),
+    **dict.fromkeys(["juillet", "juil", "juli", "julio", "luglio", "lug"], 7),
+    **dict.fromkeys(["août", "aout", "agosto"], 8),
+    **dict.fromkeys(["septembre", "septiembre", "setiembre", "settembre"], 9),
+    **dict.fromkeys(["octobre", "oktober", "okt", "octubre", "ottobre", "ott"], 10),
+    **dict.fromkeys(["novembre", "noviembre"], 11),
+    **dict.fromkeys(["décembre", "decembre", "déc", "dezember", "dez", "diciembre", "dic", "dicembre"], 12),
+}  # fmt: skip
+_MONTHS_OTHER = "(?:" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + r")\.?"
+_WEEKDAYS_OTHER = (
+    r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag"
+    r"|samstag|sonnabend|sonntag|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo"
+    r"|lunedì|lunedi|martedì|martedi|mercoledì|mercoledi|giovedì|giovedi|venerdì|venerdi|sabato|domenica)"
+)
+# Words around a time in those languages: "à 05h59", "a las 05:59", "alle ore 16:48", "um 12.31 Uhr",
+# "Mis à jour le", "Stand:", "actualizado el".
+_TIME_WORDS_OTHER = (
+    r"uhr|ore|horas|heures?|à|a\s+las|alle|um|am|le|el|il|de|del|dem|mis\s+à\s+jour|publié|stand"
+    r"|aktualisiert|veröffentlicht|actualizado|publicado|aggiornato|pubblicato"
+)
 _ZONE = r"(?:[A-Z]{2,5}(?:[+-]\d{1,2})?|GMT[+-]\d{1,2}|UTC[+-]?\d{0,2})"
-_CLOCK = r"\d{1,2}(?:[:.]\d{2}){1,2}\s*(?:[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?"
+# A clock, with what follows it in English ("pm") or in Spanish ("05:59 h", "05:59 hs").
+_CLOCK = r"\d{1,2}(?:[:.]\d{2}){1,2}\s*(?:[ap]\.?m\.?|hs?\b)?|\d{1,2}\s*[ap]\.?m\.?|\d{1,2}h\d{2}"
 _DATE = (
     rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS},?\s+\d{{4}}"
     rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
@@ -33,13 +62,16 @@ _DATE = (
     rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?"
     r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?"
     r"|\d{1,2}/\d{1,2}/\d{2,4}"
+    # "27. August 2024", "1er novembre", "13 de septiembre de 2023", "27.08.2024".
+    rf"|\d{{1,2}}(?:\.|er|º)?\s+(?:de\s+)?(?:{_MONTHS_OTHER}|{_MONTHS})(?:,?\s+(?:de\s+|del\s+)?\d{{4}})?"
+    r"|\d{1,2}\.\d{1,2}\.\d{4}"
 )
 _RELATIVE = r"\d+\s*(?:s|sec|secs|m|min|mins|h|hr|hrs|d|seconds?|minutes?|hours?|days?)\s+ago|just now"
 # One piece of a timestamp line; a line is a timestamp when such pieces cover all of it. Matching piece by
 # piece from left to right (never one regex with nested repetition) keeps the cost linear in the line.
 _PIECE = re.compile(
     rf"[\s,|·•–—-]*(?:{_DATE}|{_CLOCK}|{_RELATIVE}|{_WEEKDAYS}|updated|published|posted|last|at|on"
-    rf"|(?-i:{_ZONE}))(?![\w])[\s,|·•–—-]*",
+    rf"|{_WEEKDAYS_OTHER}|{_TIME_WORDS_OTHER}|(?-i:{_ZONE}))(?![\w])[\s,|·•–—:-]*",
     re.IGNORECASE,
 )
 # A byline glued to its timestamp ("Arpan Rai13 September 2023 05:59") is still a timestamp line.
@@ -170,9 +202,15 @@ _DAY_MONTH_YEAR = re.compile(
 _MONTH_DAY_YEAR = re.compile(
     rf"(?<![a-z])({_MONTHS})\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?(?!\d)", re.IGNORECASE
 )
+_DAY_MONTH_YEAR_OTHER = re.compile(
+    rf"(?<![\d.])(\d{{1,2}})(?:\.|er|º)?\s+(?:de\s+)?({_MONTHS_OTHER}|{_MONTHS})"
+    r"(?:,?\s+(?:de\s+|del\s+)?(\d{4}))?(?!\d)",
+    re.IGNORECASE,
+)
+_DOTTED_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])")
 _NUMERIC_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])")
 _CLOCK_PARTS = re.compile(
-    r"(?<![\d:.])(\d{1,2})(?:[:.](\d{2})(?:[:.](\d{2}))?)?\s*(?:([ap])\.?\s?m\b\.?)?(?![\d:])",
+    r"(?<![\d:.])(\d{1,2})(?:[:.h](\d{2})(?:[:.](\d{2}))?)?\s*(?:([ap])\.?\s?m\b\.?)?(?![\d:])",
     re.IGNORECASE,
 )
 _ZONE_WORD = re.compile(r"\b([A-Z]{1,4})(?:([+-])(\d{1,2}))?\b")
@@ -251,6 +289,16 @@ def _find_date(text: str) -> tuple[str | None, str]:
                 found.end(),
                 _date_of(found.group(3), _month(found.group(1)), int(found.group(2))),
             )
+        )
+    found = _DAY_MONTH_YEAR_OTHER.search(text)
+    if found:
+        name = found.group(2).lower().rstrip(".")
+        month = MONTH_NAMES[name] if name in MONTH_NAMES else _month(name)
+        candidates.append((found.start(), found.end(), _date_of(found.group(3), month, int(found.group(1)))))
+    found = _DOTTED_DATE.search(text)
+    if found:
+        candidates.append(
+            (found.start(), found.end(), _date_of(found.group(3), int(found.group(2)), int(found.group(1))))
         )
     found = _NUMERIC_DATE.search(text)
     if found:
