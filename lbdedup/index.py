@@ -365,14 +365,26 @@ def _unpack_blocks(data: object, count: int) -> npt.NDArray[np.int32]:
     Traceback (most recent call last):
     ...
     lbdedup.index._CorruptError: a block table does not decompress (...)
+    >>> _unpack_blocks(zlib.compress(bytes(10**6)), 1)
+    Traceback (most recent call last):
+    ...
+    lbdedup.index._CorruptError: a block table holds more than 1 rows
     """
     if not isinstance(data, bytes):
         raise _CorruptError(f"a block table is {type(data).__name__}, not a blob")
+    if not isinstance(count, int) or count < 0:
+        raise _CorruptError(f"a file's block count is {count!r}")
+    width = 4 * len(BLOCK_COLUMNS)
+    # Never more than the row count says plus one byte: a small blob of zeros must not fill the memory.
+    unpacker = zlib.decompressobj()
     try:
-        raw = zlib.decompress(data)
+        raw = unpacker.decompress(data, width * count + 1)
     except zlib.error as error:
         raise _CorruptError(f"a block table does not decompress ({error})") from None
-    width = 4 * len(BLOCK_COLUMNS)
+    if len(raw) > width * count or unpacker.unconsumed_tail:
+        raise _CorruptError(f"a block table holds more than {count} rows")
+    if not unpacker.eof:
+        raise _CorruptError("a block table does not decompress (incomplete or truncated stream)")
     if len(raw) != width * count:
         raise _CorruptError(f"a block table holds {len(raw) // width} rows, not {count}")
     return np.frombuffer(raw, dtype="<i4").reshape(-1, len(BLOCK_COLUMNS))
