@@ -99,3 +99,98 @@ def test_a_zlib_bomb_through_a_real_process(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1
     assert done.stderr.startswith("lbdedup: error: .lbdedup/index.sqlite: corrupt: a block table holds more")
+
+
+# ---------------------------------------------------------------- control characters in names
+
+PARAGRAPH = "The council said the Skelby bridge would stay closed until engineers had inspected the cables."
+BLOG = f"Storm live: gales close the bridge\n\n{PARAGRAPH}\n\nRain eased in the evening.\n\n{PARAGRAPH}\n"
+# Names as a hostile folder holds them: a newline, a colour escape, an OSC title set ended by BEL, a C1 CSI.
+HOSTILE_NAMES = {
+    "newline": ("a\nb.txt", "a\\x0ab.txt"),
+    "sgr": ("e\x1b[31mred.txt", "e\\x1b[31mred.txt"),
+    "osc-bel": ("t\x1b]0;pwned\x07.txt", "t\\x1b]0;pwned\\x07.txt"),
+    "c1-del": ("c\x9b2J\x7f.txt", "c\\u009b2J\\x7f.txt"),
+}
+# Every C0 control but the newline that ends lines, DEL and C1.
+_CONTROLS = {chr(code) for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]} - {"\n"}
+
+
+def _no_controls(text: str) -> None:
+    assert not _CONTROLS & set(text), repr(text)
+
+
+@pytest.fixture(params=list(HOSTILE_NAMES), ids=list(HOSTILE_NAMES))
+def hostile(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
+    """A file with a hostile name holding a blog with one duplicate: (its name, the name as shown)."""
+    name, shown = HOSTILE_NAMES[request.param]
+    (tmp_path / name).write_text(BLOG, encoding="utf-8")
+    return name, shown
+
+
+def test_clean_text_shows_control_characters_in_names_escaped(
+    tmp_path: Path, hostile: tuple[str, str]
+) -> None:
+    """The clean text's header and provenance tags show the name escaped, on one line each."""
+    name, shown = hostile
+    code, out, err = invoke_in(["clean", name], tmp_path)
+    assert (code, err) == (0, "")
+    _no_controls(out)
+    assert out.startswith(f"==> {shown} <==\n\n[{shown}:1]\nStorm live")
+    assert f"\n\n[{shown}:3] also: {shown}:7 exact\n" in out
+
+
+def test_clean_json_keeps_the_name_as_it_is(tmp_path: Path, hostile: tuple[str, str]) -> None:
+    """JSON output holds the real name: JSON escapes its C0 control characters itself."""
+    import json
+
+    name, _ = hostile
+    code, out, _ = invoke_in(["clean", "-f", "json", name], tmp_path)
+    assert code == 0
+    assert not {chr(code) for code in range(0x20)} - {"\n"} & set(out)
+    assert json.loads(out)["sources"][0]["source"] == name
+
+
+def test_check_lines_show_control_characters_in_names_escaped(
+    tmp_path: Path, hostile: tuple[str, str]
+) -> None:
+    """Each check finding is one line, the name escaped, and the summary line too."""
+    name, shown = hostile
+    code, out, err = invoke_in(["check", name], tmp_path)
+    assert code == 1
+    _no_controls(out + err)
+    assert out.splitlines() == [f"{shown}:7: duplicate of {shown}:3 (exact, 1.00)"]
+
+
+def test_fix_diff_header_shows_control_characters_in_names_escaped(
+    tmp_path: Path, hostile: tuple[str, str]
+) -> None:
+    """The header of ``fix --diff`` names the file escaped, one line each."""
+    name, shown = hostile
+    code, out, _ = invoke_in(["fix", "--diff", name], tmp_path)
+    assert code == 1
+    _no_controls(out)
+    assert out.splitlines()[:2] == [f"--- {shown}", f"+++ {shown}"]
+
+
+@pytest.mark.parametrize(("name", "shown"), list(HOSTILE_NAMES.values()), ids=list(HOSTILE_NAMES))
+def test_error_line_shows_control_characters_in_names_escaped(tmp_path: Path, name: str, shown: str) -> None:
+    """A missing file with a control character in its name: one error line, the name escaped."""
+    code, out, err = invoke_in(["clean", f"no-{name}"], tmp_path)
+    assert (code, out) == (2, "")
+    _no_controls(err)
+    assert err.count("\n") == 1
+    assert err.startswith(f"lbdedup: error: no-{shown}: ")
+
+
+def test_control_characters_in_names_through_a_real_process(tmp_path: Path) -> None:
+    """The real process: argv bytes with a newline and ESC, the error on one line, no raw control byte."""
+    done = subprocess.run(
+        [sys.executable, "-m", "lbdedup", "clean", b"no\nsuch\x1b[2J.txt"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr == b"lbdedup: error: no\\x0asuch\\x1b[2J.txt: no such file\n"
