@@ -194,3 +194,76 @@ def test_control_characters_in_names_through_a_real_process(tmp_path: Path) -> N
     )
     assert done.returncode == 2
     assert done.stderr == b"lbdedup: error: no\\x0asuch\\x1b[2J.txt: no such file\n"
+
+
+# ---------------------------------------------------------------- a failed first build leaves nothing
+
+BAD_NAME = "bad\udcffname.txt"
+
+
+def test_a_failed_first_build_leaves_no_index_file(tmp_path: Path) -> None:
+    """``index build`` refused on a name the index cannot hold: no .sqlite, -wal or -shm file is left."""
+    _snapshots(tmp_path)
+    (tmp_path / BAD_NAME).write_text("Some text of the bad name.\n", encoding="utf-8")
+    code, out, err = invoke_in(["index", "build", "--index", "i.sqlite", "a.txt", BAD_NAME], tmp_path)
+    assert (code, out) == (2, "")
+    assert "the index is unchanged" in err
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(["a.txt", "b.txt", BAD_NAME])
+
+
+@pytest.mark.parametrize("command", ["build", "update"])
+def test_a_failed_first_build_removes_the_folder_it_made(tmp_path: Path, command: str) -> None:
+    """The default index in a new .lbdedup folder: a failed first build removes the folder too."""
+    _snapshots(tmp_path)
+    code, _, err = invoke_in(["index", command, "a.txt", "missing.txt"], tmp_path)
+    assert code == 2
+    assert "missing.txt" in err
+    assert not (tmp_path / ".lbdedup").exists()
+
+
+def test_a_failed_first_build_keeps_a_folder_that_was_there(tmp_path: Path) -> None:
+    """A .lbdedup folder that existed (with a file of the user's) stays; only the new index goes."""
+    _snapshots(tmp_path)
+    (tmp_path / ".lbdedup").mkdir()
+    (tmp_path / ".lbdedup" / "notes").write_text("mine\n", encoding="utf-8")
+    assert invoke_in(["index", "build", "a.txt", "missing.txt"], tmp_path)[0] == 2
+    assert [path.name for path in (tmp_path / ".lbdedup").iterdir()] == ["notes"]
+
+
+def test_a_failed_first_build_in_a_new_nested_folder_removes_each_level(tmp_path: Path) -> None:
+    """--index deep/er/i.sqlite with neither folder there: both are removed after the failure."""
+    _snapshots(tmp_path)
+    assert invoke_in(["index", "build", "--index", "deep/er/i.sqlite", "missing.txt"], tmp_path)[0] == 2
+    assert not (tmp_path / "deep").exists()
+
+
+@pytest.mark.parametrize("command", ["build", "update"])
+def test_a_failed_build_never_removes_an_index_that_was_there(tmp_path: Path, command: str) -> None:
+    """An index that existed before the command stays, with what it held, when a build of it fails."""
+    _snapshots(tmp_path)
+    assert invoke_in(["index", "build", "--index", "i.sqlite", "a.txt"], tmp_path)[0] == 0
+    before = (tmp_path / "i.sqlite").read_bytes()
+    assert invoke_in(["index", command, "--index", "i.sqlite", "b.txt", "missing.txt"], tmp_path)[0] == 2
+    assert (tmp_path / "i.sqlite").read_bytes() == before
+    code, out, _ = invoke_in(["index", "stats", "--index", "i.sqlite"], tmp_path)
+    assert code == 0
+    assert "1" in out
+
+
+def test_an_empty_sqlite_file_that_was_there_is_kept(tmp_path: Path) -> None:
+    """An empty file named as the index existed before: a failed build does not remove it."""
+    _snapshots(tmp_path)
+    (tmp_path / "i.sqlite").write_bytes(b"")
+    assert invoke_in(["index", "build", "--index", "i.sqlite", "missing.txt"], tmp_path)[0] == 2
+    assert (tmp_path / "i.sqlite").exists()
+
+
+def test_library_create_then_failure_removes_the_new_index(tmp_path: Path) -> None:
+    """FingerprintIndex(create=True) whose block raises removes the index it made; a success keeps it."""
+    index = tmp_path / "new" / "i.sqlite"
+    with pytest.raises(RuntimeError), FingerprintIndex(index, create=True):
+        raise RuntimeError("stop")
+    assert not (tmp_path / "new").exists()
+    with FingerprintIndex(index, create=True):
+        pass
+    assert index.is_file()
