@@ -267,3 +267,36 @@ def test_library_create_then_failure_removes_the_new_index(tmp_path: Path) -> No
     with FingerprintIndex(index, create=True):
         pass
     assert index.is_file()
+
+
+# ---------------------------------------------------------------- a configuration file with a BOM
+
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (".lbdedup.toml", b'drop-pattern = "^Rain eased"\n'),
+        ("pyproject.toml", b'[tool.lbdedup]\ndrop-pattern = "^Rain eased"\n'),
+    ],
+    ids=["lbdedup-toml", "pyproject"],
+)
+def test_a_config_file_starting_with_a_bom_is_read(tmp_path: Path, name: str, text: bytes) -> None:
+    """A UTF-8 byte order mark before the first statement: the settings apply."""
+    (tmp_path / name).write_bytes(BOM + text)
+    (tmp_path / "a.txt").write_text(BLOG, encoding="utf-8")
+    code, out, err = invoke_in(["clean", "a.txt"], tmp_path)
+    assert (code, err) == (0, "")
+    assert PARAGRAPH in out
+    assert "Rain eased" not in out
+
+
+def test_a_bom_is_only_skipped_at_the_start(tmp_path: Path) -> None:
+    """A byte order mark anywhere else is still invalid TOML: one error line naming the file."""
+    (tmp_path / ".lbdedup.toml").write_bytes(b'boilerplate = "off"\n' + BOM + b'drop-pattern = "x"\n')
+    (tmp_path / "a.txt").write_text(BLOG, encoding="utf-8")
+    code, _, err = invoke_in(["clean", "a.txt"], tmp_path)
+    assert code == 2
+    assert err.startswith("lbdedup: error: ")
+    assert ".lbdedup.toml: invalid TOML" in err
