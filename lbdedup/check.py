@@ -21,6 +21,7 @@ from lbdedup.model import (
     MatchKind,
     Status,
 )
+from lbdedup.names import display_name
 
 __all__ = [
     "apply_checked_matches",
@@ -181,9 +182,9 @@ def format_finding(result: BlockResult) -> str:
     >>> format_finding(BlockResult(block, Status.BOILERPLATE, reason="pattern: share prompt"))
     'a.txt:9: boilerplate (pattern: share prompt)'
     """
-    where = f"{result.block.source}:{result.block.line_start}"
+    where = f"{display_name(result.block.source)}:{result.block.line_start}"
     if result.status is Status.DUPLICATE and result.duplicate_of is not None:
-        other = f"{result.duplicate_of.source}:{result.duplicate_of.line_start}"
+        other = f"{display_name(result.duplicate_of.source)}:{result.duplicate_of.line_start}"
         match = result.match.value if result.match else "copy"
         similarity = f", {result.similarity:.2f}" if result.similarity is not None else ""
         return f"{where}: duplicate of {other} ({match}{similarity})"
@@ -300,7 +301,7 @@ def github_annotation(item: BlockResult) -> str:
     >>> github_annotation(BlockResult(block, Status.BOILERPLATE, reason="100% furniture"))
     '::warning file=a%2Cb.txt,line=9,endLine=10,title=lbdedup boilerplate::boilerplate (100%25 furniture)'
     """
-    where = f"{item.block.source}:{item.block.line_start}: "
+    where = f"{display_name(item.block.source)}:{item.block.line_start}: "
     text = format_finding(item)
     message = text[len(where) :] if text.startswith(where) else text
     properties = ",".join(

@@ -79,7 +79,8 @@ def _read(path: Path) -> str:
     except OSError as error:
         raise ConfigError(f"{path}: {error.strerror or 'cannot be read'}") from None
     try:
-        return data.decode("utf-8")
+        # TOML has no byte order mark, but editors on Windows write one: it is not a statement.
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:  # TOML is UTF-8
         bad = data[error.start : error.start + 1].hex()
         raise ConfigError(f"{path}: not valid UTF-8 (byte 0x{bad} at offset {error.start})") from None

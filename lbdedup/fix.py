@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 
 from lbdedup.model import META_KINDS, BlockRef, BlockResult, DedupeResult, Document, Status
+from lbdedup.names import display_name
 
 __all__ = [
     "FixInvariantError",
@@ -152,7 +153,7 @@ def check_kept_copies(result: DedupeResult, elsewhere: Iterable[BlockRef] = ()) 
             continue
         target = removed.duplicate_of
         if target is None or (target.source, target.index) not in kept:
-            where = f"{removed.block.source}:{removed.block.line_start}"
+            where = f"{display_name(removed.block.source)}:{removed.block.line_start}"
             raise FixInvariantError(f"{where}: its cluster would have no kept copy left; nothing was written")
 
 
@@ -181,9 +182,10 @@ def whole_file_copy(document: Document, results: Sequence[BlockResult], text: st
         target = result.duplicate_of
         if result.status is Status.DUPLICATE and target is not None and target.source not in others:
             others.append(target.source)
+    shown = display_name(document.source)
     if not others:
-        return f"{document.source}: whole file is boilerplate"
-    return f"{document.source}: whole file is a copy of {', '.join(others)}"
+        return f"{shown}: whole file is boilerplate"
+    return f"{shown}: whole file is a copy of {', '.join(map(display_name, others))}"
 
 
 def unified_diff(source: str, old: str, new: str) -> str:
@@ -199,7 +201,10 @@ def unified_diff(source: str, old: str, new: str) -> str:
     """
     lines: list[str] = []
     for line in difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=source, tofile=source
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=display_name(source),
+        tofile=display_name(source),
     ):
         if line.endswith("\n"):
             lines.append(line)

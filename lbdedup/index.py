@@ -365,41 +365,99 @@ def _unpack_blocks(data: object, count: int) -> npt.NDArray[np.int32]:
     Traceback (most recent call last):
     ...
     lbdedup.index._CorruptError: a block table does not decompress (...)
+    >>> _unpack_blocks(zlib.compress(bytes(10**6)), 1)
+    Traceback (most recent call last):
+    ...
+    lbdedup.index._CorruptError: a block table holds more than 1 rows
     """
     if not isinstance(data, bytes):
         raise _CorruptError(f"a block table is {type(data).__name__}, not a blob")
+    if not isinstance(count, int) or count < 0:
+        raise _CorruptError(f"a file's block count is {count!r}")
+    width = 4 * len(BLOCK_COLUMNS)
+    # Never more than the row count says plus one byte: a small blob of zeros must not fill the memory.
+    unpacker = zlib.decompressobj()
     try:
-        raw = zlib.decompress(data)
+        raw = unpacker.decompress(data, width * count + 1)
     except zlib.error as error:
         raise _CorruptError(f"a block table does not decompress ({error})") from None
-    width = 4 * len(BLOCK_COLUMNS)
+    if len(raw) > width * count or unpacker.unconsumed_tail:
+        raise _CorruptError(f"a block table holds more than {count} rows")
+    if not unpacker.eof:
+        raise _CorruptError("a block table does not decompress (incomplete or truncated stream)")
     if len(raw) != width * count:
         raise _CorruptError(f"a block table holds {len(raw) // width} rows, not {count}")
     return np.frombuffer(raw, dtype="<i4").reshape(-1, len(BLOCK_COLUMNS))
 
 
 class FingerprintIndex:
-    """An open index file. Use as a context manager; every write is one transaction."""
+    """An open index file. Use as a context manager; every write is one transaction.
+
+    With ``create``, an index file this call creates (and the folders made for it) is removed again when
+    the context ends with an exception and the index holds no file: a failed first build leaves nothing.
+    """
 
     def __init__(self, path: str | os.PathLike[str], create: bool = False) -> None:
         self.path = Path(path)
         self.root = index_root(self.path)
         if not create and not self.path.is_file():
             raise IndexFileError(f"{self.path}: no such index (create it with `lbdedup index build`)")
+        # What this call makes, to be removed if it fails: never a file or folder that was there before.
+        self._made_folders: list[Path] = []
+        self._made_file = create and not os.path.lexists(self.path)
         if create:
+            folder = self.path.parent
+            while not os.path.lexists(folder) and folder != folder.parent:
+                self._made_folders.append(folder)
+                folder = folder.parent
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         except sqlite3.Error as error:
+            self._remove_made()
             raise IndexFileError(f"{self.path}: cannot open the index ({error})") from None
         try:
             self._prepare(create)
         except sqlite3.DatabaseError as error:
             self.db.close()
+            self._remove_made()
             raise IndexFileError(f"{self.path}: not an lbdedup index ({error})") from None
-        except IndexFileError:
+        except BaseException:
             self.db.close()
+            self._remove_made()
             raise
+
+    def _remove_made(self) -> None:
+        """Remove the index file and folders this object created (the connection is closed).
+
+        The file goes only while it holds no indexed file and no table of another program, so that what
+        another process put in it meanwhile stays.
+        """
+        if self._made_file:
+            try:
+                probe = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+                try:
+                    tables = {row[0] for row in probe.execute("SELECT name FROM sqlite_master")}
+                    held = (
+                        int(probe.execute("SELECT COUNT(*) FROM files").fetchone()[0])
+                        if "files" in tables
+                        else 0
+                    )
+                finally:
+                    probe.close()
+            except sqlite3.Error:
+                return
+            if held or (tables and "files" not in tables):
+                return
+        if self._made_file:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{self.path}{suffix}")
+        for folder in self._made_folders:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty: something else was put in it
+                break
 
     def _prepare(self, create: bool) -> None:
         self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
@@ -486,8 +544,10 @@ class FingerprintIndex:
     def __enter__(self) -> FingerprintIndex:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self.close()
+        if kind is not None and (self._made_file or self._made_folders):
+            self._remove_made()
 
     # ------------------------------------------------------------------ paths
 

@@ -23,7 +23,7 @@ from lbdedup.model import (
     Status,
     Timeline,
 )
-from lbdedup.names import JSON_ERRORS, TEXT_ERRORS
+from lbdedup.names import JSON_ERRORS, TEXT_ERRORS, display_name
 from lbdedup.segment import one_line
 from lbdedup.timeline import text_sections
 
@@ -459,8 +459,8 @@ def provenance_line(kept: BlockResult, copies: list[BlockResult]) -> str:
 def _where(block: Block) -> str:
     """``str(BlockRef.of(block))`` without making the BlockRef."""
     if block.line_start == block.line_end:
-        return f"{block.source}:{block.line_start}"
-    return f"{block.source}:{block.line_start}-{block.line_end}"
+        return f"{display_name(block.source)}:{block.line_start}"
+    return f"{display_name(block.source)}:{block.line_start}-{block.line_end}"
 
 
 def _also(copies: list[BlockResult]) -> str:
@@ -533,16 +533,12 @@ def _section_paragraphs(
     if not provenance:
         # A block of several lines (wrapped prose joined back) on one line: read again, it is one block.
         return [text if "\n" not in text else one_line(text) for text in [item.block.text for item in kept]]
-    paragraphs = [f"==> {header} <=="]
+    paragraphs = [f"==> {display_name(header)} <=="]
     if dropped:
         paragraphs.append(f"[boilerplate dropped: {dropped} block{'' if dropped == 1 else 's'}]")
     for item in kept:
         block = item.block
-        where = (
-            f"{block.source}:{block.line_start}"
-            if block.line_start == block.line_end
-            else f"{block.source}:{block.line_start}-{block.line_end}"
-        )
+        where = _where(block)
         found = copies.get((block.source, block.index))
         also = _also(found) if found else ""
         paragraphs.append(f"[{where}]{also}\n{block.text}")
