@@ -27,6 +27,7 @@ from typer.core import TyperCommand
 
 from lbdedup._version import __version__
 from lbdedup.model import BlockResult, BoilerplateMode, DedupeResult, Document, KeepPolicy, Options, PostOrder
+from lbdedup.names import display_name
 from lbdedup.parallel import available_jobs
 from lbdedup.read import InputError, read_source
 
@@ -84,8 +85,6 @@ class _Command(TyperCommand):
 
 def fail(message: str) -> NoReturn:
     """Report bad input or output in one line on stderr and stop with exit code 2."""
-    from lbdedup.names import display_name
-
     print(f"lbdedup: error: {display_name(message)}", file=sys.stderr)
     raise typer.Exit(EXIT_ERROR)
 
@@ -736,7 +735,7 @@ def _write_output_dir(
     if progress is not None:
         progress.stop()
     count = len(targets)
-    print(f"Wrote {count} file{'' if count == 1 else 's'} to {output_dir}", file=sys.stderr)
+    print(f"Wrote {count} file{'' if count == 1 else 's'} to {display_name(output_dir)}", file=sys.stderr)
 
 
 @app.command(cls=_Command)
@@ -830,7 +829,8 @@ def _findings_run(
         more = len(checked.stale) - STALE_SHOWN
         names += f" and {more} more" if more > 0 else ""
         print(
-            f"lbdedup: warning: {opened.path}: the index is stale: {names} changed or gone since indexed; "
+            f"lbdedup: warning: {display_name(str(opened.path))}: the index is stale: {display_name(names)} "
+            "changed or gone since indexed; "
             "their entries did not count (run `lbdedup index update`)",
             file=sys.stderr,
         )
@@ -1052,12 +1052,15 @@ def _write_fixes(
             fail(f"{document.source}: {error.strerror or 'cannot be written'}")
         expected[doc] = dataclasses.replace(document, text=text)
         written += 1
-        _print_lines([f"Fixing {document.source}"])
+        _print_lines([f"Fixing {display_name(document.source)}"])
     return written
 
 
 def _not_rewritten(source: str, why: str) -> None:
-    print(f"lbdedup: warning: {source}: not rewritten: {why} (run fix again)", file=sys.stderr)
+    print(
+        f"lbdedup: warning: {display_name(source)}: not rewritten: {display_name(why)} (run fix again)",
+        file=sys.stderr,
+    )
 
 
 def _round_trips_on_disk(document: Document) -> bool:
@@ -1136,7 +1139,7 @@ def _index_write(
             fail(f"{opened.path}: cannot write the index ({error}; it is unchanged)")
     _print_lines(
         [
-            f"{opened.path}: {summary.added} added, {summary.changed} changed, "
+            f"{display_name(str(opened.path))}: {summary.added} added, {summary.changed} changed, "
             f"{summary.unchanged} unchanged, {summary.pruned} pruned ({summary.blocks} blocks fingerprinted)"
         ]
     )
@@ -1251,8 +1254,9 @@ def index_query(
         except IndexFileError as error:
             fail(str(error))
     _print_lines(
-        f"{blocks[position].source}:{blocks[position].line_start}: duplicate of "
-        f"{match.ref.source}:{match.ref.line_start} ({match.match.value}, {match.similarity:.2f})"
+        f"{display_name(blocks[position].source)}:{blocks[position].line_start}: duplicate of "
+        f"{display_name(match.ref.source)}:{match.ref.line_start} "
+        f"({match.match.value}, {match.similarity:.2f})"
         for position, match in matches.items()
     )
     finish(Outcome.DONE)

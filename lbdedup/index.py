@@ -591,7 +591,7 @@ class FingerprintIndex:
             batch_chars = 0
             for document in documents:
                 stored = self.stored_path(document.source)
-                if not stored.isprintable() or _has_surrogates(stored):
+                if _has_surrogates(stored):
                     # SQLite holds UTF-8 text only; a name with undecodable bytes could not be found again.
                     raise InputError(
                         display_name(document.source),

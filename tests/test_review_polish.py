@@ -300,3 +300,19 @@ def test_a_bom_is_only_skipped_at_the_start(tmp_path: Path) -> None:
     assert code == 2
     assert err.startswith("lbdedup: error: ")
     assert ".lbdedup.toml: invalid TOML" in err
+
+
+def test_index_query_and_fix_lines_show_names_escaped(tmp_path: Path, hostile: tuple[str, str]) -> None:
+    """The index summary, index query lines and fix lines show a hostile name escaped."""
+    name, shown = hostile
+    code, out, _ = invoke_in(["index", "build", name], tmp_path)
+    assert code == 0
+    _no_controls(out)
+    (tmp_path / "copy.txt").write_text(BLOG, encoding="utf-8")
+    code, out, _ = invoke_in(["index", "query", "copy.txt"], tmp_path)
+    assert code == 0
+    assert out
+    _no_controls(out)
+    assert f"duplicate of {shown}:" in out
+    code, out, err = invoke_in(["fix", name], tmp_path)
+    _no_controls(out + err)
