@@ -248,17 +248,7 @@ def _decode_html(source: str, data: bytes, fmt: str | None) -> Document:
     if replaced:
         noun = "sequence" if replaced == 1 else "sequences"
         warn(f"{source}: {replaced} invalid byte {noun} in {codec} replaced with U+FFFD")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-        bom = True
-    return Document(
-        source=source,
-        text=text,
-        newline=_newline_of(body),
-        bom=bom,
-        encoding=codec,
-        format=fmt or detect_format(source, text),
-    )
+    return _document(source, text, body, bom, codec, fmt)
 
 
 def _decode_strict(source: str, data: bytes, encoding: str, fmt: str | None) -> Document:
@@ -296,17 +286,7 @@ def _decode_strict(source: str, data: bytes, encoding: str, fmt: str | None) -> 
             f"decoded as {encoding}, it holds a lone surrogate (U+{ord(lone.group()):04X} at character "
             f"{lone.start()}), which is not text",
         )
-    if text.startswith("\ufeff"):
-        text = text[1:]
-        bom = True
-    return Document(
-        source=source,
-        text=text,
-        newline=_newline_of(data),
-        bom=bom,
-        encoding=codec,
-        format=fmt or detect_format(source, text),
-    )
+    return _document(source, text, data, bom, codec, fmt)
 
 
 # The size limit of :func:`read_source` when it is given none; ``--max-file-size`` sets it for a command.
@@ -359,6 +339,21 @@ def _read_limited(source: str, stream: BinaryIO, limit: int) -> bytes:
         buffer.write(chunk)
     # getvalue hands over the buffer's own bytes, without a copy.
     return buffer.getvalue()
+
+
+def _document(source: str, text: str, data: bytes, bom: bool, codec: str, fmt: str | None) -> Document:
+    """The Document of decoded ``text`` (a BOM the codec left in front of it taken off and noted)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+        bom = True
+    return Document(
+        source=source,
+        text=text,
+        newline=_newline_of(data),
+        bom=bom,
+        encoding=codec,
+        format=fmt or detect_format(source, text),
+    )
 
 
 def read_source(
