@@ -648,7 +648,12 @@ def _interrupted(
 ) -> tuple[int, str]:
     """Run lbdedup, send it SIGINT ``after`` seconds in (and again a moment later if ``twice``)."""
     child = subprocess.Popen(
-        [sys.executable, *entry, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [sys.executable, *entry, *args],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        # As from a terminal: a test runner started as a background job would hand its ignored SIGINT down.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(after)
     child.send_signal(signal.SIGINT)
