@@ -319,9 +319,7 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     del keys, features_of, verify_span
     result = _results(documents, blocks, decided, furniture)
     timelines = build_timelines(result, options)
-    result, changed = keep_meta_of_printed_posts(result, timelines)
-    if changed:
-        timelines = build_timelines(result, options)
+    result, _ = keep_meta_of_printed_posts(result, timelines)
     return replace(result, timelines=timelines, runs=find_runs(result.blocks))
 
 

@@ -386,7 +386,8 @@ def keep_meta_of_printed_posts(
     A time or byline line merged with its post's copy elsewhere is dropped with it. But when the copy is in
     another timeline (a post most of which another blog printed first) and the post still prints content of
     its own here, dropping its time would print that content under no time: such a meta line is kept, out of
-    its cluster. A cluster left with only its kept copy is no cluster; the clusters keep their order.
+    its cluster. A cluster left with only its kept copy is no cluster (its id is not used again). Only meta
+    statuses change, which the timelines do not depend on.
 
     >>> from lbdedup.core import dedupe
     >>> from lbdedup.model import Document
@@ -394,57 +395,69 @@ def keep_meta_of_printed_posts(
     >>> changed
     False
     """
+    blocks = result.blocks
+    count = len(blocks)
+    if not count:
+        return result, False
+    # Columns made with map (no Python loop per block): a run has hundreds of thousands of blocks.
+    statuses = list(map(_STATUS, blocks))
+    kinds = np.fromiter(map(KIND_CODES.__getitem__, map(_RESULT_KIND, blocks)), dtype=np.int64, count=count)
+    is_meta = np.isin(kinds, [KIND_CODES[kind] for kind in META_KINDS])
+    duplicate = np.fromiter(map(Status.DUPLICATE.__eq__, statuses), dtype=bool, count=count)
+    candidates = np.flatnonzero(duplicate & is_meta).tolist()
+    if not candidates:
+        return result, False
+    kept = np.fromiter(map(_KEPT.__getitem__, statuses), dtype=bool, count=count)
+    docs = np.fromiter(map(_RESULT_DOC, blocks), dtype=np.int64, count=count)
+    posts = _numbers(list(map(_RESULT_POST, blocks)))
+    width = int(posts.max()) + 2
+    printing = set((docs * width + posts)[kept & ~is_meta & (posts >= 0)].tolist())
     doc_of = {document.source: doc for doc, document in enumerate(result.documents)}
     timeline_of = {doc: number for number, timeline in enumerate(timelines) for doc in timeline.docs}
 
     def where(doc: int) -> int:
         return timeline_of.get(doc, -1 - doc)  # a document in no timeline is a place of its own
 
-    printing = {
-        (item.block.doc, item.block.post)
-        for item in result.blocks
-        if item.status.kept and item.block.post is not None and item.block.kind not in META_KINDS
-    }
-    promoted = {
-        position
-        for position, item in enumerate(result.blocks)
-        if item.status is Status.DUPLICATE
-        and item.block.kind in META_KINDS
-        and item.duplicate_of is not None
-        and (item.block.doc, item.block.post) in printing
-        and where(item.block.doc) != where(doc_of[item.duplicate_of.source])
-    }
+    promoted = []
+    for position in candidates:
+        item = blocks[position]
+        block, copy_of = item.block, item.duplicate_of
+        if block.post is None or copy_of is None or block.doc * width + block.post not in printing:
+            continue
+        if where(block.doc) != where(doc_of[copy_of.source]):
+            promoted.append(position)
     if not promoted:
         return result, False
-    blocks = list(result.blocks)
+    changed = list(blocks)
     gone = {BlockRef.of(blocks[position].block) for position in promoted}
+    touched = {blocks[position].cluster for position in promoted}
     for position in promoted:
-        blocks[position] = BlockResult(blocks[position].block, Status.UNIQUE)
+        changed[position] = BlockResult(blocks[position].block, Status.UNIQUE)
     clusters: list[Cluster] = []
-    renumbered: dict[int, int | None] = {}
+    dissolved: set[BlockRef] = set()
     for cluster in result.clusters:
+        if cluster.id not in touched:
+            clusters.append(cluster)
+            continue
         members = tuple(member for member in cluster.members if member.ref not in gone)
         if len(members) < 2:
-            renumbered[cluster.id] = None
-            continue
-        renumbered[cluster.id] = len(clusters)
-        clusters.append(Cluster(len(clusters), cluster.canonical, members))
-    for position, item in enumerate(blocks):
-        if item.cluster is None or renumbered.get(item.cluster, item.cluster) == item.cluster:
-            continue
-        number = renumbered[item.cluster]
-        if number is None:  # the kept copy of a cluster now gone
-            blocks[position] = BlockResult(item.block, Status.UNIQUE)
+            dissolved.add(cluster.canonical)
         else:
-            blocks[position] = replace(item, cluster=number)
+            clusters.append(Cluster(cluster.id, cluster.canonical, members))
+    if dissolved:
+        # The kept copy of a cluster now gone is a unique block (a meta line of one of the clusters touched).
+        for position in np.flatnonzero(is_meta).tolist():
+            item = changed[position]
+            if item.cluster in touched and BlockRef.of(item.block) in dissolved:
+                changed[position] = BlockResult(item.block, Status.UNIQUE)
     from lbdedup.core import source_summaries  # the core imports this module
 
     return (
         replace(
             result,
-            blocks=tuple(blocks),
+            blocks=tuple(changed),
             clusters=tuple(clusters),
-            sources=source_summaries([summary.source for summary in result.sources], blocks),
+            sources=source_summaries([summary.source for summary in result.sources], changed),
         ),
         True,
     )
@@ -665,6 +678,7 @@ def _sort_keys(
 
 
 _STATUS, _RESULT_DOC, _RESULT_POST = attrgetter("status"), attrgetter("block.doc"), attrgetter("block.post")
+_RESULT_KIND = attrgetter("block.kind")
 _COPIES = attrgetter("copies")
 _KEPT = {status: status.kept for status in Status}
 
