@@ -316,6 +316,8 @@ def test_a_post_printing_content_of_its_own_keeps_its_time_when_the_copy_is_anot
     result = dedupe([Document("county.txt", first), Document("valley.txt", second)])
     assert len(result.timelines) == 2
     assert _status(result, "valley.txt", "08:00") == [Status.UNIQUE]
+    # Keeping the meta line changes no timeline: they were made before and are not made again.
+    assert lbdedup.timeline.build_timelines(result, Options()) == result.timelines
     assert _status(result, "valley.txt", OWN_PARAGRAPH.strip()) == [Status.UNIQUE]
     text = render_text(result, provenance=False)
     valley = text[text.index("Valley live") :]
