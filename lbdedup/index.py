@@ -400,6 +400,8 @@ class FingerprintIndex:
     def __init__(self, path: str | os.PathLike[str], create: bool = False) -> None:
         self.path = Path(path)
         self.root = index_root(self.path)
+        if self.path.is_dir():
+            raise IndexFileError(f"{self.path}: is a directory, not an index file (give the .sqlite file)")
         if not create and not self.path.is_file():
             raise IndexFileError(f"{self.path}: no such index (create it with `lbdedup index build`)")
         # What this call makes, to be removed if it fails: never a file or folder that was there before.

@@ -89,7 +89,13 @@ def _document(where: str, record: Any, fields: JsonlFields) -> Document:
         raise InputError(where, f"a record must be a JSON object, not {type(record).__name__}")
     ident = _record_id(record.get(fields.id))
     if ident is None:
-        raise InputError(where, f'no "{fields.id}" field (a non-empty string or a number)')
+        if fields.id not in record:
+            raise InputError(where, f'no "{fields.id}" field (a non-empty string or a number)')
+        value = record[fields.id]
+        if isinstance(value, str):
+            raise InputError(where, f'"{fields.id}" is empty (a record needs an id)')
+        kind = "null" if value is None else type(value).__name__
+        raise InputError(where, f'"{fields.id}" must be a non-empty string or a number, not {kind}')
     html = record.get(fields.html)
     text = record.get(fields.text)
     if html is not None and _text(html) is None:

@@ -133,3 +133,33 @@ def test_closed_stdin_is_one_line_exit_2(blog: Path) -> None:
     done = run(["clean", "-"], blog, stdin=None, close=0)
     assert done.returncode == 2
     assert done.stderr.decode().splitlines() == ["lbdedup: error: -: stdin is closed"]
+
+
+@pytest.mark.parametrize("command", [["check", "a.txt"], ["index", "build", "a.txt"], ["index", "stats"]])
+def test_an_index_path_that_is_a_folder_says_so(blog: Path, command: list[str]) -> None:
+    """--index naming a folder: one line saying it is a folder, not "no such index"; exit 2."""
+    (blog / "indexes").mkdir()
+    code, _, stderr = invoke_in([*command, "--index", "indexes"], blog)
+    assert code == 2
+    assert stderr.splitlines() == [
+        "lbdedup: error: indexes: is a directory, not an index file (give the .sqlite file)"
+    ]
+    assert list((blog / "indexes").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('{"id": true, "text": "x"}', '"id" must be a non-empty string or a number, not bool'),
+        ('{"id": null, "text": "x"}', '"id" must be a non-empty string or a number, not null'),
+        ('{"id": ["a"], "text": "x"}', '"id" must be a non-empty string or a number, not list'),
+        ('{"text": "x"}', 'no "id" field (a non-empty string or a number)'),
+    ],
+    ids=["bool", "null", "list", "missing"],
+)
+def test_a_jsonl_id_of_the_wrong_kind_is_named(tmp_path: Path, line: str, reason: str) -> None:
+    """An id that is there but of the wrong kind is said to be so, not reported missing."""
+    (tmp_path / "feed.jsonl").write_text(line + "\n", encoding="utf-8")
+    code, _, stderr = invoke_in(["clean", "--jsonl", "feed.jsonl"], tmp_path)
+    assert code == 2
+    assert stderr.splitlines() == [f"lbdedup: error: feed.jsonl:1: {reason}"]
