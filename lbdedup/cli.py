@@ -1321,11 +1321,22 @@ class _Interrupt:
     def __init__(self) -> None:
         self.raised = False
 
-    def __call__(self, signum: int, frame: object) -> None:
-        if self.raised:
+    def __call__(self, signum: int, frame: Any) -> None:
+        if self.raised or _in_import_machinery(frame):
+            # Raised inside the import system's own callbacks, the exception would be printed as "ignored"
+            # and lost; an import writes no file of ours, so there is nothing to clean up first.
             os._exit(EXIT_INTERRUPTED)
         self.raised = True
         raise KeyboardInterrupt
+
+
+def _in_import_machinery(frame: Any) -> bool:
+    """True when ``frame`` (where a signal landed) or a caller of it is Python's import machinery."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def console_main() -> NoReturn:

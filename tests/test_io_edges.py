@@ -163,3 +163,19 @@ def test_a_jsonl_id_of_the_wrong_kind_is_named(tmp_path: Path, line: str, reason
     code, _, stderr = invoke_in(["clean", "--jsonl", "feed.jsonl"], tmp_path)
     assert code == 2
     assert stderr.splitlines() == [f"lbdedup: error: feed.jsonl:1: {reason}"]
+
+
+def test_ctrl_c_inside_the_import_machinery_exits_at_once() -> None:
+    """A frame chain that passes through importlib is seen as such; one that does not is not."""
+    from types import SimpleNamespace
+
+    from lbdedup.cli import _in_import_machinery
+
+    def frame(filename: str, back: object = None) -> object:
+        return SimpleNamespace(f_code=SimpleNamespace(co_filename=filename), f_back=back)
+
+    ours = frame("/x/lbdedup/core.py", frame("/x/lbdedup/cli.py"))
+    importing = frame("/x/lbdedup/render.py", frame("<frozen importlib._bootstrap>", ours))
+    assert not _in_import_machinery(ours)
+    assert _in_import_machinery(importing)
+    assert not _in_import_machinery(None)
