@@ -74,6 +74,10 @@ def _read_only(found: os.stat_result) -> bool:
     return found.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) == 0
 
 
+# The signals that stop a run (Ctrl-C, kill, a closed terminal), where the platform has them.
+_STOP_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
+
+
 class WriteRefusedError(OSError):
     """A write lbdedup will not do: it would change more than the file's content (``strerror`` says what)."""
 
@@ -109,7 +113,17 @@ def write_behind(write: Callable[[bytes], object], chunks: Iterable[bytes]) -> N
                     failures.append(error)
 
     writer = threading.Thread(target=drain, name="lbdedup-writer", daemon=True)
-    writer.start()
+    # The writer starts with the stop signals blocked (a thread takes its mask from its creator), so they all
+    # go to the main thread, which handles them: one the kernel gave the writer instead would leave the main
+    # thread in a blocking call (a read, a full queue) that nothing interrupts.
+    if hasattr(signal, "pthread_sigmask"):
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            writer.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    else:
+        writer.start()
     try:
         for chunk in chunks:
             if failures:

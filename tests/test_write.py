@@ -507,14 +507,18 @@ def test_report_reader_leaving_after_one_line_is_quiet(tmp_path: Path) -> None:
 # Kills while writing
 
 KILLED_WRITER = """
-import signal, sys
+import select, signal, sys
 from lbdedup.write import write_atomic
 {setup}
 
 def chunks():
     yield b"new start\\n"
     print("writing", flush=True)
-    sys.stdin.readline()  # the test's signal arrives here
+    # The test's signal arrives here. A bare readline could miss it: a handler that runs just before the
+    # read starts leaves it blocked for good. Waiting in short steps gives Python a moment to act on it.
+    while not select.select([sys.stdin], [], [], 0.05)[0]:
+        pass
+    sys.stdin.readline()
     yield b"new end\\n"
 
 try:
