@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
-from lbdedup.core import source_summaries
+from lbdedup.core import with_block_results
 from lbdedup.index import CheckedMatches, IndexMatch
 from lbdedup.model import (
     BlockRef,
@@ -97,7 +96,7 @@ def protect(result: DedupeResult, positions: Collection[int]) -> DedupeResult:
                 clusters[number] = Cluster(number, own, clusters[number].members)
         else:
             blocks[position] = BlockResult(found.block, Status.UNIQUE)
-    return _with_blocks(result, blocks, clusters)
+    return with_block_results(result, blocks, [clusters[number] for number in sorted(clusters)])
 
 
 def apply_index_matches(result: DedupeResult, matches: Mapping[int, IndexMatch]) -> DedupeResult:
@@ -136,19 +135,7 @@ def apply_index_matches(result: DedupeResult, matches: Mapping[int, IndexMatch])
             members = (own,)
         clusters[number] = Cluster(number, match.ref, members)
         blocks[position] = _duplicate(found, match.ref, match.match, match.similarity, number)
-    return _with_blocks(result, blocks, clusters)
-
-
-def _with_blocks(
-    result: DedupeResult, blocks: Sequence[BlockResult], clusters: Mapping[int, Cluster]
-) -> DedupeResult:
-    """``result`` with these block results and clusters, and the counts per source that follow from them."""
-    return replace(
-        result,
-        blocks=tuple(blocks),
-        clusters=tuple(clusters[number] for number in sorted(clusters)),
-        sources=source_summaries([summary.source for summary in result.sources], blocks),
-    )
+    return with_block_results(result, blocks, [clusters[number] for number in sorted(clusters)])
 
 
 def _duplicate(

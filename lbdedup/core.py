@@ -597,6 +597,23 @@ class _FeatureCache:
         self._features = {index: features[index] for index in indexes if index in features}
 
 
+def with_block_results(
+    result: DedupeResult, blocks: Sequence[BlockResult], clusters: Sequence[Cluster]
+) -> DedupeResult:
+    """``result`` with these block results and clusters, and the counts per source that follow from them.
+
+    >>> result = dedupe([Document("a.txt", "Rain.\\n\\nRain.\\n")])
+    >>> with_block_results(result, result.blocks[:1], ()).sources[0].blocks
+    1
+    """
+    return replace(
+        result,
+        blocks=tuple(blocks),
+        clusters=tuple(clusters),
+        sources=source_summaries([summary.source for summary in result.sources], blocks),
+    )
+
+
 def source_summaries(sources: Sequence[str], results: Sequence[BlockResult]) -> tuple[SourceSummary, ...]:
     """Counts per source (blocks, kept, duplicates, boilerplate) of ``results``, in ``sources`` order.
 

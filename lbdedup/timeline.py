@@ -14,7 +14,6 @@ import itertools
 import operator
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from functools import lru_cache
 from operator import attrgetter
 from typing import NamedTuple, cast
@@ -450,17 +449,9 @@ def keep_meta_of_printed_posts(
             item = changed[position]
             if item.cluster in touched and BlockRef.of(item.block) in dissolved:
                 changed[position] = BlockResult(item.block, Status.UNIQUE)
-    from lbdedup.core import source_summaries  # the core imports this module
+    from lbdedup.core import with_block_results  # the core imports this module
 
-    return (
-        replace(
-            result,
-            blocks=tuple(changed),
-            clusters=tuple(clusters),
-            sources=source_summaries([summary.source for summary in result.sources], changed),
-        ),
-        True,
-    )
+    return with_block_results(result, changed, clusters), True
 
 
 def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, ...]:
