@@ -25,6 +25,15 @@ def seeds() -> list[Path]:
     return found
 
 
+def copy_snapshots(folder: Path) -> tuple[Path, Path]:
+    """Copy the two snapshot fixtures (a.txt, b.txt) into ``folder``; return their new paths."""
+    import shutil
+
+    for name in ("a.txt", "b.txt"):
+        shutil.copyfile(FIXTURES / "snapshots" / "input" / name, folder / name)
+    return folder / "a.txt", folder / "b.txt"
+
+
 def invoke_in(args: list[str], cwd: Path) -> tuple[int, str, str]:
     """Run the CLI through CliRunner from ``cwd``: (exit code, stdout, stderr)."""
     previous = Path.cwd()

@@ -18,7 +18,7 @@ from lbdedup.core import segment_all
 from lbdedup.index import FingerprintIndex
 from lbdedup.model import Document
 
-from .conftest import FIXTURES, invoke_in
+from .conftest import FIXTURES, copy_snapshots, invoke_in
 
 SNAPSHOTS = FIXTURES / "snapshots" / "input"
 HTML_SNAPSHOTS = FIXTURES / "html_snapshots" / "input"
@@ -46,12 +46,6 @@ def _text(*paragraphs: str) -> str:
     return "".join(f"{paragraph}\n\n" for paragraph in paragraphs[:-1]) + f"{paragraphs[-1]}\n"
 
 
-def _snapshots(folder: Path) -> tuple[Path, Path]:
-    for name in ("a.txt", "b.txt"):
-        shutil.copyfile(SNAPSHOTS / name, folder / name)
-    return folder / "a.txt", folder / "b.txt"
-
-
 def _normalized_blocks(text: str, source: str = "x.txt") -> set[str]:
     from lbdedup.index import block_keys
 
@@ -75,7 +69,7 @@ def _normalized_blocks(text: str, source: str = "x.txt") -> set[str]:
 )
 def test_fix_same_file_twice_leaves_it_whole(tmp_path: Path, args: list[str]) -> None:
     """Fixing a.txt twice (or through ./, .., a symlink or a hard link) changes nothing: exit 0."""
-    a, _ = _snapshots(tmp_path)
+    a, _ = copy_snapshots(tmp_path)
     (tmp_path / "link.txt").symlink_to("a.txt")
     (tmp_path / "hard.txt").hardlink_to(a)
     (tmp_path / "sub").mkdir()
@@ -87,7 +81,7 @@ def test_fix_same_file_twice_leaves_it_whole(tmp_path: Path, args: list[str]) ->
 
 def test_fix_overlapping_glob_keeps_every_line(tmp_path: Path) -> None:
     """Fixing *.txt a.txt (a.txt twice): b.txt loses only the lines a.txt holds, a.txt keeps all its own."""
-    a, b = _snapshots(tmp_path)
+    a, b = copy_snapshots(tmp_path)
     before_a, before_b = a.read_text(), b.read_text()
     code, found, _ = invoke_in(["check", "a.txt", "b.txt", "a.txt"], tmp_path)
     assert code == 1
@@ -109,7 +103,7 @@ def test_fix_overlapping_glob_keeps_every_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", ["clean", "report"])
 def test_clean_and_report_read_a_file_named_twice_once(tmp_path: Path, command: str) -> None:
     """The clean and report commands read a.txt ./a.txt as one input, as if it had been named once."""
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     assert invoke_in([command, "a.txt", "./a.txt"], tmp_path) == invoke_in([command, "a.txt"], tmp_path)
 
 
@@ -117,7 +111,7 @@ def test_unique_paths_keeps_first_spelling_and_passes_missing_and_stdin(tmp_path
     """The first spelling of a file wins; '-' and missing paths are left for the reader to report."""
     from lbdedup.paths import unique_paths
 
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     (tmp_path / "link.txt").symlink_to("a.txt")
     a, link, b = str(tmp_path / "a.txt"), str(tmp_path / "link.txt"), str(tmp_path / "b.txt")
     gone = str(tmp_path / "gone.txt")
@@ -126,7 +120,7 @@ def test_unique_paths_keeps_first_spelling_and_passes_missing_and_stdin(tmp_path
 
 def test_index_build_indexes_a_file_named_twice_once(tmp_path: Path) -> None:
     """Index build a.txt ./a.txt link.txt (a symlink): one file indexed, under the first name."""
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     (tmp_path / "link.txt").symlink_to("a.txt")
     code, out, _ = invoke_in(["index", "build", "a.txt", "./a.txt", "link.txt", "."], tmp_path)
     assert code == 0
@@ -142,7 +136,7 @@ def test_index_build_indexes_a_file_named_twice_once(tmp_path: Path) -> None:
 @pytest.mark.parametrize("change", ["deleted", "edited"])
 def test_stale_index_entry_does_not_count(tmp_path: Path, change: str) -> None:
     """Index of a.txt, then a.txt deleted or edited: fix b.txt removes nothing, check names a.txt as stale."""
-    a, b = _snapshots(tmp_path)
+    a, b = copy_snapshots(tmp_path)
     assert invoke_in(["index", "build", "a.txt"], tmp_path)[0] == 0
     if change == "deleted":
         a.unlink()
@@ -162,7 +156,7 @@ def test_stale_index_entry_does_not_count(tmp_path: Path, change: str) -> None:
 
 def test_indexed_file_replaced_by_a_fifo_is_stale_not_a_hang(tmp_path: Path) -> None:
     """An indexed file replaced by a FIFO is not read (that would wait forever): it is a stale entry."""
-    a, b = _snapshots(tmp_path)
+    a, b = copy_snapshots(tmp_path)
     assert invoke_in(["index", "build", "a.txt"], tmp_path)[0] == 0
     a.unlink()
     os.mkfifo(a)
@@ -194,7 +188,7 @@ def test_stale_entry_does_not_hide_an_older_fresh_copy(tmp_path: Path) -> None:
 
 def test_fresh_index_gives_no_warning(tmp_path: Path) -> None:
     """An index whose matched files are unchanged: the copy is found and nothing is said about staleness."""
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     assert invoke_in(["index", "build", "a.txt"], tmp_path)[0] == 0
     code, out, err = invoke_in(["check", "b.txt"], tmp_path)
     assert code == 1
@@ -311,7 +305,7 @@ def test_query_checked_protects_own_blocks(tmp_path: Path, monkeypatch: pytest.M
 
 def test_whole_copy_is_reported_not_emptied(tmp_path: Path) -> None:
     """b.txt is a.txt's text again: fix leaves it, says whose copy it is, exit 1."""
-    a, _ = _snapshots(tmp_path)
+    a, _ = copy_snapshots(tmp_path)
     b = tmp_path / "b.txt"
     b.write_bytes(b"\n\n" + a.read_bytes())
     before = b.read_bytes()
@@ -322,7 +316,7 @@ def test_whole_copy_is_reported_not_emptied(tmp_path: Path) -> None:
 
 def test_whole_copy_of_an_indexed_file_is_reported_not_emptied(tmp_path: Path) -> None:
     """A new file that copies an indexed file whole: reported, never written as an empty file."""
-    a, _ = _snapshots(tmp_path)
+    a, _ = copy_snapshots(tmp_path)
     assert invoke_in(["index", "build", "a.txt"], tmp_path)[0] == 0
     copy = tmp_path / "copy.txt"
     shutil.copyfile(a, copy)
@@ -338,7 +332,7 @@ def test_file_changed_during_fix_is_not_rewritten(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A paragraph appended to b.txt while fix runs survives: b.txt is skipped with a warning, exit 1."""
-    _, b = _snapshots(tmp_path)
+    _, b = copy_snapshots(tmp_path)
     real_fix_text = lbdedup.fix.fix_text
 
     def fix_text_then_append(document: Document, results: object) -> str:
@@ -362,7 +356,7 @@ def test_file_holding_the_kept_copy_changed_during_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """a.txt, holding the kept copies, is cut down while fix runs: b.txt keeps its copies, exit 1."""
-    a, b = _snapshots(tmp_path)
+    a, b = copy_snapshots(tmp_path)
     before = b.read_bytes()
     real_fix_text = lbdedup.fix.fix_text
 
@@ -395,7 +389,7 @@ def test_unchanged_indexed_files_pass_the_hooks(tmp_path: Path, folder: Path) ->
 
 def test_fix_diff_shows_and_changes_nothing(tmp_path: Path) -> None:
     """With --diff: a unified diff that turns the file into what fix writes, exit 1, the file untouched."""
-    _, b = _snapshots(tmp_path)
+    _, b = copy_snapshots(tmp_path)
     before = b.read_bytes()
     code, out, err = invoke_in(["fix", "--diff", "a.txt", "b.txt"], tmp_path)
     assert (code, err) == (1, "")
@@ -418,7 +412,7 @@ def test_fix_diff_without_changes_is_silent_exit_0(tmp_path: Path) -> None:
 
 def test_fix_diff_reports_whole_copies_and_html_on_stderr(tmp_path: Path) -> None:
     """With --diff, findings fix would leave (a whole copy, HTML) go to stderr; stdout stays a clean diff."""
-    a, _ = _snapshots(tmp_path)
+    a, _ = copy_snapshots(tmp_path)
     shutil.copyfile(a, tmp_path / "copy.txt")
     (tmp_path / "page.html").write_text(f"<html><body><p>{OPENING[0]}</p></body></html>\n", encoding="utf-8")
     (tmp_path / "n.txt").write_text(_text("Notes", OPENING[0], NEW), encoding="utf-8")
@@ -500,7 +494,7 @@ CORRUPTIONS: dict[str, tuple[str, Callable[[Path], object]]] = {
 )
 def test_corrupt_index_is_one_line_and_exit_2(tmp_path: Path, kind: str, args: list[str]) -> None:
     """Garbage, a foreign SQLite file or damaged rows: exit 2, one line naming the index and why."""
-    _, b = _snapshots(tmp_path)
+    _, b = copy_snapshots(tmp_path)
     before = b.read_bytes()
     index = tmp_path / "i.sqlite"
     reason, corrupt = CORRUPTIONS[kind]
@@ -529,7 +523,7 @@ def test_corrupt_index_is_one_line_and_exit_2(tmp_path: Path, kind: str, args: l
 
 def test_index_build_refuses_a_foreign_sqlite_file(tmp_path: Path) -> None:
     """Building the index into another program's SQLite file: exit 2, and no table is added to it."""
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     foreign = tmp_path / "app.sqlite"
     _foreign(foreign)
     code, _, err = invoke_in(["index", "build", "--index", "app.sqlite", "a.txt"], tmp_path)
@@ -542,7 +536,7 @@ def test_index_build_refuses_a_foreign_sqlite_file(tmp_path: Path) -> None:
 
 def test_corrupt_index_through_a_real_process(tmp_path: Path) -> None:
     """The real command on a bad block blob: exit 2, no traceback."""
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     assert invoke_in(["index", "build", "a.txt"], tmp_path)[0] == 0
     _bad_blob(tmp_path / ".lbdedup" / "index.sqlite")
     done = subprocess.run(
@@ -562,7 +556,7 @@ def test_library_query_on_corrupt_index_raises_index_file_error(tmp_path: Path) 
     """FingerprintIndex.query on a bad blob raises IndexFileError, not zlib.error."""
     from lbdedup.index import IndexFileError
 
-    a, _ = _snapshots(tmp_path)
+    a, _ = copy_snapshots(tmp_path)
     index = tmp_path / "i.sqlite"
     with FingerprintIndex(index, create=True) as opened:
         opened.build([Document(str(a), a.read_text())])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,15 +15,9 @@ from lbdedup.core import segment_all
 from lbdedup.index import FingerprintIndex, IndexFileError
 from lbdedup.model import Document
 
-from .conftest import FIXTURES, invoke_in
+from .conftest import FIXTURES, copy_snapshots, invoke_in
 
 SNAPSHOTS = FIXTURES / "snapshots" / "input"
-
-
-def _snapshots(folder: Path) -> tuple[Path, Path]:
-    for name in ("a.txt", "b.txt"):
-        shutil.copyfile(SNAPSHOTS / name, folder / name)
-    return folder / "a.txt", folder / "b.txt"
 
 
 def _bomb(index: Path, zeros: int) -> None:
@@ -40,7 +33,7 @@ def _bomb(index: Path, zeros: int) -> None:
 @pytest.mark.parametrize("command", ["check", "fix", "index query"])
 def test_a_zlib_bomb_in_the_index_is_one_corrupt_line(tmp_path: Path, command: str) -> None:
     """A block table of 64 MB of zeros: exit 2, one line saying the table holds more than its rows."""
-    _, b = _snapshots(tmp_path)
+    _, b = copy_snapshots(tmp_path)
     before = b.read_bytes()
     assert invoke_in(["index", "build", "--index", "i.sqlite", "a.txt"], tmp_path)[0] == 0
     _bomb(tmp_path / "i.sqlite", 64 << 20)
@@ -53,7 +46,7 @@ def test_a_zlib_bomb_in_the_index_is_one_corrupt_line(tmp_path: Path, command: s
 
 def test_a_zlib_bomb_is_refused_without_unpacking_it(tmp_path: Path) -> None:
     """A block table of 256 MB of zeros is refused with far less memory than it would unpack to."""
-    a, _ = _snapshots(tmp_path)
+    a, _ = copy_snapshots(tmp_path)
     index = tmp_path / "i.sqlite"
     with FingerprintIndex(index, create=True) as opened:
         opened.build([Document(str(a), a.read_text())])
@@ -71,7 +64,7 @@ def test_a_zlib_bomb_is_refused_without_unpacking_it(tmp_path: Path) -> None:
 
 def test_a_truncated_block_table_is_corrupt(tmp_path: Path) -> None:
     """A block table cut short (the rows it has are whole) is refused, as zlib.decompress refused it."""
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     assert invoke_in(["index", "build", "--index", "i.sqlite", "a.txt"], tmp_path)[0] == 0
     db = sqlite3.connect(tmp_path / "i.sqlite")
     (table,) = db.execute("SELECT block_table FROM files").fetchone()
@@ -85,7 +78,7 @@ def test_a_truncated_block_table_is_corrupt(tmp_path: Path) -> None:
 
 def test_a_zlib_bomb_through_a_real_process(tmp_path: Path) -> None:
     """The real command on the bomb: exit 2, one line, no traceback."""
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     assert invoke_in(["index", "build", "a.txt"], tmp_path)[0] == 0
     _bomb(tmp_path / ".lbdedup" / "index.sqlite", 64 << 20)
     done = subprocess.run(
@@ -203,7 +196,7 @@ BAD_NAME = "bad\udcffname.txt"
 
 def test_a_failed_first_build_leaves_no_index_file(tmp_path: Path) -> None:
     """``index build`` refused on a name the index cannot hold: no .sqlite, -wal or -shm file is left."""
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     (tmp_path / BAD_NAME).write_text("Some text of the bad name.\n", encoding="utf-8")
     code, out, err = invoke_in(["index", "build", "--index", "i.sqlite", "a.txt", BAD_NAME], tmp_path)
     assert (code, out) == (2, "")
@@ -214,7 +207,7 @@ def test_a_failed_first_build_leaves_no_index_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", ["build", "update"])
 def test_a_failed_first_build_removes_the_folder_it_made(tmp_path: Path, command: str) -> None:
     """The default index in a new .lbdedup folder: a failed first build removes the folder too."""
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     code, _, err = invoke_in(["index", command, "a.txt", "missing.txt"], tmp_path)
     assert code == 2
     assert "missing.txt" in err
@@ -223,7 +216,7 @@ def test_a_failed_first_build_removes_the_folder_it_made(tmp_path: Path, command
 
 def test_a_failed_first_build_keeps_a_folder_that_was_there(tmp_path: Path) -> None:
     """A .lbdedup folder that existed (with a file of the user's) stays; only the new index goes."""
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     (tmp_path / ".lbdedup").mkdir()
     (tmp_path / ".lbdedup" / "notes").write_text("mine\n", encoding="utf-8")
     assert invoke_in(["index", "build", "a.txt", "missing.txt"], tmp_path)[0] == 2
@@ -232,7 +225,7 @@ def test_a_failed_first_build_keeps_a_folder_that_was_there(tmp_path: Path) -> N
 
 def test_a_failed_first_build_in_a_new_nested_folder_removes_each_level(tmp_path: Path) -> None:
     """--index deep/er/i.sqlite with neither folder there: both are removed after the failure."""
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     assert invoke_in(["index", "build", "--index", "deep/er/i.sqlite", "missing.txt"], tmp_path)[0] == 2
     assert not (tmp_path / "deep").exists()
 
@@ -240,7 +233,7 @@ def test_a_failed_first_build_in_a_new_nested_folder_removes_each_level(tmp_path
 @pytest.mark.parametrize("command", ["build", "update"])
 def test_a_failed_build_never_removes_an_index_that_was_there(tmp_path: Path, command: str) -> None:
     """An index that existed before the command stays, with what it held, when a build of it fails."""
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     assert invoke_in(["index", "build", "--index", "i.sqlite", "a.txt"], tmp_path)[0] == 0
     before = (tmp_path / "i.sqlite").read_bytes()
     assert invoke_in(["index", command, "--index", "i.sqlite", "b.txt", "missing.txt"], tmp_path)[0] == 2
@@ -252,7 +245,7 @@ def test_a_failed_build_never_removes_an_index_that_was_there(tmp_path: Path, co
 
 def test_an_empty_sqlite_file_that_was_there_is_kept(tmp_path: Path) -> None:
     """An empty file named as the index existed before: a failed build does not remove it."""
-    _snapshots(tmp_path)
+    copy_snapshots(tmp_path)
     (tmp_path / "i.sqlite").write_bytes(b"")
     assert invoke_in(["index", "build", "--index", "i.sqlite", "missing.txt"], tmp_path)[0] == 2
     assert (tmp_path / "i.sqlite").exists()
