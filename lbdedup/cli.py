@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -338,24 +339,17 @@ def _inputs(
     skip: Sequence[str] = (),
 ) -> list[Found]:
     """The files of ``paths`` (folders walked, see :mod:`lbdedup.walk`), each file once."""
-    from lbdedup.paths import file_identity
+    from lbdedup.paths import unique_files
     from lbdedup.walk import walk
 
     found: list[Found] = []
-    seen: set[tuple[int, int]] = set()
     for path in paths:
         these = list(walk([path], include or (), exclude or (), skip))
         if not these:  # a folder named on purpose that gives nothing: as much a mistake as a missing file
             fail(f"{path}: no text, Markdown or HTML file to read in this folder")
-        for item in these:
-            # The same file named twice (a.txt ./a.txt, a symlink, overlapping folders) is read once.
-            identity = None if item.path == "-" else file_identity(item.path)
-            if identity is not None:
-                if identity in seen:
-                    continue
-                seen.add(identity)
-            found.append(item)
-    return found
+        found.extend(these)
+    # The same file named twice (a.txt ./a.txt, a symlink, overlapping folders) is read once.
+    return unique_files(found, attrgetter("path"))
 
 
 KeepOption = Annotated[
@@ -645,6 +639,8 @@ def _input_at(output: str, inputs: Sequence[str]) -> str | None:
     """
     import stat
 
+    from lbdedup.paths import file_identity
+
     try:
         target = os.stat(output)
     except (OSError, ValueError):
@@ -652,18 +648,19 @@ def _input_at(output: str, inputs: Sequence[str]) -> str | None:
     if not stat.S_ISREG(target.st_mode):
         return None
     for path in inputs:
-        try:
-            if path == "-":
-                if sys.stdin is None:
-                    continue
-                found = os.fstat(sys.stdin.fileno())
-            else:
-                found = os.stat(path)
-        except (OSError, ValueError):
-            continue
-        if (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino):
+        identity = _stdin_identity() if path == "-" else file_identity(path)
+        if identity == (target.st_dev, target.st_ino):
             return path
     return None
+
+
+def _stdin_identity() -> tuple[int, int] | None:
+    """``(st_dev, st_ino)`` of what stdin reads, None when it is closed or cannot be stat'ed."""
+    try:
+        found = os.fstat(sys.stdin.fileno()) if sys.stdin is not None else None
+    except (OSError, ValueError):
+        return None
+    return None if found is None else (found.st_dev, found.st_ino)
 
 
 def _check_output_dir(

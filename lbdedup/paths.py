@@ -7,9 +7,12 @@ deduplicated by what they are on disk (device and inode), the first spelling giv
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
-__all__ = ["file_identity", "unique_paths"]
+__all__ = ["file_identity", "unique_files", "unique_paths"]
+
+_Item = TypeVar("_Item")
 
 
 def file_identity(path: str) -> tuple[int, int] | None:
@@ -39,13 +42,23 @@ def unique_paths(paths: Iterable[str]) -> list[str]:
     ...     unique_paths([a, os.path.join(folder, ".", "a.txt"), a]) == [a]
     True
     """
+    return unique_files(paths, str)
+
+
+def unique_files(items: Iterable[_Item], path_of: Callable[[_Item], str]) -> list[_Item]:
+    """``items`` without those naming a file an earlier one names (``path_of`` gives each one's path).
+
+    >>> unique_files([("/nonexistent/x", 1), ("-", 2)], lambda item: item[0])
+    [('/nonexistent/x', 1), ('-', 2)]
+    """
     seen: set[tuple[int, int]] = set()
-    kept: list[str] = []
-    for path in paths:
+    kept: list[_Item] = []
+    for item in items:
+        path = path_of(item)
         identity = None if path == "-" else file_identity(path)
         if identity is not None:
             if identity in seen:
                 continue
             seen.add(identity)
-        kept.append(path)
+        kept.append(item)
     return kept
