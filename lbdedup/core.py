@@ -45,10 +45,20 @@ from lbdedup.model import (
 from lbdedup.normalize import normalize_many
 from lbdedup.parallel import MIN_PARALLEL_CHARS, fork_map, split_evenly
 from lbdedup.postmatch import exact_representatives, merge_repeated_meta
-from lbdedup.posts import segment_posts
+from lbdedup.posts import post_times, segment_posts
 from lbdedup.render import render_text
 from lbdedup.runs import find_runs
-from lbdedup.segment import make_blocks
+from lbdedup.segment import layout
+from lbdedup.table import (
+    NO_MATCH,
+    STATUS_CODES,
+    BlockTable,
+    ClusterTable,
+    ResultTable,
+    TableBuilder,
+    block_table,
+    result_table,
+)
 from lbdedup.timeline import build_timelines, keep_meta_of_printed_posts
 from lbdedup.verify import FUZZY_CLASS, Features, compare, verify
 
@@ -132,69 +142,84 @@ def match_keys(blocks: Sequence[Block]) -> list[str]:
     ...             Block(0, "a", 1, 3, 3, BlockKind.PARAGRAPH, " * * * ")])
     ['rain all day', '\\x00* * *']
     """
-    normalized = normalize_many([block.text for block in blocks])
+    return _match_keys(block_table(blocks).texts())
+
+
+def _match_keys(texts: list[str]) -> list[str]:
+    normalized = normalize_many(texts)
     # A line of punctuation alone ("* * *") normalizes to nothing; its raw text stands in for matching.
-    return [
-        text if text else "\x00" + block.text.strip() for text, block in zip(normalized, blocks, strict=True)
-    ]
+    empty = [position for position, text in enumerate(normalized) if not text]
+    for position in empty:
+        normalized[position] = "\x00" + texts[position].strip()
+    return normalized
+
+
+def segment_table(documents: Sequence[Document], docs: Iterable[int]) -> BlockTable:
+    """The blocks of the documents at positions ``docs``, as one :class:`BlockTable`.
+
+    Text and Markdown go from the segmenter's columns to the table with no Block made; HTML pages
+    (parsed into Blocks by the HTML segmenter) are added block by block.
+
+    >>> segment_table([Document("a.txt", "One.\\n\\nTwo.\\n")], range(1)).texts()
+    ['One.', 'Two.']
+    """
+    builder = TableBuilder([document.source for document in documents])
+    for doc in docs:
+        document = documents[doc]
+        if document.format == "html":
+            builder.add_blocks(segment_posts(document, doc))
+            continue
+        columns = layout(document)
+        found = post_times(columns.kinds, columns.texts)
+        posts, times = found or (None, None)
+        builder.add(doc, columns.line_starts, columns.line_ends, columns.kinds, columns.texts, posts, times)
+    return builder.build()
 
 
 @dataclass(frozen=True, eq=False)
 class _Front:
     """The per-document stages' output for some documents: blocks, match keys and fingerprints."""
 
-    blocks: Sequence[Block]
+    blocks: BlockTable
     keys: list[str]
     fingerprints: Fingerprints
 
 
 def _front(documents: Sequence[Document], options: Options, docs: range) -> _Front:
-    blocks = segment_all([documents[doc] for doc in docs], first_doc=docs.start)
-    keys = match_keys(blocks)
+    blocks = segment_table(documents, docs)
+    keys = _match_keys(blocks.texts())
     return _Front(blocks, keys, fingerprint(keys, options.shingle_size, options.hash_function))
 
 
 @dataclass(frozen=True, eq=False)
 class _FrontColumns:
-    """A :class:`_Front` as a forked worker sends it: each block field as one column, texts joined.
+    """A :class:`_Front` as a forked worker sends it: the keys joined, so it pickles as a few large objects.
 
-    A few large objects pickle and load many times faster than 150,000 small ones; the sources are not sent,
-    the receiver takes them from its own documents.
+    The sources are not sent: the receiver has them.
     """
 
-    docs: np.ndarray
-    numbers: np.ndarray  # index, line_start and line_end, one row each
-    kinds: bytes
-    text_ends: np.ndarray
-    texts: str
+    blocks: BlockTable
     key_ends: np.ndarray
     keys: str
-    posts: list[int | None]
-    times: list[str | None]
     fingerprints: Fingerprints
 
 
 def _pack_front(front: _Front) -> _FrontColumns:
     blocks = front.blocks
-    codes = KIND_CODES
-    texts = [block.text for block in blocks]
+    # The receiver names the sources; a tuple of every source name per part would be sent for nothing.
+    sent = BlockTable(
+        (),
+        *(getattr(blocks, name) for name in ("doc", "index", "line_start", "line_end", "kind", "post", "time")),
+        blocks.times,
+        blocks.pools,
+        blocks.pool,
+        blocks.text_start,
+        blocks.text_end,
+    )
     return _FrontColumns(
-        docs=np.fromiter((block.doc for block in blocks), dtype=np.int64, count=len(blocks)),
-        numbers=np.array(
-            [
-                [block.index for block in blocks],
-                [block.line_start for block in blocks],
-                [block.line_end for block in blocks],
-            ],
-            dtype=np.int64,
-        ).reshape(3, len(blocks)),
-        kinds=bytes([codes[block.kind] for block in blocks]),
-        text_ends=np.cumsum([len(text) for text in texts], dtype=np.int64),
-        texts="".join(texts),
+        blocks=sent,
         key_ends=np.cumsum([len(key) for key in front.keys], dtype=np.int64),
         keys="".join(front.keys),
-        posts=[block.post for block in blocks],
-        times=[block.time for block in blocks],
         fingerprints=front.fingerprints,
     )
 
@@ -206,19 +231,15 @@ def _split_joined(joined: str, ends: np.ndarray) -> list[str]:
 
 
 def _unpack_front(documents: Sequence[Document], columns: _FrontColumns) -> _Front:
-    docs = columns.docs.tolist()
-    sources = [document.source for document in documents]
-    index, line_start, line_end = columns.numbers.tolist()
-    blocks = make_blocks(
-        docs,
-        [sources[doc] for doc in docs],
-        index,
-        line_start,
-        line_end,
-        [BLOCK_KINDS[code] for code in columns.kinds],
-        _split_joined(columns.texts, columns.text_ends),
-        columns.posts,
-        columns.times,
+    sent = columns.blocks
+    blocks = BlockTable(
+        [document.source for document in documents],
+        *(getattr(sent, name) for name in ("doc", "index", "line_start", "line_end", "kind", "post", "time")),
+        sent.times,
+        sent.pools,
+        sent.pool,
+        sent.text_start,
+        sent.text_end,
     )
     return _Front(blocks, _split_joined(columns.keys, columns.key_ends), columns.fingerprints)
 
@@ -244,7 +265,7 @@ def _front_all(documents: Sequence[Document], options: Options) -> _Front:
         return fronts[0]
     offsets = np.cumsum([0, *(len(front.blocks) for front in fronts[:-1])])
     return _Front(
-        [block for front in fronts for block in front.blocks],
+        BlockTable.concat([document.source for document in documents], [front.blocks for front in fronts]),
         [key for front in fronts for key in front.keys],
         Fingerprints(
             exact=np.concatenate([front.fingerprints.exact for front in fronts]),
@@ -262,7 +283,7 @@ def _front_all(documents: Sequence[Document], options: Options) -> _Front:
 
 def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -> DedupeResult:
     front = _front_all(documents, options)
-    blocks, keys, fingerprints = tuple(front.blocks), front.keys, front.fingerprints
+    blocks, keys, fingerprints = front.blocks, front.keys, front.fingerprints
     del front
     report("segment", len(documents), len(documents))
     report("fingerprint", len(blocks), len(blocks))
@@ -270,7 +291,7 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     report("boilerplate", len(blocks), len(blocks))
 
     count = len(blocks)
-    is_meta = np.fromiter((block.kind in META_KINDS for block in blocks), dtype=bool, count=count)
+    is_meta = blocks.of_kinds(META_KINDS)
     # Meta lines match only as part of a repeated post (merge_repeated_meta below), never by their text.
     # Furniture matches nothing: it is set apart from the exact groups and never a fuzzy candidate.
     representative = exact_representatives(set_apart(fingerprints.exact, furniture), is_meta)
@@ -285,14 +306,15 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     # The shingles (a sixth of a run's memory) are not needed past this point: the stages below reuse it.
     del fingerprints
 
-    features_of = _FeatureCache(blocks, keys)
+    kind_codes = blocks.kind.tolist()
+    features_of = _FeatureCache(kind_codes, keys)
     firsts, seconds = pairs.first.tolist(), pairs.second.tolist()
     total = len(firsts)
     jobs = options.jobs if total >= MIN_PARALLEL_PAIRS else 1
     parts = _part_count(jobs)
     spans = [range(total * part // parts, total * (part + 1) // parts) for part in range(parts)]
     verify_span = partial(
-        _verify_span, firsts, seconds, blocks, keys, features_of, options, report, os.getpid()
+        _verify_span, firsts, seconds, kind_codes, keys, features_of, options, report, os.getpid()
     )
     found = fork_map(verify_span, spans, jobs)
     report("verify", total, total)
@@ -326,7 +348,7 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
 def _verify_span(
     firsts: Sequence[int],
     seconds: Sequence[int],
-    blocks: Sequence[Block],
+    kind_codes: Sequence[int],
     keys: Sequence[str],
     features_of: Callable[[int], Features],
     options: Options,
@@ -341,11 +363,11 @@ def _verify_span(
     """
     matches = []
     total = len(firsts) if os.getpid() == reporting_process else 0
-    fuzzy_class = FUZZY_CLASS
+    fuzzy_class = _FUZZY_CLASS_OF_CODE
     for position in span:
         a, b = firsts[position], seconds[position]
-        kind_class = fuzzy_class[blocks[a].kind]
-        if (not kind_class or kind_class != fuzzy_class[blocks[b].kind]) and keys[a] != keys[b]:
+        kind_class = fuzzy_class[kind_codes[a]]
+        if (not kind_class or kind_class != fuzzy_class[kind_codes[b]]) and keys[a] != keys[b]:
             # verify would veto the pair on its kinds alone: no Features for blocks only such pairs name.
             verdict = None
         else:
@@ -359,7 +381,9 @@ def _verify_span(
 
 
 _STATUSES = tuple(Status)
-_STATUS_CODE = {status: code for code, status in enumerate(_STATUSES)}
+_STATUS_CODE = STATUS_CODES
+_FUZZY_CLASS_OF_CODE = tuple(FUZZY_CLASS[kind] for kind in BLOCK_KINDS)
+_MATCH_CODE = {match: code for code, match in enumerate(MatchKind)}
 
 
 class _Decisions(NamedTuple):
@@ -412,74 +436,48 @@ def _decide(
 
 def _results(
     documents: Sequence[Document],
-    blocks: Sequence[Block],
+    blocks: BlockTable,
     decided: _Decisions,
     furniture: Mapping[int, str],
 ) -> DedupeResult:
-    # Built column by column over all blocks: a run has hundreds of thousands of them.
+    # Columns over all blocks, no object per block: a run has hundreds of thousands of them.
     count = len(blocks)
     members, starts, sizes, kept, member_group, is_kept, copies, copy_groups, matches, similarities = decided
     # Cluster ids follow the position of the kept copy, so they read in input order.
     by_number = np.argsort(kept, kind="stable")
     number_of = np.empty(len(kept), dtype=np.int64)
     number_of[by_number] = np.arange(len(kept))
-    member_list = members.tolist()
-    kept_refs = _refs([blocks[index] for index in kept.tolist()])
 
-    status_codes = np.full(count, _STATUS_CODE[Status.UNIQUE], dtype=np.int64)
-    status_codes[members] = np.where(is_kept, _STATUS_CODE[Status.CANONICAL], _STATUS_CODE[Status.DUPLICATE])
-    cluster_numbers: list[int | None] = [None] * count
-    for index, number in zip(member_list, number_of[member_group].tolist(), strict=True):
-        cluster_numbers[index] = number
-    duplicate_of: list[BlockRef | None] = [None] * count
-    match_of: list[MatchKind | None] = [None] * count
-    similarity_of: list[float | None] = [None] * count
-    for index, copy_group, match, similarity in zip(copies, copy_groups, matches, similarities, strict=True):
-        duplicate_of[index] = kept_refs[copy_group]
-        match_of[index] = match
-        similarity_of[index] = similarity
-    reasons: list[str | None] = [None] * count
+    status = np.full(count, STATUS_CODES[Status.UNIQUE], dtype=np.uint8)
+    status[members] = np.where(is_kept, STATUS_CODES[Status.CANONICAL], STATUS_CODES[Status.DUPLICATE])
+    cluster = np.full(count, -1, dtype=np.int64)
+    cluster[members] = number_of[member_group]
+    copy_rows = np.asarray(copies, dtype=np.int64)
+    duplicate_of = np.full(count, -1, dtype=np.int64)
+    duplicate_of[copy_rows] = kept[np.asarray(copy_groups, dtype=np.int64)]
+    match = np.full(count, NO_MATCH, dtype=np.uint8)
+    match[copy_rows] = np.fromiter(map(_MATCH_CODE.__getitem__, matches), dtype=np.uint8, count=len(copies))
+    similarity = np.full(count, np.nan, dtype=np.float64)
+    similarity[copy_rows] = np.asarray(similarities, dtype=np.float64)
     if furniture:
-        status_codes[list(furniture)] = _STATUS_CODE[Status.BOILERPLATE]
-        for index, reason in furniture.items():
-            reasons[index] = reason
-    statuses = list(map(_STATUSES.__getitem__, status_codes.tolist()))
-    results = tuple(
-        from_columns(
-            BlockResult, blocks, statuses, cluster_numbers, duplicate_of, match_of, similarity_of, reasons
-        )
-    )
-
-    # Each member as its cluster lists it: the kept copy by the canonical reference, a copy by its own.
-    copy_refs = iter(_refs([blocks[index] for index in copies]))
-    member_refs = [
-        kept_refs[member_group_id] if kept_member else next(copy_refs)
-        for member_group_id, kept_member in zip(member_group.tolist(), is_kept.tolist(), strict=True)
-    ]
-    cluster_members = from_columns(
-        ClusterMember,
-        member_refs,
-        [match_of[index] for index in member_list],
-        [similarity_of[index] for index in member_list],
-    )
-    ordered_groups = by_number.tolist()
-    bounds = [(start, start + size) for start, size in zip(starts.tolist(), sizes.tolist(), strict=True)]
-    clusters = from_columns(
-        Cluster,
-        range(len(ordered_groups)),
-        [kept_refs[group_id] for group_id in ordered_groups],
-        [tuple(cluster_members[slice(*bounds[group_id])]) for group_id in ordered_groups],
+        status[np.fromiter(furniture, dtype=np.int64, count=len(furniture))] = STATUS_CODES[Status.BOILERPLATE]
+    results = ResultTable(blocks, status, cluster, duplicate_of, match, similarity, furniture)
+    # Each cluster's members in input order, clusters by number.
+    member_order = np.argsort(number_of[member_group], kind="stable")
+    cluster_starts = np.r_[0, np.cumsum(sizes[by_number])].astype(np.int64)
+    clusters = ClusterTable(
+        results,
+        np.arange(len(kept), dtype=np.int64),
+        kept[by_number].astype(np.int64),
+        members[member_order].astype(np.int64),
+        cluster_starts,
     )
     return DedupeResult(
         version=__version__,
         documents=tuple(documents),
         blocks=results,
-        clusters=tuple(clusters),
-        sources=_summaries(
-            [document.source for document in documents],
-            np.fromiter(map(attrgetter("doc"), blocks), dtype=np.int64, count=count),
-            status_codes,
-        ),
+        clusters=clusters,
+        sources=_summaries([document.source for document in documents], blocks.doc.astype(np.int64), status),
     )
 
 
@@ -544,16 +542,6 @@ def _content_words(keys: Sequence[str], word_counts: Sequence[int]) -> np.ndarra
     return counts
 
 
-def _refs(blocks: Sequence[Block]) -> list[BlockRef]:
-    return from_columns(
-        BlockRef,
-        [block.source for block in blocks],
-        [block.index for block in blocks],
-        [block.line_start for block in blocks],
-        [block.line_end for block in blocks],
-    )
-
-
 def _copy_matches(
     copies: Sequence[int],
     kept_of_copies: Sequence[int],
@@ -578,17 +566,18 @@ def _copy_matches(
 class _FeatureCache:
     """``features_of(index)``: the Features of a block, computed once and only for blocks that need them."""
 
-    __slots__ = ("_blocks", "_features", "_keys")
+    __slots__ = ("_features", "_keys", "_kind_codes")
 
-    def __init__(self, blocks: Sequence[Block], keys: Sequence[str]) -> None:
-        self._blocks = blocks
+    def __init__(self, kind_codes: Sequence[int], keys: Sequence[str]) -> None:
+        self._kind_codes = kind_codes
         self._keys = keys
         self._features: dict[int, Features] = {}
 
     def __call__(self, index: int) -> Features:
         found = self._features.get(index)
         if found is None:
-            found = self._features[index] = Features.of(self._blocks[index].kind, self._keys[index])
+            kind = BLOCK_KINDS[self._kind_codes[index]]
+            found = self._features[index] = Features.of(kind, self._keys[index])
         return found
 
     def keep_only(self, indexes: Iterable[int]) -> None:
@@ -606,11 +595,15 @@ def with_block_results(
     >>> with_block_results(result, result.blocks[:1], ()).sources[0].blocks
     1
     """
+    known = result.blocks.blocks if isinstance(result.blocks, ResultTable) else None
+    table = result_table(blocks, known if known is not None and len(known) == len(blocks) else None)
     return replace(
         result,
-        blocks=tuple(blocks),
-        clusters=tuple(clusters),
-        sources=source_summaries([summary.source for summary in result.sources], blocks),
+        blocks=table,
+        clusters=clusters,
+        sources=_summaries(
+            [summary.source for summary in result.sources], table.blocks.doc.astype(np.int64), table.status
+        ),
     )
 
 
@@ -621,6 +614,8 @@ def source_summaries(sources: Sequence[str], results: Sequence[BlockResult]) -> 
     >>> source_summaries(["a.txt"], result.blocks)[0]
     SourceSummary(source='a.txt', blocks=2, kept=1, duplicates=1, boilerplate=0)
     """
+    if isinstance(results, ResultTable):
+        return _summaries(sources, results.blocks.doc.astype(np.int64), results.status)
     docs = np.fromiter((result.block.doc for result in results), dtype=np.int64, count=len(results))
     codes = np.fromiter(
         (_STATUS_CODE[result.status] for result in results), dtype=np.int64, count=len(results)
@@ -633,7 +628,7 @@ def _summaries(
 ) -> tuple[SourceSummary, ...]:
     """:func:`source_summaries` from each block's document and status code, counted with numpy."""
     statuses = len(_STATUSES)
-    tally = np.bincount(docs * statuses + status_codes, minlength=len(sources) * statuses)
+    tally = np.bincount(docs * statuses + status_codes.astype(np.int64), minlength=len(sources) * statuses)
     tally = tally.reshape(len(sources), statuses)
     kept = tally[:, _STATUS_CODE[Status.UNIQUE]] + tally[:, _STATUS_CODE[Status.CANONICAL]]
     rows = zip(

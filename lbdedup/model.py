@@ -6,7 +6,7 @@ Every stage takes and returns these; none of them holds a reference to a file, a
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from enum import Enum
 from itertools import repeat
@@ -401,8 +401,8 @@ class DedupeResult:
 
     version: str
     documents: tuple[Document, ...]
-    blocks: tuple[BlockResult, ...]
-    clusters: tuple[Cluster, ...]
+    blocks: Sequence[BlockResult]
+    clusters: Sequence[Cluster]
     sources: tuple[SourceSummary, ...]
     timelines: tuple[Timeline, ...] = ()
     runs: tuple[Run, ...] = ()

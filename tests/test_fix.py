@@ -103,7 +103,7 @@ def test_invariant_rejects_a_lost_cluster() -> None:
     result = _result(f"{LONG}\n", f"{LONG}\n")
     kept = next(r for r in result.blocks if r.status is Status.CANONICAL)
     broken = [
-        BlockResult(r.block, Status.BOILERPLATE) if r is kept else r for r in result.blocks
+        BlockResult(r.block, Status.BOILERPLATE) if r == kept else r for r in result.blocks
     ]  # the canonical copy dropped as boilerplate: its duplicate would lose its last copy
     forged = DedupeResult(result.version, result.documents, tuple(broken), result.clusters, result.sources)
     with pytest.raises(FixInvariantError, match="no kept copy"):

@@ -1,0 +1,584 @@
+"""The columnar data model: every block of a run, and every verdict on it, as rows of numpy arrays.
+
+A run holds hundreds of thousands of blocks; as Python objects each costs about a microsecond to make and a
+hundred bytes or more to hold. Here a block is a row: numbers in arrays, its text a slice of one string per
+source. The pipeline's stages read the columns; callers who iterate get the familiar typed records
+(:class:`~lbdedup.model.Block`, :class:`~lbdedup.model.BlockResult`, :class:`~lbdedup.model.Cluster`), made
+on demand and never stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import repeat
+from typing import Any, TypeVar, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from lbdedup.model import (
+    BLOCK_KINDS,
+    KIND_CODES,
+    Block,
+    BlockKind,
+    BlockRef,
+    BlockResult,
+    Cluster,
+    ClusterMember,
+    MatchKind,
+    Status,
+    from_columns,
+)
+
+__all__ = [
+    "MATCHES",
+    "NO_MATCH",
+    "STATUSES",
+    "STATUS_CODES",
+    "BlockTable",
+    "ClusterTable",
+    "ResultTable",
+    "TableBuilder",
+    "block_table",
+    "result_table",
+]
+
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
+F64 = npt.NDArray[np.float64]
+
+STATUSES = tuple(Status)
+STATUS_CODES = {status: code for code, status in enumerate(STATUSES)}
+MATCHES = tuple(MatchKind)
+MATCH_CODES = {match: code for code, match in enumerate(MATCHES)}
+# The match code of a block that matches nothing (unique, canonical, boilerplate).
+NO_MATCH = 255
+
+_Record = TypeVar("_Record")
+
+
+class _Rows(Sequence[_Record]):
+    """A read-only sequence whose items are made from columns when asked for, and never kept.
+
+    Equal to any sequence of equal items (a tuple of the same records, another table), as the tuples it
+    replaces were.
+    """
+
+    __slots__ = ()
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def _make(self, rows: Sequence[int]) -> list[_Record]:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, position: int) -> _Record: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> tuple[_Record, ...]: ...
+
+    def __getitem__(self, position: int | slice) -> _Record | tuple[_Record, ...]:
+        if isinstance(position, slice):
+            return tuple(self._make(range(len(self))[position]))
+        count = len(self)
+        row = int(position)
+        if row < 0:
+            row += count
+        if not 0 <= row < count:
+            raise IndexError("row out of range")
+        return self._one(row)
+
+    def _one(self, row: int) -> _Record:
+        return self._make([row])[0]
+
+    def __iter__(self) -> Iterator[_Record]:
+        # Made a batch at a time: one pass of from_columns per batch, few objects alive at once.
+        count = len(self)
+        for start in range(0, count, 4096):
+            yield from self._make(range(start, min(count, start + 4096)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # equal to tuples of its items, which hash otherwise
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {len(self)} rows>"
+
+
+class BlockTable(_Rows[Block]):
+    """Every block of a run, as columns: row ``i`` is block ``i``, in input order.
+
+    ``post`` and ``time`` are -1 where a block has none; ``time`` indexes ``times``. A block's text is
+    ``pools[pool[i]][text_start[i]:text_end[i]]``: one string per source holds its blocks' texts.
+
+    >>> table = TableBuilder(["a.txt"])
+    >>> table.add(0, [1, 3], [1, 3], [BlockKind.TITLE, BlockKind.PARAGRAPH], ["Flood live", "Rain."])
+    >>> blocks = table.build()
+    >>> blocks[1].text, blocks.kind.tolist(), blocks.text(0)
+    ('Rain.', [0, 2], 'Flood live')
+    """
+
+    __slots__ = (
+        "doc",
+        "index",
+        "kind",
+        "line_end",
+        "line_start",
+        "pool",
+        "pools",
+        "post",
+        "sources",
+        "text_end",
+        "text_start",
+        "time",
+        "times",
+    )
+
+    def __init__(
+        self,
+        sources: Sequence[str],
+        doc: I32,
+        index: I32,
+        line_start: I32,
+        line_end: I32,
+        kind: U8,
+        post: I32,
+        time: I32,
+        times: Sequence[str],
+        pools: Sequence[str],
+        pool: I32,
+        text_start: I64,
+        text_end: I64,
+    ) -> None:
+        self.sources = tuple(sources)
+        self.doc, self.index, self.line_start, self.line_end = doc, index, line_start, line_end
+        self.kind, self.post, self.time, self.times = kind, post, time, tuple(times)
+        self.pools, self.pool, self.text_start, self.text_end = tuple(pools), pool, text_start, text_end
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    def text(self, row: int) -> str:
+        """The text of block ``row``."""
+        return self.pools[self.pool[row]][self.text_start[row] : self.text_end[row]]
+
+    def texts(self, rows: Iterable[int] | None = None) -> list[str]:
+        """The texts of blocks ``rows`` (all blocks when None), in that order."""
+        if rows is None:
+            pools, starts, ends = self.pool.tolist(), self.text_start.tolist(), self.text_end.tolist()
+        else:
+            picked = np.fromiter(rows, dtype=np.int64)
+            pools = self.pool[picked].tolist()
+            starts, ends = self.text_start[picked].tolist(), self.text_end[picked].tolist()
+        strings = self.pools
+        if len(strings) == 1:
+            only = strings[0]
+            return [only[start:end] for start, end in zip(starts, ends, strict=True)]
+        return [strings[pool][start:end] for pool, start, end in zip(pools, starts, ends, strict=True)]
+
+    def text_lengths(self) -> I64:
+        """The length of every block's text, in characters."""
+        lengths: I64 = self.text_end - self.text_start
+        return lengths
+
+    def kinds(self, rows: Sequence[int]) -> list[BlockKind]:
+        """The kinds of blocks ``rows``."""
+        return list(map(BLOCK_KINDS.__getitem__, self.kind[np.asarray(rows, dtype=np.int64)].tolist()))
+
+    def of_kinds(self, kinds: Iterable[BlockKind]) -> npt.NDArray[np.bool_]:
+        """A mask of the blocks of any of ``kinds``."""
+        return np.isin(self.kind, [KIND_CODES[kind] for kind in kinds])
+
+    def posts(self) -> list[int | None]:
+        """Every block's post, None where it has none."""
+        return [None if post < 0 else post for post in self.post.tolist()]
+
+    def time_texts(self) -> list[str | None]:
+        """Every block's time, None where it has none."""
+        lookup = [*self.times, None]
+        return list(map(lookup.__getitem__, self.time.tolist()))
+
+    def refs(self, rows: Sequence[int]) -> list[BlockRef]:
+        """The references of blocks ``rows``."""
+        picked = np.asarray(rows, dtype=np.int64)
+        sources = self.sources
+        return from_columns(
+            BlockRef,
+            [sources[doc] for doc in self.doc[picked].tolist()],
+            self.index[picked].tolist(),
+            self.line_start[picked].tolist(),
+            self.line_end[picked].tolist(),
+        )
+
+    def _one(self, row: int) -> Block:
+        # Stages read blocks here and there by position (boilerplate's neighbours): no arrays made for one.
+        doc, post, time = int(self.doc[row]), int(self.post[row]), int(self.time[row])
+        return Block(
+            doc,
+            self.sources[doc],
+            int(self.index[row]),
+            int(self.line_start[row]),
+            int(self.line_end[row]),
+            BLOCK_KINDS[self.kind[row]],
+            self.text(row),
+            None if post < 0 else post,
+            None if time < 0 else self.times[time],
+        )
+
+    def _make(self, rows: Sequence[int]) -> list[Block]:
+        picked = np.asarray(rows, dtype=np.int64)
+        docs = self.doc[picked].tolist()
+        sources = self.sources
+        lookup = [*self.times, None]
+        return from_columns(
+            Block,
+            docs,
+            [sources[doc] for doc in docs],
+            self.index[picked].tolist(),
+            self.line_start[picked].tolist(),
+            self.line_end[picked].tolist(),
+            map(BLOCK_KINDS.__getitem__, self.kind[picked].tolist()),
+            self.texts(picked.tolist()),
+            [None if post < 0 else post for post in self.post[picked].tolist()],
+            map(lookup.__getitem__, self.time[picked].tolist()),
+        )
+
+    def take(self, rows: npt.NDArray[np.integer[Any]]) -> BlockTable:
+        """The blocks ``rows`` as a table of their own (texts still in the same pools)."""
+        return BlockTable(
+            self.sources,
+            self.doc[rows],
+            self.index[rows],
+            self.line_start[rows],
+            self.line_end[rows],
+            self.kind[rows],
+            self.post[rows],
+            self.time[rows],
+            self.times,
+            self.pools,
+            self.pool[rows],
+            self.text_start[rows],
+            self.text_end[rows],
+        )
+
+    @staticmethod
+    def concat(sources: Sequence[str], tables: Sequence[BlockTable]) -> BlockTable:
+        """The blocks of ``tables``, one after the other; their pools and times are put together."""
+        if len(tables) == 1:
+            return tables[0]
+        pools: list[str] = []
+        times: dict[str, int] = {}
+        pool_columns, time_columns = [], []
+        for table in tables:
+            pool_columns.append(table.pool + len(pools))
+            pools.extend(table.pools)
+            remap = np.array([times.setdefault(time, len(times)) for time in table.times] + [-1], np.int32)
+            time_columns.append(remap[table.time])
+        return BlockTable(
+            sources,
+            *(np.concatenate([getattr(table, name) for table in tables]) for name in _NUMBER_COLUMNS),
+            np.concatenate(time_columns) if time_columns else np.empty(0, np.int32),
+            list(times),
+            pools,
+            np.concatenate(pool_columns) if pool_columns else np.empty(0, np.int32),
+            np.concatenate([table.text_start for table in tables]),
+            np.concatenate([table.text_end for table in tables]),
+        )
+
+
+_NUMBER_COLUMNS = ("doc", "index", "line_start", "line_end", "kind", "post")
+
+
+class TableBuilder:
+    """Collects the blocks of documents, one document at a time, into a :class:`BlockTable`.
+
+    >>> builder = TableBuilder(["a.txt"])
+    >>> builder.add(0, [2], [2], [BlockKind.PARAGRAPH], ["Rain."], posts=[1], times=["10:22"])
+    >>> builder.build()[0].time
+    '10:22'
+    """
+
+    def __init__(self, sources: Sequence[str]) -> None:
+        self.sources = tuple(sources)
+        self._columns: list[tuple[np.ndarray, ...]] = []
+        self._pools: list[str] = []
+        self._times: dict[str, int] = {}
+
+    def add(
+        self,
+        doc: int,
+        line_starts: Sequence[int],
+        line_ends: Sequence[int],
+        kinds: Sequence[BlockKind],
+        texts: Sequence[str],
+        posts: Sequence[int | None] | None = None,
+        times: Sequence[str | None] | None = None,
+    ) -> None:
+        """Add the blocks of the ``doc``-th source: its line spans, kinds and texts, posts and times."""
+        count = len(texts)
+        if not count:
+            return
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
+        ends = np.cumsum(lengths)
+        if posts is None:
+            post_column = np.full(count, -1, dtype=np.int32)
+        else:
+            post_column = np.fromiter((-1 if post is None else post for post in posts), np.int32, count)
+        if times is None:
+            time_column = np.full(count, -1, dtype=np.int32)
+        else:
+            known = self._times
+            ids: dict[str | None, int] = {None: -1}
+            for time in dict.fromkeys(times):
+                if time is not None:
+                    ids[time] = known.setdefault(time, len(known))
+            time_column = np.fromiter(map(ids.__getitem__, times), dtype=np.int32, count=count)
+        self._columns.append(
+            (
+                np.full(count, doc, dtype=np.int32),
+                np.arange(count, dtype=np.int32),
+                np.asarray(line_starts, dtype=np.int32),
+                np.asarray(line_ends, dtype=np.int32),
+                np.fromiter(map(KIND_CODES.__getitem__, kinds), dtype=np.uint8, count=count),
+                post_column,
+                time_column,
+                np.full(count, len(self._pools), dtype=np.int32),
+                ends - lengths,
+                ends,
+            )
+        )
+        self._pools.append("".join(texts))
+
+    def add_blocks(self, blocks: Sequence[Block]) -> None:
+        """Add Blocks already made (of one source, in order), as the HTML segmenter gives them."""
+        if blocks:
+            self.add(
+                blocks[0].doc,
+                [block.line_start for block in blocks],
+                [block.line_end for block in blocks],
+                [block.kind for block in blocks],
+                [block.text for block in blocks],
+                [block.post for block in blocks],
+                [block.time for block in blocks],
+            )
+
+    def build(self) -> BlockTable:
+        """The table of every block added, in the order added."""
+        if self._columns:
+            columns = [np.concatenate(parts) for parts in zip(*self._columns, strict=True)]
+        else:
+            columns = [np.empty(0, dtype=np.int32)] * 7 + [np.empty(0, np.int32)] + [np.empty(0, np.int64)] * 2
+        doc, index, line_start, line_end, kind, post, time, pool, start, end = columns
+        return BlockTable(
+            self.sources,
+            doc,
+            index,
+            line_start,
+            line_end,
+            kind.astype(np.uint8),
+            post,
+            time,
+            list(self._times),
+            self._pools,
+            pool,
+            start.astype(np.int64),
+            end.astype(np.int64),
+        )
+
+
+class ResultTable(_Rows[BlockResult]):
+    """The verdict on every block of a run, as columns beside its :class:`BlockTable`.
+
+    ``status`` codes index :data:`STATUSES`; ``cluster`` and ``duplicate_of`` (the row of the kept copy) are
+    -1 where they do not apply; ``match`` indexes :data:`MATCHES` (:data:`NO_MATCH`: none); ``similarity``
+    is NaN where there is none; ``reasons`` holds the boilerplate reasons by row. A kept copy outside the
+    run (an indexed file's block, for ``check``) is in ``outside`` by row, its ``duplicate_of`` -2.
+    """
+
+    __slots__ = ("blocks", "cluster", "duplicate_of", "match", "outside", "reasons", "similarity", "status")
+
+    def __init__(
+        self,
+        blocks: BlockTable,
+        status: U8,
+        cluster: I64,
+        duplicate_of: I64,
+        match: U8,
+        similarity: F64,
+        reasons: Mapping[int, str],
+        outside: Mapping[int, BlockRef] | None = None,
+    ) -> None:
+        self.blocks, self.status, self.cluster, self.duplicate_of = blocks, status, cluster, duplicate_of
+        self.match, self.similarity, self.reasons = match, similarity, dict(reasons)
+        self.outside = dict(outside or {})
+
+    def duplicate_refs(self, rows: Sequence[int]) -> list[BlockRef | None]:
+        """The reference of the kept copy of each of ``rows`` (None for a block that is no copy)."""
+        copies = self.duplicate_of[np.asarray(rows, dtype=np.int64)]
+        found: list[BlockRef | None] = [None] * len(copies)
+        inside = np.flatnonzero(copies >= 0)
+        for at, ref in zip(inside.tolist(), self.blocks.refs(copies[inside].tolist()), strict=True):
+            found[at] = ref
+        if self.outside:
+            for at in np.flatnonzero(copies == -2).tolist():
+                found[at] = self.outside[int(rows[at])]
+        return found
+
+    def __len__(self) -> int:
+        return len(self.status)
+
+    def kept_mask(self) -> npt.NDArray[np.bool_]:
+        """True for the blocks that stay in the clean text."""
+        kept: npt.NDArray[np.bool_] = (self.status == STATUS_CODES[Status.UNIQUE]) | (
+            self.status == STATUS_CODES[Status.CANONICAL]
+        )
+        return kept
+
+    def _make(self, rows: Sequence[int]) -> list[BlockResult]:
+        picked = np.asarray(rows, dtype=np.int64)
+        clusters = self.cluster[picked].tolist()
+        duplicate_of = self.duplicate_refs(picked.tolist())
+        matches = [*MATCHES, *repeat(None, NO_MATCH + 1 - len(MATCHES))]
+        similarities = self.similarity[picked].tolist()
+        reasons = self.reasons
+        return from_columns(
+            BlockResult,
+            self.blocks._make(rows),
+            map(STATUSES.__getitem__, self.status[picked].tolist()),
+            [None if cluster < 0 else cluster for cluster in clusters],
+            duplicate_of,
+            map(matches.__getitem__, self.match[picked].tolist()),
+            [None if value != value else value for value in similarities],  # NaN is the one unequal to itself
+            map(reasons.get, picked.tolist()),
+        )
+
+    def with_columns(self, **columns: Any) -> ResultTable:
+        """This table with some columns replaced (``status=..., cluster=...``)."""
+        values = {name: getattr(self, name) for name in ResultTable.__slots__}
+        values.update(columns)
+        return ResultTable(**values)
+
+
+def block_table(blocks: Sequence[Block]) -> BlockTable:
+    """``blocks`` as a :class:`BlockTable`: the table itself, or one made from Block records.
+
+    Every stage reads columns; records come from callers of the library and from tests.
+
+    >>> block_table([Block(0, "a.txt", 0, 1, 1, BlockKind.PARAGRAPH, "Rain.")]).text(0)
+    'Rain.'
+    """
+    if isinstance(blocks, BlockTable):
+        return blocks
+    count = len(blocks)
+    named: dict[int, str] = {}
+    for block in blocks:
+        named.setdefault(block.doc, block.source)
+    sources = [named.get(doc, "") for doc in range(max(named, default=-1) + 1)]
+    texts = [block.text for block in blocks]
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=count))
+    times: dict[str | None, int] = {None: -1}
+    for block in blocks:
+        if block.time is not None:
+            times.setdefault(block.time, len(times) - 1)
+    return BlockTable(
+        sources,
+        np.fromiter((block.doc for block in blocks), np.int32, count),
+        np.fromiter((block.index for block in blocks), np.int32, count),
+        np.fromiter((block.line_start for block in blocks), np.int32, count),
+        np.fromiter((block.line_end for block in blocks), np.int32, count),
+        np.fromiter((KIND_CODES[block.kind] for block in blocks), np.uint8, count),
+        np.fromiter((-1 if block.post is None else block.post for block in blocks), np.int32, count),
+        np.fromiter((times[block.time] for block in blocks), np.int32, count),
+        [time for time in times if time is not None],
+        ["".join(texts)],
+        np.zeros(count, dtype=np.int32),
+        ends - np.fromiter(map(len, texts), dtype=np.int64, count=count),
+        ends,
+    )
+
+
+def result_table(results: Sequence[BlockResult], blocks: BlockTable | None = None) -> ResultTable:
+    """``results`` as a :class:`ResultTable`: the table itself, or one made from BlockResult records.
+
+    The way back to columns from records a caller changed (``check`` marks blocks one by one); ``blocks``,
+    when given, is the table of the very blocks of ``results``, in order.
+    """
+    if isinstance(results, ResultTable):
+        return results
+    if blocks is None:
+        blocks = block_table([item.block for item in results])
+    count = len(results)
+    row_of = {
+        (source, index): row
+        for row, (source, index) in enumerate(
+            zip(map(blocks.sources.__getitem__, blocks.doc.tolist()), blocks.index.tolist(), strict=True)
+        )
+    }
+    status = np.fromiter((STATUS_CODES[item.status] for item in results), dtype=np.uint8, count=count)
+    cluster = np.fromiter((-1 if item.cluster is None else item.cluster for item in results), np.int64, count)
+    duplicate_of = np.full(count, -1, dtype=np.int64)
+    outside: dict[int, BlockRef] = {}
+    for row, item in enumerate(results):
+        ref = item.duplicate_of
+        if ref is not None:
+            found = row_of.get((ref.source, ref.index))
+            if found is None or blocks.refs([found])[0] != ref:
+                outside[row] = ref
+                duplicate_of[row] = -2
+            else:
+                duplicate_of[row] = found
+    match = np.fromiter(
+        (NO_MATCH if item.match is None else MATCH_CODES[item.match] for item in results), np.uint8, count
+    )
+    similarity = np.fromiter(
+        (np.nan if item.similarity is None else item.similarity for item in results), np.float64, count
+    )
+    reasons = {row: item.reason for row, item in enumerate(results) if item.reason is not None}
+    return ResultTable(blocks, status, cluster, duplicate_of, match, similarity, reasons, outside)
+
+
+class ClusterTable(_Rows[Cluster]):
+    """The clusters of a run as columns: ids, kept rows, and each cluster's member rows in input order.
+
+    The members of cluster ``c`` are ``members[starts[c]:starts[c + 1]]``; how each matches the kept copy is
+    read from the results' columns.
+    """
+
+    __slots__ = ("canonical", "ids", "members", "results", "starts")
+
+    def __init__(self, results: ResultTable, ids: I64, canonical: I64, members: I64, starts: I64) -> None:
+        self.results, self.ids, self.canonical, self.members, self.starts = (
+            results,
+            ids,
+            canonical,
+            members,
+            starts,
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _make(self, rows: Sequence[int]) -> list[Cluster]:
+        picked = np.asarray(rows, dtype=np.int64)
+        results, blocks = self.results, self.results.blocks
+        clusters = []
+        starts = self.starts
+        matches = [*MATCHES, *repeat(None, NO_MATCH + 1 - len(MATCHES))]
+        for number, kept in zip(picked.tolist(), self.canonical[picked].tolist(), strict=True):
+            member_rows = self.members[starts[number] : starts[number + 1]]
+            kept_ref = blocks.refs([kept])[0]
+            refs = blocks.refs(member_rows.tolist())
+            similarities = results.similarity[member_rows].tolist()
+            members = from_columns(
+                ClusterMember,
+                [kept_ref if row == kept else ref for row, ref in zip(member_rows.tolist(), refs, strict=True)],
+                map(matches.__getitem__, results.match[member_rows].tolist()),
+                [None if value != value else value for value in similarities],
+            )
+            clusters.append(Cluster(int(self.ids[number]), kept_ref, tuple(members)))
+        return clusters
