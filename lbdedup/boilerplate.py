@@ -25,8 +25,9 @@ import numpy as np
 import numpy.typing as npt
 
 from lbdedup.fingerprint import Fingerprints
-from lbdedup.model import HEADLINE_KINDS, META_KINDS, Block, BlockKind, BoilerplateMode, Options
+from lbdedup.model import BLOCK_KINDS, HEADLINE_KINDS, META_KINDS, Block, BlockKind, BoilerplateMode, Options
 from lbdedup.normalize import normalize, normalize_many
+from lbdedup.table import block_table
 
 __all__ = ["BoilerplateError", "compile_patterns", "find_boilerplate", "line_pattern", "set_apart"]
 
@@ -552,7 +553,7 @@ def _worth_a_look(
     indices: list[int] = found.tolist()
     count = len(indices)
     found_keys = list(map(keys.__getitem__, indices))
-    texts = list(map(_TEXT, map(blocks.__getitem__, indices)))
+    texts = block_table(blocks).texts(indices)
     first = flags[found]
     spaces = np.fromiter(map(str.count, found_keys, repeat(" ")), dtype=np.int64, count=count)
     worth = np.fromiter(map(_PHRASE_CATEGORY.__contains__, found_keys), dtype=bool, count=count)
@@ -581,7 +582,11 @@ class _Run:
         self.mode = mode
         self.strict = mode is BoilerplateMode.STRICT
         self.found: dict[int, str] = {}
-        docs = np.fromiter(map(attrgetter("doc"), blocks), dtype=np.int64, count=len(blocks))
+        table = self.blocks = block_table(blocks)
+        # Kinds and texts by position, read here and there; no Block is made for them.
+        self.kinds = list(map(BLOCK_KINDS.__getitem__, table.kind.tolist()))
+        self.text = table.text
+        docs = table.doc.astype(np.int64)
         self.docs = docs
         if len(blocks):
             starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
@@ -600,11 +605,10 @@ class _Run:
 
     def is_paragraph(self, index: int) -> bool:
         """A body paragraph: prose of some length, not a headline, not cut short like a teaser blurb."""
-        block = self.blocks[index]
         return (
-            block.kind in _BODY_KINDS
+            self.kinds[index] in _BODY_KINDS
             and self.words(index) >= PARAGRAPH_WORDS[self.mode]
-            and not _TRUNCATED.search(block.text[-8:])
+            and not _TRUNCATED.search(self.text(index)[-8:])
         )
 
     def body(self, index: int) -> tuple[int | None, int | None]:
@@ -620,7 +624,7 @@ class _Run:
         end = int(self.doc_end[index])
         skipped = set(skip)
         for following in range(index + 1, end):
-            if self.blocks[following].kind not in META_KINDS and following not in skipped:
+            if self.kinds[following] not in META_KINDS and following not in skipped:
                 return following
         return None
 
@@ -689,7 +693,7 @@ def _is_edge_capitals(run: _Run, index: int) -> bool:
     """Strict mode: a short all-capitals line above the first or below the last paragraph of its page."""
     if run.words(index) > STRICT_CAPS_MAX_WORDS or _DIGIT.search(run.keys[index]):
         return False
-    if run.blocks[index].kind in META_KINDS:
+    if run.kinds[index] in META_KINDS:
         return False
     first, last = run.body(index)
     return first is None or index < first or last is None or index > last
@@ -731,8 +735,8 @@ def _mark_page_heads(run: _Run) -> None:
     """
     for start, end in run.spans:
         for index in range(start, min(start + HEAD_BLOCKS, end)):
-            text = run.blocks[index].text.strip()
-            if run.blocks[index].kind is BlockKind.TIMESTAMP and _CLOCK.search(text):
+            text = run.text(index).strip()
+            if run.kinds[index] is BlockKind.TIMESTAMP and _CLOCK.search(text):
                 break
             if index in run.found:
                 continue
@@ -759,18 +763,18 @@ def _is_bare_date(text: str) -> bool:
 
 def _is_scrape_date(run: _Run, index: int, start: int) -> bool:
     """A date without a clock time, with only furniture above it and a headline or furniture below."""
-    if _CLOCK.search(run.blocks[index].text):
+    if _CLOCK.search(run.text(index)):
         return False
     if any(other not in run.found for other in range(start, index)):
         return False
     following = index + 1
     if following >= run.end_of[start]:
         return False
-    return following in run.found or run.blocks[following].kind in HEADLINE_KINDS
+    return following in run.found or run.kinds[following] in HEADLINE_KINDS
 
 
 def _glued_prefix(run: _Run, index: int) -> str | None:
-    text = run.blocks[index].text
+    text = run.text(index)
     if _BREADCRUMB.match(text):
         crumbs = _CRUMB_SEPARATOR.split(text.strip())
         if len(crumbs) > 1 and all(len(crumb.split()) <= 3 for crumb in crumbs):
@@ -786,7 +790,7 @@ def _top_headlines(run: _Run) -> dict[str, int]:
     found: dict[str, int] = {}
     for start, end in run.spans:
         for index in range(start, min(start + TOP_BLOCKS + 2, end)):
-            if run.blocks[index].kind in HEADLINE_KINDS and run.keys[index]:
+            if run.kinds[index] in HEADLINE_KINDS and run.keys[index]:
                 found.setdefault(" ".join(sorted(run.keys[index].split())), index)
     return found
 
@@ -805,11 +809,11 @@ def _remainders(text: str) -> list[str]:
 
 def _title_elsewhere(run: _Run, index: int, headlines: Mapping[str, int]) -> bool:
     """True when the title behind a glued prefix has another copy: below it, or atop another page."""
-    text = run.blocks[index].text.strip()
+    text = run.text(index).strip()
     cut = _TRUNCATED.sub("", text).rstrip(" ;,:-–—")
     for following in range(index + 1, min(index + TOP_BLOCKS, int(run.doc_end[index]))):
-        title = run.blocks[following].text.strip()
-        if len(title) < 12 or run.blocks[following].kind not in HEADLINE_KINDS:
+        title = run.text(following).strip()
+        if len(title) < 12 or run.kinds[following] not in HEADLINE_KINDS:
             continue
         position = cut.find(title[:12])
         if position > 0 and title.startswith(cut[position:]):
@@ -831,7 +835,7 @@ def _mark_teasers(run: _Run) -> None:
     """Headlines of other stories listed under "Related", "Check Also"… up to the end or a real paragraph."""
     headings = [index for index, reason in run.found.items() if _is_teaser_heading(reason)]
     for heading in sorted(headings):
-        label = " ".join(run.blocks[heading].text.split())[:MAX_REASON_CHARS]
+        label = " ".join(run.text(heading).split())[:MAX_REASON_CHARS]
         reason = f"teaser under '{label}'"
         listed: list[int] = []
         stop = None
@@ -859,7 +863,7 @@ def _teaser_run(run: _Run, index: int) -> bool:
     for following in range(index, min(index + TEASER_RUN_LINES, end)):
         if following in run.found:
             return True
-        text = run.blocks[following].text
+        text = run.text(following)
         if run.words(following) > TEASER_MAX_WORDS or _INNER_SENTENCE.search(text.rstrip()):
             return False
     return False
@@ -868,11 +872,11 @@ def _teaser_run(run: _Run, index: int) -> bool:
 def _without_post_headline(run: _Run, listed: list[int]) -> list[int]:
     """A teaser list cut short by a paragraph: the headline just above it (and its meta) opens a post."""
     keep = len(listed)
-    while keep and run.blocks[listed[keep - 1]].kind in META_KINDS:
+    while keep and run.kinds[listed[keep - 1]] in META_KINDS:
         keep -= 1
     if keep:
         keep -= 1
-        while keep and run.blocks[listed[keep - 1]].kind in META_KINDS:
+        while keep and run.kinds[listed[keep - 1]] in META_KINDS:
             keep -= 1
     return listed[:keep]
 
@@ -885,7 +889,7 @@ def _mark_repeated(run: _Run, fingerprints: Fingerprints) -> None:
     threshold = UNRELATED_SOURCES[run.mode]
     if len(run.spans) < threshold:
         return
-    exact, word_counts, blocks = fingerprints.exact, fingerprints.word_counts, run.blocks
+    exact, word_counts, docs = fingerprints.exact, fingerprints.word_counts, run.docs
     short = np.flatnonzero(word_counts <= REPEATED_MAX_WORDS[run.mode])
     rows = _Rows(exact[short], run.docs[short], short)
     common = rows.hashes[rows.starts[rows.counts >= threshold]]
@@ -904,15 +908,13 @@ def _mark_repeated(run: _Run, fingerprints: Fingerprints) -> None:
     occurrences = [
         i
         for i in occurrences
-        if i not in run.found and (blocks[i].kind not in META_KINDS or _site_name_shaped(run, i))
+        if i not in run.found and (run.kinds[i] not in META_KINDS or _site_name_shaped(run, i))
     ]
     by_hash: dict[int, list[int]] = {}
     for index in occurrences:
         if _may_repeat(run, index):
             by_hash.setdefault(int(exact[index]), []).append(index)
-    candidates = {
-        h: found for h, found in by_hash.items() if len({blocks[i].doc for i in found}) >= threshold
-    }
+    candidates = {h: found for h, found in by_hash.items() if len({docs[i] for i in found}) >= threshold}
     # Lines of furniture shape found in that many sources never count as shared content, even those that
     # are not dropped in the end (so a site's header cannot make its pages look related).
     shaped = set(candidates)
@@ -922,7 +924,7 @@ def _mark_repeated(run: _Run, fingerprints: Fingerprints) -> None:
     possible = {i: 0 for i in possible if not _inside_post(run, i, possible)}
     runs = {h: [i for i in found if i in possible and _next_to_furniture(run, i, possible)]
             for h, found in candidates.items()}  # fmt: skip
-    candidates = {h: found for h, found in runs.items() if len({blocks[i].doc for i in found}) >= threshold}
+    candidates = {h: found for h, found in runs.items() if len({docs[i] for i in found}) >= threshold}
     if not candidates:
         return
     hosts = np.unique(run.docs[[i for found in candidates.values() for i in found]])
@@ -937,7 +939,7 @@ def _mark_repeated(run: _Run, fingerprints: Fingerprints) -> None:
         related = relation.related_pairs(relating, undecided)
         accepted = {}
         for h in undecided:
-            counted = _count_unrelated(sorted({blocks[i].doc for i in candidates[h]}), related)
+            counted = _count_unrelated(sorted({docs[i] for i in candidates[h]}), related)
             if counted >= threshold:
                 accepted[h] = counted
         if set(accepted) == undecided:
@@ -1019,7 +1021,7 @@ def _count_unrelated(docs: Sequence[int], related: set[int]) -> int:
 
 def _site_name_shaped(run: _Run, index: int) -> bool:
     """A byline-shaped line at the very top or bottom of a page may be a site name ("Rheinblick News")."""
-    return run.blocks[index].kind is BlockKind.BYLINE and (
+    return run.kinds[index] is BlockKind.BYLINE and (
         index == int(run.doc_start[index]) or index == int(run.doc_end[index]) - 1
     )
 
@@ -1150,7 +1152,7 @@ def _apply_user_patterns(run: _Run, options: Options) -> None:
     keeps = compile_patterns(options.keep_patterns)
     if not drops and not keeps:
         return
-    texts = [block.text for block in run.blocks]
+    texts = run.blocks.texts()
     for index, source in _first_matches(drops, texts, range(len(texts)), "drop pattern").items():
         run.found[index] = f"drop pattern {source!r}"
     for index in _first_matches(keeps, texts, list(run.found), "keep pattern"):

@@ -12,8 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import compress, count, repeat
-from operator import attrgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -25,13 +24,10 @@ from lbdedup.cluster import ContainedEdge, cluster_blocks
 from lbdedup.fingerprint import Fingerprints, fingerprint
 from lbdedup.model import (
     BLOCK_KINDS,
-    KIND_CODES,
     META_KINDS,
     Block,
-    BlockRef,
     BlockResult,
     Cluster,
-    ClusterMember,
     DedupeResult,
     Document,
     KeepPolicy,
@@ -40,7 +36,6 @@ from lbdedup.model import (
     Progress,
     SourceSummary,
     Status,
-    from_columns,
 )
 from lbdedup.normalize import normalize_many
 from lbdedup.parallel import MIN_PARALLEL_CHARS, fork_map, split_evenly
@@ -157,23 +152,48 @@ def _match_keys(texts: list[str]) -> list[str]:
 def segment_table(documents: Sequence[Document], docs: Iterable[int]) -> BlockTable:
     """The blocks of the documents at positions ``docs``, as one :class:`BlockTable`.
 
-    Text and Markdown go from the segmenter's columns to the table with no Block made; HTML pages
-    (parsed into Blocks by the HTML segmenter) are added block by block.
-
     >>> segment_table([Document("a.txt", "One.\\n\\nTwo.\\n")], range(1)).texts()
     ['One.', 'Two.']
     """
+    return _segment_and_key(documents, docs)[0]
+
+
+# Texts are normalized a batch of about this many characters at a time, as the documents are segmented.
+_KEY_BATCH_CHARS = 1 << 20
+
+
+def _segment_and_key(documents: Sequence[Document], docs: Iterable[int]) -> tuple[BlockTable, list[str]]:
+    """The blocks of the documents at positions ``docs``, and their match keys.
+
+    Text and Markdown go from the segmenter's columns to the table with no Block made, their texts kept as
+    places in the document's own text; HTML pages (parsed into Blocks) are added block by block. The keys
+    are made as the documents go, a batch at a time, so no second list of every block's text is made.
+    """
     builder = TableBuilder([document.source for document in documents])
+    keys: list[str] = []
+    pending: list[str] = []
+    pending_chars = 0
     for doc in docs:
         document = documents[doc]
         if document.format == "html":
-            builder.add_blocks(segment_posts(document, doc))
-            continue
-        columns = layout(document)
-        found = post_times(columns.kinds, columns.texts)
-        posts, times = found or (None, None)
-        builder.add(doc, columns.line_starts, columns.line_ends, columns.kinds, columns.texts, posts, times)
-    return builder.build()
+            blocks = segment_posts(document, doc)
+            builder.add_blocks(blocks)
+            texts = [block.text for block in blocks]
+        else:
+            columns = layout(document)
+            found = post_times(columns.kinds, columns.texts)
+            posts, times = found or (None, None)
+            texts = columns.texts
+            builder.add(
+                doc, columns.line_starts, columns.line_ends, columns.kinds, texts, posts, times, document.text
+            )
+        pending += texts
+        pending_chars += len(document.text)
+        if pending_chars >= _KEY_BATCH_CHARS:
+            keys += _match_keys(pending)
+            pending, pending_chars = [], 0
+    keys += _match_keys(pending)
+    return builder.build(), keys
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,8 +206,7 @@ class _Front:
 
 
 def _front(documents: Sequence[Document], options: Options, docs: range) -> _Front:
-    blocks = segment_table(documents, docs)
-    keys = _match_keys(blocks.texts())
+    blocks, keys = _segment_and_key(documents, docs)
     return _Front(blocks, keys, fingerprint(keys, options.shingle_size, options.hash_function))
 
 
@@ -204,14 +223,20 @@ class _FrontColumns:
     fingerprints: Fingerprints
 
 
-def _pack_front(front: _Front) -> _FrontColumns:
+_BLOCK_NUMBERS = ("doc", "index", "line_start", "line_end", "kind", "post", "time")
+
+
+def _pack_front(documents: Sequence[Document], front: _Front) -> _FrontColumns:
     blocks = front.blocks
-    # The receiver names the sources; a tuple of every source name per part would be sent for nothing.
+    # The receiver has the sources' names and texts: a pool that is a document's own text goes as the
+    # document's position (as -1 - doc), not as a copy of the text through the pipe.
+    own = {id(document.text): doc for doc, document in enumerate(documents)}
+    pools: list[Any] = [-1 - own[id(pool)] if id(pool) in own else pool for pool in blocks.pools]
     sent = BlockTable(
         (),
-        *(getattr(blocks, name) for name in ("doc", "index", "line_start", "line_end", "kind", "post", "time")),
+        *(getattr(blocks, name) for name in _BLOCK_NUMBERS),
         blocks.times,
-        blocks.pools,
+        pools,
         blocks.pool,
         blocks.text_start,
         blocks.text_end,
@@ -234,9 +259,9 @@ def _unpack_front(documents: Sequence[Document], columns: _FrontColumns) -> _Fro
     sent = columns.blocks
     blocks = BlockTable(
         [document.source for document in documents],
-        *(getattr(sent, name) for name in ("doc", "index", "line_start", "line_end", "kind", "post", "time")),
+        *(getattr(sent, name) for name in _BLOCK_NUMBERS),
         sent.times,
-        sent.pools,
+        [pool if isinstance(pool, str) else documents[-1 - pool].text for pool in sent.pools],
         sent.pool,
         sent.text_start,
         sent.text_end,
@@ -259,7 +284,11 @@ def _front_all(documents: Sequence[Document], options: Options) -> _Front:
     jobs = options.jobs if sum(sizes) >= MIN_PARALLEL_CHARS else 1
     parts = split_evenly(sizes, _part_count(jobs)) or [range(0)]
     fronts = fork_map(
-        partial(_front, documents, options), parts, jobs, _pack_front, partial(_unpack_front, documents)
+        partial(_front, documents, options),
+        parts,
+        jobs,
+        partial(_pack_front, documents),
+        partial(_unpack_front, documents),
     )
     if len(fronts) == 1:
         return fronts[0]
@@ -460,7 +489,9 @@ def _results(
     similarity = np.full(count, np.nan, dtype=np.float64)
     similarity[copy_rows] = np.asarray(similarities, dtype=np.float64)
     if furniture:
-        status[np.fromiter(furniture, dtype=np.int64, count=len(furniture))] = STATUS_CODES[Status.BOILERPLATE]
+        status[np.fromiter(furniture, dtype=np.int64, count=len(furniture))] = STATUS_CODES[
+            Status.BOILERPLATE
+        ]
     results = ResultTable(blocks, status, cluster, duplicate_of, match, similarity, furniture)
     # Each cluster's members in input order, clusters by number.
     member_order = np.argsort(number_of[member_group], kind="stable")
@@ -597,6 +628,11 @@ def with_block_results(
     """
     known = result.blocks.blocks if isinstance(result.blocks, ResultTable) else None
     table = result_table(blocks, known if known is not None and len(known) == len(blocks) else None)
+    return with_result_table(result, table, clusters)
+
+
+def with_result_table(result: DedupeResult, table: ResultTable, clusters: Sequence[Cluster]) -> DedupeResult:
+    """``result`` with the verdicts of ``table`` and these clusters, and the counts per source that follow."""
     return replace(
         result,
         blocks=table,

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from lbdedup.arrays import positions_in_runs
 from lbdedup.model import KIND_CODES, META_KINDS, Block, BlockKind
+from lbdedup.table import block_table
 
 __all__ = [
     "Overlaps",
@@ -304,11 +305,9 @@ def repeats(overlaps: Overlaps) -> list[tuple[PostKey, PostKey]]:
 
 def _post_ids(blocks: Sequence[Block]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
     """Per block, the id of its post (document, post number or None); per id, whether the post is numbered."""
-    count = len(blocks)
-    docs = np.fromiter(map(_DOC, blocks), dtype=np.int64, count=count)
-    posts = np.fromiter(
-        (-1 if post is None else post for post in map(_POST, blocks)), dtype=np.int64, count=count
-    )
+    table = block_table(blocks)
+    docs = table.doc.astype(np.int64)
+    posts = table.post.astype(np.int64)
     width = int(posts.max()) + 2
     keys, ids = np.unique(docs * width + posts + 1, return_inverse=True)
     return ids.reshape(-1).astype(np.int64), keys % width != 0
@@ -359,8 +358,8 @@ def merge_repeated_meta(
     ([0, 1, 2, 2], [0, 1, 2, 2])
     """
     group, cluster = list(group), list(cluster)
-    count = len(blocks)
-    kinds = np.fromiter(map(KIND_CODES.__getitem__, map(_KIND, blocks)), dtype=np.int64, count=count)
+    blocks = block_table(blocks)
+    kinds = blocks.kind.astype(np.int64)
     is_meta = np.isin(kinds, [KIND_CODES[kind] for kind in META_KINDS])
     meta = np.flatnonzero(is_meta)
     if not meta.size:

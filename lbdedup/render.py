@@ -8,10 +8,13 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import Any
 
+import numpy as np
+
 from lbdedup.model import (
+    BLOCK_KINDS,
     Block,
     BlockRef,
     BlockResult,
@@ -25,6 +28,7 @@ from lbdedup.model import (
 )
 from lbdedup.names import JSON_ERRORS, TEXT_ERRORS, display_name
 from lbdedup.segment import one_line
+from lbdedup.table import MATCHES, NO_MATCH, STATUSES, ClusterTable, ResultTable
 from lbdedup.timeline import text_sections
 
 try:  # json's C string escaper, without loading the json package (the text output needs none of it)
@@ -154,6 +158,13 @@ _BATCH = 2048
 _NOT_CONTROL = bytes(range(32, 256))
 _ONE = 1
 _MATCH_JSON = {match.value: f'"{match.value}"' for match in MatchKind}
+# The JSON of each code of the columns (see lbdedup.table).
+_KIND_VALUES = tuple(kind.value for kind in BLOCK_KINDS)
+_STATUS_VALUES = tuple(status.value for status in STATUSES)
+_MATCH_CODE_JSON = {
+    **{code: f'"{match.value}"' for code, match in enumerate(MATCHES)},
+    NO_MATCH: "null",
+}
 
 
 def _string_bodies(texts: list[str]) -> list[str]:
@@ -285,15 +296,120 @@ class _ReportJson:
             )
         return lines
 
+    def table_blocks(self, table: ResultTable, rows: slice) -> list[str]:
+        """:meth:`blocks` of the rows ``rows`` of ``table``, read from its columns."""
+        blocks = table.blocks
+        sources, times = self.sources, self.times
+        docs = blocks.doc[rows].tolist()
+        time_json = [*map(times.__getitem__, blocks.times), "null"]
+        copies = table.duplicate_of[rows]
+        at = np.maximum(copies, 0)
+        copy_refs = [
+            "null" if copy < 0 else f'{{"source": {sources[doc]}, "index": {index}, "line_start": {line}}}'
+            for copy, doc, index, line in zip(
+                copies.tolist(),
+                blocks.doc[at].tolist(),
+                blocks.index[at].tolist(),
+                blocks.line_start[at].tolist(),
+                strict=True,
+            )
+        ]
+        if table.outside:
+            for position in np.flatnonzero(copies == -2).tolist():
+                copy_refs[position] = self.ref(table.outside[rows.start + position])
+        reasons = table.reasons
+        reason_json = (
+            [
+                "null" if reason is None else _json_string(reason)
+                for reason in map(reasons.get, range(*rows.indices(len(table))))
+            ]
+            if reasons
+            else repeat("null")
+        )
+        texts = _string_bodies(blocks.texts(range(*rows.indices(len(table)))))
+        return [
+            f'{{"source": {sources[doc]}, "index": {index}, "line_start": {line_start}, "line_end": {line_end}, '
+            f'"kind": "{_KIND_VALUES[kind]}", "post": {"null" if post < 0 else post}, "time": {time_json[time]}, '
+            f'"status": "{_STATUS_VALUES[status]}", "cluster": {"null" if cluster < 0 else cluster}, '
+            f'"duplicate_of": {copy_ref}, "match": {_MATCH_CODE_JSON[match]}, '
+            f'"similarity": {"null" if similarity != similarity else repr(similarity)}, '
+            f'"reason": {reason}, "text": "{text}"}}'
+            for doc, index, line_start, line_end, kind, post, time, status, cluster, copy_ref, match, similarity, reason, text in zip(
+                docs,
+                blocks.index[rows].tolist(),
+                blocks.line_start[rows].tolist(),
+                blocks.line_end[rows].tolist(),
+                blocks.kind[rows].tolist(),
+                blocks.post[rows].tolist(),
+                blocks.time[rows].tolist(),
+                table.status[rows].tolist(),
+                table.cluster[rows].tolist(),
+                copy_refs,
+                table.match[rows].tolist(),
+                table.similarity[rows].tolist(),
+                reason_json,
+                texts,
+                strict=False,
+            )
+        ]
+
+    def table_clusters(self, clusters: ClusterTable, numbers: slice) -> list[str]:
+        """:meth:`clusters` of the clusters ``numbers`` of ``clusters``, read from its columns."""
+        results = clusters.results
+        blocks = results.blocks
+        sources = self.sources
+        first, last = clusters.starts[numbers.start], clusters.starts[min(numbers.stop, len(clusters))]
+        members = clusters.members[first:last]
+        canonical = clusters.canonical[numbers]
+        # A member that is its cluster's kept copy is listed by the kept copy's reference: the same block.
+        refs = [
+            f'"source": {sources[doc]}, "index": {index}, "line_start": {line}'
+            for doc, index, line in zip(
+                blocks.doc[members].tolist(),
+                blocks.index[members].tolist(),
+                blocks.line_start[members].tolist(),
+                strict=True,
+            )
+        ]
+        member_json = [
+            f'{{{ref}, "match": {_MATCH_CODE_JSON[match]}, '
+            f'"similarity": {"null" if similarity != similarity else repr(similarity)}}}'
+            for ref, match, similarity in zip(
+                refs, results.match[members].tolist(), results.similarity[members].tolist(), strict=True
+            )
+        ]
+        bounds = (clusters.starts[numbers.start : min(numbers.stop, len(clusters)) + 1] - first).tolist()
+        canonical_refs = [
+            f'{{"source": {sources[doc]}, "index": {index}, "line_start": {line}}}'
+            for doc, index, line in zip(
+                blocks.doc[canonical].tolist(),
+                blocks.index[canonical].tolist(),
+                blocks.line_start[canonical].tolist(),
+                strict=True,
+            )
+        ]
+        return [
+            f'{{"id": {number}, "canonical": {kept}, "members": [{", ".join(member_json[start:stop])}]}}'
+            for number, kept, start, stop in zip(
+                clusters.ids[numbers].tolist(), canonical_refs, bounds[:-1], bounds[1:], strict=True
+            )
+        ]
+
     def block_batches(self, results: Sequence[BlockResult]) -> Iterator[list[str]]:
         """:meth:`blocks` of ``results``, ``_BATCH`` at a time."""
         for start in range(0, len(results), _BATCH):
-            yield self.blocks(results[start : start + _BATCH])
+            if isinstance(results, ResultTable):
+                yield self.table_blocks(results, slice(start, min(start + _BATCH, len(results))))
+            else:
+                yield self.blocks(results[start : start + _BATCH])
 
     def cluster_batches(self, clusters: Sequence[Cluster]) -> Iterator[list[str]]:
         """:meth:`clusters` of ``clusters``, ``_BATCH`` at a time."""
         for start in range(0, len(clusters), _BATCH):
-            yield self.clusters(clusters[start : start + _BATCH])
+            if isinstance(clusters, ClusterTable):
+                yield self.table_clusters(clusters, slice(start, min(start + _BATCH, len(clusters))))
+            else:
+                yield self.clusters(clusters[start : start + _BATCH])
 
 
 def _sources_records(result: DedupeResult) -> list[dict[str, Any]]:

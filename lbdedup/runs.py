@@ -9,12 +9,12 @@ original is the earlier of the two in input order.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import attrgetter
 
 import numpy as np
 
 from lbdedup.model import BlockResult, Run, RunSpan
 from lbdedup.postmatch import group_pairs
+from lbdedup.table import BlockTable, result_table
 
 __all__ = ["MIN_RUN_BLOCKS", "find_runs"]
 
@@ -23,13 +23,9 @@ MIN_RUN_BLOCKS = 2
 # A cluster with more members than this is a stock line (a footer, "Key events"), too common to start runs.
 MAX_RUN_CLUSTER = 256
 
-_CLUSTER, _DOC = attrgetter("cluster"), attrgetter("block.doc")
-# map(_NONE_TO_MISSING.get, values, values): each value, None as -1, without a Python-level loop.
-_NONE_TO_MISSING: dict[int | None, int] = {None: -1}
 
-
-def _span(blocks: Sequence[BlockResult], start: int, end: int) -> RunSpan:
-    first, last = blocks[start].block, blocks[end].block
+def _span(blocks: BlockTable, start: int, end: int) -> RunSpan:
+    first, last = blocks.refs([start, end])
     return RunSpan(first.source, first.index, last.index, first.line_start, last.line_end)
 
 
@@ -49,9 +45,9 @@ def find_runs(blocks: Sequence[BlockResult]) -> tuple[Run, ...]:
     count = len(blocks)
     if count < 2:
         return ()
-    cluster_list = list(map(_CLUSTER, blocks))
-    clusters = np.fromiter(map(_NONE_TO_MISSING.get, cluster_list, cluster_list), np.int64, count)
-    docs = np.fromiter(map(_DOC, blocks), dtype=np.int64, count=count)
+    results = result_table(blocks)
+    clusters = results.cluster
+    docs = results.blocks.doc.astype(np.int64)
     # A step is a block and the next block of the same source, both in clusters; equal steps (the same two
     # clusters in a row) at two places link those places. Grouping steps by their cluster pair with one
     # sort finds every link without comparing all pairs of places.
@@ -107,6 +103,10 @@ def find_runs(blocks: Sequence[BlockResult]) -> tuple[Run, ...]:
                 covered[copy + start : copy + offset] = b"\x01" * (offset - start)
     runs.sort()
     return tuple(
-        Run(_span(blocks, copy, copy + length - 1), _span(blocks, original, original + length - 1), length)
+        Run(
+            _span(results.blocks, copy, copy + length - 1),
+            _span(results.blocks, original, original + length - 1),
+            length,
+        )
         for copy, original, length in runs
     )

@@ -40,6 +40,7 @@ __all__ = [
     "ResultTable",
     "TableBuilder",
     "block_table",
+    "cluster_table",
     "result_table",
 ]
 
@@ -292,6 +293,10 @@ class BlockTable(_Rows[Block]):
 
 
 _NUMBER_COLUMNS = ("doc", "index", "line_start", "line_end", "kind", "post")
+# How far past a block's expected place its text is looked for in its source's text (blank lines between).
+_GAP_CHARS = 4096
+# map(_NONE_TO_MISSING.get, values, values): each value, None as -1, without a Python-level loop.
+_NONE_TO_MISSING: dict[int | None, int] = {None: -1}
 
 
 class TableBuilder:
@@ -318,17 +323,42 @@ class TableBuilder:
         texts: Sequence[str],
         posts: Sequence[int | None] | None = None,
         times: Sequence[str | None] | None = None,
+        source_text: str | None = None,
     ) -> None:
-        """Add the blocks of the ``doc``-th source: its line spans, kinds and texts, posts and times."""
+        """Add the blocks of the ``doc``-th source: its line spans, kinds and texts, posts and times.
+
+        With ``source_text`` (the source's own text, which the blocks' texts are cut from, in order), each
+        text found there is kept as a place in it, not as a copy; only the others are copied.
+        """
         count = len(texts)
         if not count:
             return
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
+        if source_text is not None:
+            self._add_in_place(doc, line_starts, line_ends, kinds, texts, posts, times, source_text, lengths)
+            return
         ends = np.cumsum(lengths)
+        pool_column = np.full(count, len(self._pools), dtype=np.int32)
+        self._pools.append("".join(texts))
+        self._append(doc, line_starts, line_ends, kinds, posts, times, pool_column, ends - lengths, lengths)
+
+    def _append(
+        self,
+        doc: int,
+        line_starts: Sequence[int],
+        line_ends: Sequence[int],
+        kinds: Sequence[BlockKind],
+        posts: Sequence[int | None] | None,
+        times: Sequence[str | None] | None,
+        pool_column: I32,
+        text_starts: I64,
+        lengths: I64,
+    ) -> None:
+        count = len(lengths)
         if posts is None:
             post_column = np.full(count, -1, dtype=np.int32)
         else:
-            post_column = np.fromiter((-1 if post is None else post for post in posts), np.int32, count)
+            post_column = np.fromiter(map(_NONE_TO_MISSING.get, posts, posts), np.int32, count)
         if times is None:
             time_column = np.full(count, -1, dtype=np.int32)
         else:
@@ -347,12 +377,51 @@ class TableBuilder:
                 np.fromiter(map(KIND_CODES.__getitem__, kinds), dtype=np.uint8, count=count),
                 post_column,
                 time_column,
-                np.full(count, len(self._pools), dtype=np.int32),
-                ends - lengths,
-                ends,
+                pool_column,
+                text_starts,
+                text_starts + lengths,
             )
         )
-        self._pools.append("".join(texts))
+
+    def _add_in_place(
+        self,
+        doc: int,
+        line_starts: Sequence[int],
+        line_ends: Sequence[int],
+        kinds: Sequence[BlockKind],
+        texts: Sequence[str],
+        posts: Sequence[int | None] | None,
+        times: Sequence[str | None] | None,
+        source_text: str,
+        lengths: I64,
+    ) -> None:
+        # A page's text is twice the size of its bytes or more in Python (one curly quote makes it two bytes
+        # a character): a copy of every block's text would double the run's largest piece of memory.
+        find = source_text.find
+        starts: list[int] = []
+        missing: list[int] = []
+        cursor = 0
+        for position, text in enumerate(texts):
+            # Only a short way ahead: a text that is not there (a CRLF file's block of several lines) must
+            # not cost a search to the end of the page, once per block.
+            found = find(text, cursor, cursor + 2 * len(text) + _GAP_CHARS)
+            if found < 0:
+                missing.append(position)
+                starts.append(0)
+                cursor += len(text)
+            else:
+                starts.append(found)
+                cursor = found + len(text)
+        start_column = np.array(starts, dtype=np.int64)
+        pool_column = np.full(len(texts), len(self._pools), dtype=np.int32)
+        self._pools.append(source_text)
+        if missing:
+            extra = [texts[position] for position in missing]
+            extra_lengths = lengths[missing]
+            pool_column[missing] = len(self._pools)
+            start_column[missing] = np.cumsum(extra_lengths) - extra_lengths
+            self._pools.append("".join(extra))
+        self._append(doc, line_starts, line_ends, kinds, posts, times, pool_column, start_column, lengths)
 
     def add_blocks(self, blocks: Sequence[Block]) -> None:
         """Add Blocks already made (of one source, in order), as the HTML segmenter gives them."""
@@ -372,7 +441,9 @@ class TableBuilder:
         if self._columns:
             columns = [np.concatenate(parts) for parts in zip(*self._columns, strict=True)]
         else:
-            columns = [np.empty(0, dtype=np.int32)] * 7 + [np.empty(0, np.int32)] + [np.empty(0, np.int64)] * 2
+            columns = (
+                [np.empty(0, dtype=np.int32)] * 7 + [np.empty(0, np.int32)] + [np.empty(0, np.int64)] * 2
+            )
         doc, index, line_start, line_end, kind, post, time, pool, start, end = columns
         return BlockTable(
             self.sources,
@@ -576,9 +647,42 @@ class ClusterTable(_Rows[Cluster]):
             similarities = results.similarity[member_rows].tolist()
             members = from_columns(
                 ClusterMember,
-                [kept_ref if row == kept else ref for row, ref in zip(member_rows.tolist(), refs, strict=True)],
+                [
+                    kept_ref if row == kept else ref
+                    for row, ref in zip(member_rows.tolist(), refs, strict=True)
+                ],
                 map(matches.__getitem__, results.match[member_rows].tolist()),
                 [None if value != value else value for value in similarities],
             )
             clusters.append(Cluster(int(self.ids[number]), kept_ref, tuple(members)))
         return clusters
+
+
+def cluster_table(clusters: Sequence[Cluster], results: ResultTable) -> ClusterTable:
+    """``clusters`` as a :class:`ClusterTable` over ``results``: the table itself, or one made from records.
+
+    Every member must be a block of ``results`` (a run's own clusters; not those ``check`` joined with an
+    index), and each member's match is read from ``results``.
+    """
+    if isinstance(clusters, ClusterTable) and clusters.results is results:
+        return clusters
+    blocks = results.blocks
+    row_of = {
+        (source, index): row
+        for row, (source, index) in enumerate(
+            zip(map(blocks.sources.__getitem__, blocks.doc.tolist()), blocks.index.tolist(), strict=True)
+        )
+    }
+    ids, canonical, members, sizes = [], [], [], []
+    for cluster in clusters:
+        ids.append(cluster.id)
+        canonical.append(row_of[cluster.canonical.source, cluster.canonical.index])
+        members.extend(row_of[member.ref.source, member.ref.index] for member in cluster.members)
+        sizes.append(len(cluster.members))
+    return ClusterTable(
+        results,
+        np.array(ids, dtype=np.int64),
+        np.array(canonical, dtype=np.int64),
+        np.array(members, dtype=np.int64),
+        np.r_[0, np.cumsum(sizes, dtype=np.int64)].astype(np.int64),
+    )

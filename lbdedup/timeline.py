@@ -26,9 +26,7 @@ from lbdedup.model import (
     KIND_CODES,
     META_KINDS,
     BlockKind,
-    BlockRef,
     BlockResult,
-    Cluster,
     DedupeResult,
     Options,
     PostOrder,
@@ -38,6 +36,7 @@ from lbdedup.model import (
     TimelinePost,
 )
 from lbdedup.postmatch import component_minimum, group_pairs, overlap_table, repeat_mask
+from lbdedup.table import NO_MATCH, STATUS_CODES, ClusterTable, cluster_table, result_table
 
 __all__ = ["build_timelines", "keep_meta_of_printed_posts", "text_sections", "time_key"]
 
@@ -214,12 +213,13 @@ class _PostTable(NamedTuple):
 def _post_table(results: Sequence[BlockResult]) -> _PostTable | None:
     """The :class:`_PostTable` of ``results``; None when no block is in a post."""
     count = len(results)
-    blocks = list(map(_BLOCK, results))
-    numbers = _numbers(list(map(_POST, blocks)))
+    table = result_table(results)
+    blocks = table.blocks
+    numbers = blocks.post.astype(np.int64)
     numbered = np.flatnonzero(numbers >= 0)
     if not numbered.size:
         return None
-    docs = np.fromiter(map(_DOC, blocks), dtype=np.int64, count=count)
+    docs = blocks.doc.astype(np.int64)
     width = int(numbers.max()) + 1
     keys, first_at, node_of = np.unique(
         docs[numbered] * width + numbers[numbered], return_index=True, return_inverse=True
@@ -232,13 +232,16 @@ def _post_table(results: Sequence[BlockResult]) -> _PostTable | None:
     sizes = np.bincount(node_ids[numbered], minlength=node_count)
 
     # A post's time is the first time any of its blocks carries: nearly always its first block's.
-    node_times: list[str | None] = list(map(_TIME, map(blocks.__getitem__, first_at.tolist())))
-    untimed = np.fromiter(map(operator.is_, node_times, itertools.repeat(None)), bool, node_count)
+    block_times = blocks.time
+    node_time_codes = block_times[first_at].astype(np.int64)
+    untimed = node_time_codes < 0
     if untimed.any():
         for at in np.flatnonzero(untimed[np.maximum(node_ids, 0)] & (node_ids >= 0)).tolist():
             node = int(node_ids[at])
-            if node_times[node] is None:
-                node_times[node] = blocks[at].time
+            if node_time_codes[node] < 0:
+                node_time_codes[node] = block_times[at]
+    time_lookup: list[str | None] = [*blocks.times, None]
+    node_times = list(map(time_lookup.__getitem__, node_time_codes.tolist()))
     # Times as ids into the distinct times (-1: none), with what sorting and choosing need of each.
     first_seen = dict.fromkeys(node_times)
     first_seen.pop(None, None)
@@ -259,8 +262,8 @@ def _post_table(results: Sequence[BlockResult]) -> _PostTable | None:
     is_head = np.zeros(node_count, dtype=bool)
     is_head[openers[(node_numbers[openers] == 0) & ~has_time[openers]]] = True
 
-    kinds = np.fromiter(map(KIND_CODES.__getitem__, map(_KIND, blocks)), dtype=np.int8, count=count)
-    clusters = _numbers(list(map(_CLUSTER, results)))
+    kinds = blocks.kind.astype(np.int8)
+    clusters = table.cluster
     overlaps = overlap_table(
         node_ids,
         node_count,
@@ -272,7 +275,7 @@ def _post_table(results: Sequence[BlockResult]) -> _PostTable | None:
     repeat = repeat_mask(overlaps) & ~is_head[first] & ~is_head[second]
     # What tells two pages are one blog: its posts' own paragraphs. Headings ("Key events"), meta lines and
     # short formula lines ("Thanks for reading.") are left out, as they are in every blog.
-    lengths = np.fromiter(map(len, map(_TEXT, blocks)), dtype=np.int64, count=count)
+    lengths = blocks.text_lengths()
     telling_block = (
         np.isin(kinds, [KIND_CODES[kind] for kind in _TELLING_KINDS])
         & (lengths >= TELLING_CHARS)
@@ -398,60 +401,74 @@ def keep_meta_of_printed_posts(
     count = len(blocks)
     if not count:
         return result, False
-    # Columns made with map (no Python loop per block): a run has hundreds of thousands of blocks.
-    statuses = list(map(_STATUS, blocks))
-    kinds = np.fromiter(map(KIND_CODES.__getitem__, map(_RESULT_KIND, blocks)), dtype=np.int64, count=count)
-    is_meta = np.isin(kinds, [KIND_CODES[kind] for kind in META_KINDS])
-    duplicate = np.fromiter(map(Status.DUPLICATE.__eq__, statuses), dtype=bool, count=count)
+    table = result_table(blocks)
+    is_meta = table.blocks.of_kinds(META_KINDS)
+    duplicate = table.status == STATUS_CODES[Status.DUPLICATE]
     candidates = np.flatnonzero(duplicate & is_meta).tolist()
     if not candidates:
         return result, False
-    kept = np.fromiter(map(_KEPT.__getitem__, statuses), dtype=bool, count=count)
-    docs = np.fromiter(map(_RESULT_DOC, blocks), dtype=np.int64, count=count)
-    posts = _numbers(list(map(_RESULT_POST, blocks)))
+    kept = table.kept_mask()
+    docs = table.blocks.doc.astype(np.int64)
+    posts = table.blocks.post.astype(np.int64)
     width = int(posts.max()) + 2
     printing = set((docs * width + posts)[kept & ~is_meta & (posts >= 0)].tolist())
     doc_of = {document.source: doc for doc, document in enumerate(result.documents)}
     timeline_of = {doc: number for number, timeline in enumerate(timelines) for doc in timeline.docs}
 
-    def where(doc: int) -> int:
-        return timeline_of.get(doc, -1 - doc)  # a document in no timeline is a place of its own
-
-    promoted = []
-    for position in candidates:
-        item = blocks[position]
-        block, copy_of = item.block, item.duplicate_of
-        if block.post is None or copy_of is None or block.doc * width + block.post not in printing:
-            continue
-        if where(block.doc) != where(doc_of[copy_of.source]):
-            promoted.append(position)
-    if not promoted:
+    # A document in no timeline is a place of its own.
+    place = -1 - np.arange(len(result.documents), dtype=np.int64)
+    for doc, number in timeline_of.items():
+        place[doc] = number
+    rows = np.asarray(candidates, dtype=np.int64)
+    copies = table.duplicate_of[rows]
+    rows, copies = rows[(posts[rows] >= 0) & (copies >= 0)], copies[(posts[rows] >= 0) & (copies >= 0)]
+    printed = np.fromiter(
+        map(printing.__contains__, (docs[rows] * width + posts[rows]).tolist()), bool, len(rows)
+    )
+    promoted = rows[printed & (place[docs[rows]] != place[docs[copies]])]
+    del doc_of
+    if not promoted.size:
         return result, False
-    changed = list(blocks)
-    gone = {BlockRef.of(blocks[position].block) for position in promoted}
-    touched = {blocks[position].cluster for position in promoted}
-    for position in promoted:
-        changed[position] = BlockResult(blocks[position].block, Status.UNIQUE)
-    clusters: list[Cluster] = []
-    dissolved: set[BlockRef] = set()
-    for cluster in result.clusters:
-        if cluster.id not in touched:
-            clusters.append(cluster)
-            continue
-        members = tuple(member for member in cluster.members if member.ref not in gone)
-        if len(members) < 2:
-            dissolved.add(cluster.canonical)
-        else:
-            clusters.append(Cluster(cluster.id, cluster.canonical, members))
-    if dissolved:
-        # The kept copy of a cluster now gone is a unique block (a meta line of one of the clusters touched).
-        for position in np.flatnonzero(is_meta).tolist():
-            item = changed[position]
-            if item.cluster in touched and BlockRef.of(item.block) in dissolved:
-                changed[position] = BlockResult(item.block, Status.UNIQUE)
-    from lbdedup.core import with_block_results  # the core imports this module
+    clusters = cluster_table(result.clusters, table)
+    touched = np.unique(table.cluster[promoted])
+    status, cluster = table.status.copy(), table.cluster.copy()
+    duplicate_of, match, similarity = table.duplicate_of.copy(), table.match.copy(), table.similarity.copy()
+    unique = STATUS_CODES[Status.UNIQUE]
 
-    return with_block_results(result, changed, clusters), True
+    def make_unique(rows: npt.NDArray[np.int64]) -> None:
+        status[rows], cluster[rows], duplicate_of[rows] = unique, -1, -1
+        match[rows], similarity[rows] = NO_MATCH, np.nan
+
+    make_unique(promoted)
+    member_cluster = np.repeat(np.arange(len(clusters.ids)), np.diff(clusters.starts))
+    staying = ~np.isin(clusters.members, promoted)
+    sizes = np.bincount(member_cluster[staying], minlength=len(clusters.ids))
+    was_touched = np.isin(clusters.ids, touched)
+    dissolved = was_touched & (sizes < 2)
+    # The kept copy of a cluster now gone is a unique block (a meta line of one of the clusters touched).
+    gone_kept = clusters.canonical[dissolved]
+    make_unique(gone_kept[is_meta[gone_kept]])
+    staying &= ~dissolved[member_cluster]
+    left = ~dissolved
+    new_clusters = ClusterTable(
+        table.with_columns(
+            status=status,
+            cluster=cluster,
+            duplicate_of=duplicate_of,
+            match=match,
+            similarity=similarity,
+            reasons={
+                row: reason for row, reason in table.reasons.items() if status[row] == table.status[row]
+            },
+        ),
+        clusters.ids[left],
+        clusters.canonical[left],
+        clusters.members[staying],
+        np.r_[0, np.cumsum(sizes[left])].astype(np.int64),
+    )
+    from lbdedup.core import with_result_table  # the core imports this module
+
+    return with_result_table(result, new_clusters.results, new_clusters), True
 
 
 def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, ...]:
@@ -578,11 +595,7 @@ def _kept_timed_posts(
         (node_ids >= 0) & ~np.isin(posts.kinds, [KIND_CODES[kind] for kind in META_KINDS])
     )
     candidates = content[wanted[group_of_doc[posts.node_docs[node_ids[content]]]]]
-    kept = np.fromiter(
-        map(_KEPT.__getitem__, map(_STATUS, map(blocks.__getitem__, candidates.tolist()))),
-        dtype=bool,
-        count=candidates.size,
-    )
+    kept = result_table(blocks).kept_mask()[candidates]
     nodes = _distinct(node_ids[candidates[kept]])
     nodes = nodes[posts.time_ids[nodes] >= 0]
     return np.bincount(group_of_doc[posts.node_docs[nodes]], minlength=group_count)
@@ -696,8 +709,9 @@ def text_sections(result: DedupeResult) -> list[tuple[str, list[BlockResult]]]:
     """
     blocks = result.blocks
     count = len(blocks)
-    docs = np.fromiter(map(_RESULT_DOC, blocks), dtype=np.int64, count=count)
-    kept = np.fromiter(map(_KEPT.__getitem__, map(_STATUS, blocks)), dtype=bool, count=count)
+    table = result_table(blocks)
+    docs = table.blocks.doc.astype(np.int64)
+    kept = table.kept_mask()
     reordered = [timeline for timeline in result.timelines if timeline.order != "input"]
     owner = {doc: timeline for timeline in reordered for doc in timeline.docs}
     placed = _placed_timelines(blocks, docs, kept, owner, len(result.documents))
