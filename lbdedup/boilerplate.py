@@ -576,7 +576,6 @@ class _Run:
     def __init__(
         self, blocks: Sequence[Block], keys: Sequence[str], word_counts: I64, mode: BoilerplateMode
     ) -> None:
-        self.blocks = blocks
         self.keys = keys
         self.word_counts = word_counts
         self.mode = mode

@@ -223,24 +223,13 @@ class _FrontColumns:
     fingerprints: Fingerprints
 
 
-_BLOCK_NUMBERS = ("doc", "index", "line_start", "line_end", "kind", "post", "time")
-
-
 def _pack_front(documents: Sequence[Document], front: _Front) -> _FrontColumns:
     blocks = front.blocks
     # The receiver has the sources' names and texts: a pool that is a document's own text goes as the
     # document's position (as -1 - doc), not as a copy of the text through the pipe.
     own = {id(document.text): doc for doc, document in enumerate(documents)}
     pools: list[Any] = [-1 - own[id(pool)] if id(pool) in own else pool for pool in blocks.pools]
-    sent = BlockTable(
-        (),
-        *(getattr(blocks, name) for name in _BLOCK_NUMBERS),
-        blocks.times,
-        pools,
-        blocks.pool,
-        blocks.text_start,
-        blocks.text_end,
-    )
+    sent = blocks.renamed((), pools)
     return _FrontColumns(
         blocks=sent,
         key_ends=np.cumsum([len(key) for key in front.keys], dtype=np.int64),
@@ -257,14 +246,9 @@ def _split_joined(joined: str, ends: np.ndarray) -> list[str]:
 
 def _unpack_front(documents: Sequence[Document], columns: _FrontColumns) -> _Front:
     sent = columns.blocks
-    blocks = BlockTable(
+    blocks = sent.renamed(
         [document.source for document in documents],
-        *(getattr(sent, name) for name in _BLOCK_NUMBERS),
-        sent.times,
         [pool if isinstance(pool, str) else documents[-1 - pool].text for pool in sent.pools],
-        sent.pool,
-        sent.text_start,
-        sent.text_end,
     )
     return _Front(blocks, _split_joined(columns.keys, columns.key_ends), columns.fingerprints)
 
@@ -283,7 +267,7 @@ def _front_all(documents: Sequence[Document], options: Options) -> _Front:
     sizes = [len(document.text) for document in documents]
     jobs = options.jobs if sum(sizes) >= MIN_PARALLEL_CHARS else 1
     parts = split_evenly(sizes, _part_count(jobs)) or [range(0)]
-    fronts = fork_map(
+    fronts: list[_Front] = fork_map(
         partial(_front, documents, options),
         parts,
         jobs,
@@ -471,7 +455,7 @@ def _results(
 ) -> DedupeResult:
     # Columns over all blocks, no object per block: a run has hundreds of thousands of them.
     count = len(blocks)
-    members, starts, sizes, kept, member_group, is_kept, copies, copy_groups, matches, similarities = decided
+    members, _, sizes, kept, member_group, is_kept, copies, copy_groups, matches, similarities = decided
     # Cluster ids follow the position of the kept copy, so they read in input order.
     by_number = np.argsort(kept, kind="stable")
     number_of = np.empty(len(kept), dtype=np.int64)

@@ -407,6 +407,36 @@ class DedupeResult:
     timelines: tuple[Timeline, ...] = ()
     runs: tuple[Run, ...] = ()
 
+    @property
+    def columns(self) -> dict[str, Any]:
+        """The blocks' numbers and verdicts as numpy arrays, one per field (no record made per block).
+
+        ``kind``, ``status`` and ``match`` are codes: positions in ``BlockKind``, ``Status`` and
+        ``MatchKind`` (255: no match); -1 means none for ``post``, ``time`` (an index into
+        :meth:`block_times`), ``cluster`` and ``duplicate_of`` (the row of the kept copy); ``similarity``
+        is NaN where there is none. The texts: :meth:`block_texts`.
+
+        >>> from lbdedup import Document, dedupe
+        >>> result = dedupe([Document("a.txt", "Rain at dawn.\\n\\nRain at dawn.\\n")])
+        >>> result.columns["status"].tolist(), result.columns["duplicate_of"].tolist()
+        ([1, 2], [-1, 0])
+        """
+        from lbdedup.table import result_table  # the columns' module imports this one
+
+        return result_table(self.blocks).columns()
+
+    def block_texts(self) -> list[str]:
+        """Every block's text, in order (row ``i`` of :attr:`columns` is block ``i``)."""
+        from lbdedup.table import result_table  # the columns' module imports this one
+
+        return result_table(self.blocks).blocks.texts()
+
+    def block_times(self) -> tuple[str, ...]:
+        """The distinct post times that ``columns["time"]`` indexes."""
+        from lbdedup.table import result_table  # the columns' module imports this one
+
+        return result_table(self.blocks).blocks.times
+
     def kept(self) -> tuple[BlockResult, ...]:
         """The blocks that stay in the clean text, in input order."""
         return tuple(r for r in self.blocks if r.status.kept)

@@ -8,10 +8,11 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, repeat
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from lbdedup.model import (
     BLOCK_KINDS,
@@ -28,8 +29,17 @@ from lbdedup.model import (
 )
 from lbdedup.names import JSON_ERRORS, TEXT_ERRORS, display_name
 from lbdedup.segment import one_line
-from lbdedup.table import MATCHES, NO_MATCH, STATUSES, ClusterTable, ResultTable
-from lbdedup.timeline import text_sections
+from lbdedup.table import (
+    MATCHES,
+    NO_MATCH,
+    STATUS_CODES,
+    STATUSES,
+    BlockTable,
+    ClusterTable,
+    ResultTable,
+    result_table,
+)
+from lbdedup.timeline import section_rows
 
 try:  # json's C string escaper, without loading the json package (the text output needs none of it)
     from _json import encode_basestring as _json_string
@@ -299,59 +309,66 @@ class _ReportJson:
     def table_blocks(self, table: ResultTable, rows: slice) -> list[str]:
         """:meth:`blocks` of the rows ``rows`` of ``table``, read from its columns."""
         blocks = table.blocks
-        sources, times = self.sources, self.times
-        docs = blocks.doc[rows].tolist()
-        time_json = [*map(times.__getitem__, blocks.times), "null"]
+        first, stop = rows.start, rows.stop
+        count = stop - first
+        # Each field as a list made in C (map over the columns' lists), then one plain f-string a block:
+        # no test per block and per field, which would cost more than the formatting itself.
+        sources = map(self.sources.__getitem__, blocks.doc[rows].tolist())
+        kinds = map(_KIND_VALUES.__getitem__, blocks.kind[rows].tolist())
+        statuses = map(_STATUS_VALUES.__getitem__, table.status[rows].tolist())
+        time_json = [*map(self.times.__getitem__, blocks.times), "null"]
+        times = map(time_json.__getitem__, blocks.time[rows].tolist())
+        posts = _numbers_or_null(blocks.post[rows])
+        clusters = _numbers_or_null(table.cluster[rows])
+        # Most blocks are no copy and have no reason: one constant tail for them all.
+        tails = [_PLAIN_TAIL] * count
         copies = table.duplicate_of[rows]
-        at = np.maximum(copies, 0)
-        copy_refs = [
-            "null" if copy < 0 else f'{{"source": {sources[doc]}, "index": {index}, "line_start": {line}}}'
-            for copy, doc, index, line in zip(
-                copies.tolist(),
-                blocks.doc[at].tolist(),
-                blocks.index[at].tolist(),
-                blocks.line_start[at].tolist(),
+        for position in np.flatnonzero(copies != -1).tolist():
+            tails[position] = self._copy_tail(table, first + position)
+        for row in table.reasons:
+            if first <= row < stop:
+                tails[row - first] = self._copy_tail(table, row)
+        texts = _string_bodies(blocks.texts(range(first, stop)))
+        return [
+            f'{{"source": {source}, "index": {index}, "line_start": {line_start}, "line_end": {line_end}, '
+            f'"kind": "{kind}", "post": {post}, "time": {time}, "status": "{status}", "cluster": {cluster}, '
+            f'{tail}, "text": "{text}"}}'
+            for source, index, line_start, line_end, kind, post, time, status, cluster, tail, text in zip(
+                sources,
+                blocks.position[rows].tolist(),
+                blocks.line_start[rows].tolist(),
+                blocks.line_end[rows].tolist(),
+                kinds,
+                posts,
+                times,
+                statuses,
+                clusters,
+                tails,
+                texts,
                 strict=True,
             )
         ]
-        if table.outside:
-            for position in np.flatnonzero(copies == -2).tolist():
-                copy_refs[position] = self.ref(table.outside[rows.start + position])
-        reasons = table.reasons
-        reason_json = (
-            [
-                "null" if reason is None else _json_string(reason)
-                for reason in map(reasons.get, range(*rows.indices(len(table))))
-            ]
-            if reasons
-            else repeat("null")
-        )
-        texts = _string_bodies(blocks.texts(range(*rows.indices(len(table)))))
-        return [
-            f'{{"source": {sources[doc]}, "index": {index}, "line_start": {line_start}, "line_end": {line_end}, '
-            f'"kind": "{_KIND_VALUES[kind]}", "post": {"null" if post < 0 else post}, "time": {time_json[time]}, '
-            f'"status": "{_STATUS_VALUES[status]}", "cluster": {"null" if cluster < 0 else cluster}, '
-            f'"duplicate_of": {copy_ref}, "match": {_MATCH_CODE_JSON[match]}, '
-            f'"similarity": {"null" if similarity != similarity else repr(similarity)}, '
-            f'"reason": {reason}, "text": "{text}"}}'
-            for doc, index, line_start, line_end, kind, post, time, status, cluster, copy_ref, match, similarity, reason, text in zip(
-                docs,
-                blocks.index[rows].tolist(),
-                blocks.line_start[rows].tolist(),
-                blocks.line_end[rows].tolist(),
-                blocks.kind[rows].tolist(),
-                blocks.post[rows].tolist(),
-                blocks.time[rows].tolist(),
-                table.status[rows].tolist(),
-                table.cluster[rows].tolist(),
-                copy_refs,
-                table.match[rows].tolist(),
-                table.similarity[rows].tolist(),
-                reason_json,
-                texts,
-                strict=False,
+
+    def _copy_tail(self, table: ResultTable, row: int) -> str:
+        """The fields after ``cluster`` of the JSON of block ``row``: its copy's place, match and reason."""
+        copy = int(table.duplicate_of[row])
+        if copy >= 0:
+            blocks = table.blocks
+            ref = (
+                f'{{"source": {self.sources[int(blocks.doc[copy])]}, "index": {int(blocks.position[copy])}, '
+                f'"line_start": {int(blocks.line_start[copy])}}}'
             )
-        ]
+        elif copy == -2:
+            ref = self.ref(table.outside[row])
+        else:
+            ref = "null"
+        similarity = float(table.similarity[row])
+        reason = table.reasons.get(row)
+        return (
+            f'"duplicate_of": {ref}, "match": {_MATCH_CODE_JSON[int(table.match[row])]}, '
+            f'"similarity": {"null" if similarity != similarity else repr(similarity)}, '
+            f'"reason": {"null" if reason is None else _json_string(reason)}'
+        )
 
     def table_clusters(self, clusters: ClusterTable, numbers: slice) -> list[str]:
         """:meth:`clusters` of the clusters ``numbers`` of ``clusters``, read from its columns."""
@@ -366,7 +383,7 @@ class _ReportJson:
             f'"source": {sources[doc]}, "index": {index}, "line_start": {line}'
             for doc, index, line in zip(
                 blocks.doc[members].tolist(),
-                blocks.index[members].tolist(),
+                blocks.position[members].tolist(),
                 blocks.line_start[members].tolist(),
                 strict=True,
             )
@@ -383,7 +400,7 @@ class _ReportJson:
             f'{{"source": {sources[doc]}, "index": {index}, "line_start": {line}}}'
             for doc, index, line in zip(
                 blocks.doc[canonical].tolist(),
-                blocks.index[canonical].tolist(),
+                blocks.position[canonical].tolist(),
                 blocks.line_start[canonical].tolist(),
                 strict=True,
             )
@@ -410,6 +427,21 @@ class _ReportJson:
                 yield self.table_clusters(clusters, slice(start, min(start + _BATCH, len(clusters))))
             else:
                 yield self.clusters(clusters[start : start + _BATCH])
+
+
+_PLAIN_TAIL = '"duplicate_of": null, "match": null, "similarity": null, "reason": null'
+
+
+def _numbers_or_null(column: npt.NDArray[np.integer[Any]]) -> list[str]:
+    """Each number of ``column`` as JSON, a negative one (none) as ``null``.
+
+    >>> _numbers_or_null(np.array([3, -1]))
+    ['3', 'null']
+    """
+    texts = list(map(str, column.tolist()))
+    for position in np.flatnonzero(column < 0).tolist():
+        texts[position] = "null"
+    return texts
 
 
 def _sources_records(result: DedupeResult) -> list[dict[str, Any]]:
@@ -543,12 +575,12 @@ def render_jsonl_bytes(result: DedupeResult) -> Iterator[bytes]:
     return _encoded(_jsonl_pieces(result), "\n", JSON_ERRORS)
 
 
-def _copies_by_canonical(result: DedupeResult) -> dict[tuple[str, int], list[BlockResult]]:
-    copies: dict[tuple[str, int], list[BlockResult]] = {}
-    for block in result.blocks:
-        if block.status is Status.DUPLICATE and block.duplicate_of is not None:
-            key = (block.duplicate_of.source, block.duplicate_of.index)
-            copies.setdefault(key, []).append(block)
+def _copies_by_kept(table: ResultTable) -> dict[int, list[int]]:
+    """The rows of the dropped copies of each kept row, in input order."""
+    copies: dict[int, list[int]] = {}
+    duplicate = np.flatnonzero((table.status == STATUS_CODES[Status.DUPLICATE]) & (table.duplicate_of >= 0))
+    for row, kept in zip(duplicate.tolist(), table.duplicate_of[duplicate].tolist(), strict=True):
+        copies.setdefault(kept, []).append(row)
     return copies
 
 
@@ -595,7 +627,8 @@ def _also(copies: list[BlockResult]) -> str:
 class _SectionDocs:
     """The sources behind each section of the clean text: its source, or every snapshot of its timeline."""
 
-    def __init__(self, result: DedupeResult) -> None:
+    def __init__(self, result: DedupeResult, table: ResultTable) -> None:
+        self.docs = table.blocks.doc
         self.of_source: dict[str, list[int]] = {}
         for doc, document in enumerate(result.documents):
             self.of_source.setdefault(document.source, []).append(doc)
@@ -603,8 +636,8 @@ class _SectionDocs:
             (" + ".join(timeline.sources) + _TIMELINE, timeline.docs) for timeline in result.timelines
         ]
 
-    def __call__(self, header: str, kept: list[BlockResult]) -> set[int]:
-        docs = {item.block.doc for item in kept}
+    def __call__(self, header: str, kept: npt.NDArray[np.int64]) -> set[int]:
+        docs = set(self.docs[kept].tolist())
         docs.update(self.of_source.get(header, ()))
         if _TIMELINE in header:
             for prefix, timeline_docs in self.timelines:
@@ -619,17 +652,19 @@ _BLANK_LINE = "\n\n"
 
 def _text_pieces(result: DedupeResult, provenance: bool) -> Iterator[list[str]]:
     """The paragraphs of the clean text (to be joined by blank lines), a section at a time."""
-    copies = _copies_by_canonical(result) if provenance else {}
-    section_docs = _SectionDocs(result)
+    table = result_table(result.blocks)
+    names = [display_name(source) for source in table.blocks.sources]
+    copies = _copies_by_kept(table) if provenance else {}
+    section_docs = _SectionDocs(result, table)
     summaries = result.sources
     first = True
     # Sections: one per source, or one per live-blog timeline (snapshots merged, posts ordered by time).
-    for header, kept in text_sections(result):
-        if not kept:
+    for header, kept in section_rows(result):
+        if not len(kept):
             # Nothing kept (an empty file, or every block a copy): no header, so empty input prints nothing.
             continue
         dropped = sum(summaries[doc].boilerplate for doc in section_docs(header, kept)) if provenance else 0
-        paragraphs = _section_paragraphs(header, kept, copies, dropped, provenance)
+        paragraphs = _section_paragraphs(header, table, names, kept.tolist(), copies, dropped, provenance)
         if not first:
             paragraphs.insert(0, "")  # for the blank line before the section
         first = False
@@ -640,25 +675,59 @@ def _text_pieces(result: DedupeResult, provenance: bool) -> Iterator[list[str]]:
 
 def _section_paragraphs(
     header: str,
-    kept: Sequence[BlockResult],
-    copies: dict[tuple[str, int], list[BlockResult]],
+    table: ResultTable,
+    names: Sequence[str],
+    kept: list[int],
+    copies: dict[int, list[int]],
     dropped: int,
     provenance: bool,
 ) -> list[str]:
     """The paragraphs of one section of the clean text: its header and kept blocks, or the bare texts."""
+    texts = table.blocks.texts(kept)
     if not provenance:
         # A block of several lines (wrapped prose joined back) on one line: read again, it is one block.
-        return [text if "\n" not in text else one_line(text) for text in [item.block.text for item in kept]]
+        return [text if "\n" not in text else one_line(text) for text in texts]
     paragraphs = [f"==> {display_name(header)} <=="]
     if dropped:
         paragraphs.append(f"[boilerplate dropped: {dropped} block{'' if dropped == 1 else 's'}]")
-    for item in kept:
-        block = item.block
-        where = _where(block)
-        found = copies.get((block.source, block.index))
-        also = _also(found) if found else ""
-        paragraphs.append(f"[{where}]{also}\n{block.text}")
+    wheres = _wheres(table.blocks, names, kept)
+    for row, where, text in zip(kept, wheres, texts, strict=True):
+        found = copies.get(row)
+        also = _table_also(table, names, found) if found else ""
+        paragraphs.append(f"[{where}]{also}\n{text}")
     return paragraphs
+
+
+def _wheres(blocks: BlockTable, names: Sequence[str], rows: Sequence[int]) -> list[str]:
+    """``str(BlockRef)`` of each of ``rows``, from the columns: ``a.txt:5`` or ``a.txt:5-6``.
+
+    ``names`` are the sources' names as printed (:func:`~lbdedup.names.display_name`), by document.
+    """
+    picked = np.asarray(rows, dtype=np.int64)
+    return [
+        f"{names[doc]}:{start}" if start == end else f"{names[doc]}:{start}-{end}"
+        for doc, start, end in zip(
+            blocks.doc[picked].tolist(),
+            blocks.line_start[picked].tolist(),
+            blocks.line_end[picked].tolist(),
+            strict=True,
+        )
+    ]
+
+
+def _table_also(table: ResultTable, names: Sequence[str], rows: list[int]) -> str:
+    """:func:`_also` of the copies at ``rows``, from the columns."""
+    described = []
+    similarities = table.similarity[rows].tolist()
+    for where, match, similarity in zip(
+        _wheres(table.blocks, names, rows), table.match[rows].tolist(), similarities, strict=True
+    ):
+        name = "copy" if match == NO_MATCH else MATCHES[match].value
+        if similarity == similarity and similarity < 1.0:  # NaN (no similarity) is unequal to itself
+            described.append(f"{where} {name} {format_similarity(similarity)}")
+        else:
+            described.append(f"{where} {name}")
+    return f" also: {', '.join(described)}"
 
 
 def render_source_texts(result: DedupeResult, provenance: bool = True) -> list[str]:
@@ -674,19 +743,22 @@ def render_source_texts(result: DedupeResult, provenance: bool = True) -> list[s
     >>> render_source_texts(result, provenance=False)
     ['Rain at dawn in Elmford.\\n', 'Sun by noon over the hills.\\n']
     """
-    copies = _copies_by_canonical(result) if provenance else {}
-    kept: list[list[BlockResult]] = [[] for _ in result.documents]
-    for item in result.blocks:
-        if item.status.kept:
-            kept[item.block.doc].append(item)
+    table = result_table(result.blocks)
+    names = [display_name(source) for source in table.blocks.sources]
+    copies = _copies_by_kept(table) if provenance else {}
+    kept = np.flatnonzero(table.kept_mask())
+    docs = table.blocks.doc[kept]
+    kept = kept[np.argsort(docs, kind="stable")]
+    bounds = np.searchsorted(np.sort(docs), np.arange(len(result.documents) + 1)).tolist()
     texts = []
-    for doc, own in enumerate(kept):
+    for doc, document in enumerate(result.documents):
+        own = kept[bounds[doc] : bounds[doc + 1]].tolist()
         if not own:
             texts.append("")
             continue
-        source = result.documents[doc].source
         dropped = result.sources[doc].boilerplate if provenance else 0
-        texts.append(_BLANK_LINE.join(_section_paragraphs(source, own, copies, dropped, provenance)) + "\n")
+        paragraphs = _section_paragraphs(document.source, table, names, own, copies, dropped, provenance)
+        texts.append(_BLANK_LINE.join(paragraphs) + "\n")
     return texts
 
 

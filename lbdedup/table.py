@@ -114,6 +114,8 @@ class _Rows(Sequence[_Record]):
 class BlockTable(_Rows[Block]):
     """Every block of a run, as columns: row ``i`` is block ``i``, in input order.
 
+    ``position`` is a block's place in its source (``Block.index``: the name ``index`` is the sequence's).
+
     ``post`` and ``time`` are -1 where a block has none; ``time`` indexes ``times``. A block's text is
     ``pools[pool[i]][text_start[i]:text_end[i]]``: one string per source holds its blocks' texts.
 
@@ -126,12 +128,12 @@ class BlockTable(_Rows[Block]):
 
     __slots__ = (
         "doc",
-        "index",
         "kind",
         "line_end",
         "line_start",
         "pool",
         "pools",
+        "position",
         "post",
         "sources",
         "text_end",
@@ -144,7 +146,7 @@ class BlockTable(_Rows[Block]):
         self,
         sources: Sequence[str],
         doc: I32,
-        index: I32,
+        position: I32,
         line_start: I32,
         line_end: I32,
         kind: U8,
@@ -157,7 +159,7 @@ class BlockTable(_Rows[Block]):
         text_end: I64,
     ) -> None:
         self.sources = tuple(sources)
-        self.doc, self.index, self.line_start, self.line_end = doc, index, line_start, line_end
+        self.doc, self.position, self.line_start, self.line_end = doc, position, line_start, line_end
         self.kind, self.post, self.time, self.times = kind, post, time, tuple(times)
         self.pools, self.pool, self.text_start, self.text_end = tuple(pools), pool, text_start, text_end
 
@@ -166,7 +168,8 @@ class BlockTable(_Rows[Block]):
 
     def text(self, row: int) -> str:
         """The text of block ``row``."""
-        return self.pools[self.pool[row]][self.text_start[row] : self.text_end[row]]
+        text: str = self.pools[self.pool[row]][self.text_start[row] : self.text_end[row]]
+        return text
 
     def texts(self, rows: Iterable[int] | None = None) -> list[str]:
         """The texts of blocks ``rows`` (all blocks when None), in that order."""
@@ -211,7 +214,7 @@ class BlockTable(_Rows[Block]):
         return from_columns(
             BlockRef,
             [sources[doc] for doc in self.doc[picked].tolist()],
-            self.index[picked].tolist(),
+            self.position[picked].tolist(),
             self.line_start[picked].tolist(),
             self.line_end[picked].tolist(),
         )
@@ -222,7 +225,7 @@ class BlockTable(_Rows[Block]):
         return Block(
             doc,
             self.sources[doc],
-            int(self.index[row]),
+            int(self.position[row]),
             int(self.line_start[row]),
             int(self.line_end[row]),
             BLOCK_KINDS[self.kind[row]],
@@ -240,7 +243,7 @@ class BlockTable(_Rows[Block]):
             Block,
             docs,
             [sources[doc] for doc in docs],
-            self.index[picked].tolist(),
+            self.position[picked].tolist(),
             self.line_start[picked].tolist(),
             self.line_end[picked].tolist(),
             map(BLOCK_KINDS.__getitem__, self.kind[picked].tolist()),
@@ -249,12 +252,30 @@ class BlockTable(_Rows[Block]):
             map(lookup.__getitem__, self.time[picked].tolist()),
         )
 
+    def renamed(self, sources: Sequence[str], pools: Sequence[Any]) -> BlockTable:
+        """The same blocks with other source names and text pools (as a forked worker sends them)."""
+        return BlockTable(
+            sources,
+            self.doc,
+            self.position,
+            self.line_start,
+            self.line_end,
+            self.kind,
+            self.post,
+            self.time,
+            self.times,
+            pools,
+            self.pool,
+            self.text_start,
+            self.text_end,
+        )
+
     def take(self, rows: npt.NDArray[np.integer[Any]]) -> BlockTable:
         """The blocks ``rows`` as a table of their own (texts still in the same pools)."""
         return BlockTable(
             self.sources,
             self.doc[rows],
-            self.index[rows],
+            self.position[rows],
             self.line_start[rows],
             self.line_end[rows],
             self.kind[rows],
@@ -280,9 +301,19 @@ class BlockTable(_Rows[Block]):
             pools.extend(table.pools)
             remap = np.array([times.setdefault(time, len(times)) for time in table.times] + [-1], np.int32)
             time_columns.append(remap[table.time])
+
+        def joined(name: str) -> I32:
+            column: I32 = np.concatenate([getattr(table, name) for table in tables])
+            return column
+
         return BlockTable(
             sources,
-            *(np.concatenate([getattr(table, name) for table in tables]) for name in _NUMBER_COLUMNS),
+            joined("doc"),
+            joined("position"),
+            joined("line_start"),
+            joined("line_end"),
+            joined("kind").astype(np.uint8),
+            joined("post"),
             np.concatenate(time_columns) if time_columns else np.empty(0, np.int32),
             list(times),
             pools,
@@ -292,7 +323,7 @@ class BlockTable(_Rows[Block]):
         )
 
 
-_NUMBER_COLUMNS = ("doc", "index", "line_start", "line_end", "kind", "post")
+_NUMBER_COLUMNS = ("doc", "position", "line_start", "line_end", "kind", "post")
 # How far past a block's expected place its text is looked for in its source's text (blank lines between).
 _GAP_CHARS = 4096
 # map(_NONE_TO_MISSING.get, values, values): each value, None as -1, without a Python-level loop.
@@ -528,8 +559,32 @@ class ResultTable(_Rows[BlockResult]):
             map(reasons.get, picked.tolist()),
         )
 
+    def columns(self) -> dict[str, npt.NDArray[Any]]:
+        """Every block's numbers and verdict as numpy arrays, one per field, row ``i`` for block ``i``.
+
+        Codes index the tuples of the same name in this module (``kind`` :data:`~lbdedup.model.BLOCK_KINDS`
+        order, ``status`` :data:`STATUSES`, ``match`` :data:`MATCHES`, :data:`NO_MATCH` for none); -1 is
+        "none" for ``post``, ``time`` (an index into ``times``), ``cluster`` and ``duplicate_of`` (the row
+        of the kept copy; -2 for one outside the run); ``similarity`` is NaN where there is none.
+        """
+        blocks = self.blocks
+        return {
+            "doc": blocks.doc,
+            "index": blocks.position,
+            "line_start": blocks.line_start,
+            "line_end": blocks.line_end,
+            "kind": blocks.kind,
+            "post": blocks.post,
+            "time": blocks.time,
+            "status": self.status,
+            "cluster": self.cluster,
+            "duplicate_of": self.duplicate_of,
+            "match": self.match,
+            "similarity": self.similarity,
+        }
+
     def with_columns(self, **columns: Any) -> ResultTable:
-        """This table with some columns replaced (``status=..., cluster=...``)."""
+        """The table with some columns replaced (``status=..., cluster=...``)."""
         values = {name: getattr(self, name) for name in ResultTable.__slots__}
         values.update(columns)
         return ResultTable(**values)
@@ -587,7 +642,7 @@ def result_table(results: Sequence[BlockResult], blocks: BlockTable | None = Non
     row_of = {
         (source, index): row
         for row, (source, index) in enumerate(
-            zip(map(blocks.sources.__getitem__, blocks.doc.tolist()), blocks.index.tolist(), strict=True)
+            zip(map(blocks.sources.__getitem__, blocks.doc.tolist()), blocks.position.tolist(), strict=True)
         )
     }
     status = np.fromiter((STATUS_CODES[item.status] for item in results), dtype=np.uint8, count=count)
@@ -670,10 +725,13 @@ def cluster_table(clusters: Sequence[Cluster], results: ResultTable) -> ClusterT
     row_of = {
         (source, index): row
         for row, (source, index) in enumerate(
-            zip(map(blocks.sources.__getitem__, blocks.doc.tolist()), blocks.index.tolist(), strict=True)
+            zip(map(blocks.sources.__getitem__, blocks.doc.tolist()), blocks.position.tolist(), strict=True)
         )
     }
-    ids, canonical, members, sizes = [], [], [], []
+    ids: list[int] = []
+    canonical: list[int] = []
+    members: list[int] = []
+    sizes: list[int] = []
     for cluster in clusters:
         ids.append(cluster.id)
         canonical.append(row_of[cluster.canonical.source, cluster.canonical.index])

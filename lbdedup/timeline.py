@@ -36,9 +36,9 @@ from lbdedup.model import (
     TimelinePost,
 )
 from lbdedup.postmatch import component_minimum, group_pairs, overlap_table, repeat_mask
-from lbdedup.table import NO_MATCH, STATUS_CODES, ClusterTable, cluster_table, result_table
+from lbdedup.table import NO_MATCH, STATUS_CODES, ClusterTable, ResultTable, cluster_table, result_table
 
-__all__ = ["build_timelines", "keep_meta_of_printed_posts", "text_sections", "time_key"]
+__all__ = ["build_timelines", "keep_meta_of_printed_posts", "section_rows", "text_sections", "time_key"]
 
 _CLOCK = re.compile(r"\d{2}:\d{2}(?::\d{2})?")
 _DURATION = re.compile(r"-P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
@@ -688,16 +688,13 @@ _KEPT = {status: status.kept for status in Status}
 
 
 def _grouped(
-    blocks: Sequence[BlockResult], keys: npt.NDArray[np.int64]
-) -> tuple[Sequence[BlockResult], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """``blocks`` sorted by ``keys`` (stable), the order used, each group's key and start (then the end)."""
-    order = np.argsort(keys, kind="stable")
-    items: Sequence[BlockResult] = blocks
-    if not bool(np.all(order == np.arange(len(order)))):
-        items = list(map(blocks.__getitem__, order.tolist()))
+    keys: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The rows sorted by ``keys`` (stable), each group's key and start (then the end)."""
+    order = np.argsort(keys, kind="stable").astype(np.int64)
     sorted_keys = keys[order]
     starts = _run_starts(sorted_keys)
-    return items, order, sorted_keys[starts], np.r_[starts, len(keys)].astype(np.int64)
+    return order, sorted_keys[starts], np.r_[starts, len(keys)].astype(np.int64)
 
 
 def text_sections(result: DedupeResult) -> list[tuple[str, list[BlockResult]]]:
@@ -707,26 +704,29 @@ def text_sections(result: DedupeResult) -> list[tuple[str, list[BlockResult]]]:
     source stood. A timeline's post follows its first copy's layout, the other copies' kept blocks slotted
     in after the first copy's block of the same cluster (or under its opening lines, before any such block).
     """
-    blocks = result.blocks
-    count = len(blocks)
-    table = result_table(blocks)
+    table = result_table(result.blocks)
+    return [(header, table._make(rows.tolist())) for header, rows in section_rows(result)]
+
+
+def section_rows(result: DedupeResult) -> list[tuple[str, npt.NDArray[np.int64]]]:
+    """:func:`text_sections` as rows of ``result.blocks``: what the renderer reads columns by."""
+    table = result_table(result.blocks)
     docs = table.blocks.doc.astype(np.int64)
     kept = table.kept_mask()
     reordered = [timeline for timeline in result.timelines if timeline.order != "input"]
     owner = {doc: timeline for timeline in reordered for doc in timeline.docs}
-    placed = _placed_timelines(blocks, docs, kept, owner, len(result.documents))
+    placed = _placed_timelines(table, docs, kept, owner, len(result.documents))
     # The kept blocks of the sources left in place, by source.
     owned = np.zeros(len(result.documents), dtype=bool)
     owned[list(owner)] = True
     in_place = np.flatnonzero(kept & ~owned[docs])
     in_place = in_place[np.argsort(docs[in_place], kind="stable")]
-    in_place_items = list(map(blocks.__getitem__, in_place.tolist()))
     bounds: list[int] = np.searchsorted(docs[in_place], np.arange(len(result.documents) + 1)).tolist()
-    sections: list[tuple[str, list[BlockResult]]] = []
+    sections: list[tuple[str, npt.NDArray[np.int64]]] = []
     for doc, document in enumerate(result.documents):
         timeline = owner.get(doc)
         if timeline is None:
-            sections.append((document.source, in_place_items[bounds[doc] : bounds[doc + 1]]))
+            sections.append((document.source, in_place[bounds[doc] : bounds[doc + 1]]))
             continue
         if doc != timeline.docs[0]:
             continue
@@ -740,7 +740,7 @@ def text_sections(result: DedupeResult) -> list[tuple[str, list[BlockResult]]]:
 
 
 def _later_anchors(
-    items: Sequence[BlockResult],
+    meta_rows: npt.NDArray[np.bool_],
     entries: npt.NDArray[np.int64],
     later: npt.NDArray[np.int64],
     anchors: npt.NDArray[np.int64],
@@ -764,7 +764,7 @@ def _later_anchors(
     """
 
     def is_meta(entry: int) -> bool:
-        return items[int(entries[entry])].block.kind in META_KINDS
+        return bool(meta_rows[entries[entry]])
 
     found: list[int] = []
     for entry, copy_start, start, length in zip(
@@ -805,12 +805,12 @@ def _later_anchors(
 
 
 def _placed_timelines(
-    blocks: Sequence[BlockResult],
+    table: ResultTable,
     docs: npt.NDArray[np.int64],
     kept: npt.NDArray[np.bool_],
     owner: dict[int, Timeline],
     document_count: int,
-) -> dict[int, list[BlockResult]]:
+) -> dict[int, npt.NDArray[np.int64]]:
     """The kept blocks of each reordered timeline (keyed by its first document), all placed at once.
 
     Every post (and page head) is a slot; the blocks of all copies of all slots are laid out as arrays and
@@ -821,11 +821,10 @@ def _placed_timelines(
     timelines = [owner[doc] for doc in range(document_count) if doc in owner and owner[doc].docs[0] == doc]
     if not timelines:
         return {}
-    count = len(blocks)
-    posts = _numbers(list(map(_RESULT_POST, blocks)))
+    posts = table.blocks.post.astype(np.int64)
     width = int(posts.max()) + 2
-    items, order, group_keys, bounds = _grouped(blocks, docs * width + posts + 1)
-    clusters = _numbers(list(map(_CLUSTER, items)))
+    order, group_keys, bounds = _grouped(docs * width + posts + 1)
+    clusters = table.cluster[order]
     kept = kept[order]
 
     slot_copies: list[tuple[PostRef, ...]] = []
@@ -852,7 +851,7 @@ def _placed_timelines(
     slots, ranks = ref_slots[entry_refs], ref_ranks[entry_refs]
     entry_clusters = clusters[entries]
     # Where each cluster first stands in its slot's first copy.
-    cluster_width = int(clusters.max()) + 1 if count else 1
+    cluster_width = int(clusters.max()) + 1 if len(table) else 1
     primary = np.flatnonzero((ranks == 0) & (entry_clusters >= 0))
     primary_keys, first = np.unique(
         slots[primary] * cluster_width + entry_clusters[primary], return_index=True
@@ -874,7 +873,7 @@ def _placed_timelines(
         primary_refs = np.cumsum(copy_counts) - copy_counts
         primary_starts = (np.cumsum(ref_lengths) - ref_lengths)[primary_refs]
         anchors[later] = _later_anchors(
-            items,
+            table.blocks.of_kinds(META_KINDS)[order],
             entries,
             later,
             anchors,
@@ -888,10 +887,10 @@ def _placed_timelines(
     layout = chosen[
         np.lexsort((positions[chosen], ranks[chosen], ranks[chosen] > 0, anchors[chosen], slots[chosen]))
     ]
-    placed_items = list(map(items.__getitem__, entries[layout].tolist()))
+    placed_rows = order[entries[layout]]
     slot_bounds: npt.NDArray[np.int64] = np.r_[0, np.cumsum(slot_counts)]
     cuts: list[int] = np.searchsorted(slots[layout], slot_bounds).tolist()
     return {
-        timeline.docs[0]: placed_items[cuts[position] : cuts[position + 1]]
+        timeline.docs[0]: placed_rows[cuts[position] : cuts[position + 1]]
         for position, timeline in enumerate(timelines)
     }
