@@ -21,7 +21,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from itertools import chain, compress, count, repeat
-from operator import itemgetter, not_
+from operator import is_, itemgetter, not_
 
 from lbdedup.meta import UPDATE_INITIALS, ParsedTime, find_date, is_timestamp, is_update_line, parse_time
 from lbdedup.model import META_KINDS, Block, BlockKind, Document
@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 _BODY_KINDS = frozenset({BlockKind.PARAGRAPH, BlockKind.QUOTE, BlockKind.LIST_ITEM, BlockKind.CAPTION})
+_CONTENT_KINDS = frozenset(BlockKind) - META_KINDS
 _HEADLINE_KINDS = frozenset({BlockKind.HEADING, BlockKind.TITLE})
 # Labels that open a post or a section of their own, alone on their line.
 _MARKER_LABEL = re.compile(
@@ -148,7 +149,7 @@ def _is_anchor_timestamp(text: str, parsed: ParsedTime | None) -> bool:
 
 def _positions(kinds: Sequence[BlockKind], kind: BlockKind) -> Iterator[int]:
     """The positions of ``kind`` in ``kinds``, found in C."""
-    return compress(count(), map(kind.__eq__, kinds))
+    return compress(count(), map(is_, kinds, repeat(kind)))
 
 
 class _Page:
@@ -236,8 +237,8 @@ def _trailing(kinds: Sequence[BlockKind], anchors: Sequence[int]) -> bool:
 
     Time-last pages have no body after their last timestamp (only furniture); time-first ones end with a post.
     """
-    body_after = any(kind in _BODY_KINDS for kind in kinds[anchors[-1] + 1 :])
-    return not body_after and any(kind in _BODY_KINDS for kind in kinds[: anchors[0]])
+    body_after = any(map(_BODY_KINDS.__contains__, kinds[anchors[-1] + 1 :]))
+    return not body_after and any(map(_BODY_KINDS.__contains__, kinds[: anchors[0]]))
 
 
 def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
@@ -345,10 +346,9 @@ def fold_empty_posts(
     ([0, 3], [(0, 1), (3, 3)])
     """
     ends = [*starts[1:], len(kinds)]
-    full = [
-        any(kinds[position] not in META_KINDS for position in range(start, end))
-        for start, end in zip(starts, ends, strict=True)
-    ]
+    # Slices tested in C: a post's content, when it has any, is most often its second block.
+    has_content = _CONTENT_KINDS.__contains__
+    full = [any(map(has_content, kinds[start:end])) for start, end in zip(starts, ends, strict=True)]
     if all(full):
         return list(starts), dated
     if not any(full):
