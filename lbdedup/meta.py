@@ -332,8 +332,10 @@ def parse_time(line: str) -> ParsedTime | None:
     if len(text) <= 5 and _PLAIN_TIME.fullmatch(text) is not None:
         # "16:11" or "9.05", the other commonest line: the one clock the full parse would find, or none when
         # it is out of range (no date, no zone, no other clock in so short a line).
-        hour, minute = int(text[:-3]), text[-2:]
-        return ParsedTime(clock=f"{hour:02d}:{minute}") if hour <= 23 and int(minute) <= 59 else None
+        bare_hour, bare_minute = int(text[:-3]), text[-2:]
+        if bare_hour > 23 or int(bare_minute) > 59:
+            return None
+        return ParsedTime(clock=f"{bare_hour:02d}:{bare_minute}")
     iso = _ISO_DATETIME.search(text)
     if iso:
         year, month, day, hour, minute, second, zone = iso.groups()

@@ -21,7 +21,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from itertools import chain, compress, count, repeat
-from operator import is_, itemgetter, not_
+from operator import attrgetter, is_, itemgetter, not_
 
 from lbdedup.meta import UPDATE_INITIALS, ParsedTime, find_date, is_timestamp, is_update_line, parse_time
 from lbdedup.model import META_KINDS, Block, BlockKind, Document
@@ -73,6 +73,7 @@ _MARKER_WORDS = (
     "watch",
 )
 _INITIAL = itemgetter(slice(0, 1))
+_DATE = attrgetter("date")
 _ASCII = [chr(code) for code in range(128)]
 _NON_MARKER_INITIALS = frozenset(
     first for first in _ASCII if not (first.isspace() or first == "#" or first.lower() in "koswcrlbjup")
@@ -347,8 +348,8 @@ def fold_empty_posts(
     """
     ends = [*starts[1:], len(kinds)]
     # Slices tested in C: a post's content, when it has any, is most often its second block.
-    has_content = _CONTENT_KINDS.__contains__
-    full = [any(map(has_content, kinds[start:end])) for start, end in zip(starts, ends, strict=True)]
+    is_content = _CONTENT_KINDS.__contains__
+    full = [any(map(is_content, kinds[start:end])) for start, end in zip(starts, ends, strict=True)]
     if all(full):
         return list(starts), dated
     if not any(full):
@@ -412,11 +413,14 @@ def _document_date(page: _Page, anchors: Sequence[int], head_end: int) -> str | 
             found = find_date(texts[position])
             if found:
                 return found
-    dates: Counter[str] = Counter()
-    for position in anchors:
-        parsed = page.parsed[position] if position in page.parsed else parse_time(texts[position])
-        if parsed is not None and parsed.date is not None and len(parsed.date) == 10:
-            dates[parsed.date] += 1
+    parsed_at = page.parsed
+    dating = [
+        parsed_at[position] if position in parsed_at else parse_time(texts[position]) for position in anchors
+    ]
+    # Counted in C; the most frequent date wins, ties to the latest, whatever order they were counted in.
+    dates: Counter[str] = Counter(
+        [date for date in map(_DATE, filter(None, dating)) if date is not None and len(date) == 10]
+    )
     if dates:
         return max(dates.items(), key=lambda item: (item[1], item[0]))[0]
     for position in range(min(head_end, page.count)):
