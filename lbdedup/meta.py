@@ -329,6 +329,13 @@ def parse_time(line: str) -> ParsedTime | None:
         # "2016-10-02T11:51", the commonest line of all, in ASCII digits: the parts are its own slices.
         valid = 1 <= int(text[5:7]) <= 12 and 1 <= int(text[8:10]) <= 31
         return ParsedTime(text[:10] if valid else None, text[11:])
+    if len(text) <= 5 and _PLAIN_TIME.fullmatch(text) is not None:
+        # "16:11" or "9.05", the other commonest line: the one clock the full parse would find, or none when
+        # it is out of range (no date, no zone, no other clock in so short a line).
+        bare_hour, bare_minute = int(text[:-3]), text[-2:]
+        if bare_hour > 23 or int(bare_minute) > 59:
+            return None
+        return ParsedTime(clock=f"{bare_hour:02d}:{bare_minute}")
     iso = _ISO_DATETIME.search(text)
     if iso:
         year, month, day, hour, minute, second, zone = iso.groups()

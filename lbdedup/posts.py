@@ -21,7 +21,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from itertools import chain, compress, count, repeat
-from operator import itemgetter, not_
+from operator import attrgetter, is_, itemgetter, not_
 
 from lbdedup.meta import UPDATE_INITIALS, ParsedTime, find_date, is_timestamp, is_update_line, parse_time
 from lbdedup.model import META_KINDS, Block, BlockKind, Document
@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 _BODY_KINDS = frozenset({BlockKind.PARAGRAPH, BlockKind.QUOTE, BlockKind.LIST_ITEM, BlockKind.CAPTION})
+_CONTENT_KINDS = frozenset(BlockKind) - META_KINDS
 _HEADLINE_KINDS = frozenset({BlockKind.HEADING, BlockKind.TITLE})
 # Labels that open a post or a section of their own, alone on their line.
 _MARKER_LABEL = re.compile(
@@ -72,6 +73,7 @@ _MARKER_WORDS = (
     "watch",
 )
 _INITIAL = itemgetter(slice(0, 1))
+_DATE = attrgetter("date")
 _ASCII = [chr(code) for code in range(128)]
 _NON_MARKER_INITIALS = frozenset(
     first for first in _ASCII if not (first.isspace() or first == "#" or first.lower() in "koswcrlbjup")
@@ -148,7 +150,7 @@ def _is_anchor_timestamp(text: str, parsed: ParsedTime | None) -> bool:
 
 def _positions(kinds: Sequence[BlockKind], kind: BlockKind) -> Iterator[int]:
     """The positions of ``kind`` in ``kinds``, found in C."""
-    return compress(count(), map(kind.__eq__, kinds))
+    return compress(count(), map(is_, kinds, repeat(kind)))
 
 
 class _Page:
@@ -236,8 +238,8 @@ def _trailing(kinds: Sequence[BlockKind], anchors: Sequence[int]) -> bool:
 
     Time-last pages have no body after their last timestamp (only furniture); time-first ones end with a post.
     """
-    body_after = any(kind in _BODY_KINDS for kind in kinds[anchors[-1] + 1 :])
-    return not body_after and any(kind in _BODY_KINDS for kind in kinds[: anchors[0]])
+    body_after = any(map(_BODY_KINDS.__contains__, kinds[anchors[-1] + 1 :]))
+    return not body_after and any(map(_BODY_KINDS.__contains__, kinds[: anchors[0]]))
 
 
 def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
@@ -345,10 +347,9 @@ def fold_empty_posts(
     ([0, 3], [(0, 1), (3, 3)])
     """
     ends = [*starts[1:], len(kinds)]
-    full = [
-        any(kinds[position] not in META_KINDS for position in range(start, end))
-        for start, end in zip(starts, ends, strict=True)
-    ]
+    # Slices tested in C: a post's content, when it has any, is most often its second block.
+    is_content = _CONTENT_KINDS.__contains__
+    full = [any(map(is_content, kinds[start:end])) for start, end in zip(starts, ends, strict=True)]
     if all(full):
         return list(starts), dated
     if not any(full):
@@ -412,11 +413,14 @@ def _document_date(page: _Page, anchors: Sequence[int], head_end: int) -> str | 
             found = find_date(texts[position])
             if found:
                 return found
-    dates: Counter[str] = Counter()
-    for position in anchors:
-        parsed = page.parsed[position] if position in page.parsed else parse_time(texts[position])
-        if parsed is not None and parsed.date is not None and len(parsed.date) == 10:
-            dates[parsed.date] += 1
+    parsed_at = page.parsed
+    dating = [
+        parsed_at[position] if position in parsed_at else parse_time(texts[position]) for position in anchors
+    ]
+    # Counted in C; the most frequent date wins, ties to the latest, whatever order they were counted in.
+    dates: Counter[str] = Counter(
+        [date for date in map(_DATE, filter(None, dating)) if date is not None and len(date) == 10]
+    )
     if dates:
         return max(dates.items(), key=lambda item: (item[1], item[0]))[0]
     for position in range(min(head_end, page.count)):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from itertools import compress, count, islice, pairwise, repeat
-from operator import itemgetter
+from operator import is_, itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -78,6 +78,7 @@ _TRUNCATION = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")
 # Last characters of a stripped line that the end-anchored patterns can match ("...", "[…]", "(Reuters)",
 # "– AFP"); the wire agencies' last letters may also be non-ASCII case variants, such as "ſ" for "s".
 _TRUNCATION_LAST = frozenset(".…]")
+_LAST_CHARACTER = itemgetter(-1)
 _TERMINAL_LAST = frozenset(".!?;,:'\"’”»)]")
 _WIRE_CREDIT_LAST = frozenset(")sSpPaAiIeE")
 # Timestamp lines that meta.is_timestamp accepts without further tests.
@@ -565,7 +566,7 @@ def _mark_title(kinds: list[BlockKind], texts: Sequence[str], markdown: bool) ->
 def _mark_captions(kinds: list[BlockKind], spoken: Sequence[str]) -> None:
     """A line printed again just below with a credit appended is the same caption without its credit."""
     # Marking a block only changes what the test of the block before it would read, which has run.
-    for following in list(compress(count(), map(BlockKind.CAPTION.__eq__, kinds))):
+    for following in list(compress(count(), map(is_, kinds, repeat(BlockKind.CAPTION)))):
         position = following - 1
         if position < 0 or kinds[position] is BlockKind.CAPTION:
             continue
@@ -580,6 +581,9 @@ def _mark_excerpts(kinds: list[BlockKind], texts: Sequence[str]) -> None:
     Anywhere else it is an excerpt of a paragraph, and must be free to match the paragraph it quotes; so is
     a wrapped one, of several lines (written on one line in the bare clean text, it must read the same).
     """
-    for position in list(compress(count(), map(BlockKind.HEADING.__eq__, kinds))):
-        if texts[position][-1] in _TRUNCATION_LAST and _TRUNCATION.search(texts[position]):
+    headings = list(compress(count(), map(is_, kinds, repeat(BlockKind.HEADING))))
+    # Last characters looked up in C: only a line ending in ".", "…" or "]" can be cut short.
+    ends = map(_TRUNCATION_LAST.__contains__, map(_LAST_CHARACTER, map(texts.__getitem__, headings)))
+    for position in list(compress(headings, ends)):
+        if _TRUNCATION.search(texts[position]):
             kinds[position] = BlockKind.PARAGRAPH

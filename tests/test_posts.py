@@ -306,6 +306,18 @@ def test_fold_empty_posts(
     """An empty post joins the post before it, or the first full post when none; all empty make one."""
     found_starts, found_dated = fold_empty_posts(kinds, starts, {start: start for start in starts})
     assert (found_starts, found_dated) == (expected_starts, expected_dated)
+    # Any sequence of kinds will do, not only a list: posts are read as slices of it.
+    assert fold_empty_posts(tuple(kinds), starts, {start: start for start in starts}) == (
+        expected_starts,
+        expected_dated,
+    )
+
+
+def test_fold_empty_posts_content_far_into_a_post() -> None:
+    """A post whose content follows a long run of meta lines is full; one of meta lines alone is not."""
+    kinds = [T, *[B] * 500, P, T, *[B] * 500]
+    assert fold_empty_posts(kinds, [0, 502], {0: 0, 502: 502}) == ([0], {0: 0})
+    assert fold_empty_posts([*kinds, P], [0, 502], {0: 0, 502: 502}) == ([0, 502], {0: 0, 502: 502})
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lbdedup.meta import is_byline, is_timestamp, parse_time
+from lbdedup.meta import ParsedTime, is_byline, is_timestamp, parse_time
 from lbdedup.model import BlockKind, Document
 from lbdedup.posts import post_times, segment_posts
 from lbdedup.read import read_source
@@ -195,3 +195,46 @@ def test_fixtures_match_reference() -> None:
     for doc, path in enumerate(paths):
         document = read_source(str(path), "utf-8")
         assert segment_posts(document, doc) == old_posts.segment_posts(document, doc), path
+
+
+def _bare_clocks() -> list[str]:
+    hours = [*map(str, range(100)), *(f"{hour:02d}" for hour in range(10))]
+    return [f"{hour}{mark}{minute:02d}" for hour in hours for mark in ":." for minute in range(100)]
+
+
+def test_bare_clock_lines_parse_as_the_full_parse() -> None:
+    """Every one- or two-digit clock line ("9.05", "24:00", "99:99") parses as the reference parse does."""
+    for line in _bare_clocks():
+        new, old = parse_time.__wrapped__(line), old_meta.parse_time.__wrapped__(line)
+        assert (new is None) == (old is None), line
+        if new is not None and old is not None:
+            assert (new.date, new.clock, new.offset, new.ago) == (old.date, old.clock, old.offset, old.ago)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("9.05", ParsedTime(clock="09:05")),
+        (" 16:11\t", ParsedTime(clock="16:11")),
+        ("00:00", ParsedTime(clock="00:00")),
+        ("23.59", ParsedTime(clock="23:59")),
+        ("24:00", None),
+        ("23:60", None),
+        ("99.99", None),
+        # Shaped like a bare clock but not one: these take the full parse.
+        ("123:45", None),
+        ("7:5", None),
+        ("16:11 BST", ParsedTime(clock="16:11", offset="+01:00")),
+        # Other digits are read as before: the hour as a number, the minutes as written.
+        ("\u0661\u0666:\u0661\u0661", ParsedTime(clock="16:\u0661\u0661")),
+        ("16\uff1a11", None),
+        ("1.05.2024", ParsedTime(date="2024-05-01")),
+    ],
+)
+def test_clock_like_lines(line: str, expected: ParsedTime | None) -> None:
+    """Lines that look like a bare clock time parse as the reference parse does, and to what they say."""
+    assert parse_time.__wrapped__(line) == expected
+    old = old_meta.parse_time.__wrapped__(line)
+    assert (None if old is None else (old.date, old.clock, old.offset, old.ago)) == (
+        None if expected is None else (expected.date, expected.clock, expected.offset, expected.ago)
+    )
