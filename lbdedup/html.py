@@ -137,8 +137,12 @@ _TIME_ZULU = re.compile(r"Z$", re.IGNORECASE)
 _TIME_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
 _TIME_FRACTION = re.compile(r"(\.\d+)")
 
-# A unit with more of its text inside links than this is a link list or a teaser, not prose.
+# A unit with more of its text inside links than this is a link list or a teaser, not prose...
 MAX_LINK_DENSITY = 0.5
+# ...unless it is a sentence of at least this many words with at most this share linked ("The suspect was
+# convicted and <a>sentenced to life last Thursday</a>."): news links a clause of its own prose.
+MIN_LINKED_PROSE_WORDS = 12
+MAX_PROSE_LINK_DENSITY = 0.7
 # Text outside the main content counts against a container this much per word.
 BOILERPLATE_WEIGHT = 1.5
 # Labels are short; a block without letters this short is a counter ("4", "2/5"), not news.
@@ -798,6 +802,20 @@ def _link_density(unit: _Unit) -> float:
     return unit.link_chars / max(1, len(unit.text))
 
 
+def _is_link_heavy(unit: _Unit) -> bool:
+    """A link list or a linked teaser: mostly links, and not a sentence with a linked clause."""
+    density = _link_density(unit)
+    if density <= MAX_LINK_DENSITY:
+        return False
+    # A caption that is mostly a link is an advert's image ("Want more science? Get a subscription...").
+    return not (
+        unit.kind in (BlockKind.PARAGRAPH, BlockKind.LIST_ITEM)
+        and density <= MAX_PROSE_LINK_DENSITY
+        and _word_count(unit.text) >= MIN_LINKED_PROSE_WORDS
+        and _SENTENCE_END.search(unit.text[-3:]) is not None
+    )
+
+
 # Photo credits and gallery furniture: "Photo: Jane Roe, AP", "(Image credit: NASA)", "Image copyright EPA",
 # "Jane Roe/Getty Images", "Image 2 of 5".
 _CREDIT_WORDS = r"(?:image|images|photo|photos|photograph|picture|pic|foto|bild)"
@@ -874,7 +892,7 @@ def _is_label(text: str) -> bool:
 
 def _is_furniture(unit: _Unit) -> bool:
     """A link list, a teaser or a widget label: never a block, wherever it is."""
-    return unit.teaser or unit.related or _link_density(unit) > MAX_LINK_DENSITY or _is_label(unit.text)
+    return unit.teaser or unit.related or _is_link_heavy(unit) or _is_label(unit.text)
 
 
 def _is_teaser_heading(unit: _Unit) -> bool:
@@ -920,7 +938,7 @@ def _mark_teasers(units: list[_Unit], tree: _Tree, headline: Tag | None = None) 
     tree.add_up(prose)
     cards: set[int] = set()
     for unit in units:
-        if _link_density(unit) <= MAX_LINK_DENSITY or unit.kind is BlockKind.QUOTE:
+        if not _is_link_heavy(unit) or unit.kind is BlockKind.QUOTE:
             continue
         # The page's own headline often links to the page; a line of several links ("Tags: a, b, c") is a
         # link list, not a card's headline.

@@ -1,0 +1,60 @@
+"""Main content against the furniture and link shapes of real news pages (markup written for these tests)."""
+
+from __future__ import annotations
+
+from lbdedup.html import segment_html
+from lbdedup.model import Block, Document
+
+STORY = (
+    "<p>The council opened two shelters in the town after the river rose two metres overnight.</p>"
+    "<p>Volunteers filled sandbags along the quay until late in the evening, the mayor said.</p>"
+    "<p>Schools will stay closed on Tuesday while engineers inspect the old stone bridge.</p>"
+)
+
+
+def blocks(body: str, title: str = "River floods the old town") -> tuple[Block, ...]:
+    """The blocks of a page holding ``body`` under its headline."""
+    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
+    return segment_html(Document("a.html", page, format="html"))
+
+
+def texts(body: str) -> list[str]:
+    """The texts of the blocks of a page holding ``body``."""
+    return [block.text for block in blocks(body)]
+
+
+def test_sentence_with_a_linked_clause_is_prose() -> None:
+    """A sentence whose longer half is a link is kept: news links a clause of its own prose."""
+    sentence = (
+        "<p>The driver, a man of 41, was convicted and "
+        "<a href='/x'>sentenced to four years in prison last Thursday</a>.</p>"
+    )
+    found = texts(f"<article>{STORY}{sentence}</article>")
+    assert (
+        "The driver, a man of 41, was convicted and sentenced to four years in prison last Thursday." in found
+    )
+
+
+def test_link_lists_and_linked_teasers_are_still_dropped() -> None:
+    """A line of links, a linked headline without a sentence end, and a short linked line stay out."""
+    lines = (
+        "<p><a href='/a'>Bridge closed after storm damage in the north</a> "
+        "<a href='/b'>Rail services resume on the coast line today</a></p>"
+        "<p><a href='/c'>Police name the man found in the harbour on Sunday night</a></p>"
+        "<p>More: <a href='/d'>our full coverage of the storm.</a></p>"
+    )
+    found = " ".join(texts(f"<article>{STORY}{lines}</article>"))
+    assert "Bridge closed" not in found
+    assert "Police name" not in found
+    assert "full coverage" not in found
+
+
+def test_mostly_linked_caption_is_an_advert() -> None:
+    """A figure caption that is mostly a link (a subscription offer) is not kept as prose."""
+    figure = (
+        "<figure><img src='m.png'><figcaption><a href='/shop'>Want more rivers? Get a subscription to our "
+        "sister title</a> <a href='/shop'>Waterways Monthly</a>, for the finest flood news.</figcaption>"
+        "</figure>"
+    )
+    found = " ".join(texts(f"<article>{STORY}{figure}</article>"))
+    assert "subscription" not in found
