@@ -883,6 +883,33 @@ def _without_credits(text: str) -> str:
     return _GLUED_COUNTER.sub("", kept).strip() or text
 
 
+# Calls to action written as text, in a short unit: newsletter sign-ups, "follow us", "share it with a
+# friend", affiliate-link disclosures, ad-blocker pleas (in the languages of the furniture lists).
+_CALL_TO_ACTION = re.compile(
+    r"\b(?:sign\s+up|subscribe)\b.{0,80}\b(?:newsletters?|inbox|alerts)\b"
+    r"|\bnewsletters?\b.{0,60}\b(?:inbox|sign\s+up|subscribe)\b"
+    r"|\bfollow\s+us\b|\bfollow\s+(?:him|her|me|them)\b.{0,20}@\w"
+    r"|\bshare\s+(?:it|this(?:\s+(?:story|article|post))?)\s+with\s+(?:a|your)\s+friends?\b"
+    r"|\baffiliate\s+(?:links?|commissions?|partnerships?)\b|\bad\s?-?blockers?\b"
+    r"|\bnewsletter\s+abonnieren\b|\bfolgen\s+sie\s+uns\b|\bsuivez[- ]nous\b"
+    r"|\babonnez[- ]vous\b.{0,40}\bnewsletter\b|\bs[ií]guenos\b|\bsuscr[ií]bete\b|\bseguici\b"
+    r"|\biscriviti\b.{0,40}\bnewsletter\b",
+    re.IGNORECASE,
+)
+MAX_CALL_TO_ACTION_WORDS = 45
+
+
+def _is_call_to_action(text: str) -> bool:
+    """A short line asking the reader to sign up, follow, share or turn off an ad blocker.
+
+    >>> _is_call_to_action("Get the latest flood alerts in your inbox: sign up for our daily newsletter.")
+    True
+    >>> _is_call_to_action("The council said residents should follow the evacuation signs to the shelters.")
+    False
+    """
+    return _word_count(text) <= MAX_CALL_TO_ACTION_WORDS and _CALL_TO_ACTION.search(text) is not None
+
+
 def _is_label(text: str) -> bool:
     """A widget's label ("Share", "Advertisement"), a photo credit, or a gallery counter ("4", "2/5")."""
     if len(text) <= MAX_COUNTER_CHARS and not _LETTER.search(text):
@@ -892,7 +919,13 @@ def _is_label(text: str) -> bool:
 
 def _is_furniture(unit: _Unit) -> bool:
     """A link list, a teaser or a widget label: never a block, wherever it is."""
-    return unit.teaser or unit.related or _is_link_heavy(unit) or _is_label(unit.text)
+    return (
+        unit.teaser
+        or unit.related
+        or _is_link_heavy(unit)
+        or _is_label(unit.text)
+        or _is_call_to_action(unit.text)
+    )
 
 
 def _is_teaser_heading(unit: _Unit) -> bool:

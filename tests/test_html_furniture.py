@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from lbdedup.html import segment_html
 from lbdedup.model import Block, Document
 
@@ -58,3 +60,37 @@ def test_mostly_linked_caption_is_an_advert() -> None:
     )
     found = " ".join(texts(f"<article>{STORY}{figure}</article>"))
     assert "subscription" not in found
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Get the latest flood news in your inbox. Sign up for our daily newsletter.",
+        "Newsletter: subscribe and get the river levels every morning.",
+        "Follow us on Twitter and Facebook for the latest updates.",
+        "Have a tip? Jo Bloggs may be reached at the newsroom. Follow her on Twitter @jobloggs.",
+        "Like this story? Share it with a friend!",
+        "The Courier may earn an affiliate commission when you buy through links on this page.",
+        "We rely on advertising: please turn off your ad blocker to keep reading.",
+        "Jetzt den Newsletter abonnieren und nichts verpassen.",
+        "Suivez-nous sur les réseaux sociaux.",
+    ],
+)
+def test_calls_to_action_are_furniture(line: str) -> None:
+    """A short line asking the reader to sign up, follow, share or unblock ads is dropped."""
+    found = texts(f"<article>{STORY}<p>{line}</p></article>")
+    assert line not in found
+    assert len(found) == 4
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The council said residents should follow the evacuation signs to the two shelters in the town.",
+        "Fans who follow him on Instagram saw the first pictures of the flooded stadium on Sunday.",
+        "The newsletter of the rowing club, printed every month since 1952, was lost in the flood.",
+    ],
+)
+def test_prose_using_the_same_words_is_kept(line: str) -> None:
+    """Prose that mentions following, newsletters or friends is not a call to action."""
+    assert line in texts(f"<article>{STORY}<p>{line}</p></article>")
