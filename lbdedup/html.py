@@ -104,6 +104,8 @@ UI_LABELS = frozenset(
         "open gallery", "enlarge", "expand", "enlarge this image", "getty images", "by", "updated",
         "author", "authors", "publish date", "published", "tags", "tagged", "topics", "filed under",
         "share this post", "share this story", "share this page", "share on", "share via", "sharing",
+        "advert", "adverts", "text size", "all", "more", "post comment", "like this", "like loading",
+        "loading content", "this slideshow requires javascript",
     }
 )  # fmt: skip
 # Headings that open a list of other stories, in the languages of the pages seen; everything after one in its
@@ -780,12 +782,22 @@ def _inline_counts(tag: Tag, known: dict[int, _Inline]) -> _Inline:
             counts.chars += sum(map(len, words))
 
 
-def _is_inline_widget(tag: Tag, known: dict[int, _Inline]) -> bool:
-    """An inline element of a paragraph that is a box of links (a hover card listing a person's stories)."""
+def _is_link_box(tag: Tag, known: dict[int, _Inline]) -> bool:
     counts = _inline_counts(tag, known)
     if counts.links < WIDGET_MIN_LINKS or counts.words < WIDGET_MIN_WORDS:
         return False
     return counts.linked >= WIDGET_LINK_SHARE * counts.text_length()
+
+
+def _is_inline_widget(tag: Tag, known: dict[int, _Inline]) -> bool:
+    """An inline element of a paragraph that is a box of links (a hover card listing a person's stories).
+
+    Where the box is a child of the element, the child is the widget: the element also holds the linked name
+    the card pops up from ("Rep. <span><a>Jo Roe</a><span>card</span></span> said"), which is prose.
+    """
+    if not _is_link_box(tag, known):
+        return False
+    return not any(isinstance(child, Tag) and _is_link_box(child, known) for child in tag.children)
 
 
 def _attr(tag: Tag, name: str) -> str | None:
@@ -911,10 +923,17 @@ def _is_call_to_action(text: str) -> bool:
 
 
 def _is_label(text: str) -> bool:
-    """A widget's label ("Share", "Advertisement"), a photo credit, or a gallery counter ("4", "2/5")."""
+    """A widget's label ("Share", "Advertisement"), a photo credit, or a gallery counter ("4", "2/5").
+
+    A teaser heading standing alone as a paragraph ("DON'T MISS", "Leggi anche") is a label too.
+    """
     if len(text) <= MAX_COUNTER_CHARS and not _LETTER.search(text):
         return not is_timestamp(text)
-    return (len(text) <= MAX_LABEL_CHARS and _norm_words(text) in UI_LABELS) or _is_credit(text)
+    if len(text) <= MAX_LABEL_CHARS:
+        words = _norm_words(text)
+        if words in UI_LABELS or words in TEASER_HEADINGS:
+            return True
+    return _is_credit(text)
 
 
 def _is_furniture(unit: _Unit) -> bool:

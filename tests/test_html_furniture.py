@@ -94,3 +94,24 @@ def test_calls_to_action_are_furniture(line: str) -> None:
 def test_prose_using_the_same_words_is_kept(line: str) -> None:
     """Prose that mentions following, newsletters or friends is not a call to action."""
     assert line in texts(f"<article>{STORY}<p>{line}</p></article>")
+
+
+def test_hover_card_goes_but_the_name_it_pops_up_from_stays() -> None:
+    """In "Mayor <span><a>Jo Roe</a><span>card of links</span></span> said", only the card is dropped."""
+    card = "<span class='card'>" + " ".join(
+        f"<a href='/s/{n}'>Another story about the mayor and the valley {n}</a>" for n in range(4)
+    )
+    person = f"<span class='person'><a href='/p/roe'>Jo Roe</a>{card}</span></span>"
+    sentence = f"<p>Mayor {person} said the dam held.</p>"
+    found = texts(f"<article>{STORY}{sentence}</article>")
+    assert "Mayor Jo Roe said the dam held." in found
+    assert not any("Another story" in text for text in found)
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Advert", "Text size", "All...", "More:", "Like this:", "Like Loading...", "DON'T MISS", "Leggi anche"],
+)
+def test_widget_labels_and_teaser_labels_alone_are_dropped(label: str) -> None:
+    """A widget's label or a teaser heading standing alone as a paragraph is not a block."""
+    assert texts(f"<article>{STORY}<p>{label}</p></article>")[1:] == texts(f"<article>{STORY}</article>")[1:]
