@@ -909,17 +909,31 @@ _CALL_TO_ACTION = re.compile(
     re.IGNORECASE,
 )
 MAX_CALL_TO_ACTION_WORDS = 45
+# A cookie notice written as text, wherever its box sits ("This website uses cookies to ...").
+_COOKIE_NOTICE = re.compile(
+    r"\b(?:this|our)\s+(?:web)?site\s+uses\s+cookies?\b|\bwe\s+use\s+cookies\b|\buse\s+of\s+cookies\b"
+    r"|\b(?:accept|allow)\s+(?:all\s+)?cookies\b|\bcookie\s+(?:settings|policy|preferences)\b"
+    r"|\b(?:diese\s+(?:web)?seite|diese\s+website|wir)\s+(?:verwendet|verwenden|nutzt|nutzen)\s+cookies\b"
+    r"|\b(?:ce\s+site\s+utilise|nous\s+utilisons)\s+des\s+cookies\b"
+    r"|\b(?:este\s+sitio(?:\s+web)?\s+utiliza|utilizamos)\s+cookies\b"
+    r"|\b(?:questo\s+sito\s+utilizza|utilizziamo)\s+(?:i\s+)?cookie\b",
+    re.IGNORECASE,
+)
+MAX_COOKIE_NOTICE_WORDS = 80
 
 
 def _is_call_to_action(text: str) -> bool:
-    """A short line asking the reader to sign up, follow, share or turn off an ad blocker.
+    """A short line asking the reader to sign up, follow, share or turn off an ad blocker, or a cookie notice.
 
     >>> _is_call_to_action("Get the latest flood alerts in your inbox: sign up for our daily newsletter.")
     True
     >>> _is_call_to_action("The council said residents should follow the evacuation signs to the shelters.")
     False
     """
-    return _word_count(text) <= MAX_CALL_TO_ACTION_WORDS and _CALL_TO_ACTION.search(text) is not None
+    words = _word_count(text)
+    if words <= MAX_CALL_TO_ACTION_WORDS and _CALL_TO_ACTION.search(text) is not None:
+        return True
+    return words <= MAX_COOKIE_NOTICE_WORDS and _COOKIE_NOTICE.search(text) is not None
 
 
 def _is_label(text: str) -> bool:
