@@ -79,6 +79,11 @@ JUNK_NAME_WORDS = frozenset(
 JUNK_NAMES = frozenset(
     {"sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "screen-reader-only", "offscreen"}
 )
+# Text for screen readers only, as themes prefix or suffix the name ("off-screen", "elementor-screen-only",
+# "at4-visually-hidden", "sharing-screen-reader-text"): a label ("Image caption") that a reader never sees.
+_SCREEN_READER_NAME = re.compile(
+    r"(?:^|[-_])(?:screen[-_]?reader|screen[-_]?only|visually[-_]?hidden|off[-_]?screen|sr[-_]only)(?:$|[-_])"
+)
 # Names that are furniture however much text they hold (a long comment thread is still comments).
 STRICT_NAME_WORDS = frozenset(
     {"comment", "comments", "commentlist", "disqus", "respond", "cookie", "cookies", "consent", "gdpr",
@@ -318,7 +323,7 @@ def _class_words(tag: Tag) -> Iterator[str]:
         names = value if isinstance(value, list) else [value] if isinstance(value, str) else []
         for name in names:
             lowered = name.lower()
-            if lowered in JUNK_NAMES:
+            if lowered in JUNK_NAMES or _SCREEN_READER_NAME.search(lowered):
                 yield "sr-only"
             words = [word.lower() for word in _NAME_WORD.findall(name)]
             yield from words

@@ -119,3 +119,25 @@ def test_hover_card_goes_but_the_name_it_pops_up_from_stays() -> None:
 def test_widget_labels_and_teaser_labels_alone_are_dropped(label: str) -> None:
     """A widget's label or a teaser heading standing alone as a paragraph is not a block."""
     assert texts(f"<article>{STORY}<p>{label}</p></article>")[1:] == texts(f"<article>{STORY}</article>")[1:]
+
+
+@pytest.mark.parametrize("name", ["off-screen", "elementor-screen-only", "at4-visually-hidden", "u-sr-only"])
+def test_screen_reader_labels_are_not_text(name: str) -> None:
+    """A label for screen readers only ("Image caption") is left out of the caption it precedes."""
+    figure = (
+        f"<figure><img src='r.jpg'><figcaption><span class='{name}'>Image caption</span>"
+        "Sandbags piled along the quay on Monday evening</figcaption></figure>"
+    )
+    found = texts(f"<article>{STORY}{figure}</article>")
+    assert found[-1] == "Sandbags piled along the quay on Monday evening"
+
+
+def test_screen_words_elsewhere_in_a_name_condemn_nothing() -> None:
+    """A class such as "screenshot-gallery" or "fullscreen" is no screen-reader label."""
+    figure = (
+        "<figure class='fullscreen screenshot-gallery'><img src='r.jpg'>"
+        "<figcaption>Sandbags piled along the quay on Monday evening</figcaption></figure>"
+    )
+    assert (
+        texts(f"<article>{STORY}{figure}</article>")[-1] == "Sandbags piled along the quay on Monday evening"
+    )
