@@ -349,6 +349,15 @@ def _names_content(tag: Tag) -> bool:
     return False
 
 
+def _names_caption(tag: Tag) -> bool:
+    """Whether a class token names a caption ("caption", "wp-caption-text", "slide-caption").
+
+    The text of a gallery slide or of an image box is a caption, whatever element holds it.
+    """
+    value = tag.get("class")
+    return isinstance(value, list) and any("caption" in token.lower() for token in value)
+
+
 FURNITURE_COMMENTS = 3
 
 
@@ -711,7 +720,7 @@ class _Walker:
         context = frame.context
         if name in _CONTEXT_OF:
             context = _CONTEXT_OF[name]
-        elif name == "figure" and context is BlockKind.PARAGRAPH:
+        elif (name == "figure" and context is BlockKind.PARAGRAPH) or _names_caption(tag):
             context = BlockKind.CAPTION
         elif name in ("article", "section", "main"):
             # A whole article inside a list item is not a list.
@@ -842,8 +851,8 @@ _CREDIT_LINE = re.compile(
     re.IGNORECASE,
 )
 _AGENCY_END = re.compile(
-    r"(?:/|,\s*|\s-\s|\s)(?:getty(?:\s*images)?|ap|afp|reuters|epa|shutterstock|alamy|pa|dpa|istock|"
-    r"ap\s+photo|pa\s+wire|pa\s+images|afp\s+via\s+getty\s+images)\)?\s*$",
+    r"(?:^\(?|/|,\s*|\s-\s|\s|\()(?:getty(?:\s*images)?|ap|afp|reuters|epa|shutterstock|alamy|pa|dpa|istock|"
+    r"ap\s+photo|pa\s+wire|pa\s+images|afp\s+via\s+getty\s+images|ansa|lapresse|efe|europa\s+press)\)?\s*$",
     re.IGNORECASE,
 )
 _GALLERY_COUNTER = re.compile(r"^(?:image|photo|slide|picture)?\s*\d+\s*(?:of|/)\s*\d+$", re.IGNORECASE)
@@ -865,6 +874,8 @@ def _is_credit(text: str) -> bool:
     (True, True)
     >>> _is_credit("Biplov Bhuyan/Hindustan Times/Getty Images"), _is_credit("Image 3 of 5")
     (True, True)
+    >>> _is_credit("(reuters)"), _is_credit("(Foto Ansa)"), _is_credit("AP")
+    (True, True, True)
     >>> _is_credit("Photos show the river rising two metres overnight in the town centre, AP reports.")
     False
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lbdedup.html import segment_html
-from lbdedup.model import Block, Document
+from lbdedup.model import Block, BlockKind, Document
 
 STORY = (
     "<p>The council opened two shelters in the town after the river rose two metres overnight.</p>"
@@ -141,3 +141,26 @@ def test_screen_words_elsewhere_in_a_name_condemn_nothing() -> None:
     assert (
         texts(f"<article>{STORY}{figure}</article>")[-1] == "Sandbags piled along the quay on Monday evening"
     )
+
+
+def test_gallery_slide_text_under_a_caption_class_is_a_caption() -> None:
+    """A slide's text in an element named caption is of kind caption, not a list item or paragraph."""
+    gallery = (
+        "<ul class='gallery'><li class='slide'><img src='1.jpg'><div class='slide-caption'>"
+        "<p>Sandbags piled along the quay on Monday evening as the water rose.</p></div></li></ul>"
+        "<div class='wp-caption'><img src='2.jpg'><p class='wp-caption-text'>The old stone bridge at dawn.</p>"
+        "</div>"
+    )
+    kinds = {block.text: block.kind for block in blocks(f"<article>{STORY}{gallery}</article>")}
+    assert kinds["Sandbags piled along the quay on Monday evening as the water rose."] is BlockKind.CAPTION
+    assert kinds["The old stone bridge at dawn."] is BlockKind.CAPTION
+    assert kinds["Schools will stay closed on Tuesday while engineers inspect the old stone bridge."] is (
+        BlockKind.PARAGRAPH
+    )
+
+
+@pytest.mark.parametrize("credit", ["(reuters)", "(Reuters)", "AP", "(Foto Ansa)", "(EFE)"])
+def test_an_agency_credit_alone_is_dropped(credit: str) -> None:
+    """An agency's name alone under a photo, bare or in brackets, is a credit."""
+    figure = f"<figure><img src='r.jpg'><figcaption>{credit}</figcaption></figure>"
+    assert texts(f"<article>{STORY}{figure}</article>") == texts(f"<article>{STORY}</article>")
