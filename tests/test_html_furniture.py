@@ -148,7 +148,8 @@ def test_gallery_slide_text_under_a_caption_class_is_a_caption() -> None:
     gallery = (
         "<ul class='gallery'><li class='slide'><img src='1.jpg'><div class='slide-caption'>"
         "<p>Sandbags piled along the quay on Monday evening as the water rose.</p></div></li></ul>"
-        "<div class='wp-caption'><img src='2.jpg'><p class='wp-caption-text'>The old stone bridge at dawn.</p>"
+        "<div class='wp-caption'><img src='2.jpg'>"
+        "<p class='wp-caption-text'>The old stone bridge at dawn.</p>"
         "</div>"
     )
     kinds = {block.text: block.kind for block in blocks(f"<article>{STORY}{gallery}</article>")}
