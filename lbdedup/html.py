@@ -210,6 +210,8 @@ class _Unit:
     time: str | None = None
     time_text: str = ""
     text: str = ""
+    # Whether its own text and links make it furniture (link list, label, call to action): computed once.
+    furniture: bool | None = None
 
 
 @dataclass(slots=True)
@@ -968,13 +970,11 @@ def _is_label(text: str) -> bool:
 
 def _is_furniture(unit: _Unit) -> bool:
     """A link list, a teaser or a widget label: never a block, wherever it is."""
-    return (
-        unit.teaser
-        or unit.related
-        or _is_link_heavy(unit)
-        or _is_label(unit.text)
-        or _is_call_to_action(unit.text)
-    )
+    if unit.teaser or unit.related:
+        return True
+    if unit.furniture is None:
+        unit.furniture = _is_link_heavy(unit) or _is_label(unit.text) or _is_call_to_action(unit.text)
+    return unit.furniture
 
 
 def _is_teaser_heading(unit: _Unit) -> bool:
