@@ -68,6 +68,7 @@ JUNK_NAME_WORDS = frozenset(
         "comment", "comments", "commentlist", "disqus", "respond", "cookie", "cookies", "consent", "gdpr",
         "newsletter", "newsletters", "subscribe", "subscription", "signup", "signin", "login", "register",
         "share", "sharing", "sharebar", "sociallinks", "follow", "related", "recommended",
+        "sharedaddy", "socialshare", "sharethis", "addtoany", "shareaholic", "likes",
         "recommendations", "recirc", "recirculation", "promo", "promos", "promotion", "advert", "adverts",
         "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp", "sponsor", "sponsored",
         "outbrain", "taboola", "sidebar", "rail", "breadcrumb", "breadcrumbs", "popup", "modal", "banner",

@@ -165,3 +165,12 @@ def test_an_agency_credit_alone_is_dropped(credit: str) -> None:
     """An agency's name alone under a photo, bare or in brackets, is a credit."""
     figure = f"<figure><img src='r.jpg'><figcaption>{credit}</figcaption></figure>"
     assert texts(f"<article>{STORY}{figure}</article>") == texts(f"<article>{STORY}</article>")
+
+
+@pytest.mark.parametrize("name", ["sharedaddy sd-block", "socialshare", "sharethis-inline", "addtoany_list"])
+def test_share_widgets_named_by_product_are_furniture(name: str) -> None:
+    """A share widget named after its product (Jetpack's sharedaddy, AddToAny) is dropped with its text."""
+    widget = (
+        f"<div class='{name}'><p>Tell your neighbours about the flood appeal before the weekend</p></div>"
+    )
+    assert texts(f"<article>{STORY}{widget}</article>") == texts(f"<article>{STORY}</article>")
