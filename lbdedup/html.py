@@ -213,6 +213,8 @@ class _Unit:
     text: str = ""
     # Whether its own text and links make it furniture (link list, label, call to action): computed once.
     furniture: bool | None = None
+    # A call to action or a cookie notice: dropped, but articles end with them too, so no evidence either way.
+    asks: bool = False
 
 
 @dataclass(slots=True)
@@ -974,7 +976,8 @@ def _is_furniture(unit: _Unit) -> bool:
     if unit.teaser or unit.related:
         return True
     if unit.furniture is None:
-        unit.furniture = _is_link_heavy(unit) or _is_label(unit.text) or _is_call_to_action(unit.text)
+        unit.asks = _is_call_to_action(unit.text)
+        unit.furniture = unit.asks or _is_link_heavy(unit) or _is_label(unit.text)
     return unit.furniture
 
 
@@ -1069,7 +1072,7 @@ def _value(unit: _Unit) -> float:
         return 0.0
     words = _word_count(unit.text)
     if _is_furniture(unit):
-        return -BOILERPLATE_WEIGHT * words
+        return 0.0 if unit.asks else -BOILERPLATE_WEIGHT * words
     if unit.kind in (BlockKind.HEADING, BlockKind.TITLE, BlockKind.TIMESTAMP):
         return 0.0
     if words >= MIN_PROSE_WORDS or _SENTENCE_END.search(unit.text[-3:]):

@@ -174,3 +174,18 @@ def test_share_widgets_named_by_product_are_furniture(name: str) -> None:
         f"<div class='{name}'><p>Tell your neighbours about the flood appeal before the weekend</p></div>"
     )
     assert texts(f"<article>{STORY}{widget}</article>") == texts(f"<article>{STORY}</article>")
+
+
+def test_a_call_to_action_does_not_count_against_the_story_it_ends() -> None:
+    """A long sign-up plea under the story is dropped but does not hand the main content to another box."""
+    plea = (
+        "<p>Get every update on the flood, the clean-up and the council's decisions delivered straight to "
+        "your inbox each morning: sign up for our free daily newsletter today and never miss a story from "
+        "the valley again.</p>"
+    )
+    other = (
+        "<div class='box'><p>Rail services resumed on the coast line this morning after repairs.</p></div>"
+    )
+    found = texts(f"<div class='story'>{STORY}{plea}</div>{other}")
+    assert "Volunteers filled sandbags along the quay until late in the evening, the mayor said." in found
+    assert not any("newsletter" in text for text in found)
