@@ -68,7 +68,7 @@ JUNK_NAME_WORDS = frozenset(
         "comment", "comments", "commentlist", "disqus", "respond", "cookie", "cookies", "consent", "gdpr",
         "newsletter", "newsletters", "subscribe", "subscription", "signup", "signin", "login", "register",
         "share", "sharing", "sharebar", "sociallinks", "follow", "related", "recommended",
-        "sharedaddy", "socialshare", "sharethis", "addtoany", "shareaholic", "likes",
+        "sharedaddy", "socialshare", "sharethis", "addtoany", "shareaholic", "likes", "credit", "credits",
         "recommendations", "recirc", "recirculation", "promo", "promos", "promotion", "advert", "adverts",
         "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp", "sponsor", "sponsored",
         "outbrain", "taboola", "sidebar", "rail", "breadcrumb", "breadcrumbs", "popup", "modal", "banner",
@@ -921,9 +921,10 @@ def _without_credits(text: str) -> str:
 _CALL_TO_ACTION = re.compile(
     r"\b(?:sign\s+up|subscribe)\b.{0,80}\b(?:newsletters?|inbox|alerts)\b"
     r"|\bnewsletters?\b.{0,60}\b(?:inbox|sign\s+up|subscribe)\b"
-    r"|\bfollow\s+us\b|\bfollow\s+(?:him|her|me|them)\b.{0,20}@\w"
+    r"|\bfollow\s+us(?:\s+(?:on|at|for|via|by|elsewhere)\b|\s*[:@!.]|\s*$)|\bfollow\s+(?:him|her|me|them)\b.{0,20}@\w"
     r"|\bshare\s+(?:it|this(?:\s+(?:story|article|post))?)\s+with\s+(?:a|your)\s+friends?\b"
-    r"|\baffiliate\s+(?:links?|commissions?|partnerships?)\b|\bad\s?-?blockers?\b"
+    r"|\bmay\s+(?:earn|receive)\b.{0,30}\bcommissions?\b|\baffiliate\s+(?:links|partnerships)\b"
+    r"|\byour\s+ad\s?-?blocker\b|\b(?:disable|turn\s+off|whitelist)\s+(?:an?\s+|the\s+)?ad\s?-?blockers?\b"
     r"|\bnewsletter\s+abonnieren\b|\bfolgen\s+sie\s+uns\b|\bsuivez[- ]nous\b"
     r"|\babonnez[- ]vous\b.{0,40}\bnewsletter\b|\bs[ií]guenos\b|\bsuscr[ií]bete\b|\bseguici\b"
     r"|\biscriviti\b.{0,40}\bnewsletter\b",
