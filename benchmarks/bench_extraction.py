@@ -5,14 +5,15 @@ html/<id>.html.gz and ground-truth.json with the human-extracted articleBody of 
 clean text (lbdedup's kept blocks, bare: ``lbdedup clean page.html --provenance none``) is compared with
 its articleBody by the F1 of word 4-gram multisets (tokens are ``\\w+`` runs; a text shorter than four
 tokens is one shingle). Printed: the worst pages, the mean of the per-page F1, the benchmark's own summary
-(F1 of the mean precision and mean recall), and the same figures for plain ``BeautifulSoup.get_text()``.
+(F1 of the mean precision and mean recall), the same figures for plain ``BeautifulSoup.get_text()``, and for
+lbdedup's text less its caption blocks (lbdedup keeps image captions; the truth mostly leaves them out).
 
 A second table reads the ten real live-blog pages of ../shared/corpus/liveblog-html: for each, the posts
 found against the updates the page declares (JSON-LD ``liveBlogUpdate`` entries, or microdata
 ``itemprop="liveBlogUpdate"`` items), the posts with a time, the distinct post times, and the blocks that
 still hold an HTML character reference (should be 0).
 
-    python benchmarks/bench_extraction.py [--corpus DIR] [--live DIR] [--worst 10] [--target 0.90]
+    python benchmarks/bench_extraction.py [--corpus DIR] [--live DIR] [--worst 10] [--target 0.95]
 
 Exit status: 0 when done (whether or not the target is met), 2 when the corpus is absent.
 """
@@ -74,6 +75,20 @@ def score(truth: str, extracted: str) -> Score:
 def lbdedup_text(name: str, data: bytes) -> str:
     document = decode(name, data, fmt="html")
     return render_text(dedupe([document]), provenance=False)
+
+
+def lbdedup_text_without_captions(name: str, data: bytes) -> str:
+    """The clean text less its caption blocks, to show what keeping image captions costs.
+
+    The benchmark's truth mostly leaves captions out; lbdedup keeps them (of kind caption in the JSON).
+    """
+    from lbdedup.html import segment_html
+    from lbdedup.model import BlockKind
+
+    document = decode(name, data, fmt="html")
+    captions = {block.text for block in segment_html(document) if block.kind is BlockKind.CAPTION}
+    text = render_text(dedupe([document]), provenance=False)
+    return "\n\n".join(part for part in text.split("\n\n") if part.strip() not in captions)
 
 
 def get_text(name: str, data: bytes) -> str:
@@ -157,7 +172,7 @@ def main() -> int:
         "--live", type=Path, default=DEFAULT_LIVE, help="folder with the live-blog pages (*.html.gz)"
     )
     parser.add_argument("--worst", type=int, default=10, help="how many of the worst pages to list")
-    parser.add_argument("--target", type=float, default=0.90, help="mean F1 to reach")
+    parser.add_argument("--target", type=float, default=0.95, help="mean F1 to reach")
     args = parser.parse_args()
 
     truth_path = args.corpus / "ground-truth.json"
@@ -179,7 +194,11 @@ def main() -> int:
         print(f"bench_extraction: no pages under {args.corpus / 'html'}", file=sys.stderr)
         return 2
 
-    extractors: dict[str, Callable[[str, bytes], str]] = {"lbdedup": lbdedup_text, "get_text": get_text}
+    extractors: dict[str, Callable[[str, bytes], str]] = {
+        "lbdedup": lbdedup_text,
+        "get_text": get_text,
+        "lbdedup less captions": lbdedup_text_without_captions,
+    }
     results: dict[str, list[Score]] = {}
     seconds: dict[str, float] = {}
     for name, extract in extractors.items():
@@ -193,7 +212,9 @@ def main() -> int:
         print(f"  {page_score.f1:.3f}  P {page_score.precision:.2f}  R {page_score.recall:.2f}  {url}")
     megabytes = sum(len(page[3]) for page in pages) / 1e6
     for name in extractors:
-        print(f"{name:<9} {summary(results[name])}  [{megabytes / seconds[name]:.1f} MB/s]")
+        print(f"{name:<21} {summary(results[name])}  [{megabytes / seconds[name]:.1f} MB/s]")
+    print("(lbdedup keeps image captions, as blocks of kind caption; the last line is its figure without")
+    print(" them, as the benchmark's truth mostly leaves them out: the target is judged on the first line)")
     mean_f1 = statistics.mean(s.f1 for s in results["lbdedup"])
     verdict = "PASS" if mean_f1 >= args.target else "FAIL"
     print(f"target mean F1 >= {args.target:.2f}: {verdict} ({mean_f1:.4f})")

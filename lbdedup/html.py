@@ -68,6 +68,7 @@ JUNK_NAME_WORDS = frozenset(
         "comment", "comments", "commentlist", "disqus", "respond", "cookie", "cookies", "consent", "gdpr",
         "newsletter", "newsletters", "subscribe", "subscription", "signup", "signin", "login", "register",
         "share", "sharing", "sharebar", "sociallinks", "follow", "related", "recommended",
+        "sharedaddy", "socialshare", "sharethis", "addtoany", "shareaholic", "likes", "credit", "credits",
         "recommendations", "recirc", "recirculation", "promo", "promos", "promotion", "advert", "adverts",
         "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp", "sponsor", "sponsored",
         "outbrain", "taboola", "sidebar", "rail", "breadcrumb", "breadcrumbs", "popup", "modal", "banner",
@@ -78,6 +79,11 @@ JUNK_NAME_WORDS = frozenset(
 )  # fmt: skip
 JUNK_NAMES = frozenset(
     {"sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "screen-reader-only", "offscreen"}
+)
+# Text for screen readers only, as themes prefix or suffix the name ("off-screen", "elementor-screen-only",
+# "at4-visually-hidden", "sharing-screen-reader-text"): a label ("Image caption") that a reader never sees.
+_SCREEN_READER_NAME = re.compile(
+    r"(?:^|[-_])(?:screen[-_]?reader|screen[-_]?only|visually[-_]?hidden|off[-_]?screen|sr[-_]only)(?:$|[-_])"
 )
 # Names that are furniture however much text they hold (a long comment thread is still comments).
 STRICT_NAME_WORDS = frozenset(
@@ -104,6 +110,8 @@ UI_LABELS = frozenset(
         "open gallery", "enlarge", "expand", "enlarge this image", "getty images", "by", "updated",
         "author", "authors", "publish date", "published", "tags", "tagged", "topics", "filed under",
         "share this post", "share this story", "share this page", "share on", "share via", "sharing",
+        "advert", "adverts", "text size", "all", "more", "post comment", "like this", "like loading",
+        "loading content", "this slideshow requires javascript",
     }
 )  # fmt: skip
 # Headings that open a list of other stories, in the languages of the pages seen; everything after one in its
@@ -137,8 +145,12 @@ _TIME_ZULU = re.compile(r"Z$", re.IGNORECASE)
 _TIME_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
 _TIME_FRACTION = re.compile(r"(\.\d+)")
 
-# A unit with more of its text inside links than this is a link list or a teaser, not prose.
+# A unit with more of its text inside links than this is a link list or a teaser, not prose...
 MAX_LINK_DENSITY = 0.5
+# ...unless it is a sentence of at least this many words with at most this share linked ("The suspect was
+# convicted and <a>sentenced to life last Thursday</a>."): news links a clause of its own prose.
+MIN_LINKED_PROSE_WORDS = 12
+MAX_PROSE_LINK_DENSITY = 0.7
 # Text outside the main content counts against a container this much per word.
 BOILERPLATE_WEIGHT = 1.5
 # Labels are short; a block without letters this short is a counter ("4", "2/5"), not news.
@@ -199,6 +211,10 @@ class _Unit:
     time: str | None = None
     time_text: str = ""
     text: str = ""
+    # Whether its own text and links make it furniture (link list, label, call to action): computed once.
+    furniture: bool | None = None
+    # A call to action or a cookie notice: dropped, but articles end with them too, so no evidence either way.
+    asks: bool = False
 
 
 @dataclass(slots=True)
@@ -312,7 +328,7 @@ def _class_words(tag: Tag) -> Iterator[str]:
         names = value if isinstance(value, list) else [value] if isinstance(value, str) else []
         for name in names:
             lowered = name.lower()
-            if lowered in JUNK_NAMES:
+            if lowered in JUNK_NAMES or _SCREEN_READER_NAME.search(lowered):
                 yield "sr-only"
             words = [word.lower() for word in _NAME_WORD.findall(name)]
             yield from words
@@ -336,6 +352,15 @@ def _names_content(tag: Tag) -> bool:
         if words and all(word in CONTENT_NAME_WORDS for word in words):
             return True
     return False
+
+
+def _names_caption(tag: Tag) -> bool:
+    """Whether a class token names a caption ("caption", "wp-caption-text", "slide-caption").
+
+    The text of a gallery slide or of an image box is a caption, whatever element holds it.
+    """
+    value = tag.get("class")
+    return isinstance(value, list) and any("caption" in token.lower() for token in value)
 
 
 FURNITURE_COMMENTS = 3
@@ -700,7 +725,7 @@ class _Walker:
         context = frame.context
         if name in _CONTEXT_OF:
             context = _CONTEXT_OF[name]
-        elif name == "figure" and context is BlockKind.PARAGRAPH:
+        elif (name == "figure" and context is BlockKind.PARAGRAPH) or _names_caption(tag):
             context = BlockKind.CAPTION
         elif name in ("article", "section", "main"):
             # A whole article inside a list item is not a list.
@@ -776,12 +801,22 @@ def _inline_counts(tag: Tag, known: dict[int, _Inline]) -> _Inline:
             counts.chars += sum(map(len, words))
 
 
-def _is_inline_widget(tag: Tag, known: dict[int, _Inline]) -> bool:
-    """An inline element of a paragraph that is a box of links (a hover card listing a person's stories)."""
+def _is_link_box(tag: Tag, known: dict[int, _Inline]) -> bool:
     counts = _inline_counts(tag, known)
     if counts.links < WIDGET_MIN_LINKS or counts.words < WIDGET_MIN_WORDS:
         return False
     return counts.linked >= WIDGET_LINK_SHARE * counts.text_length()
+
+
+def _is_inline_widget(tag: Tag, known: dict[int, _Inline]) -> bool:
+    """An inline element of a paragraph that is a box of links (a hover card listing a person's stories).
+
+    Where the box is a child of the element, the child is the widget: the element also holds the linked name
+    the card pops up from ("Rep. <span><a>Jo Roe</a><span>card</span></span> said"), which is prose.
+    """
+    if not _is_link_box(tag, known):
+        return False
+    return not any(isinstance(child, Tag) and _is_link_box(child, known) for child in tag.children)
 
 
 def _attr(tag: Tag, name: str) -> str | None:
@@ -798,6 +833,20 @@ def _link_density(unit: _Unit) -> float:
     return unit.link_chars / max(1, len(unit.text))
 
 
+def _is_link_heavy(unit: _Unit) -> bool:
+    """A link list or a linked teaser: mostly links, and not a sentence with a linked clause."""
+    density = _link_density(unit)
+    if density <= MAX_LINK_DENSITY:
+        return False
+    # A caption that is mostly a link is an advert's image ("Want more science? Get a subscription...").
+    return not (
+        unit.kind in (BlockKind.PARAGRAPH, BlockKind.LIST_ITEM)
+        and density <= MAX_PROSE_LINK_DENSITY
+        and _word_count(unit.text) >= MIN_LINKED_PROSE_WORDS
+        and _SENTENCE_END.search(unit.text[-3:]) is not None
+    )
+
+
 # Photo credits and gallery furniture: "Photo: Jane Roe, AP", "(Image credit: NASA)", "Image copyright EPA",
 # "Jane Roe/Getty Images", "Image 2 of 5".
 _CREDIT_WORDS = r"(?:image|images|photo|photos|photograph|picture|pic|foto|bild)"
@@ -807,8 +856,8 @@ _CREDIT_LINE = re.compile(
     re.IGNORECASE,
 )
 _AGENCY_END = re.compile(
-    r"(?:/|,\s*|\s-\s|\s)(?:getty(?:\s*images)?|ap|afp|reuters|epa|shutterstock|alamy|pa|dpa|istock|"
-    r"ap\s+photo|pa\s+wire|pa\s+images|afp\s+via\s+getty\s+images)\)?\s*$",
+    r"(?:^\(?|/|,\s*|\s-\s|\s|\()(?:getty(?:\s*images)?|ap|afp|reuters|epa|shutterstock|alamy|pa|dpa|istock|"
+    r"ap\s+photo|pa\s+wire|pa\s+images|afp\s+via\s+getty\s+images|ansa|lapresse|efe|europa\s+press)\)?\s*$",
     re.IGNORECASE,
 )
 _GALLERY_COUNTER = re.compile(r"^(?:image|photo|slide|picture)?\s*\d+\s*(?:of|/)\s*\d+$", re.IGNORECASE)
@@ -830,6 +879,8 @@ def _is_credit(text: str) -> bool:
     (True, True)
     >>> _is_credit("Biplov Bhuyan/Hindustan Times/Getty Images"), _is_credit("Image 3 of 5")
     (True, True)
+    >>> _is_credit("(reuters)"), _is_credit("(Foto Ansa)"), _is_credit("AP")
+    (True, True, True)
     >>> _is_credit("Photos show the river rising two metres overnight in the town centre, AP reports.")
     False
     """
@@ -865,16 +916,70 @@ def _without_credits(text: str) -> str:
     return _GLUED_COUNTER.sub("", kept).strip() or text
 
 
+# Calls to action written as text, in a short unit: newsletter sign-ups, "follow us", "share it with a
+# friend", affiliate-link disclosures, ad-blocker pleas (in the languages of the furniture lists).
+_CALL_TO_ACTION = re.compile(
+    r"\b(?:sign\s+up|subscribe)\b.{0,80}\b(?:newsletters?|inbox|alerts)\b"
+    r"|\bnewsletters?\b.{0,60}\b(?:inbox|sign\s+up|subscribe)\b"
+    r"|\bfollow\s+us(?:\s+(?:on|at|for|via|by|elsewhere)\b|\s*[:@!.]|\s*$)|\bfollow\s+(?:him|her|me|them)\b.{0,20}@\w"
+    r"|\bshare\s+(?:it|this(?:\s+(?:story|article|post))?)\s+with\s+(?:a|your)\s+friends?\b"
+    r"|\bmay\s+(?:earn|receive)\b.{0,30}\bcommissions?\b|\baffiliate\s+(?:links|partnerships)\b"
+    r"|\byour\s+ad\s?-?blocker\b|\b(?:disable|turn\s+off|whitelist)\s+(?:an?\s+|the\s+)?ad\s?-?blockers?\b"
+    r"|\bnewsletter\s+abonnieren\b|\bfolgen\s+sie\s+uns\b|\bsuivez[- ]nous\b"
+    r"|\babonnez[- ]vous\b.{0,40}\bnewsletter\b|\bs[ií]guenos\b|\bsuscr[ií]bete\b|\bseguici\b"
+    r"|\biscriviti\b.{0,40}\bnewsletter\b",
+    re.IGNORECASE,
+)
+MAX_CALL_TO_ACTION_WORDS = 45
+# A cookie notice written as text, wherever its box sits ("This website uses cookies to ...").
+_COOKIE_NOTICE = re.compile(
+    r"\b(?:this|our)\s+(?:web)?site\s+uses\s+cookies?\b|\bwe\s+use\s+cookies\b|\buse\s+of\s+cookies\b"
+    r"|\b(?:accept|allow)\s+(?:all\s+)?cookies\b|\bcookie\s+(?:settings|policy|preferences)\b"
+    r"|\b(?:diese\s+(?:web)?seite|diese\s+website|wir)\s+(?:verwendet|verwenden|nutzt|nutzen)\s+cookies\b"
+    r"|\b(?:ce\s+site\s+utilise|nous\s+utilisons)\s+des\s+cookies\b"
+    r"|\b(?:este\s+sitio(?:\s+web)?\s+utiliza|utilizamos)\s+cookies\b"
+    r"|\b(?:questo\s+sito\s+utilizza|utilizziamo)\s+(?:i\s+)?cookie\b",
+    re.IGNORECASE,
+)
+MAX_COOKIE_NOTICE_WORDS = 80
+
+
+def _is_call_to_action(text: str) -> bool:
+    """A short line asking the reader to sign up, follow, share or turn off an ad blocker, or a cookie notice.
+
+    >>> _is_call_to_action("Get the latest flood alerts in your inbox: sign up for our daily newsletter.")
+    True
+    >>> _is_call_to_action("The council said residents should follow the evacuation signs to the shelters.")
+    False
+    """
+    words = _word_count(text)
+    if words <= MAX_CALL_TO_ACTION_WORDS and _CALL_TO_ACTION.search(text) is not None:
+        return True
+    return words <= MAX_COOKIE_NOTICE_WORDS and _COOKIE_NOTICE.search(text) is not None
+
+
 def _is_label(text: str) -> bool:
-    """A widget's label ("Share", "Advertisement"), a photo credit, or a gallery counter ("4", "2/5")."""
+    """A widget's label ("Share", "Advertisement"), a photo credit, or a gallery counter ("4", "2/5").
+
+    A teaser heading standing alone as a paragraph ("DON'T MISS", "Leggi anche") is a label too.
+    """
     if len(text) <= MAX_COUNTER_CHARS and not _LETTER.search(text):
         return not is_timestamp(text)
-    return (len(text) <= MAX_LABEL_CHARS and _norm_words(text) in UI_LABELS) or _is_credit(text)
+    if len(text) <= MAX_LABEL_CHARS:
+        words = _norm_words(text)
+        if words in UI_LABELS or words in TEASER_HEADINGS:
+            return True
+    return _is_credit(text)
 
 
 def _is_furniture(unit: _Unit) -> bool:
     """A link list, a teaser or a widget label: never a block, wherever it is."""
-    return unit.teaser or unit.related or _link_density(unit) > MAX_LINK_DENSITY or _is_label(unit.text)
+    if unit.teaser or unit.related:
+        return True
+    if unit.furniture is None:
+        unit.asks = _is_call_to_action(unit.text)
+        unit.furniture = unit.asks or _is_link_heavy(unit) or _is_label(unit.text)
+    return unit.furniture
 
 
 def _is_teaser_heading(unit: _Unit) -> bool:
@@ -920,7 +1025,7 @@ def _mark_teasers(units: list[_Unit], tree: _Tree, headline: Tag | None = None) 
     tree.add_up(prose)
     cards: set[int] = set()
     for unit in units:
-        if _link_density(unit) <= MAX_LINK_DENSITY or unit.kind is BlockKind.QUOTE:
+        if not _is_link_heavy(unit) or unit.kind is BlockKind.QUOTE:
             continue
         # The page's own headline often links to the page; a line of several links ("Tags: a, b, c") is a
         # link list, not a card's headline.
@@ -968,7 +1073,7 @@ def _value(unit: _Unit) -> float:
         return 0.0
     words = _word_count(unit.text)
     if _is_furniture(unit):
-        return -BOILERPLATE_WEIGHT * words
+        return 0.0 if unit.asks else -BOILERPLATE_WEIGHT * words
     if unit.kind in (BlockKind.HEADING, BlockKind.TITLE, BlockKind.TIMESTAMP):
         return 0.0
     if words >= MIN_PROSE_WORDS or _SENTENCE_END.search(unit.text[-3:]):

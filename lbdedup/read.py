@@ -168,11 +168,53 @@ _ODD_IN_WORD = re.compile(
 )
 
 
+# The letters beyond ASCII of the languages written in windows-1252 (French, Italian, Spanish, Portuguese,
+# Catalan, German, Dutch, the Nordic languages, Icelandic) and in windows-1250 (Polish, Czech, Slovak,
+# Hungarian, Croatian and Slovene, Romanian). A reading whose letters one language's alphabet holds is a
+# language; one that needs letters of several (Czech read as windows-1252: "Hasièi odèerpali vodu ze sklepù")
+# is a misreading. charset-normalizer cannot tell these two apart where the letters are letters in both.
+_ALPHABETS = {
+    "cp1252": (
+        "àâæçéèêëîïôœùûüÿ", "àèéìíîòóù", "áéíñóúü", "áâãàçéêíóôõú", "àçèéíïòóú", "äöüß", "éèëïóöü",
+        "åäöéæø", "áðéíóúýþæö",
+    ),
+    "cp1250": (
+        "ąćęłńóśźż", "áčďéěíňóřšťúůýž", "áäčďéíĺľňóôŕšťúýž", "áéíóöőúüű", "čćđšž", "ăâîşţ",
+    ),
+}  # fmt: skip
+# windows-1250 is taken over windows-1252 when one of its alphabets holds more of the letters by this much (a
+# Western text quoting a foreign name fits its own alphabet less than wholly, and windows-1250 even less).
+ALPHABET_MARGIN = 0.02
+
+
+def _alphabet_fit(text: str, codec: str) -> float:
+    """How well ``text`` reads as one language written in ``codec``: the largest share of its letters.
+
+    The share is of its non-ASCII letters (and symbols inside words) that one alphabet holds; 1.0 when it has
+    none.
+
+    >>> czech = "Hasiči odčerpali vodu ze sklepů v Žižkově".encode("cp1250")
+    >>> _alphabet_fit(czech.decode("cp1250"), "cp1250"), _alphabet_fit(czech.decode("cp1252"), "cp1252")
+    (1.0, 0.6666666666666666)
+    """
+    letters = [char for char in text.lower() if not char.isascii() and char.isalpha()]
+    letters += [odd.group() for odd in _ODD_IN_WORD.finditer(text) if not odd.group().isalpha()]
+    if not letters:
+        return 1.0
+    counts: dict[str, int] = {}
+    for char in letters:
+        counts[char] = counts.get(char, 0) + 1
+    return max(
+        sum(n for char, n in counts.items() if char in alphabet) for alphabet in _ALPHABETS[codec]
+    ) / len(letters)
+
+
 def _detected(data: bytes) -> str:
     """The codec of bytes that are neither UTF-8 nor declared: charset-normalizer's guess.
 
     windows-1252, the web's commonest legacy encoding (and browsers' default), is taken when it is among the
-    best readings and puts no symbol inside a word.
+    best readings and puts no symbol inside a word, unless windows-1250 reads the letters as one Central
+    European language's far better.
     """
     from charset_normalizer import from_bytes
 
@@ -188,6 +230,9 @@ def _detected(data: bytes) -> str:
     }
     if "cp1252" in near:
         western = data.decode("cp1252", "replace")
+        central = data.decode("cp1250", "replace")
+        if _alphabet_fit(central, "cp1250") > _alphabet_fit(western, "cp1252") + ALPHABET_MARGIN:
+            return "cp1250"
         if not any(not odd.group().isalpha() for odd in _ODD_IN_WORD.finditer(western)):
             return "cp1252"
     return codecs.lookup(best.encoding).name

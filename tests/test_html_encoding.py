@@ -32,6 +32,7 @@ def page(charset_meta: str, body: str) -> str:
         ("iso8859_2_meta.html", "iso8859-2", "Łódź: tramwaje wracają na ulicę Piotrkowską"),
         ("shift_jis_meta.html", "cp932", "台風十号、九州南部に上陸へ"),
         ("latin1_undeclared.html", "cp1252", "Grève des éboueurs : les déchets s'accumulent à Délémont"),
+        ("cp1250_undeclared.html", "cp1250", "Hasiči v noci odčerpali vodu ze sklepů v Žižkově ulici"),
     ],
 )
 def test_fixture_pages_decode(name: str, codec: str, expected: str) -> None:
@@ -41,6 +42,28 @@ def test_fixture_pages_decode(name: str, codec: str, expected: str) -> None:
     assert document.format == "html"
     assert expected in document.text
     assert "\ufffd" not in document.text
+
+
+@pytest.mark.parametrize(
+    ("codec", "body"),
+    [
+        ("cp1250", "Árvíz Győrben: apad a Duna, a tűzoltók kiszivattyúzták a vizet a pincékből."),
+        ("cp1250", "Powódź w Kłodzku: woda opadła, mieszkańcy sprzątają ulice przy Łużyckiej."),
+        ("cp1250", "Poplava u Osijeku: vatrogasci su ispumpali vodu, škole ostaju zatvorene do srijede."),
+        (
+            "cp1252",
+            "Alluvione a Città di Castello: il sindaco però ha detto che la città è pronta, più o meno.",
+        ),
+        ("cp1252", "Grève à Délémont : après deux semaines, le maire reçoit les éboueurs très bientôt."),
+        ("cp1252", "Hochwasser in Köln: Der Oberbürgermeister kündigte Hilfe für die Familien an, heißt es."),
+        ("cp1252", "La alcaldesa de São Paulo y el señor Müller inauguran el puente en Logroño, según él."),
+    ],
+)
+def test_undeclared_central_european_pages_are_not_read_as_western(codec: str, body: str) -> None:
+    """Without a declaration, windows-1250 text reads as windows-1250 and Western text stays windows-1252."""
+    document = decode("a.html", page("", body).encode(codec))
+    assert document.encoding == codec
+    assert body in document.text
 
 
 def test_declared_utf8_with_bad_bytes_is_replaced_and_counted(capsys: pytest.CaptureFixture[str]) -> None:
