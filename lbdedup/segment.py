@@ -37,6 +37,7 @@ __all__ = [
     "one_line",
     "segment",
     "split_lines",
+    "text_places",
 ]
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
@@ -466,6 +467,30 @@ def layout(document: Document) -> Layout:
     _mark_captions(kinds, spoken)
     _mark_excerpts(kinds, texts)
     return Layout(starts, ends, kinds, texts)
+
+
+def text_places(text: str, line_starts: Sequence[int], line_ends: Sequence[int]) -> npt.NDArray[np.int64]:
+    """Where each block's text (as :func:`layout` gives it) starts in the document's ``text``; -1 if nowhere.
+
+    A block's text is its lines, right-stripped, joined by newlines: the very characters of the document
+    from its first line's start, unless a line before its last ends in spaces or a CR (then it is a copy).
+
+    >>> text_places("Flood live\\n\\n15.53 BST\\nRiver up.\\n", [1, 3, 4], [1, 3, 4]).tolist()
+    [0, 12, 22]
+    >>> text_places("Rain,  \\nall day.\\n", [1], [2]).tolist()
+    [-1]
+    """
+    raw = text.split("\n")
+    raw_lengths = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+    stripped_lengths = np.fromiter(map(len, map(str.rstrip, raw)), dtype=np.int64, count=len(raw))
+    del raw
+    line_offsets = np.r_[0, np.cumsum(raw_lengths + 1)]
+    # Lines whose right-stripped text is shorter: a block holding one before its last line is not a slice.
+    uneven = np.r_[0, np.cumsum(raw_lengths != stripped_lengths)]
+    first = np.asarray(line_starts, dtype=np.int64) - 1
+    last = np.asarray(line_ends, dtype=np.int64) - 1
+    places: npt.NDArray[np.int64] = np.where(uneven[last] == uneven[first], line_offsets[first], -1)
+    return places
 
 
 def _line_spans(numbers: list[int], lines: list[str]) -> tuple[list[int], list[int], list[str], list[str]]:

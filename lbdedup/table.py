@@ -29,6 +29,7 @@ from lbdedup.model import (
     Status,
     from_columns,
 )
+from lbdedup.segment import text_places
 
 __all__ = [
     "MATCHES",
@@ -324,8 +325,6 @@ class BlockTable(_Rows[Block]):
 
 
 _NUMBER_COLUMNS = ("doc", "position", "line_start", "line_end", "kind", "post")
-# How far past a block's expected place its text is looked for in its source's text (blank lines between).
-_GAP_CHARS = 4096
 # map(_NONE_TO_MISSING.get, values, values): each value, None as -1, without a Python-level loop.
 _NONE_TO_MISSING: dict[int | None, int] = {None: -1}
 
@@ -358,8 +357,8 @@ class TableBuilder:
     ) -> None:
         """Add the blocks of the ``doc``-th source: its line spans, kinds and texts, posts and times.
 
-        With ``source_text`` (the source's own text, which the blocks' texts are cut from, in order), each
-        text found there is kept as a place in it, not as a copy; only the others are copied.
+        With ``source_text`` (the text or Markdown document that :func:`~lbdedup.segment.layout` cut these
+        blocks from), each text that is a slice of it is kept as a place in it, not as a copy.
         """
         count = len(texts)
         if not count:
@@ -428,26 +427,12 @@ class TableBuilder:
     ) -> None:
         # A page's text is twice the size of its bytes or more in Python (one curly quote makes it two bytes
         # a character): a copy of every block's text would double the run's largest piece of memory.
-        find = source_text.find
-        starts: list[int] = []
-        missing: list[int] = []
-        cursor = 0
-        for position, text in enumerate(texts):
-            # Only a short way ahead: a text that is not there (a CRLF file's block of several lines) must
-            # not cost a search to the end of the page, once per block.
-            found = find(text, cursor, cursor + 2 * len(text) + _GAP_CHARS)
-            if found < 0:
-                missing.append(position)
-                starts.append(0)
-                cursor += len(text)
-            else:
-                starts.append(found)
-                cursor = found + len(text)
-        start_column = np.array(starts, dtype=np.int64)
+        start_column = text_places(source_text, line_starts, line_ends)
         pool_column = np.full(len(texts), len(self._pools), dtype=np.int32)
         self._pools.append(source_text)
-        if missing:
-            extra = [texts[position] for position in missing]
+        missing = np.flatnonzero(start_column < 0)
+        if missing.size:
+            extra = [texts[position] for position in missing.tolist()]
             extra_lengths = lengths[missing]
             pool_column[missing] = len(self._pools)
             start_column[missing] = np.cumsum(extra_lengths) - extra_lengths
