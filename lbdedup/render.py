@@ -234,6 +234,7 @@ class _ReportJson:
             (document.source, self.sources[doc]) for doc, document in enumerate(result.documents)
         )
         self.times = _JsonMemo()
+        self.time_json: list[str] | None = None
 
     def ref(self, ref: BlockRef) -> str:
         """``json.dumps(_ref_record(ref))``."""
@@ -316,8 +317,9 @@ class _ReportJson:
         sources = map(self.sources.__getitem__, blocks.doc[rows].tolist())
         kinds = map(_KIND_VALUES.__getitem__, blocks.kind[rows].tolist())
         statuses = map(_STATUS_VALUES.__getitem__, table.status[rows].tolist())
-        time_json = [*map(self.times.__getitem__, blocks.times), "null"]
-        times = map(time_json.__getitem__, blocks.time[rows].tolist())
+        if self.time_json is None:  # a run has a hundred thousand post times or more: made once
+            self.time_json = [*map(self.times.__getitem__, blocks.times), "null"]
+        times = map(self.time_json.__getitem__, blocks.time[rows].tolist())
         posts = _numbers_or_null(blocks.post[rows])
         clusters = _numbers_or_null(table.cluster[rows])
         # Most blocks are no copy and have no reason: one constant tail for them all.
@@ -325,8 +327,9 @@ class _ReportJson:
         copies = table.duplicate_of[rows]
         for position in np.flatnonzero(copies != -1).tolist():
             tails[position] = self._copy_tail(table, first + position)
-        for row in table.reasons:
-            if first <= row < stop:
+        if table.reasons:
+            reasons = np.fromiter(table.reasons, dtype=np.int64, count=len(table.reasons))
+            for row in reasons[(reasons >= first) & (reasons < stop)].tolist():
                 tails[row - first] = self._copy_tail(table, row)
         texts = _string_bodies(blocks.texts(range(first, stop)))
         return [
