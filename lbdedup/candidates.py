@@ -1,38 +1,47 @@
 """Candidates stage: pairs of blocks that share shingles, found by grouping, never by comparing all pairs.
 
-The (shingle, block) pairs are grouped by shingle (see ``_repeated``); each group is a posting list. A shingle
-held by more than ``max_shingle_blocks`` blocks is a stock phrase ("the head of the") and is skipped, so
-common shingles cannot blow up the pair count. Pairs are counted by how many shingles they share and kept
-when that is a fair part of the smaller block.
+The shingles of eligible blocks are grouped by hash; each group is a posting list. A shingle held by more than
+``max_shingle_blocks`` blocks is a stock phrase ("the head of the") and is skipped, so common shingles cannot
+blow up the pair count. Pairs are counted by how many shingles they share and kept when that is a fair part of
+the smaller block.
+
+The grouping runs one range of hash values at a time (see ``hash_ranges``): each range takes the shingles
+whose hash falls in it in one pass over the run's shingles, and keeps only its posting lists. What the stage
+holds at once is then a range's share of the shingles, not a copy of them all, and the ranges are independent
+pieces of work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
 
-from lbdedup.arrays import positions_in_runs
 from lbdedup.fingerprint import Fingerprints
 
-__all__ = ["CandidatePairs", "candidate_pairs"]
+__all__ = ["CandidatePairs", "candidate_pairs", "hash_ranges"]
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 U64 = npt.NDArray[np.uint64]
+U8 = npt.NDArray[np.uint8]
 BoolArray = npt.NDArray[np.bool_]
 
 # An odd 64-bit constant with good bit spread (from splitmix64) to place hashes in a table.
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-# About 2**_PART_SIZE_BITS shingles per part when looking for repeated ones, split off _SLICE at a time
-# (see ``_parts``).
+# Equal hashes are found with tables of about 2**_PART_SIZE_BITS shingles each, which stay in the processor's
+# cache (see ``_repeated``).
 _PART_SIZE_BITS = 16
+# About this many shingles per hash range, and at most MAX_HASH_RANGES ranges: each range costs a pass over a
+# byte per shingle of the run, so their count is bounded, and a range's share shrinks as the run grows.
+RANGE_SHINGLES = 1 << 19
+MAX_HASH_RANGES = 16
+# The shingles are looked at this many at a time when their ranges are worked out.
 _SLICE = 1 << 18
-# Repeats of a shingle inside one block are dropped up front when more than one shingle in this many repeats.
-REPEATS_WORTH_DROPPING = 64
+# The range of a shingle left out (its block is not eligible, or it repeats the shingle before it).
+_LEFT_OUT = np.uint8(255)
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +59,15 @@ class CandidatePairs:
 def _empty() -> CandidatePairs:
     nothing = np.empty(0, dtype=np.int64)
     return CandidatePairs(nothing, nothing, nothing)
+
+
+def hash_ranges(shingles: int) -> int:
+    """How many ranges of hash values ``candidate_pairs`` groups a run of ``shingles`` shingles in.
+
+    >>> hash_ranges(1000), hash_ranges(6_000_000), hash_ranges(10**9)
+    (1, 12, 16)
+    """
+    return max(1, min(MAX_HASH_RANGES, -(-shingles // RANGE_SHINGLES)))
 
 
 def _places(hashes: U64, table: U64) -> I64:
@@ -77,49 +95,71 @@ def _places(hashes: U64, table: U64) -> I64:
     return places
 
 
-def _parts(hashes: U64, blocks: I64, eligible: BoolArray) -> Iterator[tuple[U64, I32]]:
-    """The shingles of eligible blocks, split by the top bits of their hashes, each part in block order.
+def _range_of_shingles(fingerprints: Fingerprints, eligible: BoolArray, ranges: int) -> tuple[U8, I64]:
+    """The hash range of every shingle, or _LEFT_OUT for those of blocks not eligible and for a shingle equal
+    to the one before it in its block (a block of "y y y y ...", as `yes` prints, has millions of them); and
+    how many shingles of each block are not left out.
 
-    One sequential pass, slice by slice: each slice is split in the cache (a stable counting sort), and
-    its pieces are added to their parts. Gathering a part from all over the arrays would cost a memory
-    access per shingle. The parts are joined one at a time, as they are asked for: all of them at once
-    would hold a second copy of the shingles.
+    Range r holds the hashes from ``r * 2**64 / ranges`` on: a range is a span of hash values whatever the
+    run, as a distributed engine would cut them.
+    """
+    hashes, counts = fingerprints.shingle_hashes, fingerprints.shingle_counts
+    taken = np.repeat(eligible, counts)
+    # The blocks with shingles, and where their shingles start.
+    holders = np.flatnonzero(counts)
+    starts = (np.cumsum(counts) - counts)[holders]
+    found = np.empty(len(hashes), dtype=np.uint8)
+    taken_per_block = np.zeros(len(counts), dtype=np.int64)
+    top = np.empty(min(_SLICE, len(hashes)), dtype=np.uint64)
+    for low in range(0, len(hashes), _SLICE):
+        high = min(low + _SLICE, len(hashes))
+        part, spare, keep = hashes[low:high], top[: high - low], taken[low:high]
+        # The blocks that start in the slice, and the one it starts in.
+        first, last = np.searchsorted(starts, (low, high))
+        inside = starts[first:last] - low
+        # A repeat: equal to the shingle before it, unless that one is in the block before.
+        again = np.empty(high - low, dtype=bool)
+        again[0] = low > 0 and hashes[low - 1] == part[0]
+        np.equal(part[1:], part[:-1], out=again[1:])
+        again[inside] = False
+        keep &= ~again
+        if len(inside) and inside[0] == 0:
+            taken_per_block[holders[first:last]] += np.add.reduceat(keep, inside, dtype=np.int64)
+        else:
+            cuts = np.concatenate(([0], inside))
+            taken_per_block[holders[first - 1 : last]] += np.add.reduceat(keep, cuts, dtype=np.int64)
+        # The top 32 bits times the count of ranges, over 2**32: the range, exactly, with no overflow.
+        np.right_shift(part, np.uint64(32), out=spare)
+        spare *= np.uint64(ranges)
+        spare >>= np.uint64(32)
+        found[low:high] = spare
+        found[low:high][~keep] = _LEFT_OUT
+    return found, taken_per_block
+
+
+def _repeated(hashes: U64) -> I64:
+    """The positions of the hashes that occur more than once, grouped by hash, each group in position order.
+
+    Equal hashes are found with a small hash table per part of the hashes (split by some of their bits, a
+    stable counting sort), which stays in the processor's cache. Sorting all the hashes would cost several
+    times more.
     """
     bits = min(8, max(0, (len(hashes) >> _PART_SIZE_BITS).bit_length()))
-    pieces: list[list[tuple[U64, I32]]] = [[] for _ in range(1 << bits)]
-    for low in range(0, len(hashes), _SLICE):
-        keep = eligible[blocks[low : low + _SLICE]]
-        slice_hashes = hashes[low : low + _SLICE][keep]
-        # Block numbers in 32 bits: this copy of the shingles is the largest thing the stage holds.
-        slice_blocks = blocks[low : low + _SLICE][keep].astype(np.int32)
-        if not bits:
-            pieces[0].append((slice_hashes, slice_blocks))
-            continue
-        part = (slice_hashes >> np.uint64(64 - bits)).astype(np.uint8)
+    if bits:
+        part = (hashes & np.uint64((1 << bits) - 1)).astype(np.uint8)
         order = np.argsort(part, kind="stable")
-        slice_hashes, slice_blocks = slice_hashes[order], slice_blocks[order]
         cuts = np.concatenate(([0], np.cumsum(np.bincount(part, minlength=1 << bits)))).tolist()
-        for index, (start, end) in enumerate(pairwise(cuts)):
-            if end > start:
-                pieces[index].append((slice_hashes[start:end], slice_blocks[start:end]))
-    for index, part in enumerate(pieces):
-        pieces[index] = []
-        if part:
-            part_hashes, part_blocks = zip(*part, strict=True)
-            yield np.concatenate(part_hashes), np.concatenate(part_blocks)
-
-
-def _repeated(hashes: U64, blocks: I64, eligible: BoolArray) -> tuple[U64, I32]:
-    """The shingles of eligible blocks whose hash occurs more than once, grouped by hash.
-
-    Within a group, they come in block order. Most shingles occur once. The shingles are split by the top
-    bits of their hashes (see ``_parts``); equal hashes are then found part by part with a small hash
-    table, which stays in the processor's cache. Sorting all the hashes would cost several times more.
-    """
-    found_hashes = [np.empty(0, dtype=np.uint64)]
-    found_blocks: list[I32] = [np.empty(0, dtype=np.int32)]
+        del part
+        hashes = hashes[order]
+    else:
+        order = np.arange(len(hashes))
+        cuts = [0, len(hashes)]
+    found: list[I64] = [np.empty(0, dtype=np.int64)]
     table = np.empty(0, dtype=np.uint64)
-    for part_hashes, part_blocks in _parts(hashes, blocks, eligible):
+    for start, end in pairwise(cuts):
+        if end - start < 2:
+            continue
+        part_hashes = hashes[start:end]
         size = 1 << (2 * len(part_hashes)).bit_length()
         if len(table) < size:
             table = np.empty(size, dtype=np.uint64)
@@ -130,11 +170,47 @@ def _repeated(hashes: U64, blocks: I64, eligible: BoolArray) -> tuple[U64, I32]:
         if zeros.any():
             places[zeros] = size
         repeated = np.flatnonzero(np.bincount(places)[places] > 1)
-        # The shingles of a part run in block order; a stable sort by place keeps them so within a group.
+        # A part runs in position order; a stable sort by place keeps it so within a group.
         repeated = repeated[np.argsort(places[repeated], kind="stable")]
-        found_hashes.append(part_hashes[repeated])
-        found_blocks.append(part_blocks[repeated])
-    return np.concatenate(found_hashes), np.concatenate(found_blocks)
+        found.append(order[start + repeated])
+    return np.concatenate(found)
+
+
+@dataclass(frozen=True, eq=False)
+class _PostingLists:
+    """The posting lists of one hash range: their blocks one list after the other, and their sizes."""
+
+    blocks: I32
+    sizes: I64
+    copies: I64  # the block of each shingle that repeats one of its block
+
+
+def _posting_lists(
+    hashes: U64, block_ends: I64, positions: I64, max_shingle_blocks: int
+) -> _PostingLists:
+    """The posting lists, of 2 to ``max_shingle_blocks`` blocks, of the shingles at ``positions`` (ascending)."""
+    repeated = positions[_repeated(hashes[positions])]
+    grouped = hashes[repeated]
+    # Positions run in block order: the block of each is the count of blocks that end at or before it.
+    blocks = np.searchsorted(block_ends, repeated, side="right").astype(np.int32)
+    del repeated
+    new_hash = np.empty(len(grouped), dtype=bool)
+    new_hash[:1] = True
+    np.not_equal(grouped[1:], grouped[:-1], out=new_hash[1:])
+    del grouped
+    copy = ~new_hash
+    copy[1:] &= blocks[1:] == blocks[:-1]
+    copies = blocks[copy].astype(np.int64)
+    if len(copies):
+        kept = ~copy
+        blocks, new_hash = blocks[kept], new_hash[kept]
+    starts = np.flatnonzero(new_hash)
+    sizes = np.diff(np.append(starts, len(blocks)))
+    useful = (sizes >= 2) & (sizes <= max_shingle_blocks)
+    if not useful.all():
+        keep = np.repeat(useful, sizes)
+        blocks, sizes = blocks[keep], sizes[useful]
+    return _PostingLists(blocks, sizes, copies)
 
 
 def candidate_pairs(
@@ -142,8 +218,11 @@ def candidate_pairs(
     eligible: BoolArray,
     max_shingle_blocks: int = 64,
     min_shared_fraction: float = 0.3,
+    *,
+    ranges: int | None = None,
 ) -> CandidatePairs:
-    """Pairs of eligible blocks worth verifying.
+    """Pairs of eligible blocks worth verifying; the shingles are grouped in ``ranges`` ranges of hash values
+    (1 to 255, by default ``hash_ranges`` of the shingle count), which does not change the pairs.
 
     >>> from lbdedup.fingerprint import fingerprint
     >>> fp = fingerprint(["a b c d e f", "a b c d e g", "x y z w v u"], shingle_size=3)
@@ -151,58 +230,62 @@ def candidate_pairs(
     >>> pairs.first.tolist(), pairs.second.tolist(), pairs.shared.tolist()
     ([0], [1], [3])
     """
-    all_hashes = fingerprints.shingle_hashes
-    all_blocks = fingerprints.shingle_blocks
-    # Shingles come in block order. A block's shingles that occur only once in the run are all distinct;
-    # the others are deduplicated below.
-    distinct_per_block = np.where(eligible, np.bincount(all_blocks, minlength=len(eligible)), 0)
-    # A shingle equal to the one before it in the same block (a block of "y y y y ...", as `yes` prints)
-    # is dropped now: millions of them would make every step below as large.
-    again = np.flatnonzero((all_hashes[1:] == all_hashes[:-1]) & (all_blocks[1:] == all_blocks[:-1])) + 1
-    # Only where they are many: copying the columns costs 16 bytes a shingle of the whole run (80 MB of peak
-    # memory on 40 MB of news, where such repeats are a handful and the steps below deduplicate them anyway).
-    if len(again) * REPEATS_WORTH_DROPPING > len(all_hashes):
-        distinct_per_block -= np.where(eligible, np.bincount(all_blocks[again], minlength=len(eligible)), 0)
-        kept = np.ones(len(all_hashes), dtype=bool)
-        kept[again] = False
-        all_hashes, all_blocks = all_hashes[kept], all_blocks[kept]
-    hashes, blocks = _repeated(all_hashes, all_blocks, eligible)
-    new_hash = np.empty(len(hashes), dtype=bool)
-    new_hash[:1] = True
-    np.not_equal(hashes[1:], hashes[:-1], out=new_hash[1:])
-    copy = ~new_hash
-    copy[1:] &= blocks[1:] == blocks[:-1]
-    if copy.any():
-        distinct_per_block -= np.bincount(blocks[copy], minlength=len(eligible))
-        hashes, blocks, new_hash = hashes[~copy], blocks[~copy], new_hash[~copy]
-
-    starts = np.flatnonzero(new_hash)
-    sizes = np.diff(np.append(starts, len(hashes)))
-    useful = (sizes >= 2) & (sizes <= max_shingle_blocks)
-    starts, sizes = starts[useful], sizes[useful]
-    if not len(starts):
+    hashes, counts = fingerprints.shingle_hashes, fingerprints.shingle_counts
+    ranges = hash_ranges(len(hashes)) if ranges is None else ranges
+    if not 1 <= ranges < _LEFT_OUT:
+        raise ValueError(f"ranges must be from 1 to {int(_LEFT_OUT) - 1}, not {ranges}")
+    range_of, distinct_per_block = _range_of_shingles(fingerprints, eligible, ranges)
+    # Shingles in block order: a block's distinct shingles are those taken less those that repeat one of its
+    # own (found with the posting lists).
+    block_ends = np.cumsum(counts)
+    lists = [
+        _posting_lists(hashes, block_ends, np.flatnonzero(range_of == part), max_shingle_blocks)
+        for part in range(ranges)
+    ]
+    del range_of
+    distinct_per_block -= np.bincount(
+        np.concatenate([np.empty(0, dtype=np.int64), *(found.copies for found in lists)]),
+        minlength=len(counts),
+    )
+    blocks = np.concatenate([np.empty(0, dtype=np.int32), *(found.blocks for found in lists)])
+    sizes = np.concatenate([np.empty(0, dtype=np.int64), *(found.sizes for found in lists)])
+    del lists
+    if not len(sizes):
         return _empty()
+    starts = np.cumsum(sizes) - sizes
 
     # Two blocks share at most as many shingles as either has in posting lists: most pairs (those made by
     # a phrase or two in common) cannot reach their threshold, and need not be counted.
-    in_lists = np.bincount(blocks[positions_in_runs(starts, sizes)], minlength=len(eligible)).astype(np.int32)
+    in_lists = np.bincount(blocks, minlength=len(eligible)).astype(np.int32)
     # What a pair must share is a fair part of its smaller block: the smaller of what each block needs.
     needed = np.maximum(1, np.ceil(min_shared_fraction * distinct_per_block)).astype(np.int32)
-    firsts: list[I64] = []
-    seconds: list[I64] = []
+    count = np.int64(len(eligible))
+    found_keys: list[I64] = [np.empty(0, dtype=np.int64)]
     # Posting lists of one length at a time, the unreachable pairs dropped at once: all of a run's pairs
-    # before that would take more memory than anything else in the run.
+    # before that would take more memory than anything else in the run. A pair is kept as one number.
     for size in np.unique(sizes).tolist():
-        group_starts = starts[sizes == size]
-        members = blocks[group_starts[:, None] + np.arange(size)]
         upper_a, upper_b = np.triu_indices(size, k=1)
-        first, second = members[:, upper_a].ravel(), members[:, upper_b].ravel()
-        reachable = np.minimum(in_lists[first], in_lists[second]) >= np.minimum(needed[first], needed[second])
-        firsts.append(first[reachable])
-        seconds.append(second[reachable])
-    first = np.concatenate(firsts)
-    second = np.concatenate(seconds)
-    keys, shared = np.unique(first * np.int64(len(eligible)) + second, return_counts=True)
-    first, second = np.divmod(keys, np.int64(len(eligible)))
+        of_size = starts[sizes == size]
+        # So many lists at a time as make about _SLICE pairs: long lists make many pairs, most unreachable.
+        step = max(1, _SLICE // len(upper_a))
+        for low in range(0, len(of_size), step):
+            members = blocks[of_size[low : low + step, None] + np.arange(size)]
+            first, second = members[:, upper_a].ravel(), members[:, upper_b].ravel()
+            reachable = np.minimum(in_lists[first], in_lists[second]) >= np.minimum(
+                needed[first], needed[second]
+            )
+            key = first[reachable].astype(np.int64)
+            key *= count
+            key += second[reachable]
+            found_keys.append(key)
+    keys = np.concatenate(found_keys)
+    del found_keys
+    keys.sort()
+    new_key = np.empty(len(keys), dtype=bool)
+    new_key[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=new_key[1:])
+    key_starts = np.flatnonzero(new_key)
+    shared = np.diff(np.append(key_starts, len(keys)))
+    first, second = np.divmod(keys[key_starts], count)
     worth = shared >= np.minimum(needed[first], needed[second])
     return CandidatePairs(first[worth], second[worth], shared[worth].astype(np.int64))
