@@ -14,7 +14,6 @@ pieces of work.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -26,22 +25,20 @@ __all__ = ["CandidatePairs", "candidate_pairs", "hash_ranges"]
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 U64 = npt.NDArray[np.uint64]
-U8 = npt.NDArray[np.uint8]
+U16 = npt.NDArray[np.uint16]
 BoolArray = npt.NDArray[np.bool_]
 
-# An odd 64-bit constant with good bit spread (from splitmix64) to place hashes in a table.
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-# Equal hashes are found with tables of about 2**_PART_SIZE_BITS shingles each, which stay in the processor's
-# cache (see ``_repeated``).
-_PART_SIZE_BITS = 16
-# About this many shingles per hash range, and at most MAX_HASH_RANGES ranges: each range costs a pass over a
-# byte per shingle of the run, so their count is bounded, and a range's share shrinks as the run grows.
+# About this many shingles per hash range, and at most MAX_HASH_RANGES ranges: a range's share of the
+# shingles is what the grouping holds at once; each range costs a little work per slice of the run.
 RANGE_SHINGLES = 1 << 19
 MAX_HASH_RANGES = 16
-# The shingles are looked at this many at a time when their ranges are worked out.
-_SLICE = 1 << 18
+# The shingles are split by range this many at a time, each kept as a 16-bit offset in its slice.
+_SLICE_BITS = 16
+_SLICE = 1 << _SLICE_BITS
+# Pairs are made from posting lists about this many at a time.
+_PAIRS_AT_ONCE = 1 << 18
 # The range of a shingle left out (its block is not eligible, or it repeats the shingle before it).
-_LEFT_OUT = np.uint8(255)
+_LEFT_OUT = 255
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,110 +67,107 @@ def hash_ranges(shingles: int) -> int:
     return max(1, min(MAX_HASH_RANGES, -(-shingles // RANGE_SHINGLES)))
 
 
-def _places(hashes: U64, table: U64) -> I64:
-    """A place in ``table`` per nonzero hash, the same for equal hashes, distinct for others.
+@dataclass(frozen=True, eq=False)
+class _Split:
+    """The shingles taken (of eligible blocks, none a repeat of the one before it in its block), by range.
 
-    An open-addressing hash table built with numpy: a few vectorized rounds, each over the hashes still
-    without a place. ``table`` is zeros, more than twice as long as ``hashes``, and a power of two long.
+    Slice ``i`` (shingles ``i * _SLICE`` on) has its taken shingles in ``offsets[i]`` (offsets in the slice,
+    range after range, each range in order); those of range ``r`` are ``cuts[i][r]`` to ``cuts[i][r + 1]``.
+    ``taken[b]`` counts the shingles taken of block ``b``.
     """
-    mask = len(table) - 1
-    mixed = hashes * _MIX
-    mixed >>= np.uint64(64 - mask.bit_length())
-    places: I64 = mixed.view(np.int64)
-    # First round: every hash claims its place; one of each set of claimants gets it.
-    table[places] = hashes
-    pending = np.flatnonzero(table[places] != hashes)
-    values, tried = hashes[pending], places[pending]
-    while len(pending):
-        tried = (tried + 1) & mask
-        free = table[tried] == 0
-        table[tried[free]] = values[free]
-        placed = table[tried] == values
-        places[pending[placed]] = tried[placed]
-        unplaced = ~placed
-        pending, values, tried = pending[unplaced], values[unplaced], tried[unplaced]
-    return places
+
+    offsets: list[U16]
+    cuts: list[list[int]]
+    taken: I64
+
+    def positions(self, part: int) -> I64:
+        """The positions of the shingles of range ``part``, in order."""
+        pieces = [offsets[cuts[part] : cuts[part + 1]] for offsets, cuts in zip(self.offsets, self.cuts)]
+        found = np.concatenate([np.empty(0, dtype=np.uint16), *pieces]).astype(np.int64)
+        found += np.repeat(np.arange(len(pieces), dtype=np.int64) << _SLICE_BITS, list(map(len, pieces)))
+        return found
 
 
-def _range_of_shingles(fingerprints: Fingerprints, eligible: BoolArray, ranges: int) -> tuple[U8, I64]:
-    """The hash range of every shingle, or _LEFT_OUT for those of blocks not eligible and for a shingle equal
-    to the one before it in its block (a block of "y y y y ...", as `yes` prints, has millions of them); and
-    how many shingles of each block are not left out.
+def _split(fingerprints: Fingerprints, eligible: BoolArray, ranges: int) -> _Split:
+    """Split the shingles by hash range, slice by slice; leave out those of blocks not eligible and those
+    equal to the one before them in their block (a block of "y y y y ...", as `yes` prints, has millions).
 
     Range r holds the hashes from ``r * 2**64 / ranges`` on: a range is a span of hash values whatever the
     run, as a distributed engine would cut them.
     """
     hashes, counts = fingerprints.shingle_hashes, fingerprints.shingle_counts
-    taken = np.repeat(eligible, counts)
     # The blocks with shingles, and where their shingles start.
     holders = np.flatnonzero(counts)
     starts = (np.cumsum(counts) - counts)[holders]
-    found = np.empty(len(hashes), dtype=np.uint8)
-    taken_per_block = np.zeros(len(counts), dtype=np.int64)
-    top = np.empty(min(_SLICE, len(hashes)), dtype=np.uint64)
+    taken = np.zeros(len(counts), dtype=np.int64)
+    split = _Split([], [], taken)
     for low in range(0, len(hashes), _SLICE):
         high = min(low + _SLICE, len(hashes))
-        part, spare, keep = hashes[low:high], top[: high - low], taken[low:high]
+        part = hashes[low:high]
         # The blocks that start in the slice, and the one it starts in.
         first, last = np.searchsorted(starts, (low, high))
         inside = starts[first:last] - low
+        if not len(inside) or inside[0]:
+            first -= 1
+            inside = np.concatenate(([0], inside))
+        owners = holders[first:last]
+        keep = np.repeat(eligible[owners], np.diff(np.append(inside, high - low)))
         # A repeat: equal to the shingle before it, unless that one is in the block before.
         again = np.empty(high - low, dtype=bool)
         again[0] = low > 0 and hashes[low - 1] == part[0]
         np.equal(part[1:], part[:-1], out=again[1:])
         again[inside] = False
         keep &= ~again
-        if len(inside) and inside[0] == 0:
-            taken_per_block[holders[first:last]] += np.add.reduceat(keep, inside, dtype=np.int64)
-        else:
-            cuts = np.concatenate(([0], inside))
-            taken_per_block[holders[first - 1 : last]] += np.add.reduceat(keep, cuts, dtype=np.int64)
+        taken[owners] += np.add.reduceat(keep, inside, dtype=np.int64)
         # The top 32 bits times the count of ranges, over 2**32: the range, exactly, with no overflow.
-        np.right_shift(part, np.uint64(32), out=spare)
-        spare *= np.uint64(ranges)
-        spare >>= np.uint64(32)
-        found[low:high] = spare
-        found[low:high][~keep] = _LEFT_OUT
-    return found, taken_per_block
+        top = part >> np.uint64(32)
+        top *= np.uint64(ranges)
+        top >>= np.uint64(32)
+        found = top.astype(np.uint8)
+        found[~keep] = _LEFT_OUT
+        order = np.argsort(found, kind="stable")
+        cuts = np.zeros(ranges + 1, dtype=np.int64)
+        np.cumsum(np.bincount(found, minlength=_LEFT_OUT + 1)[:ranges], out=cuts[1:])
+        split.offsets.append(order[: cuts[-1]].astype(np.uint16))
+        split.cuts.append(cuts.tolist())
+    return split
 
 
-def _repeated(hashes: U64) -> I64:
-    """The positions of the hashes that occur more than once, grouped by hash, each group in position order.
+def _grouped(hashes: U64) -> tuple[I64, U64]:
+    """The indices of the hashes that occur more than once, grouped by hash, each group in index order;
+    and the hash of each.
 
-    Equal hashes are found with a small hash table per part of the hashes (split by some of their bits, a
-    stable counting sort), which stays in the processor's cache. Sorting all the hashes would cost several
-    times more.
+    One sort of 64-bit numbers: each hash with its low bits replaced by its index, so that a group comes in
+    index order. Hashes that differ only in those low bits (rare) are then told apart.
     """
-    bits = min(8, max(0, (len(hashes) >> _PART_SIZE_BITS).bit_length()))
-    if bits:
-        part = (hashes & np.uint64((1 << bits) - 1)).astype(np.uint8)
-        order = np.argsort(part, kind="stable")
-        cuts = np.concatenate(([0], np.cumsum(np.bincount(part, minlength=1 << bits)))).tolist()
-        del part
-        hashes = hashes[order]
-    else:
-        order = np.arange(len(hashes))
-        cuts = [0, len(hashes)]
-    found: list[I64] = [np.empty(0, dtype=np.int64)]
-    table = np.empty(0, dtype=np.uint64)
-    for start, end in pairwise(cuts):
-        if end - start < 2:
-            continue
-        part_hashes = hashes[start:end]
-        size = 1 << (2 * len(part_hashes)).bit_length()
-        if len(table) < size:
-            table = np.empty(size, dtype=np.uint64)
-        table[:size] = 0
-        places = _places(part_hashes, table[:size])
-        # A hash of 0 would look like a free place: such hashes get a place of their own, past the table.
-        zeros = part_hashes == 0
-        if zeros.any():
-            places[zeros] = size
-        repeated = np.flatnonzero(np.bincount(places)[places] > 1)
-        # A part runs in position order; a stable sort by place keeps it so within a group.
-        repeated = repeated[np.argsort(places[repeated], kind="stable")]
-        found.append(order[start + repeated])
-    return np.concatenate(found)
+    count = len(hashes)
+    bits = max(1, (count - 1).bit_length())
+    low = np.uint64((1 << bits) - 1)
+    keys = hashes & ~low
+    keys |= np.arange(count, dtype=np.uint64)
+    keys.sort()
+    tops = keys >> np.uint64(bits)
+    keys &= low
+    order = keys.view(np.int64)
+    found = hashes[order]
+    same_top = tops[1:] == tops[:-1]
+    del tops
+    same = found[1:] == found[:-1]
+    mixed = same_top & ~same
+    if mixed.any():
+        # Runs of equal high bits that hold distinct hashes: those runs are sorted by hash, then index.
+        run_starts = np.flatnonzero(np.concatenate(([True], ~same_top)))
+        run_of = np.cumsum(np.concatenate(([True], ~same_top))) - 1
+        bad = np.zeros(len(run_starts), dtype=bool)
+        bad[run_of[1:][mixed]] = True
+        at = np.flatnonzero(bad[run_of])
+        fixed = np.lexsort((order[at], found[at], run_of[at]))
+        order[at], found[at] = order[at][fixed], found[at][fixed]
+        same = found[1:] == found[:-1]
+    repeated = np.zeros(count, dtype=bool)
+    repeated[1:] = same
+    repeated[:-1] |= same
+    return order[repeated], found[repeated]
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,15 +179,18 @@ class _PostingLists:
     copies: I64  # the block of each shingle that repeats one of its block
 
 
-def _posting_lists(
-    hashes: U64, block_ends: I64, positions: I64, max_shingle_blocks: int
-) -> _PostingLists:
+def _posting_lists(hashes: U64, block_ends: I64, positions: I64, max_shingle_blocks: int) -> _PostingLists:
     """The posting lists, of 2 to ``max_shingle_blocks`` blocks, of the shingles at ``positions`` (ascending)."""
-    repeated = positions[_repeated(hashes[positions])]
-    grouped = hashes[repeated]
-    # Positions run in block order: the block of each is the count of blocks that end at or before it.
-    blocks = np.searchsorted(block_ends, repeated, side="right").astype(np.int32)
-    del repeated
+    order, grouped = _grouped(hashes[positions])
+    # The block of a position is the count of blocks that end at or before it: looked up in position order,
+    # where the lookups stay close together.
+    is_repeated = np.zeros(len(positions), dtype=bool)
+    is_repeated[order] = True
+    blocks_in_order = np.searchsorted(block_ends, positions[is_repeated], side="right").astype(np.int32)
+    rank = np.cumsum(is_repeated) - 1
+    del is_repeated
+    blocks = blocks_in_order[rank[order]]
+    del rank, order, blocks_in_order
     new_hash = np.empty(len(grouped), dtype=bool)
     new_hash[:1] = True
     np.not_equal(grouped[1:], grouped[:-1], out=new_hash[1:])
@@ -234,15 +231,16 @@ def candidate_pairs(
     ranges = hash_ranges(len(hashes)) if ranges is None else ranges
     if not 1 <= ranges < _LEFT_OUT:
         raise ValueError(f"ranges must be from 1 to {int(_LEFT_OUT) - 1}, not {ranges}")
-    range_of, distinct_per_block = _range_of_shingles(fingerprints, eligible, ranges)
+    split = _split(fingerprints, eligible, ranges)
     # Shingles in block order: a block's distinct shingles are those taken less those that repeat one of its
     # own (found with the posting lists).
+    distinct_per_block = split.taken
     block_ends = np.cumsum(counts)
     lists = [
-        _posting_lists(hashes, block_ends, np.flatnonzero(range_of == part), max_shingle_blocks)
+        _posting_lists(hashes, block_ends, split.positions(part), max_shingle_blocks)
         for part in range(ranges)
     ]
-    del range_of
+    del split
     distinct_per_block -= np.bincount(
         np.concatenate([np.empty(0, dtype=np.int64), *(found.copies for found in lists)]),
         minlength=len(counts),
@@ -266,8 +264,8 @@ def candidate_pairs(
     for size in np.unique(sizes).tolist():
         upper_a, upper_b = np.triu_indices(size, k=1)
         of_size = starts[sizes == size]
-        # So many lists at a time as make about _SLICE pairs: long lists make many pairs, most unreachable.
-        step = max(1, _SLICE // len(upper_a))
+        # So many lists at a time as make about _PAIRS_AT_ONCE pairs: long lists make many pairs, most unreachable.
+        step = max(1, _PAIRS_AT_ONCE // len(upper_a))
         for low in range(0, len(of_size), step):
             members = blocks[of_size[low : low + step, None] + np.arange(size)]
             first, second = members[:, upper_a].ravel(), members[:, upper_b].ravel()

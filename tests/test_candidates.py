@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from unittest.mock import patch
 
 import numpy as np
@@ -134,14 +135,26 @@ def shingle_sets(draw: st.DrawFn) -> tuple[Fingerprints, npt.NDArray[np.bool_]]:
 
 
 @settings(max_examples=400, deadline=None)
-@given(shingle_sets(), st.integers(1, 8), st.sampled_from([0.0, 0.3, 0.5, 1.0]), st.booleans())
+@given(
+    shingle_sets(),
+    st.integers(1, 8),
+    st.sampled_from([0.0, 0.3, 0.5, 1.0]),
+    st.sampled_from([None, 1, 2, 3, 7, 254]),
+    st.booleans(),
+)
 def test_candidate_pairs_match_the_oracle(
-    shingles: tuple[Fingerprints, npt.NDArray[np.bool_]], limit: int, fraction: float, small_parts: bool
+    shingles: tuple[Fingerprints, npt.NDArray[np.bool_]],
+    limit: int,
+    fraction: float,
+    ranges: int | None,
+    small_slices: bool,
 ) -> None:
-    """The same pairs, in the same order, with the same counts as one lexsort of everything gave."""
+    """The same pairs, in the same order, with the same counts as one lexsort of everything gave, whatever
+    the count of hash ranges, the slices and how many pairs are made at once."""
     prints, eligible = shingles
-    with patch.object(candidates_module, "_PART_SIZE_BITS", 1 if small_parts else 16):
-        found = candidate_pairs(prints, eligible, limit, fraction)
+    small = {"_SLICE_BITS": 2, "_SLICE": 4, "_PAIRS_AT_ONCE": 1} if small_slices else {}
+    with patch.multiple(candidates_module, **small) if small else nullcontext():
+        found = candidate_pairs(prints, eligible, limit, fraction, ranges=ranges)
     expected = candidate_pairs_oracle(prints, eligible, limit, fraction)
     for name in ("first", "second", "shared"):
         assert getattr(found, name).dtype == getattr(expected, name).dtype
