@@ -82,18 +82,22 @@ class _Split:
 
     def positions(self, part: int) -> I64:
         """The positions of the shingles of range ``part``, in order."""
-        pieces = [offsets[cuts[part] : cuts[part + 1]] for offsets, cuts in zip(self.offsets, self.cuts)]
+        pieces = [
+            offsets[cuts[part] : cuts[part + 1]]
+            for offsets, cuts in zip(self.offsets, self.cuts, strict=True)
+        ]
         found = np.concatenate([np.empty(0, dtype=np.uint16), *pieces]).astype(np.int64)
         found += np.repeat(np.arange(len(pieces), dtype=np.int64) << _SLICE_BITS, list(map(len, pieces)))
         return found
 
 
 def _split(fingerprints: Fingerprints, eligible: BoolArray, ranges: int) -> _Split:
-    """Split the shingles by hash range, slice by slice; leave out those of blocks not eligible and those
-    equal to the one before them in their block (a block of "y y y y ...", as `yes` prints, has millions).
+    """Split the shingles by hash range, slice by slice.
 
-    Range r holds the hashes from ``r * 2**64 / ranges`` on: a range is a span of hash values whatever the
-    run, as a distributed engine would cut them.
+    Left out are the shingles of blocks not eligible and those equal to the one before them in their block
+    (a block of "y y y y ...", as `yes` prints, has millions). Range r holds the hashes from
+    ``r * 2**64 / ranges`` on: a range is a span of hash values whatever the run, as a distributed engine
+    would cut them.
     """
     hashes, counts = fingerprints.shingle_hashes, fingerprints.shingle_counts
     # The blocks with shingles, and where their shingles start.
@@ -134,11 +138,10 @@ def _split(fingerprints: Fingerprints, eligible: BoolArray, ranges: int) -> _Spl
 
 
 def _grouped(hashes: U64) -> tuple[I64, U64]:
-    """The indices of the hashes that occur more than once, grouped by hash, each group in index order;
-    and the hash of each.
+    """The indices of the hashes that occur more than once, grouped by hash, and the hash of each.
 
-    One sort of 64-bit numbers: each hash with its low bits replaced by its index, so that a group comes in
-    index order. Hashes that differ only in those low bits (rare) are then told apart.
+    A group comes in index order: one sort of 64-bit numbers, each hash with its low bits replaced by its
+    index. Hashes that differ only in those low bits (rare) are then told apart.
     """
     count = len(hashes)
     bits = max(1, (count - 1).bit_length())
@@ -180,7 +183,7 @@ class _PostingLists:
 
 
 def _posting_lists(hashes: U64, block_ends: I64, positions: I64, max_shingle_blocks: int) -> _PostingLists:
-    """The posting lists, of 2 to ``max_shingle_blocks`` blocks, of the shingles at ``positions`` (ascending)."""
+    """The posting lists, of 2 to ``max_shingle_blocks`` blocks, of the shingles at ``positions`` (sorted)."""
     order, grouped = _grouped(hashes[positions])
     # The block of a position is the count of blocks that end at or before it: looked up in position order,
     # where the lookups stay close together.
@@ -218,8 +221,10 @@ def candidate_pairs(
     *,
     ranges: int | None = None,
 ) -> CandidatePairs:
-    """Pairs of eligible blocks worth verifying; the shingles are grouped in ``ranges`` ranges of hash values
-    (1 to 255, by default ``hash_ranges`` of the shingle count), which does not change the pairs.
+    """Pairs of eligible blocks worth verifying.
+
+    The shingles are grouped in ``ranges`` ranges of hash values (1 to 254, by default ``hash_ranges`` of the
+    shingle count); their count does not change the pairs.
 
     >>> from lbdedup.fingerprint import fingerprint
     >>> fp = fingerprint(["a b c d e f", "a b c d e g", "x y z w v u"], shingle_size=3)
@@ -264,7 +269,7 @@ def candidate_pairs(
     for size in np.unique(sizes).tolist():
         upper_a, upper_b = np.triu_indices(size, k=1)
         of_size = starts[sizes == size]
-        # So many lists at a time as make about _PAIRS_AT_ONCE pairs: long lists make many pairs, most unreachable.
+        # Lists enough for about _PAIRS_AT_ONCE pairs at a time: long lists make many pairs, most unreachable.
         step = max(1, _PAIRS_AT_ONCE // len(upper_a))
         for low in range(0, len(of_size), step):
             members = blocks[of_size[low : low + step, None] + np.arange(size)]

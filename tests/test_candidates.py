@@ -149,11 +149,10 @@ def test_candidate_pairs_match_the_oracle(
     ranges: int | None,
     small_slices: bool,
 ) -> None:
-    """The same pairs, in the same order, with the same counts as one lexsort of everything gave, whatever
-    the count of hash ranges, the slices and how many pairs are made at once."""
+    """The pairs, order and counts of one lexsort of everything, whatever the ranges and slices."""
     prints, eligible = shingles
-    small = {"_SLICE_BITS": 2, "_SLICE": 4, "_PAIRS_AT_ONCE": 1} if small_slices else {}
-    with patch.multiple(candidates_module, **small) if small else nullcontext():
+    small = patch.multiple(candidates_module, _SLICE_BITS=2, _SLICE=4, _PAIRS_AT_ONCE=1)
+    with small if small_slices else nullcontext():
         found = candidate_pairs(prints, eligible, limit, fraction, ranges=ranges)
     expected = candidate_pairs_oracle(prints, eligible, limit, fraction)
     for name in ("first", "second", "shared"):
