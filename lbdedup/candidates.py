@@ -30,8 +30,8 @@ BoolArray = npt.NDArray[np.bool_]
 
 # About this many shingles per hash range, and at most MAX_HASH_RANGES ranges: a range's share of the
 # shingles is what the grouping holds at once; each range costs a little work per slice of the run.
-RANGE_SHINGLES = 1 << 19
-MAX_HASH_RANGES = 16
+RANGE_SHINGLES = 1 << 18
+MAX_HASH_RANGES = 254
 # The shingles are split by range this many at a time, each kept as a 16-bit offset in its slice.
 _SLICE_BITS = 16
 _SLICE = 1 << _SLICE_BITS
@@ -245,7 +245,7 @@ def candidate_pairs(
         _posting_lists(hashes, block_ends, split.positions(part), max_shingle_blocks)
         for part in range(ranges)
     ]
-    del split
+    del split, block_ends
     distinct_per_block -= np.bincount(
         np.concatenate([np.empty(0, dtype=np.int64), *(found.copies for found in lists)]),
         minlength=len(counts),
@@ -262,6 +262,7 @@ def candidate_pairs(
     in_lists = np.bincount(blocks, minlength=len(eligible)).astype(np.int32)
     # What a pair must share is a fair part of its smaller block: the smaller of what each block needs.
     needed = np.maximum(1, np.ceil(min_shared_fraction * distinct_per_block)).astype(np.int32)
+    del distinct_per_block
     count = np.int64(len(eligible))
     found_keys: list[I64] = [np.empty(0, dtype=np.int64)]
     # Posting lists of one length at a time, the unreachable pairs dropped at once: all of a run's pairs
@@ -284,11 +285,19 @@ def candidate_pairs(
     keys = np.concatenate(found_keys)
     del found_keys
     keys.sort()
+    # Each array dropped as soon as the next is made: at 40 MB of news, a million keys (8 MB) and half a
+    # million distinct pairs.
     new_key = np.empty(len(keys), dtype=bool)
     new_key[:1] = True
     np.not_equal(keys[1:], keys[:-1], out=new_key[1:])
     key_starts = np.flatnonzero(new_key)
-    shared = np.diff(np.append(key_starts, len(keys)))
-    first, second = np.divmod(keys[key_starts], count)
+    del new_key
+    distinct = keys[key_starts]
+    total = len(keys)
+    del keys
+    shared = np.diff(key_starts, append=total)
+    del key_starts
+    first, second = np.divmod(distinct, count)
+    del distinct
     worth = shared >= np.minimum(needed[first], needed[second])
-    return CandidatePairs(first[worth], second[worth], shared[worth].astype(np.int64))
+    return CandidatePairs(first[worth], second[worth], shared[worth])
