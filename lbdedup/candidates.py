@@ -62,7 +62,7 @@ def hash_ranges(shingles: int) -> int:
     """How many ranges of hash values ``candidate_pairs`` groups a run of ``shingles`` shingles in.
 
     >>> hash_ranges(1000), hash_ranges(6_000_000), hash_ranges(10**9)
-    (1, 12, 16)
+    (1, 23, 254)
     """
     return max(1, min(MAX_HASH_RANGES, -(-shingles // RANGE_SHINGLES)))
 
