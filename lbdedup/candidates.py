@@ -35,8 +35,9 @@ MAX_HASH_RANGES = 254
 # The shingles are split by range this many at a time, each kept as a 16-bit offset in its slice.
 _SLICE_BITS = 16
 _SLICE = 1 << _SLICE_BITS
-# Pairs are made from posting lists about this many at a time.
+# Pairs are made from posting lists about this many at a time, and counted in at most this many buckets.
 _PAIRS_AT_ONCE = 1 << 18
+MAX_PAIR_BUCKETS = 64
 # The range of a shingle left out (its block is not eligible, or it repeats the shingle before it).
 _LEFT_OUT = 255
 
@@ -264,9 +265,12 @@ def candidate_pairs(
     needed = np.maximum(1, np.ceil(min_shared_fraction * distinct_per_block)).astype(np.int32)
     del distinct_per_block
     count = np.int64(len(eligible))
-    found_keys: list[I64] = [np.empty(0, dtype=np.int64)]
+    # The pairs are counted a range of first blocks at a time (a bucket), so that only the pairs of one range
+    # are ever sorted and counted at once; the others wait as one 64-bit number per pair.
+    buckets = max(1, min(MAX_PAIR_BUCKETS, int((sizes * (sizes - 1) // 2).sum()) // _PAIRS_AT_ONCE))
+    pieces: list[list[I64]] = [[] for _ in range(buckets)]
     # Posting lists of one length at a time, the unreachable pairs dropped at once: all of a run's pairs
-    # before that would take more memory than anything else in the run. A pair is kept as one number.
+    # before that would take more memory than anything else in the run.
     for size in np.unique(sizes).tolist():
         upper_a, upper_b = np.triu_indices(size, k=1)
         of_size = starts[sizes == size]
@@ -278,15 +282,44 @@ def candidate_pairs(
             reachable = np.minimum(in_lists[first], in_lists[second]) >= np.minimum(
                 needed[first], needed[second]
             )
-            key = first[reachable].astype(np.int64)
-            key *= count
-            key += second[reachable]
-            found_keys.append(key)
-    keys = np.concatenate(found_keys)
-    del found_keys
+            _add_pairs(pieces, first[reachable], second[reachable], count)
+    del blocks, starts, sizes, in_lists
+    found = [_counted(pieces, bucket, count, needed) for bucket in range(buckets)]
+    nothing = np.empty(0, dtype=np.int64)
+    first, second, shared = (np.concatenate([nothing, *(part[at] for part in found)]) for at in range(3))
+    return CandidatePairs(first, second, shared)
+
+
+def _add_pairs(pieces: list[list[I64]], first: I32, second: I32, count: np.int64) -> None:
+    """Add the pairs to their buckets, each as ``first * count + second``.
+
+    Bucket b holds the pairs whose first block is from ``b * count / len(pieces)`` on.
+    """
+    key = first.astype(np.int64)
+    key *= count
+    key += second
+    if len(pieces) == 1:
+        pieces[0].append(key)
+        return
+    bucket = first.astype(np.int64)
+    bucket *= len(pieces)
+    bucket //= count
+    order = np.argsort(bucket.astype(np.uint8), kind="stable")
+    cuts = np.cumsum(np.bincount(bucket, minlength=len(pieces))).tolist()
+    key = key[order]
+    for index, (low, high) in enumerate(zip([0, *cuts], cuts, strict=False)):
+        if high > low:
+            pieces[index].append(key[low:high])
+
+
+def _counted(pieces: list[list[I64]], bucket: int, count: np.int64, needed: I32) -> tuple[I64, I64, I64]:
+    """The pairs of a bucket that share what both blocks need, in order, and how many shingles they share.
+
+    The pairs of the bucket are let go of: each array is dropped as soon as the next is made.
+    """
+    keys = np.concatenate([np.empty(0, dtype=np.int64), *pieces[bucket]])
+    pieces[bucket] = []
     keys.sort()
-    # Each array dropped as soon as the next is made: at 40 MB of news, a million keys (8 MB) and half a
-    # million distinct pairs.
     new_key = np.empty(len(keys), dtype=bool)
     new_key[:1] = True
     np.not_equal(keys[1:], keys[:-1], out=new_key[1:])
@@ -300,4 +333,4 @@ def candidate_pairs(
     first, second = np.divmod(distinct, count)
     del distinct
     worth = shared >= np.minimum(needed[first], needed[second])
-    return CandidatePairs(first[worth], second[worth], shared[worth])
+    return first[worth], second[worth], shared[worth]
