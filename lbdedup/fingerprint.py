@@ -425,9 +425,15 @@ def fingerprint(
     exact_of_batches = [np.empty(0, dtype=np.uint64)]
     counts_of_pieces = [np.empty(0, dtype=np.int64)]
     # The shingles are written into one array as they come, not joined at the end, which would hold them
-    # twice. Normalized texts have a space between words, so a text has no more words than spaces plus one;
-    # what is left over is given back at the end.
-    shingle_hashes = np.empty(sum(map(str.count, normalized, repeat(" "))) + len(normalized), dtype=np.uint64)
+    # twice. Normalized texts have a space between words, so a text has no more words than spaces plus one,
+    # and no more shingles than that less size - 1. A piece's shingles are mixed before those that cross
+    # from one text into the next are dropped: room for those of a batch's texts is added. What is left
+    # over is given back at the end.
+    spaces = np.fromiter(map(str.count, normalized, repeat(" ")), dtype=np.int64, count=len(normalized))
+    spaces -= shingle_size - 2
+    capacity = int(spaces.clip(0).sum()) + (shingle_size - 1) * min(len(normalized), TEXTS_PER_BATCH)
+    del spaces
+    shingle_hashes = np.empty(capacity, dtype=np.uint64)
     filled = 0
     # A batch of texts at a time: the UTF-8 copies of a whole run's texts would hold much memory at once.
     for start in range(0, len(normalized), TEXTS_PER_BATCH):
