@@ -5,10 +5,11 @@ The shingles of eligible blocks are grouped by hash; each group is a posting lis
 blow up the pair count. Pairs are counted by how many shingles they share and kept when that is a fair part of
 the smaller block.
 
-The grouping runs one range of hash values at a time (see ``hash_ranges``): each range takes the shingles
-whose hash falls in it in one pass over the run's shingles, and keeps only its posting lists. What the stage
-holds at once is then a range's share of the shingles, not a copy of them all, and the ranges are independent
-pieces of work.
+The grouping runs one range of hash values at a time (see ``hash_ranges``). One pass over the run's shingles
+notes the range of each (two bytes a shingle); each range then gathers its shingles, groups them and keeps
+only its posting lists. What the stage holds at once is a range's share of the shingles, not a copy of them
+all, and the ranges are independent pieces of work. The pairs are then counted a range of first blocks at a
+time (see ``_add_pairs``).
 """
 
 from __future__ import annotations
@@ -109,19 +110,20 @@ def _split(fingerprints: Fingerprints, eligible: BoolArray, ranges: int) -> _Spl
     for low in range(0, len(hashes), _SLICE):
         high = min(low + _SLICE, len(hashes))
         part = hashes[low:high]
-        # The blocks that start in the slice, and the one it starts in.
+        # The blocks that start in the slice.
         first, last = np.searchsorted(starts, (low, high))
         inside = starts[first:last] - low
-        if not len(inside) or inside[0]:
-            first -= 1
-            inside = np.concatenate(([0], inside))
-        owners = holders[first:last]
-        keep = np.repeat(eligible[owners], np.diff(np.append(inside, high - low)))
         # A repeat: equal to the shingle before it, unless that one is in the block before.
         again = np.empty(high - low, dtype=bool)
         again[0] = low > 0 and hashes[low - 1] == part[0]
         np.equal(part[1:], part[:-1], out=again[1:])
         again[inside] = False
+        if not len(inside) or inside[0]:
+            # The slice starts inside a block that started before it.
+            first -= 1
+            inside = np.concatenate(([0], inside))
+        owners = holders[first:last]
+        keep = np.repeat(eligible[owners], np.diff(np.append(inside, high - low)))
         keep &= ~again
         taken[owners] += np.add.reduceat(keep, inside, dtype=np.int64)
         # The top 32 bits times the count of ranges, over 2**32: the range, exactly, with no overflow.
