@@ -15,10 +15,13 @@ time (see ``_add_pairs``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from lbdedup.arrays import positions_in_runs
 from lbdedup.fingerprint import Fingerprints
 
 __all__ = ["CandidatePairs", "candidate_pairs", "hash_ranges"]
@@ -38,7 +41,7 @@ _SLICE_BITS = 16
 _SLICE = 1 << _SLICE_BITS
 # Pairs are made from posting lists about this many at a time, and counted in at most this many buckets.
 _PAIRS_AT_ONCE = 1 << 18
-MAX_PAIR_BUCKETS = 64
+MAX_PAIR_BUCKETS = 255
 # The range of a shingle left out (its block is not eligible, or it repeats the shingle before it).
 _LEFT_OUT = 255
 
@@ -267,60 +270,91 @@ def candidate_pairs(
     needed = np.maximum(1, np.ceil(min_shared_fraction * distinct_per_block)).astype(np.int32)
     del distinct_per_block
     count = np.int64(len(eligible))
-    # The pairs are counted a range of first blocks at a time (a bucket), so that only the pairs of one range
-    # are ever sorted and counted at once; the others wait as one 64-bit number per pair.
+    # The pairs are made and counted a range of first blocks at a time (a bucket), from the list entries of
+    # the blocks of that range: only the pairs of one bucket are ever held, and each pair is made once.
     buckets = max(1, min(MAX_PAIR_BUCKETS, int((sizes * (sizes - 1) // 2).sum()) // _PAIRS_AT_ONCE))
-    pieces: list[list[I64]] = [[] for _ in range(buckets)]
-    # Posting lists of one length at a time, the unreachable pairs dropped at once: all of a run's pairs
-    # before that would take more memory than anything else in the run.
-    for size in np.unique(sizes).tolist():
-        upper_a, upper_b = np.triu_indices(size, k=1)
-        of_size = starts[sizes == size]
-        # Lists enough for about _PAIRS_AT_ONCE pairs at a time: long lists make many pairs, most unreachable.
-        step = max(1, _PAIRS_AT_ONCE // len(upper_a))
-        for low in range(0, len(of_size), step):
-            members = blocks[of_size[low : low + step, None] + np.arange(size)]
-            first, second = members[:, upper_a].ravel(), members[:, upper_b].ravel()
-            reachable = np.minimum(in_lists[first], in_lists[second]) >= np.minimum(
-                needed[first], needed[second]
-            )
-            _add_pairs(pieces, first[reachable], second[reachable], count)
-    del blocks, starts, sizes, in_lists
-    found = [_counted(pieces, bucket, count, needed) for bucket in range(buckets)]
+    entries, after = _entries_by_bucket(blocks, starts, sizes, buckets, count)
+    found = []
+    for bucket in range(buckets):
+        members, following = np.concatenate(entries[bucket]), np.concatenate(after[bucket])
+        entries[bucket], after[bucket] = [], []
+        found.append(_bucket_pairs(members, following, blocks, in_lists, needed))
     nothing = np.empty(0, dtype=np.int64)
     first, second, shared = (np.concatenate([nothing, *(part[at] for part in found)]) for at in range(3))
     return CandidatePairs(first, second, shared)
 
 
-def _add_pairs(pieces: list[list[I64]], first: I32, second: I32, count: np.int64) -> None:
-    """Add the pairs to their buckets, each as ``first * count + second``.
+Pieces = list[list[npt.NDArray[Any]]]
 
-    Bucket b holds the pairs whose first block is from ``b * count / len(pieces)`` on.
+
+def _entries_by_bucket(
+    blocks: I32, starts: I64, sizes: I64, buckets: int, count: np.int64
+) -> tuple[Pieces, Pieces]:
+    """The list entries of each bucket of blocks, in order, and how many members of its list follow each.
+
+    Bucket b holds the blocks from ``b * count / buckets`` on. The entries are split a slice at a time, as
+    ``_split`` splits the shingles, into pieces of 32-bit positions and 16-bit counts (where they fit).
     """
-    key = first.astype(np.int64)
-    key *= count
-    key += second
-    if len(pieces) == 1:
-        pieces[0].append(key)
-        return
-    bucket = first.astype(np.int64)
-    bucket *= len(pieces)
-    bucket //= count
-    order = np.argsort(bucket.astype(np.uint8), kind="stable")
-    cuts = np.cumsum(np.bincount(bucket, minlength=len(pieces))).tolist()
-    key = key[order]
-    for index, (low, high) in enumerate(zip([0, *cuts], cuts, strict=False)):
-        if high > low:
-            pieces[index].append(key[low:high])
+    kind = np.uint32 if len(blocks) < 1 << 32 else np.int64
+    after_kind = np.uint16 if len(sizes) and int(sizes.max()) <= 1 << 16 else np.int64
+    entries: Pieces = [[np.empty(0, dtype=kind)] for _ in range(buckets)]
+    after: Pieces = [[np.empty(0, dtype=after_kind)] for _ in range(buckets)]
+    for low in range(0, len(blocks), _PAIRS_AT_ONCE):
+        high = min(low + _PAIRS_AT_ONCE, len(blocks))
+        bucket = blocks[low:high].astype(np.int64)
+        bucket *= buckets
+        bucket //= count
+        order = np.argsort(bucket.astype(np.uint8), kind="stable")
+        cuts = np.cumsum(np.bincount(bucket, minlength=buckets)).tolist()
+        # The lists the slice holds entries of: each entry is followed by the rest of its list.
+        first, last = np.searchsorted(starts, (low, high), side="right")
+        list_starts, list_ends = starts[first - 1 : last], starts[first - 1 : last] + sizes[first - 1 : last]
+        following = np.repeat(list_ends, np.minimum(list_ends, high) - np.maximum(list_starts, low))
+        following -= np.arange(low + 1, high + 1)
+        following = following[order].astype(after_kind)
+        order += low
+        positions = order.astype(kind)
+        for index, (start, end) in enumerate(pairwise([0, *cuts])):
+            if end > start:
+                entries[index].append(positions[start:end])
+                after[index].append(following[start:end])
+    return entries, after
 
 
-def _counted(pieces: list[list[I64]], bucket: int, count: np.int64, needed: I32) -> tuple[I64, I64, I64]:
-    """The pairs of a bucket that share what both blocks need, in order, and how many shingles they share.
+def _bucket_pairs(
+    entries: npt.NDArray[Any], after: npt.NDArray[Any], blocks: I32, in_lists: I32, needed: I32
+) -> tuple[I64, I64, I64]:
+    """The pairs made by the list ``entries`` (ascending) with the ``after`` members that follow each.
 
-    The pairs of the bucket are let go of: each array is dropped as soon as the next is made.
+    Each entry's block pairs with each block after it in its list; the pairs come in order, with how many
+    shingles they share, if they share what both blocks need.
     """
-    keys = np.concatenate([np.empty(0, dtype=np.int64), *pieces[bucket]])
-    pieces[bucket] = []
+    entries = entries.astype(np.int64)
+    after = after.astype(np.int64)
+    count = np.int64(len(needed))
+    keys: list[I64] = [np.empty(0, dtype=np.int64)]
+    # Entries enough for about _PAIRS_AT_ONCE pairs at a time; the unreachable pairs dropped at once.
+    made = np.cumsum(after)
+    cuts = np.searchsorted(made, np.arange(_PAIRS_AT_ONCE, int(made[-1]) if len(made) else 0, _PAIRS_AT_ONCE))
+    del made
+    for low, high in zip([0, *cuts.tolist()], [*cuts.tolist(), len(entries)], strict=True):
+        first = np.repeat(blocks[entries[low:high]], after[low:high])
+        second = blocks[positions_in_runs(entries[low:high] + 1, after[low:high])]
+        reachable = np.minimum(in_lists[first], in_lists[second]) >= np.minimum(needed[first], needed[second])
+        key = first[reachable].astype(np.int64)
+        key *= count
+        key += second[reachable]
+        keys.append(key)
+    return _counted(keys, count, needed)
+
+
+def _counted(pieces: list[I64], count: np.int64, needed: I32) -> tuple[I64, I64, I64]:
+    """The pairs (``first * count + second``) that share what both blocks need, in order, counted.
+
+    The pieces are let go of, and each array is dropped as soon as the next is made.
+    """
+    keys = np.concatenate(pieces)
+    pieces.clear()
     keys.sort()
     new_key = np.empty(len(keys), dtype=bool)
     new_key[:1] = True
