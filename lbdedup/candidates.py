@@ -9,7 +9,7 @@ The grouping runs one range of hash values at a time (see ``hash_ranges``). One 
 notes the range of each (two bytes a shingle); each range then gathers its shingles, groups them and keeps
 only its posting lists. What the stage holds at once is a range's share of the shingles, not a copy of them
 all, and the ranges are independent pieces of work. The pairs are then counted a range of first blocks at a
-time (see ``_add_pairs``).
+time (see ``_entries_by_bucket``).
 """
 
 from __future__ import annotations
