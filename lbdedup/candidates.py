@@ -1,16 +1,22 @@
 """Candidates stage: pairs of blocks that share shingles, found by grouping, never by comparing all pairs.
 
-The (shingle, block) pairs are grouped by shingle (see ``_repeated``); each group is a posting list. A shingle
-held by more than ``max_shingle_blocks`` blocks is a stock phrase ("the head of the") and is skipped, so
-common shingles cannot blow up the pair count. Pairs are counted by how many shingles they share and kept
-when that is a fair part of the smaller block.
+The shingles of eligible blocks are grouped by hash; each group is a posting list. A shingle held by more than
+``max_shingle_blocks`` blocks is a stock phrase ("the head of the") and is skipped, so common shingles cannot
+blow up the pair count. Pairs are counted by how many shingles they share and kept when that is a fair part of
+the smaller block.
+
+The grouping runs one range of hash values at a time (see ``hash_ranges``). One pass over the run's shingles
+notes the range of each (two bytes a shingle); each range then gathers its shingles, groups them and keeps
+only its posting lists. What the stage holds at once is a range's share of the shingles, not a copy of them
+all, and the ranges are independent pieces of work. The pairs are then counted a range of first blocks at a
+time (see ``_entries_by_bucket``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,21 +24,26 @@ import numpy.typing as npt
 from lbdedup.arrays import positions_in_runs
 from lbdedup.fingerprint import Fingerprints
 
-__all__ = ["CandidatePairs", "candidate_pairs"]
+__all__ = ["CandidatePairs", "candidate_pairs", "hash_ranges"]
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 U64 = npt.NDArray[np.uint64]
+U16 = npt.NDArray[np.uint16]
 BoolArray = npt.NDArray[np.bool_]
 
-# An odd 64-bit constant with good bit spread (from splitmix64) to place hashes in a table.
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-# About 2**_PART_SIZE_BITS shingles per part when looking for repeated ones, split off _SLICE at a time
-# (see ``_parts``).
-_PART_SIZE_BITS = 16
-_SLICE = 1 << 18
-# Repeats of a shingle inside one block are dropped up front when more than one shingle in this many repeats.
-REPEATS_WORTH_DROPPING = 64
+# About this many shingles per hash range, and at most MAX_HASH_RANGES ranges: a range's share of the
+# shingles is what the grouping holds at once; each range costs a little work per slice of the run.
+RANGE_SHINGLES = 1 << 18
+MAX_HASH_RANGES = 254
+# The shingles are split by range this many at a time, each kept as a 16-bit offset in its slice.
+_SLICE_BITS = 16
+_SLICE = 1 << _SLICE_BITS
+# Pairs are made from posting lists about this many at a time, and counted in at most this many buckets.
+_PAIRS_AT_ONCE = 1 << 18
+MAX_PAIR_BUCKETS = 255
+# The range of a shingle left out (its block is not eligible, or it repeats the shingle before it).
+_LEFT_OUT = 255
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,89 +63,160 @@ def _empty() -> CandidatePairs:
     return CandidatePairs(nothing, nothing, nothing)
 
 
-def _places(hashes: U64, table: U64) -> I64:
-    """A place in ``table`` per nonzero hash, the same for equal hashes, distinct for others.
+def hash_ranges(shingles: int) -> int:
+    """How many ranges of hash values ``candidate_pairs`` groups a run of ``shingles`` shingles in.
 
-    An open-addressing hash table built with numpy: a few vectorized rounds, each over the hashes still
-    without a place. ``table`` is zeros, more than twice as long as ``hashes``, and a power of two long.
+    >>> hash_ranges(1000), hash_ranges(6_000_000), hash_ranges(10**9)
+    (1, 23, 254)
     """
-    mask = len(table) - 1
-    mixed = hashes * _MIX
-    mixed >>= np.uint64(64 - mask.bit_length())
-    places: I64 = mixed.view(np.int64)
-    # First round: every hash claims its place; one of each set of claimants gets it.
-    table[places] = hashes
-    pending = np.flatnonzero(table[places] != hashes)
-    values, tried = hashes[pending], places[pending]
-    while len(pending):
-        tried = (tried + 1) & mask
-        free = table[tried] == 0
-        table[tried[free]] = values[free]
-        placed = table[tried] == values
-        places[pending[placed]] = tried[placed]
-        unplaced = ~placed
-        pending, values, tried = pending[unplaced], values[unplaced], tried[unplaced]
-    return places
+    return max(1, min(MAX_HASH_RANGES, -(-shingles // RANGE_SHINGLES)))
 
 
-def _parts(hashes: U64, blocks: I64, eligible: BoolArray) -> Iterator[tuple[U64, I32]]:
-    """The shingles of eligible blocks, split by the top bits of their hashes, each part in block order.
+@dataclass(frozen=True, eq=False)
+class _Split:
+    """The shingles taken (of eligible blocks, none a repeat of the one before it in its block), by range.
 
-    One sequential pass, slice by slice: each slice is split in the cache (a stable counting sort), and
-    its pieces are added to their parts. Gathering a part from all over the arrays would cost a memory
-    access per shingle. The parts are joined one at a time, as they are asked for: all of them at once
-    would hold a second copy of the shingles.
+    Slice ``i`` (shingles ``i * _SLICE`` on) has its taken shingles in ``offsets[i]`` (offsets in the slice,
+    range after range, each range in order); those of range ``r`` are ``cuts[i][r]`` to ``cuts[i][r + 1]``.
+    ``taken[b]`` counts the shingles taken of block ``b``.
     """
-    bits = min(8, max(0, (len(hashes) >> _PART_SIZE_BITS).bit_length()))
-    pieces: list[list[tuple[U64, I32]]] = [[] for _ in range(1 << bits)]
+
+    offsets: list[U16]
+    cuts: list[list[int]]
+    taken: I64
+
+    def positions(self, part: int) -> I64:
+        """The positions of the shingles of range ``part``, in order."""
+        pieces = [
+            offsets[cuts[part] : cuts[part + 1]]
+            for offsets, cuts in zip(self.offsets, self.cuts, strict=True)
+        ]
+        found = np.concatenate([np.empty(0, dtype=np.uint16), *pieces]).astype(np.int64)
+        found += np.repeat(np.arange(len(pieces), dtype=np.int64) << _SLICE_BITS, list(map(len, pieces)))
+        return found
+
+
+def _split(fingerprints: Fingerprints, eligible: BoolArray, ranges: int) -> _Split:
+    """Split the shingles by hash range, slice by slice.
+
+    Left out are the shingles of blocks not eligible and those equal to the one before them in their block
+    (a block of "y y y y ...", as `yes` prints, has millions). Range r holds the hashes from
+    ``r * 2**64 / ranges`` on: a range is a span of hash values whatever the run, as a distributed engine
+    would cut them.
+    """
+    hashes, counts = fingerprints.shingle_hashes, fingerprints.shingle_counts
+    # The blocks with shingles, and where their shingles start.
+    holders = np.flatnonzero(counts)
+    starts = (np.cumsum(counts) - counts)[holders]
+    taken = np.zeros(len(counts), dtype=np.int64)
+    split = _Split([], [], taken)
     for low in range(0, len(hashes), _SLICE):
-        keep = eligible[blocks[low : low + _SLICE]]
-        slice_hashes = hashes[low : low + _SLICE][keep]
-        # Block numbers in 32 bits: this copy of the shingles is the largest thing the stage holds.
-        slice_blocks = blocks[low : low + _SLICE][keep].astype(np.int32)
-        if not bits:
-            pieces[0].append((slice_hashes, slice_blocks))
-            continue
-        part = (slice_hashes >> np.uint64(64 - bits)).astype(np.uint8)
-        order = np.argsort(part, kind="stable")
-        slice_hashes, slice_blocks = slice_hashes[order], slice_blocks[order]
-        cuts = np.concatenate(([0], np.cumsum(np.bincount(part, minlength=1 << bits)))).tolist()
-        for index, (start, end) in enumerate(pairwise(cuts)):
-            if end > start:
-                pieces[index].append((slice_hashes[start:end], slice_blocks[start:end]))
-    for index, part in enumerate(pieces):
-        pieces[index] = []
-        if part:
-            part_hashes, part_blocks = zip(*part, strict=True)
-            yield np.concatenate(part_hashes), np.concatenate(part_blocks)
+        high = min(low + _SLICE, len(hashes))
+        part = hashes[low:high]
+        # The blocks that start in the slice.
+        first, last = np.searchsorted(starts, (low, high))
+        inside = starts[first:last] - low
+        # A repeat: equal to the shingle before it, unless that one is in the block before.
+        again = np.empty(high - low, dtype=bool)
+        again[0] = low > 0 and hashes[low - 1] == part[0]
+        np.equal(part[1:], part[:-1], out=again[1:])
+        again[inside] = False
+        if not len(inside) or inside[0]:
+            # The slice starts inside a block that started before it.
+            first -= 1
+            inside = np.concatenate(([0], inside))
+        owners = holders[first:last]
+        keep = np.repeat(eligible[owners], np.diff(np.append(inside, high - low)))
+        keep &= ~again
+        taken[owners] += np.add.reduceat(keep, inside, dtype=np.int64)
+        # The top 32 bits times the count of ranges, over 2**32: the range, exactly, with no overflow.
+        top = part >> np.uint64(32)
+        top *= np.uint64(ranges)
+        top >>= np.uint64(32)
+        found = top.astype(np.uint8)
+        found[~keep] = _LEFT_OUT
+        order = np.argsort(found, kind="stable")
+        cuts = np.zeros(ranges + 1, dtype=np.int64)
+        np.cumsum(np.bincount(found, minlength=_LEFT_OUT + 1)[:ranges], out=cuts[1:])
+        split.offsets.append(order[: cuts[-1]].astype(np.uint16))
+        split.cuts.append(cuts.tolist())
+    return split
 
 
-def _repeated(hashes: U64, blocks: I64, eligible: BoolArray) -> tuple[U64, I32]:
-    """The shingles of eligible blocks whose hash occurs more than once, grouped by hash.
+def _grouped(hashes: U64) -> tuple[I64, U64]:
+    """The indices of the hashes that occur more than once, grouped by hash, and the hash of each.
 
-    Within a group, they come in block order. Most shingles occur once. The shingles are split by the top
-    bits of their hashes (see ``_parts``); equal hashes are then found part by part with a small hash
-    table, which stays in the processor's cache. Sorting all the hashes would cost several times more.
+    A group comes in index order: one sort of 64-bit numbers, each hash with its low bits replaced by its
+    index. Hashes that differ only in those low bits (rare) are then told apart.
     """
-    found_hashes = [np.empty(0, dtype=np.uint64)]
-    found_blocks: list[I32] = [np.empty(0, dtype=np.int32)]
-    table = np.empty(0, dtype=np.uint64)
-    for part_hashes, part_blocks in _parts(hashes, blocks, eligible):
-        size = 1 << (2 * len(part_hashes)).bit_length()
-        if len(table) < size:
-            table = np.empty(size, dtype=np.uint64)
-        table[:size] = 0
-        places = _places(part_hashes, table[:size])
-        # A hash of 0 would look like a free place: such hashes get a place of their own, past the table.
-        zeros = part_hashes == 0
-        if zeros.any():
-            places[zeros] = size
-        repeated = np.flatnonzero(np.bincount(places)[places] > 1)
-        # The shingles of a part run in block order; a stable sort by place keeps them so within a group.
-        repeated = repeated[np.argsort(places[repeated], kind="stable")]
-        found_hashes.append(part_hashes[repeated])
-        found_blocks.append(part_blocks[repeated])
-    return np.concatenate(found_hashes), np.concatenate(found_blocks)
+    count = len(hashes)
+    bits = max(1, (count - 1).bit_length())
+    low = np.uint64((1 << bits) - 1)
+    keys = hashes & ~low
+    keys |= np.arange(count, dtype=np.uint64)
+    keys.sort()
+    tops = keys >> np.uint64(bits)
+    keys &= low
+    order = keys.view(np.int64)
+    found = hashes[order]
+    same_top = tops[1:] == tops[:-1]
+    del tops
+    same = found[1:] == found[:-1]
+    mixed = same_top & ~same
+    if mixed.any():
+        # Runs of equal high bits that hold distinct hashes: those runs are sorted by hash, then index.
+        run_starts = np.flatnonzero(np.concatenate(([True], ~same_top)))
+        run_of = np.cumsum(np.concatenate(([True], ~same_top))) - 1
+        bad = np.zeros(len(run_starts), dtype=bool)
+        bad[run_of[1:][mixed]] = True
+        at = np.flatnonzero(bad[run_of])
+        fixed = np.lexsort((order[at], found[at], run_of[at]))
+        order[at], found[at] = order[at][fixed], found[at][fixed]
+        same = found[1:] == found[:-1]
+    repeated = np.zeros(count, dtype=bool)
+    repeated[1:] = same
+    repeated[:-1] |= same
+    return order[repeated], found[repeated]
+
+
+@dataclass(frozen=True, eq=False)
+class _PostingLists:
+    """The posting lists of one hash range: their blocks one list after the other, and their sizes."""
+
+    blocks: I32
+    sizes: I64
+    copies: I64  # the block of each shingle that repeats one of its block
+
+
+def _posting_lists(hashes: U64, block_ends: I64, positions: I64, max_shingle_blocks: int) -> _PostingLists:
+    """The posting lists, of 2 to ``max_shingle_blocks`` blocks, of the shingles at ``positions`` (sorted)."""
+    order, grouped = _grouped(hashes[positions])
+    # The block of a position is the count of blocks that end at or before it: looked up in position order,
+    # where the lookups stay close together.
+    is_repeated = np.zeros(len(positions), dtype=bool)
+    is_repeated[order] = True
+    blocks_in_order = np.searchsorted(block_ends, positions[is_repeated], side="right").astype(np.int32)
+    rank = np.cumsum(is_repeated) - 1
+    del is_repeated
+    blocks = blocks_in_order[rank[order]]
+    del rank, order, blocks_in_order
+    new_hash = np.empty(len(grouped), dtype=bool)
+    new_hash[:1] = True
+    np.not_equal(grouped[1:], grouped[:-1], out=new_hash[1:])
+    del grouped
+    copy = ~new_hash
+    copy[1:] &= blocks[1:] == blocks[:-1]
+    copies = blocks[copy].astype(np.int64)
+    if len(copies):
+        kept = ~copy
+        blocks, new_hash = blocks[kept], new_hash[kept]
+    starts = np.flatnonzero(new_hash)
+    sizes = np.diff(np.append(starts, len(blocks)))
+    useful = (sizes >= 2) & (sizes <= max_shingle_blocks)
+    if not useful.all():
+        keep = np.repeat(useful, sizes)
+        blocks, sizes = blocks[keep], sizes[useful]
+    return _PostingLists(blocks, sizes, copies)
 
 
 def candidate_pairs(
@@ -142,8 +224,13 @@ def candidate_pairs(
     eligible: BoolArray,
     max_shingle_blocks: int = 64,
     min_shared_fraction: float = 0.3,
+    *,
+    ranges: int | None = None,
 ) -> CandidatePairs:
     """Pairs of eligible blocks worth verifying.
+
+    The shingles are grouped in ``ranges`` ranges of hash values (1 to 254, by default ``hash_ranges`` of the
+    shingle count); their count does not change the pairs.
 
     >>> from lbdedup.fingerprint import fingerprint
     >>> fp = fingerprint(["a b c d e f", "a b c d e g", "x y z w v u"], shingle_size=3)
@@ -151,58 +238,135 @@ def candidate_pairs(
     >>> pairs.first.tolist(), pairs.second.tolist(), pairs.shared.tolist()
     ([0], [1], [3])
     """
-    all_hashes = fingerprints.shingle_hashes
-    all_blocks = fingerprints.shingle_blocks
-    # Shingles come in block order. A block's shingles that occur only once in the run are all distinct;
-    # the others are deduplicated below.
-    distinct_per_block = np.where(eligible, np.bincount(all_blocks, minlength=len(eligible)), 0)
-    # A shingle equal to the one before it in the same block (a block of "y y y y ...", as `yes` prints)
-    # is dropped now: millions of them would make every step below as large.
-    again = np.flatnonzero((all_hashes[1:] == all_hashes[:-1]) & (all_blocks[1:] == all_blocks[:-1])) + 1
-    # Only where they are many: copying the columns costs 16 bytes a shingle of the whole run (80 MB of peak
-    # memory on 40 MB of news, where such repeats are a handful and the steps below deduplicate them anyway).
-    if len(again) * REPEATS_WORTH_DROPPING > len(all_hashes):
-        distinct_per_block -= np.where(eligible, np.bincount(all_blocks[again], minlength=len(eligible)), 0)
-        kept = np.ones(len(all_hashes), dtype=bool)
-        kept[again] = False
-        all_hashes, all_blocks = all_hashes[kept], all_blocks[kept]
-    hashes, blocks = _repeated(all_hashes, all_blocks, eligible)
-    new_hash = np.empty(len(hashes), dtype=bool)
-    new_hash[:1] = True
-    np.not_equal(hashes[1:], hashes[:-1], out=new_hash[1:])
-    copy = ~new_hash
-    copy[1:] &= blocks[1:] == blocks[:-1]
-    if copy.any():
-        distinct_per_block -= np.bincount(blocks[copy], minlength=len(eligible))
-        hashes, blocks, new_hash = hashes[~copy], blocks[~copy], new_hash[~copy]
-
-    starts = np.flatnonzero(new_hash)
-    sizes = np.diff(np.append(starts, len(hashes)))
-    useful = (sizes >= 2) & (sizes <= max_shingle_blocks)
-    starts, sizes = starts[useful], sizes[useful]
-    if not len(starts):
+    hashes, counts = fingerprints.shingle_hashes, fingerprints.shingle_counts
+    ranges = hash_ranges(len(hashes)) if ranges is None else ranges
+    if not 1 <= ranges < _LEFT_OUT:
+        raise ValueError(f"ranges must be from 1 to {int(_LEFT_OUT) - 1}, not {ranges}")
+    split = _split(fingerprints, eligible, ranges)
+    # Shingles in block order: a block's distinct shingles are those taken less those that repeat one of its
+    # own (found with the posting lists).
+    distinct_per_block = split.taken
+    block_ends = np.cumsum(counts)
+    lists = [
+        _posting_lists(hashes, block_ends, split.positions(part), max_shingle_blocks)
+        for part in range(ranges)
+    ]
+    del split, block_ends
+    distinct_per_block -= np.bincount(
+        np.concatenate([np.empty(0, dtype=np.int64), *(found.copies for found in lists)]),
+        minlength=len(counts),
+    )
+    blocks = np.concatenate([np.empty(0, dtype=np.int32), *(found.blocks for found in lists)])
+    sizes = np.concatenate([np.empty(0, dtype=np.int64), *(found.sizes for found in lists)])
+    del lists
+    if not len(sizes):
         return _empty()
+    starts = np.cumsum(sizes) - sizes
 
     # Two blocks share at most as many shingles as either has in posting lists: most pairs (those made by
     # a phrase or two in common) cannot reach their threshold, and need not be counted.
-    in_lists = np.bincount(blocks[positions_in_runs(starts, sizes)], minlength=len(eligible)).astype(np.int32)
+    in_lists = np.bincount(blocks, minlength=len(eligible)).astype(np.int32)
     # What a pair must share is a fair part of its smaller block: the smaller of what each block needs.
     needed = np.maximum(1, np.ceil(min_shared_fraction * distinct_per_block)).astype(np.int32)
-    firsts: list[I64] = []
-    seconds: list[I64] = []
-    # Posting lists of one length at a time, the unreachable pairs dropped at once: all of a run's pairs
-    # before that would take more memory than anything else in the run.
-    for size in np.unique(sizes).tolist():
-        group_starts = starts[sizes == size]
-        members = blocks[group_starts[:, None] + np.arange(size)]
-        upper_a, upper_b = np.triu_indices(size, k=1)
-        first, second = members[:, upper_a].ravel(), members[:, upper_b].ravel()
+    del distinct_per_block
+    count = np.int64(len(eligible))
+    # The pairs are made and counted a range of first blocks at a time (a bucket), from the list entries of
+    # the blocks of that range: only the pairs of one bucket are ever held, and each pair is made once.
+    buckets = max(1, min(MAX_PAIR_BUCKETS, int((sizes * (sizes - 1) // 2).sum()) // _PAIRS_AT_ONCE))
+    entries, after = _entries_by_bucket(blocks, starts, sizes, buckets, count)
+    found = []
+    for bucket in range(buckets):
+        members, following = np.concatenate(entries[bucket]), np.concatenate(after[bucket])
+        entries[bucket], after[bucket] = [], []
+        found.append(_bucket_pairs(members, following, blocks, in_lists, needed))
+    nothing = np.empty(0, dtype=np.int64)
+    first, second, shared = (np.concatenate([nothing, *(part[at] for part in found)]) for at in range(3))
+    return CandidatePairs(first, second, shared)
+
+
+Pieces = list[list[npt.NDArray[Any]]]
+
+
+def _entries_by_bucket(
+    blocks: I32, starts: I64, sizes: I64, buckets: int, count: np.int64
+) -> tuple[Pieces, Pieces]:
+    """The list entries of each bucket of blocks, in order, and how many members of its list follow each.
+
+    Bucket b holds the blocks from ``b * count / buckets`` on. The entries are split a slice at a time, as
+    ``_split`` splits the shingles, into pieces of 32-bit positions and 16-bit counts (where they fit).
+    """
+    kind = np.uint32 if len(blocks) < 1 << 32 else np.int64
+    after_kind = np.uint16 if len(sizes) and int(sizes.max()) <= 1 << 16 else np.int64
+    entries: Pieces = [[np.empty(0, dtype=kind)] for _ in range(buckets)]
+    after: Pieces = [[np.empty(0, dtype=after_kind)] for _ in range(buckets)]
+    for low in range(0, len(blocks), _PAIRS_AT_ONCE):
+        high = min(low + _PAIRS_AT_ONCE, len(blocks))
+        bucket = blocks[low:high].astype(np.int64)
+        bucket *= buckets
+        bucket //= count
+        order = np.argsort(bucket.astype(np.uint8), kind="stable")
+        cuts = np.cumsum(np.bincount(bucket, minlength=buckets)).tolist()
+        # The lists the slice holds entries of: each entry is followed by the rest of its list.
+        first, last = np.searchsorted(starts, (low, high), side="right")
+        list_starts, list_ends = starts[first - 1 : last], starts[first - 1 : last] + sizes[first - 1 : last]
+        following = np.repeat(list_ends, np.minimum(list_ends, high) - np.maximum(list_starts, low))
+        following -= np.arange(low + 1, high + 1)
+        following = following[order].astype(after_kind)
+        order += low
+        positions = order.astype(kind)
+        for index, (start, end) in enumerate(pairwise([0, *cuts])):
+            if end > start:
+                entries[index].append(positions[start:end])
+                after[index].append(following[start:end])
+    return entries, after
+
+
+def _bucket_pairs(
+    entries: npt.NDArray[Any], after: npt.NDArray[Any], blocks: I32, in_lists: I32, needed: I32
+) -> tuple[I64, I64, I64]:
+    """The pairs made by the list ``entries`` (ascending) with the ``after`` members that follow each.
+
+    Each entry's block pairs with each block after it in its list; the pairs come in order, with how many
+    shingles they share, if they share what both blocks need.
+    """
+    entries = entries.astype(np.int64)
+    after = after.astype(np.int64)
+    count = np.int64(len(needed))
+    keys: list[I64] = [np.empty(0, dtype=np.int64)]
+    # Entries enough for about _PAIRS_AT_ONCE pairs at a time; the unreachable pairs dropped at once.
+    made = np.cumsum(after)
+    cuts = np.searchsorted(made, np.arange(_PAIRS_AT_ONCE, int(made[-1]) if len(made) else 0, _PAIRS_AT_ONCE))
+    del made
+    for low, high in zip([0, *cuts.tolist()], [*cuts.tolist(), len(entries)], strict=True):
+        first = np.repeat(blocks[entries[low:high]], after[low:high])
+        second = blocks[positions_in_runs(entries[low:high] + 1, after[low:high])]
         reachable = np.minimum(in_lists[first], in_lists[second]) >= np.minimum(needed[first], needed[second])
-        firsts.append(first[reachable])
-        seconds.append(second[reachable])
-    first = np.concatenate(firsts)
-    second = np.concatenate(seconds)
-    keys, shared = np.unique(first * np.int64(len(eligible)) + second, return_counts=True)
-    first, second = np.divmod(keys, np.int64(len(eligible)))
+        key = first[reachable].astype(np.int64)
+        key *= count
+        key += second[reachable]
+        keys.append(key)
+    return _counted(keys, count, needed)
+
+
+def _counted(pieces: list[I64], count: np.int64, needed: I32) -> tuple[I64, I64, I64]:
+    """The pairs (``first * count + second``) that share what both blocks need, in order, counted.
+
+    The pieces are let go of, and each array is dropped as soon as the next is made.
+    """
+    keys = np.concatenate(pieces)
+    pieces.clear()
+    keys.sort()
+    new_key = np.empty(len(keys), dtype=bool)
+    new_key[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=new_key[1:])
+    key_starts = np.flatnonzero(new_key)
+    del new_key
+    distinct = keys[key_starts]
+    total = len(keys)
+    del keys
+    shared = np.diff(key_starts, append=total)
+    del key_starts
+    first, second = np.divmod(distinct, count)
+    del distinct
     worth = shared >= np.minimum(needed[first], needed[second])
-    return CandidatePairs(first[worth], second[worth], shared[worth].astype(np.int64))
+    return first[worth], second[worth], shared[worth]

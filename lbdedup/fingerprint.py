@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise, repeat
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -44,18 +45,53 @@ _LOW_BYTE = np.uint64(0xFF)
 _PADDING = 16
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Fingerprints:
     """Hashes of every block of a run.
 
-    ``exact[i]`` hashes block i's whole normalized text; ``word_counts[i]`` counts its words;
-    ``shingle_hashes[j]`` belongs to block ``shingle_blocks[j]``, in block order.
+    ``exact[i]`` hashes block i's whole normalized text; ``word_counts[i]`` counts its words. The shingles of
+    all blocks are ``shingle_hashes``, block after block: block i has ``shingle_counts[i]`` of them. The block
+    of each shingle is not stored (as many bytes as the hashes): ``shingle_blocks`` makes it when asked, and
+    the constructor takes it in place of ``shingle_counts``.
+
+    >>> prints = Fingerprints(np.zeros(3, np.uint64), np.ones(3, np.int64), np.arange(3, dtype=np.uint64),
+    ...                       shingle_blocks=np.array([0, 0, 2]))
+    >>> prints.shingle_counts.tolist(), prints.shingle_blocks.tolist()
+    ([2, 0, 1], [0, 0, 2])
     """
 
     exact: U64
     word_counts: I64
     shingle_hashes: U64
-    shingle_blocks: I64
+    shingle_counts: I64
+
+    def __init__(
+        self,
+        exact: U64,
+        word_counts: I64,
+        shingle_hashes: U64,
+        shingle_counts: I64 | None = None,
+        *,
+        shingle_blocks: npt.NDArray[np.integer[Any]] | None = None,
+    ) -> None:
+        if shingle_blocks is not None and shingle_counts is None:
+            if len(shingle_blocks) > 1 and bool((shingle_blocks[1:] < shingle_blocks[:-1]).any()):
+                raise ValueError("shingle_blocks must be in block order")
+            shingle_counts = np.bincount(shingle_blocks, minlength=len(word_counts)).astype(np.int64)
+        elif shingle_counts is None or shingle_blocks is not None:
+            raise TypeError("Fingerprints takes one of shingle_counts and shingle_blocks")
+        if len(shingle_counts) != len(word_counts) or int(shingle_counts.sum()) != len(shingle_hashes):
+            raise ValueError("shingle counts do not match the blocks and their shingles")
+        object.__setattr__(self, "exact", exact)
+        object.__setattr__(self, "word_counts", word_counts)
+        object.__setattr__(self, "shingle_hashes", shingle_hashes)
+        object.__setattr__(self, "shingle_counts", shingle_counts.astype(np.int64, copy=False))
+
+    @property
+    def shingle_blocks(self) -> I64:
+        """The block of each shingle, made anew on each call (8 bytes a shingle)."""
+        blocks: I64 = np.repeat(np.arange(len(self.shingle_counts), dtype=np.int64), self.shingle_counts)
+        return blocks
 
 
 def mix_shingles(word_hashes: U64, size: int, out: U64 | None = None) -> U64:
@@ -389,9 +425,15 @@ def fingerprint(
     exact_of_batches = [np.empty(0, dtype=np.uint64)]
     counts_of_pieces = [np.empty(0, dtype=np.int64)]
     # The shingles are written into one array as they come, not joined at the end, which would hold them
-    # twice. Normalized texts have a space between words, so a text has no more words than spaces plus one;
-    # what is left over is given back at the end.
-    shingle_hashes = np.empty(sum(map(str.count, normalized, repeat(" "))) + len(normalized), dtype=np.uint64)
+    # twice. Normalized texts have a space between words, so a text has no more words than spaces plus one,
+    # and no more shingles than that less size - 1. A piece's shingles are mixed before those that cross
+    # from one text into the next are dropped: room for those of a batch's texts is added. What is left
+    # over is given back at the end.
+    spaces = np.fromiter(map(str.count, normalized, repeat(" ")), dtype=np.int64, count=len(normalized))
+    spaces -= shingle_size - 2
+    capacity = int(spaces.clip(0).sum()) + (shingle_size - 1) * min(len(normalized), TEXTS_PER_BATCH)
+    del spaces
+    shingle_hashes = np.empty(capacity, dtype=np.uint64)
     filled = 0
     # A batch of texts at a time: the UTF-8 copies of a whole run's texts would hold much memory at once.
     for start in range(0, len(normalized), TEXTS_PER_BATCH):
@@ -413,8 +455,6 @@ def fingerprint(
     shingle_hashes.resize(filled, refcheck=False)  # shrinks in place: nothing else refers to it yet
     exact = np.concatenate(exact_of_batches)
     word_counts = np.concatenate(counts_of_pieces).astype(np.int64)
+    # As many shingles as words less size - 1, in each block (none crosses two blocks).
     shingle_counts = np.maximum(word_counts - (shingle_size - 1), 0)
-    blocks = np.repeat(np.arange(len(normalized), dtype=np.int64), shingle_counts)
-    return Fingerprints(
-        exact=exact, word_counts=word_counts, shingle_hashes=shingle_hashes, shingle_blocks=blocks
-    )
+    return Fingerprints(exact, word_counts, shingle_hashes, shingle_counts)

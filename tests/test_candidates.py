@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from unittest.mock import patch
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -134,14 +136,25 @@ def shingle_sets(draw: st.DrawFn) -> tuple[Fingerprints, npt.NDArray[np.bool_]]:
 
 
 @settings(max_examples=400, deadline=None)
-@given(shingle_sets(), st.integers(1, 8), st.sampled_from([0.0, 0.3, 0.5, 1.0]), st.booleans())
+@given(
+    shingle_sets(),
+    st.integers(1, 8),
+    st.sampled_from([0.0, 0.3, 0.5, 1.0]),
+    st.sampled_from([None, 1, 2, 3, 7, 254]),
+    st.booleans(),
+)
 def test_candidate_pairs_match_the_oracle(
-    shingles: tuple[Fingerprints, npt.NDArray[np.bool_]], limit: int, fraction: float, small_parts: bool
+    shingles: tuple[Fingerprints, npt.NDArray[np.bool_]],
+    limit: int,
+    fraction: float,
+    ranges: int | None,
+    small_slices: bool,
 ) -> None:
-    """The same pairs, in the same order, with the same counts as one lexsort of everything gave."""
+    """The pairs, order and counts of one lexsort of everything, whatever the ranges and slices."""
     prints, eligible = shingles
-    with patch.object(candidates_module, "_PART_SIZE_BITS", 1 if small_parts else 16):
-        found = candidate_pairs(prints, eligible, limit, fraction)
+    small = patch.multiple(candidates_module, _SLICE_BITS=2, _SLICE=4, _PAIRS_AT_ONCE=1)
+    with small if small_slices else nullcontext():
+        found = candidate_pairs(prints, eligible, limit, fraction, ranges=ranges)
     expected = candidate_pairs_oracle(prints, eligible, limit, fraction)
     for name in ("first", "second", "shared"):
         assert getattr(found, name).dtype == getattr(expected, name).dtype
@@ -159,3 +172,45 @@ def test_candidate_pairs_match_the_oracle_on_real_text() -> None:
         assert found.first.tolist() == expected.first.tolist()
         assert found.second.tolist() == expected.second.tolist()
         assert found.shared.tolist() == expected.shared.tolist()
+
+
+def test_a_block_of_one_repeated_shingle_is_taken_once_across_slices() -> None:
+    """Repeats of the shingle before, in the same block, are left out up front, also where a slice starts."""
+    prints = Fingerprints(
+        exact=np.zeros(3, dtype=np.uint64),
+        word_counts=np.zeros(3, dtype=np.int64),
+        shingle_hashes=np.array([5] * 9 + [5, 5] + [7, 5], dtype=np.uint64),
+        shingle_counts=np.array([9, 2, 2], dtype=np.int64),
+    )
+    with patch.multiple(candidates_module, _SLICE_BITS=2, _SLICE=4):
+        split = candidates_module._split(prints, np.ones(3, dtype=bool), 3)
+    assert split.taken.tolist() == [1, 1, 2]
+    assert sum(len(offsets) for offsets in split.offsets) == 4
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from("abcdefgh"), max_size=9), min_size=1, max_size=25),
+    st.integers(2, 254),
+    st.booleans(),
+)
+def test_the_count_of_hash_ranges_does_not_change_the_pairs(
+    words: list[list[str]], ranges: int, small_slices: bool
+) -> None:
+    """Grouped in one hash range or many, in slices of any size, the shingles of texts give the same pairs."""
+    prints = fingerprint([" ".join(text) for text in words], shingle_size=2)
+    eligible = np.ones(len(words), dtype=bool)
+    whole = candidate_pairs(prints, eligible, 8, 0.3, ranges=1)
+    small = patch.multiple(candidates_module, _SLICE_BITS=3, _SLICE=8, _PAIRS_AT_ONCE=2)
+    with small if small_slices else nullcontext():
+        parted = candidate_pairs(prints, eligible, 8, 0.3, ranges=ranges)
+    for name in ("first", "second", "shared"):
+        assert getattr(parted, name).tolist() == getattr(whole, name).tolist()
+
+
+def test_hash_ranges_out_of_bounds_are_refused() -> None:
+    """No range at all, or more ranges than a byte can number, is a ValueError."""
+    prints = fingerprint(["a b c d e", "a b c d f"])
+    for ranges in (0, 255):
+        with pytest.raises(ValueError, match="ranges"):
+            candidate_pairs(prints, np.ones(2, dtype=bool), ranges=ranges)

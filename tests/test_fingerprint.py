@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 from unittest.mock import patch
 
@@ -160,11 +161,12 @@ def test_fingerprint_matches_the_oracle(texts: list[str], size: int, hashing: st
 @settings(max_examples=100, deadline=None)
 @given(block_texts(), st.integers(1, 5))
 def test_fingerprint_matches_the_oracle_in_small_pieces(texts: list[str], size: int) -> None:
-    """Tiny pieces, tiny shingle slices and a tiny first table (which must grow) change nothing."""
+    """Tiny pieces, batches and shingle slices, and a tiny first table (which must grow), change nothing."""
     with (
         patch.object(fingerprint_module, "CHUNK_BYTES", 16),
         patch.object(fingerprint_module, "CHUNK_WORDS", 3),
         patch.object(fingerprint_module, "_FIRST_TABLE_BITS", 1),
+        patch.object(fingerprint_module, "TEXTS_PER_BATCH", 2),
     ):
         found = fingerprint(texts, size)
     assert_same_fingerprints(found, fingerprint_oracle(texts, size, default_hash))
@@ -208,3 +210,42 @@ def test_words_apart_by_tabs_fingerprint_as_words_apart_by_spaces() -> None:
     by_tabs, by_spaces = fingerprint(tabbed), fingerprint(spaced)
     assert by_tabs.shingle_hashes.tolist() == by_spaces.shingle_hashes.tolist()
     assert by_tabs.shingle_blocks.tolist() == [0, 0, 0, 0, 0, 1, 1, 1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 5), max_size=12))
+def test_shingle_blocks_and_shingle_counts_say_the_same(counts: list[int]) -> None:
+    """Fingerprints made from the block of each shingle keep its count per block, and give the blocks back."""
+    blocks = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    prints = Fingerprints(
+        exact=np.zeros(len(counts), dtype=np.uint64),
+        word_counts=np.zeros(len(counts), dtype=np.int64),
+        shingle_hashes=np.arange(len(blocks), dtype=np.uint64),
+        shingle_blocks=blocks,
+    )
+    assert prints.shingle_counts.tolist() == counts
+    assert prints.shingle_counts.dtype == np.int64
+    assert prints.shingle_blocks.tolist() == blocks.tolist()
+
+
+def test_fingerprints_refuse_shingles_that_do_not_fit_the_blocks() -> None:
+    """Blocks out of order, counts that miss shingles or blocks, or both ways of saying them, are refused."""
+    exact, words = np.zeros(2, dtype=np.uint64), np.ones(2, dtype=np.int64)
+    hashes = np.arange(3, dtype=np.uint64)
+    with pytest.raises(ValueError, match="block order"):
+        Fingerprints(exact, words, hashes, shingle_blocks=np.array([1, 0, 1]))
+    with pytest.raises(ValueError, match="do not match"):
+        Fingerprints(exact, words, hashes, np.array([1, 1], dtype=np.int64))
+    with pytest.raises(ValueError, match="do not match"):
+        Fingerprints(exact, words, hashes, shingle_blocks=np.array([0, 1, 2]))
+    with pytest.raises(TypeError):
+        Fingerprints(exact, words, hashes)
+    with pytest.raises(TypeError):
+        Fingerprints(exact, words, hashes, np.array([2, 1]), shingle_blocks=np.array([0, 0, 1]))
+
+
+def test_fingerprints_survive_pickling() -> None:
+    """A forked worker sends its fingerprints pickled: every field comes back equal."""
+    prints = fingerprint(["kim arrives in russia by train", "a b", "kim arrives in russia"])
+    assert_same_fingerprints(pickle.loads(pickle.dumps(prints)), prints)
+    assert pickle.loads(pickle.dumps(prints)).shingle_counts.tolist() == [3, 0, 1]
