@@ -624,9 +624,9 @@ def clean(
             assert names is not None
             chunks = render_records_bytes(result, carried, names.id, names.text, wanted)
         elif output_format is OutputFormat.JSON:
-            chunks = render_json_bytes(result)
+            chunks = render_json_bytes(result, options.jobs)
         elif output_format is OutputFormat.JSONL:
-            chunks = render_jsonl_bytes(result)
+            chunks = render_jsonl_bytes(result, options.jobs)
         else:
             chunks = render_text_bytes(result, provenance is ProvenanceMode.FULL)
         _emit(_rendering(chunks, progress), output)

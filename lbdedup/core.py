@@ -276,7 +276,6 @@ def _front_all(documents: Sequence[Document], options: Options) -> _Front:
     )
     if len(fronts) == 1:
         return fronts[0]
-    offsets = np.cumsum([0, *(len(front.blocks) for front in fronts[:-1])])
     return _Front(
         BlockTable.concat([document.source for document in documents], [front.blocks for front in fronts]),
         [key for front in fronts for key in front.keys],
@@ -284,12 +283,7 @@ def _front_all(documents: Sequence[Document], options: Options) -> _Front:
             exact=np.concatenate([front.fingerprints.exact for front in fronts]),
             word_counts=np.concatenate([front.fingerprints.word_counts for front in fronts]),
             shingle_hashes=np.concatenate([front.fingerprints.shingle_hashes for front in fronts]),
-            shingle_blocks=np.concatenate(
-                [
-                    front.fingerprints.shingle_blocks + offset
-                    for front, offset in zip(fronts, offsets, strict=True)
-                ]
-            ),
+            shingle_counts=np.concatenate([front.fingerprints.shingle_counts for front in fronts]),
         ),
     )
 

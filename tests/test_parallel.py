@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import lbdedup.core
 from lbdedup import Document, Options, dedupe
-from lbdedup.parallel import MAX_PARTS, _can_fork, fork_map, split_evenly, take_together
-from lbdedup.render import render_json
+from lbdedup.parallel import MAX_PARTS, _can_fork, fork_map, interleaved_map, split_evenly, take_together
+from lbdedup.render import render_json, render_json_bytes, render_jsonl_bytes
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -184,3 +184,47 @@ def test_dedupe_with_129_jobs_matches_one_job(monkeypatch: pytest.MonkeyPatch) -
         dedupe(documents, Options(jobs=1))
     )
     assert max(split) > MAX_PARTS
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 5, 40])
+@pytest.mark.parametrize("processes", [1, 2])
+def test_interleaved_map_gives_every_answer_in_order(count: int, processes: int) -> None:
+    """Odd answers from the child, even ones from here: the same list as a plain loop."""
+    answers = list(interleaved_map(lambda number: f"{number}:{'x' * number}".encode(), count, processes))
+    assert answers == [f"{number}:{'x' * number}".encode() for number in range(count)]
+
+
+@pytest.mark.skipif(not _can_fork(), reason="no fork here")
+def test_interleaved_map_redoes_what_a_dead_child_did_not_send() -> None:
+    """A child that dies after two answers: the rest of its answers are made here, the same bytes."""
+    caller = os.getpid()
+
+    def answer(number: int) -> bytes:
+        if os.getpid() != caller and number >= 5:
+            os._exit(3)
+        return str(number).encode()
+
+    assert list(interleaved_map(answer, 9, processes=2)) == [str(number).encode() for number in range(9)]
+
+
+@pytest.mark.skipif(not _can_fork(), reason="no fork here")
+def test_interleaved_map_closed_early_leaves_no_child() -> None:
+    """A reader that stops after the first answer: the child is killed and reaped, not left a zombie."""
+    answers = interleaved_map(lambda number: b"x" * 100_000, 50, processes=2)
+    assert next(answers) == b"x" * 100_000
+    answers.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+@pytest.mark.skipif(not _can_fork(), reason="no fork here")
+def test_reports_made_on_two_cores_are_the_same_bytes() -> None:
+    """JSON and JSONL of a run of more than four batches of blocks: -j 2 writes what -j 1 writes."""
+    lines = [
+        f"Line {number} of the feed, with words {number % 97} and {number % 13}." for number in range(9000)
+    ]
+    text = "\n".join(lines + lines[:500]) + "\n"
+    result = dedupe([Document("a.txt", text), Document("b.txt", "Ünïcode “quotes” 👋\n" + text)])
+    assert b"".join(render_json_bytes(result, jobs=2)) == b"".join(render_json_bytes(result, jobs=1))
+    assert b"".join(render_json_bytes(result, jobs=2)) == render_json(result).encode()
+    assert b"".join(render_jsonl_bytes(result, jobs=2)) == b"".join(render_jsonl_bytes(result, jobs=1))
