@@ -12,7 +12,7 @@ import contextlib
 import os
 import struct
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import IO, Any, TypeVar
 
 __all__ = ["available_jobs", "fork_map", "interleaved_map", "split_evenly", "take_together"]
@@ -183,7 +183,9 @@ _LENGTH = struct.Struct("=Q")
 _PIPE_BYTES = 1 << 20
 
 
-def interleaved_map(function: Callable[[int], bytes], count: int, processes: int) -> Iterator[bytes]:
+def interleaved_map(
+    function: Callable[[int], bytes], count: int, processes: int
+) -> Generator[bytes, None, None]:
     """``function(0), function(1), ... function(count - 1)``, in order, the odd ones made in a forked child.
 
     For rendering a large report on two cores without holding it: this process makes an answer while the
