@@ -9,9 +9,8 @@
 
 from __future__ import annotations
 
-import importlib
-
-from lbdedup._version import __version__
+# Nothing is imported here, not even the version: ``lbdedup`` (the command) runs this file before
+# lbdedup.__main__ takes Ctrl-C over, and an import here is a moment in which Ctrl-C would print a traceback.
 
 # Not typing.TYPE_CHECKING: importing typing takes milliseconds, and `python -m lbdedup` imports this package
 # before lbdedup.__main__ takes Ctrl-C over (mypy reads the name alike).
@@ -19,6 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from lbdedup._version import __version__
     from lbdedup.core import clean_text, dedupe
     from lbdedup.model import (
         Block,
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 # The public names are imported on first use, not with the package: ``lbdedup --version`` or ``--help``
 # (and every command that needs less than the whole pipeline) starts without numpy and the core.
 _HOMES = {
+    "__version__": "lbdedup._version",
     **dict.fromkeys(["clean_text", "dedupe"], "lbdedup.core"),
     **dict.fromkeys(
         [
@@ -69,7 +70,9 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'lbdedup' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
+    from importlib import import_module
+
+    value = getattr(import_module(home), name)
     globals()[name] = value
     return value
 
