@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
+from operator import index as _as_index
 from typing import Any, TypeVar, overload
 
 import numpy as np
@@ -84,7 +85,8 @@ class _Rows(Sequence[_Record]):
         if isinstance(position, slice):
             return tuple(self._make(range(len(self))[position]))
         count = len(self)
-        row = int(position)
+        # As a tuple does: an int or anything with __index__ (numpy ints), never a str or a float.
+        row = _as_index(position)
         if row < 0:
             row += count
         if not 0 <= row < count:
@@ -101,11 +103,14 @@ class _Rows(Sequence[_Record]):
             yield from self._make(range(start, min(count, start + 4096)))
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, str):
+        # Strings and bytes are sequences too, but of characters and numbers: no table equals one.
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes, bytearray)):
             return NotImplemented
         return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
 
-    __hash__ = None  # type: ignore[assignment]  # equal to tuples of its items, which hash otherwise
+    def __hash__(self) -> int:
+        # The hash of the tuple of its items, which it equals: a DedupeResult hashes as when it held tuples.
+        return hash(tuple(self))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {len(self)} rows>"
@@ -428,14 +433,28 @@ class TableBuilder:
     ) -> None:
         # A page's text is twice the size of its bytes or more in Python (one curly quote makes it two bytes
         # a character): a copy of every block's text would double the run's largest piece of memory.
-        find = source_text.find
+        find, starts_with = source_text.find, source_text.startswith
         starts: list[int] = []
         missing: list[int] = []
         cursor = 0
+        # What the searches past the short way ahead may read, in all: they stay linear in the page.
+        budget = 2 * len(source_text)
         for position, text in enumerate(texts):
             # Only a short way ahead: a text that is not there (a CRLF file's block of several lines) must
             # not cost a search to the end of the page, once per block.
             found = find(text, cursor, cursor + 2 * len(text) + _GAP_CHARS)
+            if found < 0 and budget > 0:
+                # Further off (a run of blank lines longer than the way ahead), or not there as it reads:
+                # its first line is a line of the page, at or past the cursor. Finding it puts the cursor
+                # back in step, else every block after a long gap would be copied.
+                head = text.partition("\n")[0]
+                at = find(head, cursor)
+                budget -= (len(source_text) if at < 0 else at) - cursor
+                if at >= 0:
+                    if starts_with(text, at):
+                        found = at
+                    else:
+                        cursor = at
             if found < 0:
                 missing.append(position)
                 starts.append(0)
@@ -566,9 +585,10 @@ class ResultTable(_Rows[BlockResult]):
         order, ``status`` :data:`STATUSES`, ``match`` :data:`MATCHES`, :data:`NO_MATCH` for none); -1 is
         "none" for ``post``, ``time`` (an index into ``times``), ``cluster`` and ``duplicate_of`` (the row
         of the kept copy; -2 for one outside the run); ``similarity`` is NaN where there is none.
+        The arrays are read-only views: the result they belong to is frozen.
         """
         blocks = self.blocks
-        return {
+        columns = {
             "doc": blocks.doc,
             "index": blocks.position,
             "line_start": blocks.line_start,
@@ -582,12 +602,20 @@ class ResultTable(_Rows[BlockResult]):
             "match": self.match,
             "similarity": self.similarity,
         }
+        return {name: _read_only(column) for name, column in columns.items()}
 
     def with_columns(self, **columns: Any) -> ResultTable:
         """The table with some columns replaced (``status=..., cluster=...``)."""
         values = {name: getattr(self, name) for name in ResultTable.__slots__}
         values.update(columns)
         return ResultTable(**values)
+
+
+def _read_only(column: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A view of ``column`` that cannot be written through (the column itself stays as it was)."""
+    view = column.view()
+    view.flags.writeable = False
+    return view
 
 
 def block_table(blocks: Sequence[Block]) -> BlockTable:
