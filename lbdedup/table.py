@@ -588,7 +588,7 @@ class ResultTable(_Rows[BlockResult]):
         The arrays are read-only views: the result they belong to is frozen.
         """
         blocks = self.blocks
-        columns = {
+        columns: dict[str, npt.NDArray[Any]] = {
             "doc": blocks.doc,
             "index": blocks.position,
             "line_start": blocks.line_start,
@@ -613,7 +613,7 @@ class ResultTable(_Rows[BlockResult]):
 
 def _read_only(column: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """A view of ``column`` that cannot be written through (the column itself stays as it was)."""
-    view = column.view()
+    view: npt.NDArray[Any] = column.view()
     view.flags.writeable = False
     return view
 
