@@ -600,3 +600,73 @@ def test_result_table_round_trip(sample: DedupeResult) -> None:
     blocks = result_table(sample.blocks).blocks
     assert isinstance(blocks, BlockTable)
     assert tuple(result_table(records, blocks)) == records
+
+
+_SNIPPETS = st.sampled_from(
+    ["Rain.", "Rain", "ain.", "a\nb", "a\r\nb", "", " ", "\n", "👋", "e\u0301", "x" * 50]
+)
+
+
+@FEW
+@given(st.lists(_SNIPPETS, max_size=25), st.lists(_SNIPPETS, max_size=25), st.booleans())
+def test_builder_keeps_any_texts_whatever_the_source_text(
+    texts: list[str], page: list[str], same: bool
+) -> None:
+    """Texts found in the source text or not, in order or not, every block reads back its own text."""
+    source_text = "\n\n".join(texts) if same else "".join(page)
+    builder = TableBuilder(["a.txt"])
+    count = len(texts)
+    builder.add(
+        0,
+        range(1, count + 1),
+        range(1, count + 1),
+        [BlockKind.PARAGRAPH] * count,
+        texts,
+        None,
+        None,
+        source_text,
+    )
+    table = builder.build()
+    assert table.texts() == texts
+    assert [table.text(row) for row in range(count)] == texts
+    assert not count or table.pools[0] is source_text
+    if same:
+        assert (table.pool == 0).all()
+
+
+@FEW
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["Rain.", "Flood live", "10:22 GMT", "\n\n", "\n", RIVER]), max_size=12),
+        max_size=4,
+    )
+)
+def test_concatenated_tables_are_the_table_of_all(pages: list[list[str]]) -> None:
+    """Tables of some documents each, put together, are the table of all of them: rows, texts, times."""
+    documents = [Document(f"{number}.txt", "".join(page)) for number, page in enumerate(pages)]
+    whole = segment_table(documents, range(len(documents)))
+    parts = [segment_table(documents, range(number, number + 1)) for number in range(len(documents))]
+    joined = BlockTable.concat([document.source for document in documents], parts) if parts else whole
+    assert tuple(joined) == tuple(whole) == segment_all(documents)
+    assert joined.time_texts() == whole.time_texts()
+    assert joined.posts() == whole.posts()
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(
+                [RIVER, RESCUE, WRAPPED, "Cookie settings", "10:22 GMT", "\n\n", "\r\n\r\n", "👋", "Rain."]
+            ),
+            max_size=10,
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_any_run_renders_alike_from_columns_and_records(pages: list[list[str]]) -> None:
+    """Whatever the run, every renderer gives the same output from the tables and from records."""
+    documents = [Document(f"{number}.txt", "".join(page)) for number, page in enumerate(pages)]
+    result = dedupe(documents)
+    assert rendered(result) == rendered(as_records(result))
