@@ -21,6 +21,7 @@ from lbdedup import Document, Options, dedupe
 from lbdedup.check import apply_index_matches, findings, protect
 from lbdedup.core import segment_all, segment_table, with_block_results
 from lbdedup.index import IndexMatch
+from lbdedup.jsonl import parse_jsonl
 from lbdedup.model import (
     Block,
     BlockKind,
@@ -464,6 +465,19 @@ _RENDER_CASES: dict[str, list[Document]] = {
             f"<html><body><article><h1>Flood live</h1><p>{RIVER}</p><p>{RESCUE}</p></article></body></html>",
         ),
     ],
+    "jsonl records": list(
+        parse_jsonl(
+            "feed.jsonl",
+            "".join(
+                json.dumps(record) + "\n"
+                for record in (
+                    {"id": 1, "text": f"{RIVER}\n\n{WRAPPED}"},
+                    {"id": 2, "text": f"{RIVER}\r\n\r\n{WRAPPED.replace(chr(10), chr(13) + chr(10))} \r\n"},
+                    {"id": 3, "html": f"<p>{RESCUE}</p><p>Kim 👋</p>"},
+                )
+            ),
+        )
+    ),
     "empty": [Document("a.txt", ""), Document("b.txt", "\n\n")],
     "none": [],
 }
@@ -485,9 +499,13 @@ def test_renderers_agree_on_the_fixtures() -> None:
     assert len(cases) > 10
     for case in cases:
         documents = [
-            decode(str(path.relative_to(FIXTURES)), path.read_bytes())
+            document
             for path in sorted((case / "input").iterdir())
-            if path.suffix != ".jsonl"
+            for document in (
+                parse_jsonl(path.name, path.read_text(encoding="utf-8"))
+                if path.suffix == ".jsonl"
+                else [decode(str(path.relative_to(FIXTURES)), path.read_bytes())]
+            )
         ]
         result = dedupe(documents)
         assert rendered(result) == rendered(as_records(result)), case.name
@@ -669,4 +687,28 @@ def test_any_run_renders_alike_from_columns_and_records(pages: list[list[str]]) 
     """Whatever the run, every renderer gives the same output from the tables and from records."""
     documents = [Document(f"{number}.txt", "".join(page)) for number, page in enumerate(pages)]
     result = dedupe(documents)
+    assert rendered(result) == rendered(as_records(result))
+
+
+def test_runs_of_several_batches_render_alike() -> None:
+    """Blocks and clusters over several batches of the report (copies and reasons at batch edges) agree."""
+    first = "".join(
+        f"Line {number} of the live page says the river rose.\n\n"
+        + ("Cookie settings\n\n" * (number % 7 == 0))
+        for number in range(2500)
+    )
+    second = "".join(f"Line {number} of the live page says the river rose!\n\n" for number in range(2500))
+    result = dedupe(
+        [
+            Document("a.txt", first),
+            Document("b.txt", second),
+            Document("c.txt", "Cookie settings\n\nx\n"),
+            Document("d.txt", "Cookie settings\n"),
+        ]
+    )
+    table = result.blocks
+    assert isinstance(table, ResultTable)
+    assert len(table) > 2 * 2048
+    assert len(result.clusters) > 2048
+    assert len(table.reasons) > 300
     assert rendered(result) == rendered(as_records(result))
