@@ -478,6 +478,10 @@ _RENDER_CASES: dict[str, list[Document]] = {
             ),
         )
     ),
+    "names not utf-8 or quoted": [
+        Document("caf\udce9.txt", f"{RIVER}\n\n{RIVER}\n"),
+        Document('b"q\\.txt', f"{RIVER}\n\nCookie settings\n"),
+    ],
     "empty": [Document("a.txt", ""), Document("b.txt", "\n\n")],
     "none": [],
 }
