@@ -449,7 +449,7 @@ class TableBuilder:
                 # back in step, else every block after a long gap would be copied.
                 head = text.partition("\n")[0]
                 at = find(head, cursor)
-                budget -= (len(source_text) if at < 0 else at) - cursor
+                budget -= max(0, (len(source_text) if at < 0 else at) - cursor)
                 if at >= 0:
                     if starts_with(text, at):
                         found = at

@@ -716,3 +716,31 @@ def test_runs_of_several_batches_render_alike() -> None:
     assert len(result.clusters) > 2048
     assert len(table.reasons) > 300
     assert rendered(result) == rendered(as_records(result))
+
+
+class _CountingText(str):
+    """A source text that counts the characters its searches to the end of the text read."""
+
+    read = 0
+
+    def find(self, sub: str, start: Any = None, end: Any = None) -> int:
+        found = super().find(sub, start, end)
+        if end is None:
+            type(self).read += (len(self) if found < 0 else found) - min(start or 0, len(self))
+        return found
+
+
+def test_searches_past_the_way_ahead_stay_linear() -> None:
+    """Texts nowhere in the source text cost searches of a few times its length in all, not one each."""
+    source_text = _CountingText("y" * 100_000)
+    texts = ["x" * (number % 5 + 1) for number in range(5000)]
+    _CountingText.read = 0
+    builder = TableBuilder(["a.txt"])
+    builder.add(
+        0, range(1, 5001), range(1, 5001), [BlockKind.PARAGRAPH] * 5000, texts, None, None, source_text
+    )
+    table = builder.build()
+    assert table.texts() == texts
+    assert (table.pool == 1).all()
+    # The budget (twice the text), overrun by the last search at most: 5000 times the text without it.
+    assert _CountingText.read <= 3 * len(source_text)
