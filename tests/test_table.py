@@ -155,6 +155,7 @@ def test_iterating_twice_gives_equal_new_records(sample: DedupeResult) -> None:
         assert first == second, name
         assert len(first) == len(view), name
         assert list(reversed(view)) == first[::-1], name
+        assert [view[row] for row in range(len(view))] == first, name  # one row made alone, as in a batch
 
 
 def test_sequence_methods(sample: DedupeResult) -> None:
@@ -481,6 +482,10 @@ _RENDER_CASES: dict[str, list[Document]] = {
     "names not utf-8 or quoted": [
         Document("caf\udce9.txt", f"{RIVER}\n\n{RIVER}\n"),
         Document('b"q\\.txt', f"{RIVER}\n\nCookie settings\n"),
+    ],
+    "controls and escapes": [
+        Document("a.txt", f'Ctrl \x01 char \x7f, \\ and "q" {RIVER}\n\n\x1b[31mred\x1b[0m\n'),
+        Document("b.txt", f'Ctrl \x01 char \x7f, \\ and "q" {RIVER}\n'),
     ],
     "empty": [Document("a.txt", ""), Document("b.txt", "\n\n")],
     "none": [],
