@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import compress, count, repeat
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -605,8 +606,23 @@ def with_block_results(
     1
     """
     known = result.blocks.blocks if isinstance(result.blocks, ResultTable) else None
-    table = result_table(blocks, known if known is not None and len(known) == len(blocks) else None)
+    if known is not None and not _same_places(known, blocks):
+        known = None  # other blocks, or the same in another order: their own table is made from them
+    table = result_table(blocks, known)
     return with_result_table(result, table, clusters)
+
+
+def _same_places(table: BlockTable, results: Sequence[BlockResult]) -> bool:
+    """True when ``results`` are of the blocks of ``table``, row for row (same source, place and lines)."""
+    count = len(results)
+    if count != len(table):
+        return False
+    columns = (table.doc, table.position, table.line_start, table.line_end)
+    fields = ("block.doc", "block.index", "block.line_start", "block.line_end")
+    return all(
+        np.array_equal(column, np.fromiter(map(attrgetter(field), results), dtype=np.int64, count=count))
+        for column, field in zip(columns, fields, strict=True)
+    ) and list(map(attrgetter("block.source"), results)) == [table.sources[doc] for doc in table.doc.tolist()]
 
 
 def with_result_table(result: DedupeResult, table: ResultTable, clusters: Sequence[Cluster]) -> DedupeResult:

@@ -236,6 +236,8 @@ class _ReportJson:
         )
         self.times = _JsonMemo()
         self.time_json: list[str] | None = None
+        self._reasons_of: ResultTable | None = None
+        self._reason_array: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
 
     def ref(self, ref: BlockRef) -> str:
         """``json.dumps(_ref_record(ref))``."""
@@ -328,10 +330,10 @@ class _ReportJson:
         copies = table.duplicate_of[rows]
         for position in np.flatnonzero(copies != -1).tolist():
             tails[position] = self._copy_tail(table, first + position)
-        if table.reasons:
-            reasons = np.fromiter(table.reasons, dtype=np.int64, count=len(table.reasons))
-            for row in reasons[(reasons >= first) & (reasons < stop)].tolist():
-                tails[row - first] = self._copy_tail(table, row)
+        reasoned = self._reason_rows(table)
+        batch = reasoned[np.searchsorted(reasoned, first) : np.searchsorted(reasoned, stop)]
+        for row in batch.tolist():
+            tails[row - first] = self._copy_tail(table, row)
         texts = _string_bodies(blocks.texts(range(first, stop)))
         return [
             f'{{"source": {source}, "index": {index}, "line_start": {line_start}, "line_end": {line_end}, '
@@ -352,6 +354,14 @@ class _ReportJson:
                 strict=True,
             )
         ]
+
+    def _reason_rows(self, table: ResultTable) -> npt.NDArray[np.int64]:
+        """The rows of ``table`` that have a reason, in order: sorted once, not searched for every batch."""
+        if self._reasons_of is not table:
+            reasons = table.reasons
+            self._reasons_of = table
+            self._reason_array = np.sort(np.fromiter(reasons, dtype=np.int64, count=len(reasons)))
+        return self._reason_array
 
     def _copy_tail(self, table: ResultTable, row: int) -> str:
         """The fields after ``cluster`` of the JSON of block ``row``: its copy's place, match and reason."""

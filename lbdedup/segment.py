@@ -469,11 +469,18 @@ def layout(document: Document) -> Layout:
     return Layout(starts, ends, kinds, texts)
 
 
-def text_places(text: str, line_starts: Sequence[int], line_ends: Sequence[int]) -> npt.NDArray[np.int64]:
+def text_places(
+    text: str,
+    line_starts: Sequence[int],
+    line_ends: Sequence[int],
+    lengths: Sequence[int] | npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.int64]:
     """Where each block's text (as :func:`layout` gives it) starts in the document's ``text``; -1 if nowhere.
 
     A block's text is its lines, right-stripped, joined by newlines: the very characters of the document
     from its first line's start, unless a line before its last ends in spaces or a CR (then it is a copy).
+    With the texts' ``lengths``, a place whose slice would have another length is -1 too, and so is one
+    whose lines are not in ``text`` at all.
 
     >>> text_places("Flood live\\n\\n15.53 BST\\nRiver up.\\n", [1, 3, 4], [1, 3, 4]).tolist()
     [0, 12, 22]
@@ -489,7 +496,14 @@ def text_places(text: str, line_starts: Sequence[int], line_ends: Sequence[int])
     uneven = np.r_[0, np.cumsum(raw_lengths != stripped_lengths)]
     first = np.asarray(line_starts, dtype=np.int64) - 1
     last = np.asarray(line_ends, dtype=np.int64) - 1
-    places: npt.NDArray[np.int64] = np.where(uneven[last] == uneven[first], line_offsets[first], -1)
+    inside = (first >= 0) & (first <= last) & (last < len(raw_lengths))
+    first, last = np.where(inside, first, 0), np.where(inside, last, 0)
+    places: npt.NDArray[np.int64] = np.where(
+        inside & (uneven[last] == uneven[first]), line_offsets[first], -1
+    )
+    if lengths is not None:
+        ends = line_offsets[last] + stripped_lengths[last]
+        places[ends - places != np.asarray(lengths, dtype=np.int64)] = -1
     return places
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
+from operator import eq
+from operator import index as _as_index
 from typing import Any, TypeVar, overload
 
 import numpy as np
@@ -85,7 +87,8 @@ class _Rows(Sequence[_Record]):
         if isinstance(position, slice):
             return tuple(self._make(range(len(self))[position]))
         count = len(self)
-        row = int(position)
+        # As a tuple does: an int or anything with __index__ (numpy ints), never a str or a float.
+        row = _as_index(position)
         if row < 0:
             row += count
         if not 0 <= row < count:
@@ -102,11 +105,14 @@ class _Rows(Sequence[_Record]):
             yield from self._make(range(start, min(count, start + 4096)))
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, str):
+        # Strings and bytes are sequences too, but of characters and numbers: no table equals one.
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes, bytearray)):
             return NotImplemented
         return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
 
-    __hash__ = None  # type: ignore[assignment]  # equal to tuples of its items, which hash otherwise
+    def __hash__(self) -> int:
+        # The hash of the tuple of its items, which it equals: a DedupeResult hashes as when it held tuples.
+        return hash(tuple(self))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {len(self)} rows>"
@@ -427,7 +433,12 @@ class TableBuilder:
     ) -> None:
         # A page's text is twice the size of its bytes or more in Python (one curly quote makes it two bytes
         # a character): a copy of every block's text would double the run's largest piece of memory.
-        start_column = text_places(source_text, line_starts, line_ends)
+        start_column = text_places(source_text, line_starts, line_ends, lengths)
+        # The places come from the line structure; each is checked against the text it must hold (in C, by
+        # map), so that a caller's texts that were not cut from this source are copied, never misread.
+        ends = (start_column + lengths).tolist()
+        same = map(eq, map(source_text.__getitem__, map(slice, start_column.tolist(), ends)), texts)
+        start_column[~np.fromiter(same, dtype=bool, count=len(texts))] = -1
         pool_column = np.full(len(texts), len(self._pools), dtype=np.int32)
         self._pools.append(source_text)
         missing = np.flatnonzero(start_column < 0)
@@ -551,9 +562,10 @@ class ResultTable(_Rows[BlockResult]):
         order, ``status`` :data:`STATUSES`, ``match`` :data:`MATCHES`, :data:`NO_MATCH` for none); -1 is
         "none" for ``post``, ``time`` (an index into ``times``), ``cluster`` and ``duplicate_of`` (the row
         of the kept copy; -2 for one outside the run); ``similarity`` is NaN where there is none.
+        The arrays are read-only views: the result they belong to is frozen.
         """
         blocks = self.blocks
-        return {
+        columns: dict[str, npt.NDArray[Any]] = {
             "doc": blocks.doc,
             "index": blocks.position,
             "line_start": blocks.line_start,
@@ -567,12 +579,20 @@ class ResultTable(_Rows[BlockResult]):
             "match": self.match,
             "similarity": self.similarity,
         }
+        return {name: _read_only(column) for name, column in columns.items()}
 
     def with_columns(self, **columns: Any) -> ResultTable:
         """The table with some columns replaced (``status=..., cluster=...``)."""
         values = {name: getattr(self, name) for name in ResultTable.__slots__}
         values.update(columns)
         return ResultTable(**values)
+
+
+def _read_only(column: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A view of ``column`` that cannot be written through (the column itself stays as it was)."""
+    view: npt.NDArray[Any] = column.view()
+    view.flags.writeable = False
+    return view
 
 
 def block_table(blocks: Sequence[Block]) -> BlockTable:
