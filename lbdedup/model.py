@@ -413,8 +413,9 @@ class DedupeResult:
 
         ``kind``, ``status`` and ``match`` are codes: positions in ``BlockKind``, ``Status`` and
         ``MatchKind`` (255: no match); -1 means none for ``post``, ``time`` (an index into
-        :meth:`block_times`), ``cluster`` and ``duplicate_of`` (the row of the kept copy); ``similarity``
-        is NaN where there is none. The texts: :meth:`block_texts`.
+        :meth:`block_times`), ``cluster`` and ``duplicate_of`` (the row of the kept copy; -2 when that
+        copy is outside the run, an indexed file's block that ``check`` found); ``similarity`` is NaN where
+        there is none. The arrays are read-only views. The texts: :meth:`block_texts`.
 
         >>> from lbdedup import Document, dedupe
         >>> result = dedupe([Document("a.txt", "Rain at dawn.\\n\\nRain at dawn.\\n")])
