@@ -27,6 +27,7 @@ __all__ = [
     "PostKey",
     "block_columns",
     "exact_representatives",
+    "headline_and_body",
     "merge_repeated_meta",
     "post_arrays",
     "post_overlaps",
@@ -40,6 +41,43 @@ _DOC, _POST, _KIND = attrgetter("doc"), attrgetter("post"), attrgetter("kind")
 
 # A cluster spread over more posts than this is a stock phrase ("Key events"), not evidence of a repeat.
 MAX_CLUSTER_POSTS = 64
+# A post's first line of this many words or fewer, with more of the post after it, is its headline.
+MAX_LEAD_WORDS = 30
+
+
+def _is_lead(blocks: Sequence[Block], index: int) -> bool:
+    """Whether block ``index`` opens its post (only meta lines before it) and more of the post follows."""
+    block = blocks[index]
+    if block.post is None or block.kind in META_KINDS or len(block.text.split()) > MAX_LEAD_WORDS:
+        return False
+    doc, post = block.doc, block.post
+    after = index + 1
+    if after >= len(blocks) or blocks[after].doc != doc or blocks[after].post != post:
+        return False
+    before = index - 1
+    while before >= 0 and blocks[before].doc == doc and blocks[before].post == post:
+        if blocks[before].kind not in META_KINDS:
+            return False
+        before -= 1
+    return True
+
+
+def headline_and_body(blocks: Sequence[Block], a: int, b: int) -> bool:
+    """Whether one of blocks ``a`` and ``b`` is a post's headline and the other is not a headline.
+
+    A headline that a paragraph repeats ("Is Smith running?" over "Is Smith running? He hired ...") or quotes
+    ("Smith: I have never been surer" over "I have never been surer"), in its own post or another, is not a
+    copy of it, whatever kinds the segmenter gave them: only an exact copy matches. Blocks are in input
+    order, as ``dedupe`` makes them; a headline is a post's first line after its meta lines, of
+    ``MAX_LEAD_WORDS`` words or fewer, with more of the post after it.
+
+    >>> from lbdedup.model import BlockKind as K
+    >>> lines = [(K.TIMESTAMP, "16.26"), (K.PARAGRAPH, "Is Smith running?"), (K.PARAGRAPH, "Is he? Yes.")]
+    >>> post = [Block(0, "a", i, i, i, kind, text, 0) for i, (kind, text) in enumerate(lines)]
+    >>> headline_and_body(post, 1, 2), headline_and_body(post, 0, 2)
+    (True, False)
+    """
+    return _is_lead(blocks, a) != _is_lead(blocks, b)
 
 
 def exact_representatives(

@@ -1,0 +1,73 @@
+"""Rules found by benchmarks/bench_quality.py: headlines, paraphrases and scattered words keep their text."""
+
+from __future__ import annotations
+
+from lbdedup import Document, Status, dedupe
+from lbdedup.model import DedupeResult
+
+TITLE = "Storm live: Skelby ferry sailings cancelled as gales batter the coast – as it happened"
+
+
+def _status(result: DedupeResult, text: str) -> list[Status]:
+    return [r.status for r in result.blocks if r.block.text == text]
+
+
+def _page(*posts: str) -> str:
+    return TITLE + "\n\n" + "\n\n".join(posts) + "\n"
+
+
+def test_a_headline_its_paragraph_repeats_is_kept() -> None:
+    """A post's headline stays when the paragraph under it opens with the same words."""
+    headline = "Is the Skelby ferry running again tonight?"
+    body = f"{headline} The operator says the last sailing leaves at nine, gales allowing."
+    result = dedupe([Document("a.txt", _page(f"16.26 GMT\n\n{headline}\n\n{body}"))])
+    assert _status(result, headline) == [Status.UNIQUE]
+    assert _status(result, body) == [Status.UNIQUE]
+
+
+def test_a_paragraph_quoting_its_headline_is_kept() -> None:
+    """A paragraph inside its post's headline ("Name: quote" over the quote) stays with its post."""
+    quote = "I have never been more certain of the harbour plan than I am this morning."
+    headline = f"Mayor Ortega: {quote}"
+    post = f"09.10 GMT\n\n{headline}\n\nThe mayor spoke outside the town hall.\n\n{quote}"
+    result = dedupe([Document("a.txt", _page(post))])
+    assert _status(result, quote) == [Status.UNIQUE]
+
+
+def test_a_headline_inside_the_page_title_is_kept() -> None:
+    """A post headline that the page title contains is the post's own line, not a copy of the title."""
+    headline = "Skelby ferry sailings cancelled as gales batter the coast"
+    post = f"11.02 GMT\n\n{headline}\n\nThe operator cancelled every crossing until Friday morning."
+    result = dedupe([Document("a.txt", _page(post))])
+    assert _status(result, headline) == [Status.UNIQUE]
+
+
+def test_a_repeated_headline_is_still_a_copy() -> None:
+    """Two posts with the same headline and body: the second is a copy, headline included."""
+    post = "14.00 GMT\n\nSkelby ferry sailings cancelled\n\nThe operator cancelled every crossing today."
+    result = dedupe([Document("a.txt", _page(post)), Document("b.txt", _page(post))])
+    assert _status(result, "Skelby ferry sailings cancelled") == [Status.CANONICAL, Status.DUPLICATE]
+
+
+def test_scattered_words_and_paraphrases_are_kept() -> None:
+    """A text whose words the other holds out of order, or with a word changed, is no copy of it."""
+    longer = (
+        "Smith is now taking questions from reporters at the harbour. Asked whether Jones is weak, "
+        "she laughs and says the ferry plan will go ahead."
+    )
+    scattered = "Jones is now taking questions from reporters."
+    leg = "for the second leg of their Champions League qualifier against Limassol"
+    paraphrase = f"The Rovers get ready {leg}"
+    original = f"The Rovers are in Cyprus {leg}."
+    text = "\n\n".join([longer, original, "Rain all day.", scattered, paraphrase]) + "\n"
+    result = dedupe([Document("a.txt", text)])
+    assert _status(result, scattered) == [Status.UNIQUE]
+    assert _status(result, paraphrase) == [Status.UNIQUE]
+
+
+def test_a_short_text_with_a_word_inserted_is_kept() -> None:
+    """A short line is contained in another only word for word: a word inserted makes another text."""
+    short = "Welcome to live updates for the day"
+    longer = "Good morning - welcome to our live updates for the day from the Skelby newsroom"
+    result = dedupe([Document("a.txt", f"{longer}\n\nRain all day.\n\n{short}\n")])
+    assert _status(result, short) == [Status.UNIQUE]
