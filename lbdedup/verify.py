@@ -11,12 +11,11 @@ is never a copy of the paragraph it introduces.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import LCSseq
+from rapidfuzz.distance import Indel, LCSseq
 
 from lbdedup.model import HEADLINE_KINDS, META_KINDS, BlockKind, MatchKind, Options, _quick_init
 from lbdedup.normalize import number_tokens
@@ -220,10 +219,11 @@ def verify(a: Features, b: Features, options: Options) -> Verdict | None:
 
 
 def _few_words_differ(a: Features, b: Features, threshold: float) -> bool:
-    """Whether ``a`` and ``b`` differ by one word, or by no more than ``1 - threshold`` of their words.
+    """Whether ``a`` and ``b`` differ by one word, or by ``1 - threshold`` of the longer one's words at most.
 
-    Letters alike are not enough for a near copy: "he said: ..." and "and Cameron: ..." before one quote,
-    or "get ready for" and "are in Cyprus for", are two texts whose other words agree.
+    A word changed counts one, a word added or dropped a half. Letters alike are not enough for a near
+    copy: "he said: ..." and "and Cameron: ..." before one quote, or "get ready for" and "are in Cyprus
+    for", or "is being held" and "will take place", are texts whose other words agree.
 
     >>> saints = Features.of(BlockKind.PARAGRAPH, "the saints get ready for the leg")
     >>> cyprus = Features.of(BlockKind.PARAGRAPH, "the saints are in cyprus for the leg")
@@ -235,8 +235,9 @@ def _few_words_differ(a: Features, b: Features, threshold: float) -> bool:
     if max(len(a.text), len(b.text)) > MAX_ALIGN_CHARS:
         return True  # too long to align word by word: the letters decided
     longer = max(len(a.words), len(b.words))
-    # The 1e-9 keeps a float product such as 0.1 * 10 from rising just over a whole word.
-    return longer - LCSseq.similarity(a.words, b.words) <= max(1, math.ceil((1 - threshold) * longer - 1e-9))
+    # The 1e-9 keeps a float product such as 0.1 * 10 from falling just under a whole word.
+    allowed = max(1, int((1 - threshold) * longer + 1e-9))
+    return Indel.distance(a.words, b.words) <= 2 * allowed
 
 
 def _in_order(part: Features, whole: Features, floor: float, word_for_word: bool) -> bool:

@@ -6,7 +6,6 @@ same similarity floats and the same containers, and that number_tokens still fin
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -159,12 +158,13 @@ def _common_words(a: tuple[str, ...], b: tuple[str, ...]) -> int:
 
 
 def _few_words_differ(a: Features, b: Features, threshold: float) -> bool:
-    """Near copies differ by one word, or by 1 - threshold of the longer one's words at most (2026-12)."""
+    """Near copies differ by a word (changed: 1, added: 1/2), or 1 - threshold of their words (2026-12)."""
     if max(len(a.text), len(b.text)) > MAX_ALIGN_CHARS:
         return True
     longer = max(len(a.words), len(b.words))
-    allowed = max(1, math.ceil((1 - threshold) * longer - 1e-9))
-    return longer - _common_words(a.words, b.words) <= allowed
+    allowed = max(1, int((1 - threshold) * longer + 1e-9))
+    common = _common_words(a.words, b.words)
+    return len(a.words) - common + len(b.words) - common <= 2 * allowed
 
 
 def _in_order(part: Features, whole: Features, floor: float, short: bool) -> bool:

@@ -179,6 +179,16 @@ def test_contained_names_the_container() -> None:
                 "grateful for all the efforts the harbour authorities have made so far",
             ),
         ),
+        (
+            (
+                P,
+                "Cameras showed the couple were last seen at a farm shop. The trial is being held at Skelby court.",
+            ),
+            (
+                P,
+                "Cameras showed the couple were last seen at a farm shop. The trial will take place at Skelby court.",
+            ),
+        ),
     ],
     ids=[
         "timestamps",
@@ -198,6 +208,7 @@ def test_contained_names_the_container() -> None:
         "short-part-with-a-word-changed",
         "letters-alike-words-not",
         "other-speaker-same-quote",
+        "other-tense",
     ],
 )
 def test_must_not_merge(a: tuple[BlockKind, str], b: tuple[BlockKind, str]) -> None:
