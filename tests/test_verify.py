@@ -182,11 +182,11 @@ def test_contained_names_the_container() -> None:
         (
             (
                 P,
-                "Cameras showed the couple were last seen at a farm shop. The trial is being held at Skelby court.",
+                "Cameras showed the couple were last seen at a farm shop. The trial is being held in Skelby.",
             ),
             (
                 P,
-                "Cameras showed the couple were last seen at a farm shop. The trial will take place at Skelby court.",
+                "Cameras showed the couple were last seen at a farm shop. The trial will take place in Skelby.",
             ),
         ),
     ],
