@@ -27,6 +27,7 @@ P = BlockKind.PARAGRAPH
 H = BlockKind.HEADING
 C = BlockKind.CAPTION
 T = BlockKind.TIMESTAMP
+CAMERAS = "Cameras showed the couple were last seen at a farm shop near the river."
 BASE = (
     "The council said the Skelby bridge would stay closed until engineers had inspected the damaged cables."
 )
@@ -180,14 +181,8 @@ def test_contained_names_the_container() -> None:
             ),
         ),
         (
-            (
-                P,
-                "Cameras showed the couple were last seen at a farm shop. The trial is being held in Skelby.",
-            ),
-            (
-                P,
-                "Cameras showed the couple were last seen at a farm shop. The trial will take place in Skelby.",
-            ),
+            (P, f"{CAMERAS} The trial is being held at Skelby crown court."),
+            (P, f"{CAMERAS} The trial will take place at Skelby crown court."),
         ),
     ],
     ids=[
