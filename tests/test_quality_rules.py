@@ -71,3 +71,12 @@ def test_a_short_text_with_a_word_inserted_is_kept() -> None:
     longer = "Good morning - welcome to our live updates for the day from the Skelby newsroom"
     result = dedupe([Document("a.txt", f"{longer}\n\nRain all day.\n\n{short}\n")])
     assert _status(result, short) == [Status.UNIQUE]
+
+
+def test_a_post_headline_shaped_like_furniture_is_kept() -> None:
+    """A timed post's first line is its headline, even one that reads like a sign-up prompt."""
+    post = "09.36 GMT\n\nSign up to our email\n\nOur desk launched a daily email."
+    foot = "Sign up to our email"
+    result = dedupe([Document("a.txt", _page(post, "10.02 GMT\n\nShares fell at the open in Skelby.", foot))])
+    statuses = _status(result, "Sign up to our email")
+    assert statuses == [Status.UNIQUE, Status.BOILERPLATE]
