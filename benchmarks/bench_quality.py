@@ -271,10 +271,12 @@ SITES = [
         ],
     },
 ]
-# A sentence of the corpus that is a link prompt whose link is gone (the quality issue calls them furniture).
+# A sentence of the corpus that is a link prompt whose link is gone (the quality issue calls them furniture):
+# "Read more here.", "Read more." (with or without its stop), and "Read more: <another story's headline>"
+# (the headline of a linked story, one phrase with no sentence in it: a teaser whose link is gone).
 DANGLING = re.compile(
-    r"^(?:read more|(?:you can |click here to )?(?:read|watch|see|listen to|view|find out)\b.{0,70}"
-    r" here[.:!]?)$",
+    r"^(?:read more[.:!]?|read more: [^.!?:]{1,100}"
+    r"|(?:you can |click here to )?(?:read|watch|see|listen to|view|find out)\b.{0,70} here[.:!]?)$",
     re.IGNORECASE,
 )
 DANGLING_PROMPTS = [
