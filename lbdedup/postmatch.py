@@ -222,6 +222,27 @@ def repeat_mask(table: OverlapTable) -> npt.NDArray[np.bool_]:
     return np.where(both, same_post, mostly_shared)
 
 
+def copy_mask(table: OverlapTable) -> npt.NDArray[np.bool_]:
+    """Which pairs of ``table`` are copies (``first`` is all in ``second``): the rule meta lines follow.
+
+    A post repeats another when most of it is there (:func:`repeat_mask`), enough to tie two pages into one
+    timeline; but its time and byline go with the other post's only when all it says is there, under the
+    same headline if both have one. A post of another day that opens with the same greeting and headline and
+    goes on with news of its own keeps its time line.
+
+    >>> headed = np.array([True, False, False, False] * 2)
+    >>> table = overlap_table(np.repeat([0, 1], 4), 2, np.array([5, 6, 7, 9, 5, 6, 7, 8]),
+    ...                       np.zeros(8, dtype=bool), headed)
+    >>> repeat_mask(table).tolist(), copy_mask(table).tolist()
+    ([True, True], [False, False])
+    """
+    first, second = table.first, table.second
+    both = table.has_headline[first] & table.has_headline[second]
+    same_headline = table.headlines[first] == table.headlines[second]
+    whole = table.shared >= table.sizes[first]
+    return np.where(both, same_headline & whole, whole)
+
+
 def post_overlaps(
     post_ids: npt.NDArray[np.int64],
     post_keys: Sequence[PostKey],
@@ -382,6 +403,27 @@ def component_minimum(
     return labels
 
 
+def _equal_texts_joined(
+    cluster: npt.NDArray[np.int64], keys: Sequence[str], is_meta: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int64]:
+    """``cluster`` where blocks left alone with equal texts share one id (the first one's index).
+
+    Only furniture is left alone with a text another block has ("Read our full report:" under a post and
+    under its copy): set apart from its copies, it would make a post seem to say something its copy does not.
+
+    >>> _equal_texts_joined(np.array([0, 1, 2, 0]), ["a", "b", "b", "a"], np.zeros(4, dtype=bool)).tolist()
+    [0, 1, 1, 0]
+    """
+    alone = np.flatnonzero((np.bincount(cluster, minlength=len(cluster))[cluster] == 1) & ~is_meta)
+    if not alone.size:
+        return cluster
+    joined: npt.NDArray[np.int64] = cluster.copy()
+    first: dict[str, int] = {}
+    for index in alone.tolist():
+        joined[index] = first.setdefault(keys[index], index)
+    return joined
+
+
 def merge_repeated_meta(
     blocks: Sequence[Block], keys: Sequence[str], group: Sequence[int], cluster: Sequence[int]
 ) -> tuple[list[int], list[int]]:
@@ -433,8 +475,9 @@ def merge_repeated_meta(
     held_lines = held % line_count
     if (np.bincount(held_lines, minlength=line_count) > 1).any():
         is_heading = kinds == KIND_CODES[BlockKind.HEADING]
-        table = overlap_table(post_ids, post_count, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
-        repeated = repeat_mask(table) & numbered[table.first]
+        clusters = _equal_texts_joined(np.asarray(cluster, dtype=np.int64), keys, is_meta)
+        table = overlap_table(post_ids, post_count, clusters, is_meta, is_heading)
+        repeated = copy_mask(table) & numbered[table.first]
         # Posts joined by repeats are copies of one post: a meta line that two of them hold is one line.
         copies_of = component_minimum(post_count, table.first[repeated], table.second[repeated])
         _, first_copy, copy_line = np.unique(

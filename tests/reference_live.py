@@ -25,7 +25,15 @@ from lbdedup.model import (
     Timeline,
     TimelinePost,
 )
-from lbdedup.postmatch import MAX_CLUSTER_POSTS, PostKey, block_columns, post_arrays, post_overlaps, repeats
+from lbdedup.postmatch import (
+    MAX_CLUSTER_POSTS,
+    Overlaps,
+    PostKey,
+    block_columns,
+    post_arrays,
+    post_overlaps,
+    repeats,
+)
 from lbdedup.runs import MAX_RUN_CLUSTER, MIN_RUN_BLOCKS
 from lbdedup.timeline import (
     _AGO_DATE,
@@ -42,6 +50,20 @@ def _find_index(parent: dict[int, int], item: int) -> int:
         parent[item] = parent[parent[item]]
         item = parent[item]
     return item
+
+
+def _copies(overlaps: Overlaps) -> list[tuple[PostKey, PostKey]]:
+    """Pairs (P, Q) where all of P's blocks are in Q, under the same headline when both have one."""
+    found = []
+    for post, row in overlaps.shared.items():
+        headline = overlaps.headlines.get(post)
+        for other, shared in row.items():
+            other_headline = overlaps.headlines.get(other)
+            if headline is not None and other_headline is not None and headline != other_headline:
+                continue
+            if shared >= overlaps.sizes[post]:
+                found.append((post, other))
+    return found
 
 
 def merge_repeated_meta(
@@ -80,8 +102,16 @@ def merge_repeated_meta(
     repeated: set[tuple[PostKey, PostKey]] = set()
     if sharing:
         ids, post_keys, is_meta, is_heading = block_columns(blocks)
-        overlaps = post_overlaps(ids, post_keys, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
-        repeated = {pair for pair in repeats(overlaps) if pair[0][1] is not None}
+        # From 2026-12: furniture left alone with equal texts counts as one block, and meta lines follow a
+        # post only into a post that holds all of it.
+        sizes = Counter(cluster)
+        first_text: dict[str, int] = {}
+        joined = list(cluster)
+        for index, block in enumerate(blocks):
+            if block.kind not in META_KINDS and sizes[cluster[index]] == 1:
+                joined[index] = first_text.setdefault(keys[index], index)
+        overlaps = post_overlaps(ids, post_keys, np.asarray(joined, dtype=np.int64), is_meta, is_heading)
+        repeated = {pair for pair in _copies(overlaps) if pair[0][1] is not None}
     # Posts joined by repeats are copies of one post: a meta line two of them hold is one line.
     copies: dict[PostKey, PostKey] = {}
     for post, other in repeated:

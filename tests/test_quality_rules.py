@@ -80,3 +80,26 @@ def test_a_post_headline_shaped_like_furniture_is_kept() -> None:
     result = dedupe([Document("a.txt", _page(post, "10.02 GMT\n\nShares fell at the open in Skelby.", foot))])
     statuses = _status(result, "Sign up to our email")
     assert statuses == [Status.UNIQUE, Status.BOILERPLATE]
+
+
+def test_a_post_with_news_of_its_own_keeps_its_time() -> None:
+    """Two days' 16:00 posts with the same greeting and sign-off but news of their own keep both times."""
+    greeting = "Good afternoon and welcome back to our live page for the three valleys this Thursday."
+    contact = "Meanwhile, you can contact us at any time via email, Facebook or Twitter."
+    first = (
+        f"16:00\n\nWelcome back to the valleys\n\n{greeting}\n\nThe bypass trial resumes today.\n\n{contact}"
+    )
+    second = (
+        f"16:00\n\nWelcome back to the valleys\n\n{greeting}\n\nIt is another wet and grey day.\n\n{contact}"
+    )
+    result = dedupe([Document("a.txt", _page(second, "12:00\n\nRain is on the way for the weekend.", first))])
+    assert _status(result, "16:00") == [Status.UNIQUE, Status.UNIQUE]
+
+
+def test_a_post_shown_again_with_furniture_under_it_takes_its_time_along() -> None:
+    """A pinned post shown again, with the same link prompt under both copies, is one post: one time."""
+    post = "09:00\n\nFerries cancelled\n\nEvery crossing is off until Friday.\n\nRead our full report:"
+    result = dedupe(
+        [Document("a.txt", _page(post, "08:30\n\nWind is rising along the coast tonight.", post))]
+    )
+    assert _status(result, "09:00") == [Status.CANONICAL, Status.DUPLICATE]
