@@ -245,16 +245,18 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
         pages_of_class.setdefault(_find(parent, post), set()).add(post[0])
     told_between: Counter[tuple[int, int]] = Counter()
     rare_between: Counter[tuple[int, int]] = Counter()
+    copy_pairs = set(_copies(overlaps))
     for post in post_blocks:
         if post in heads:
             continue
-        partners = {
-            other[0] for other in told.get(post, set()) if _find(parent, other) == _find(parent, post)
-        }
-        rare = len(pages_of_class[_find(parent, post)]) <= TITLED_MAX_PAGES
+        alike = [other for other in told.get(post, set()) if _find(parent, other) == _find(parent, post)]
+        partners = {other[0] for other in alike}
         for doc in partners - {post[0]}:
             told_between[(post[0], doc)] += 1
-            rare_between[(post[0], doc)] += rare
+        # From 2026-12: with a title, only a post all of which is in its copy counts.
+        if len(pages_of_class[_find(parent, post)]) <= TITLED_MAX_PAGES:
+            for doc in {other[0] for other in alike if (post, other) in copy_pairs} - {post[0]}:
+                rare_between[(post[0], doc)] += 1
 
     parent_docs = {doc: doc for doc in doc_posts}
 

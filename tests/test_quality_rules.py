@@ -103,3 +103,43 @@ def test_a_post_shown_again_with_furniture_under_it_takes_its_time_along() -> No
         [Document("a.txt", _page(post, "08:30\n\nWind is rising along the coast tonight.", post))]
     )
     assert _status(result, "09:00") == [Status.CANONICAL, Status.DUPLICATE]
+
+
+def test_two_blogs_of_one_title_sharing_only_sign_off_formulas_stay_apart() -> None:
+    """Two county pages with one title and sign-off posts built of one farewell formula are two timelines."""
+    title = "Local Live: Skelby - News"
+    farewell = "Have a good evening - we'll be back at 08:00 tomorrow."
+    opener = "Our live coverage today:"
+    a_sign_off = (
+        f"That's it for our regular updates today - here is a reminder of the top stories. {farewell}"
+    )
+    blog_a = [
+        "17:30\n\n" + opener + "\n\n" + a_sign_off,
+        "16:10\n\nThe harbour bridge reopened after engineers checked the cables on Tuesday afternoon.",
+        "15:00\n\nA new bus route links the Skelby estates with the hospital from Monday next week.",
+    ]
+    blog_b = [
+        f"17:45\n\n{opener}\n\nThat's all from the Skelby team for Thursday; we'll be here if news breaks."
+        f"\n\n{farewell}",
+        "16:20\n\nFirefighters spent the afternoon at a barn blaze near the old quarry road in Tarrow.",
+        f"17:40\n\n{opener}\n\nOur regular updates have now come to an end for the day, with a recap below."
+        f"\n\n{farewell}",
+        "15:05\n\nThe county council has agreed to keep the library in Marsby open until the spring.",
+    ]
+    # Enough news of their own that the sign-offs are a small part of either page.
+    blog_a += [
+        f"14:{minute:02d}\n\nSkelby market report number {minute}: stalls, prices and footfall."
+        for minute in range(6)
+    ]
+    blog_b += [
+        f"13:{minute:02d}\n\nTarrow road works update number {minute}: lanes, detours and delays."
+        for minute in range(6)
+    ]
+    pages = [
+        Document("a.txt", f"{title}\n\n" + "\n\n".join(blog_a) + "\n"),
+        Document("b.txt", f"{title}\n\n" + "\n\n".join(blog_b) + "\n"),
+        Document("c.txt", f"{title}\n\n" + "\n\n".join(blog_b[1:]) + "\n"),
+    ]
+    timelines = [sorted(timeline.sources) for timeline in dedupe(pages).timelines]
+    assert ["a.txt"] in timelines
+    assert ["b.txt", "c.txt"] in timelines
