@@ -424,6 +424,43 @@ def _equal_texts_joined(
     return joined
 
 
+def _held_in(
+    post_ids: npt.NDArray[np.int64],
+    groups: npt.NDArray[np.int64],
+    clusters: npt.NDArray[np.int64],
+    is_meta: npt.NDArray[np.bool_],
+    first: npt.NDArray[np.int64],
+    second: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """For each pair of posts, whether each non-meta block of ``first`` is in ``second``.
+
+    A block is in a post that holds a copy of it (its exact or near group) or the text it is contained in
+    (the top group of its cluster, which names the cluster). One cluster is not enough: a long greeting
+    holds a short one, so a post of the long one says more than a post of the short one.
+
+    >>> ids = np.array([0, 0, 1, 1])
+    >>> held = _held_in(ids, np.array([0, 1, 0, 3]), np.array([0, 1, 0, 1]), np.zeros(4, dtype=bool),
+    ...                 np.array([0, 1]), np.array([1, 0]))
+    >>> held.tolist()  # post 1's block 3 is inside post 0's block 1; post 0's block 1 is not in post 1
+    [False, True]
+    """
+    valid = np.flatnonzero((post_ids >= 0) & ~is_meta)
+    order = valid[np.argsort(post_ids[valid], kind="stable")]
+    ids = post_ids[order]
+    post_count = int(post_ids.max()) + 1 if post_ids.size else 0
+    starts = np.searchsorted(ids, np.arange(post_count + 1))
+    group_list, cluster_list = groups[order].tolist(), clusters[order].tolist()
+    start_list = starts.tolist()
+    held = np.zeros(len(first), dtype=bool)
+    for position, (post, other) in enumerate(zip(first.tolist(), second.tolist(), strict=True)):
+        there = set(group_list[start_list[other] : start_list[other + 1]])
+        held[position] = all(
+            group_list[at] in there or cluster_list[at] in there
+            for at in range(start_list[post], start_list[post + 1])
+        )
+    return held
+
+
 def merge_repeated_meta(
     blocks: Sequence[Block], keys: Sequence[str], group: Sequence[int], cluster: Sequence[int]
 ) -> tuple[list[int], list[int]]:
@@ -478,6 +515,11 @@ def merge_repeated_meta(
         clusters = _equal_texts_joined(np.asarray(cluster, dtype=np.int64), keys, is_meta)
         table = overlap_table(post_ids, post_count, clusters, is_meta, is_heading)
         repeated = copy_mask(table) & numbered[table.first]
+        if repeated.any():
+            groups = _equal_texts_joined(np.asarray(group, dtype=np.int64), keys, is_meta)
+            repeated[repeated] = _held_in(
+                post_ids, groups, clusters, is_meta, table.first[repeated], table.second[repeated]
+            )
         # Posts joined by repeats are copies of one post: a meta line that two of them hold is one line.
         copies_of = component_minimum(post_count, table.first[repeated], table.second[repeated])
         _, first_copy, copy_line = np.unique(

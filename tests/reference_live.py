@@ -111,7 +111,23 @@ def merge_repeated_meta(
             if block.kind not in META_KINDS and sizes[cluster[index]] == 1:
                 joined[index] = first_text.setdefault(keys[index], index)
         overlaps = post_overlaps(ids, post_keys, np.asarray(joined, dtype=np.int64), is_meta, is_heading)
-        repeated = {pair for pair in _copies(overlaps) if pair[0][1] is not None}
+        # ... and a block is in the other post only with a copy of it or the text it is contained in there.
+        group_sizes = Counter(group)
+        first_group_text: dict[str, int] = {}
+        joined_groups = list(group)
+        for index, block in enumerate(blocks):
+            if block.kind not in META_KINDS and group_sizes[group[index]] == 1:
+                joined_groups[index] = first_group_text.setdefault(keys[index], index)
+        holds: dict[PostKey, list[tuple[int, int]]] = {}
+        for index, block in enumerate(blocks):
+            if block.kind not in META_KINDS:
+                holds.setdefault((block.doc, block.post), []).append((joined_groups[index], joined[index]))
+        repeated = set()
+        for post, other in _copies(overlaps):
+            there = {own for own, _ in holds.get(other, [])}
+            inside = all(own in there or top in there for own, top in holds.get(post, []))
+            if post[1] is not None and inside:
+                repeated.add((post, other))
     # Posts joined by repeats are copies of one post: a meta line two of them hold is one line.
     copies: dict[PostKey, PostKey] = {}
     for post, other in repeated:

@@ -143,3 +143,13 @@ def test_two_blogs_of_one_title_sharing_only_sign_off_formulas_stay_apart() -> N
     timelines = [sorted(timeline.sources) for timeline in dedupe(pages).timelines]
     assert ["a.txt"] in timelines
     assert ["b.txt", "c.txt"] in timelines
+
+
+def test_a_post_whose_greeting_holds_another_days_keeps_its_time() -> None:
+    """A post is not a copy of one whose paragraph its longer greeting merely contains: both keep 15:00."""
+    until = "We'll be here until 18:00 keeping you up to date with news, sport, travel and weather."
+    wednesday = f"15:00\n\nGood morning\n\nWelcome to live updates for Skelby on Wednesday, 26 July. {until}"
+    thursday = f"15:00\n\nGood morning\n\nWelcome to live updates for Skelby on Thursday, 27 July.\n\n{until}"
+    news = "12:00\n\nThe harbour bridge reopened after engineers checked the cables."
+    result = dedupe([Document("a.txt", _page(thursday, news, wednesday))])
+    assert _status(result, "15:00") == [Status.UNIQUE, Status.UNIQUE]
