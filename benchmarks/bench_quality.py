@@ -33,7 +33,7 @@ never merged with another post's equal time text. Figures, per set and in total:
 - furniture recall (furniture blocks not kept) and precision (blocks dropped as boilerplate that are
   furniture);
 - timelines mixing blogs, blogs split over timelines, post time lines lost (a post printed without any of
-  its time lines).
+  its time lines: its own, or those of a post all of which is in it, which the truth joins with them).
 
 The baseline keeps the first of every group of blocks with equal text (case, spacing and punctuation aside).
 Standard library only; the exit status is 0 whatever the figures, 2 when the corpus is missing.
@@ -682,7 +682,17 @@ def score(
         block.post for block in judged if block.kept and block.role in ("content", "headline") and block.post
     }
     timed = {block.post for block in judged if block.role == "time"}
-    time_kept = {block.post for block in judged if block.role == "time" and block.kept}
+    # A post's time lines are its truth group: its own, and those of a post that is all in it (one post
+    # shown twice, its time going with it, as truth_groups joins them).
+    time_groups: dict[str, set[str]] = defaultdict(set)
+    kept_time_groups: set[str] = set()
+    for block, position in zip(judged, positions, strict=True):
+        if block.role == "time":
+            time_group = groups.get((block.file, position), block.post)
+            time_groups[block.post].add(time_group)
+            if block.kept:
+                kept_time_groups.add(time_group)
+    time_kept = {post for post, found in time_groups.items() if found & kept_time_groups}
     times_lost = sorted(post for post in printed & timed if post not in time_kept)
     figures: dict[str, Any] = {
         "blocks": len(judged),
