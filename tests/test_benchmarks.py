@@ -207,3 +207,24 @@ def test_a_time_kept_for_a_post_shown_again_counts_for_both() -> None:
         quality.score(judged, groups, texts, list(range(5)), None, {"a.txt": "A"}, set())["post_times_lost"]
         == 1
     )
+
+
+def test_a_text_inside_a_printed_copy_of_its_container_is_not_lost() -> None:
+    """A short text inside a longer one whose group is printed in another copy's words is not lost."""
+    quality = _bench_quality()
+    short = "If you would like to get in touch, email us."
+    longer = f"We are in the newsroom all day. {short}"
+    other_copy = "We are in the newsroom all day. If you would like to join in, email us."
+    lines = [("a.txt", short, "S"), ("a.txt", longer, "L"), ("b.txt", other_copy, "L")]
+    groups = {(name, i): key for i, (name, _, key) in enumerate(lines)}
+    texts = {(name, i): text for i, (name, text, _) in enumerate(lines)}
+    kept = [False, False, True]
+    judged = [
+        quality.Judged(name, "content", key, "", keep, False, "c")
+        for (name, _, key), keep in zip(lines, kept, strict=True)
+    ]
+    inside = {(quality._plain(short), quality._plain(longer))}
+    blogs = {"a.txt": "A", "b.txt": "B"}
+    assert quality.score(judged, groups, texts, [0, 1, 2], None, blogs, inside)["groups_lost"] == 0
+    judged[2] = quality.Judged("b.txt", "content", "L", "", False, False, "c")
+    assert quality.score(judged, groups, texts, [0, 1, 2], None, blogs, inside)["groups_lost"] == 2
