@@ -660,9 +660,9 @@ def score(
     only_furniture = [group for group in missing if group_texts[group] & furniture_texts]
     kept_plains = {_plain(texts[(b.file, p)]) for b, p in zip(judged, positions, strict=True) if b.kept}
     # A text whose group has a kept copy is printed, in that copy's words (the truth says they are one text).
-    for group, plains in group_texts.items():
+    for group, written in group_texts.items():
         if kept_per_group[group]:
-            kept_plains.update(map(_plain, plains))
+            kept_plains.update(map(_plain, written))
     containers: dict[str, set[str]] = defaultdict(set)
     for shorter, longer in inside:
         containers[shorter].add(longer)
