@@ -417,10 +417,11 @@ def _equal_texts_joined(
     alone = np.flatnonzero((np.bincount(cluster, minlength=len(cluster))[cluster] == 1) & ~is_meta)
     if not alone.size:
         return cluster
+    # Texts compared by their hashes, in C: a collision of two 64-bit string hashes is not a concern here.
+    hashes = np.fromiter(map(hash, map(keys.__getitem__, alone.tolist())), dtype=np.int64, count=alone.size)
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     joined: npt.NDArray[np.int64] = cluster.copy()
-    first: dict[str, int] = {}
-    for index in alone.tolist():
-        joined[index] = first.setdefault(keys[index], index)
+    joined[alone] = alone[first[inverse.reshape(-1)]]
     return joined
 
 
