@@ -44,7 +44,7 @@ from lbdedup.model import (
 )
 from lbdedup.normalize import normalize_many
 from lbdedup.parallel import MIN_PARALLEL_CHARS, fork_map, split_evenly
-from lbdedup.postmatch import exact_representatives, headline_and_body, merge_repeated_meta
+from lbdedup.postmatch import exact_representatives, headlines_apart, merge_repeated_meta
 from lbdedup.posts import segment_posts
 from lbdedup.render import render_text
 from lbdedup.runs import find_runs
@@ -295,6 +295,7 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
         _verify_span, firsts, seconds, blocks, keys, features_of, options, report, os.getpid()
     )
     found = fork_map(verify_span, spans, jobs)
+    found = [headlines_apart(blocks, representative, matches) for matches in found]
     report("verify", total, total)
     # _results compares dropped copies with the kept ones again: blocks of matched pairs (any other block's
     # Features are made again). The rest, most of the cache, is memory the stages below can reuse.
@@ -350,12 +351,6 @@ def _verify_span(
             verdict = None
         else:
             verdict = verify(features_of(a), features_of(b), options)
-            if (
-                verdict is not None
-                and verdict.match is not MatchKind.EXACT
-                and headline_and_body(blocks, a, b)
-            ):
-                verdict = None
         if verdict is not None:
             contained = verdict.match is MatchKind.CONTAINED
             matches.append((a, b, verdict.container if contained else None, verdict.similarity))

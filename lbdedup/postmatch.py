@@ -27,7 +27,7 @@ __all__ = [
     "PostKey",
     "block_columns",
     "exact_representatives",
-    "headline_and_body",
+    "headlines_apart",
     "merge_repeated_meta",
     "post_arrays",
     "post_overlaps",
@@ -52,7 +52,13 @@ def _is_lead(blocks: Sequence[Block], index: int) -> bool:
         return False
     doc, post = block.doc, block.post
     after = index + 1
-    if after >= len(blocks) or blocks[after].doc != doc or blocks[after].post != post:
+    # More of the post: a line of other words (the same line again is the same text, an exact copy).
+    own = block.text.casefold().split()
+    while after < len(blocks) and blocks[after].doc == doc and blocks[after].post == post:
+        if blocks[after].kind not in META_KINDS and blocks[after].text.casefold().split() != own:
+            break
+        after += 1
+    else:
         return False
     before = index - 1
     while before >= 0 and blocks[before].doc == doc and blocks[before].post == post:
@@ -62,22 +68,44 @@ def _is_lead(blocks: Sequence[Block], index: int) -> bool:
     return True
 
 
-def headline_and_body(blocks: Sequence[Block], a: int, b: int) -> bool:
-    """Whether one of blocks ``a`` and ``b`` is a post's headline and the other is not a headline.
+Match = tuple[int, int, "int | None", float]
 
-    A headline that a paragraph repeats ("Is Smith running?" over "Is Smith running? He hired ...") or quotes
-    ("Smith: I have never been surer" over "I have never been surer"), in its own post or another, is not a
-    copy of it, whatever kinds the segmenter gave them: only an exact copy matches. Blocks are in input
-    order, as ``dedupe`` makes them; a headline is a post's first line after its meta lines, of
-    ``MAX_LEAD_WORDS`` words or fewer, with more of the post after it.
+
+def headlines_apart(
+    blocks: Sequence[Block], representative: npt.NDArray[np.int64], matches: list[Match]
+) -> list[Match]:
+    """``matches`` (a, b, container, similarity) of exact-group representatives, less headline-to-body ones.
+
+    A post's headline (its first line after its meta lines, ``MAX_LEAD_WORDS`` words or fewer, with more of
+    the post after it) that a paragraph repeats ("Is Smith running?" over "Is Smith running? He hired ...")
+    or quotes ("Smith: I have never been surer" over "I have never been surer"), in its own post or another,
+    or that the page title holds, is not a copy of it, whatever kinds the segmenter gave them. A pair is
+    dropped when every copy of one side is a headline and no copy of the other is: exact copies still match.
 
     >>> from lbdedup.model import BlockKind as K
     >>> lines = [(K.TIMESTAMP, "16.26"), (K.PARAGRAPH, "Is Smith running?"), (K.PARAGRAPH, "Is he? Yes.")]
     >>> post = [Block(0, "a", i, i, i, kind, text, 0) for i, (kind, text) in enumerate(lines)]
-    >>> headline_and_body(post, 1, 2), headline_and_body(post, 0, 2)
-    (True, False)
+    >>> headlines_apart(post, np.arange(3), [(1, 2, 1, 1.0), (0, 2, None, 0.9)])
+    [(0, 2, None, 0.9)]
     """
-    return _is_lead(blocks, a) != _is_lead(blocks, b)
+    if not matches:
+        return matches
+    involved = sorted({index for match in matches for index in match[:2]})
+    wanted = np.zeros(len(blocks), dtype=bool)
+    wanted[involved] = True
+    members = np.flatnonzero(wanted[representative])
+    lead = np.zeros(len(blocks), dtype=bool)
+    lead[members] = [_is_lead(blocks, index) for index in members.tolist()]
+    all_lead = np.ones(len(blocks), dtype=bool)
+    np.logical_and.at(all_lead, representative[members], lead[members])
+    any_lead = np.zeros(len(blocks), dtype=bool)
+    np.logical_or.at(any_lead, representative[members], lead[members])
+    return [
+        match
+        for match in matches
+        if not (all_lead[match[0]] and not any_lead[match[1]])
+        and not (all_lead[match[1]] and not any_lead[match[0]])
+    ]
 
 
 def exact_representatives(
