@@ -33,7 +33,7 @@ never merged with another post's equal time text. Figures, per set and in total:
 - furniture recall (furniture blocks not kept) and precision (blocks dropped as boilerplate that are
   furniture);
 - timelines mixing blogs, blogs split over timelines, post time lines lost (a post printed without any of
-  its time lines).
+  its time lines: its own, or those of a post all of which is in it, which the truth joins with them).
 
 The baseline keeps the first of every group of blocks with equal text (case, spacing and punctuation aside).
 Standard library only; the exit status is 0 whatever the figures, 2 when the corpus is missing.
@@ -271,10 +271,12 @@ SITES = [
         ],
     },
 ]
-# A sentence of the corpus that is a link prompt whose link is gone (the quality issue calls them furniture).
+# A sentence of the corpus that is a link prompt whose link is gone (the quality issue calls them furniture):
+# "Read more here.", "Read more." (with or without its stop), and "Read more: <another story's headline>"
+# (the headline of a linked story, one phrase with no sentence in it: a teaser whose link is gone).
 DANGLING = re.compile(
-    r"^(?:read more|(?:you can |click here to )?(?:read|watch|see|listen to|view|find out)\b.{0,70}"
-    r" here[.:!]?)$",
+    r"^(?:read more[.:!]?|read more: [^.!?:]{1,100}"
+    r"|(?:you can |click here to )?(?:read|watch|see|listen to|view|find out)\b.{0,70} here[.:!]?)$",
     re.IGNORECASE,
 )
 DANGLING_PROMPTS = [
@@ -657,6 +659,10 @@ def score(
             group_texts[member_of].add(texts[(block.file, position)])
     only_furniture = [group for group in missing if group_texts[group] & furniture_texts]
     kept_plains = {_plain(texts[(b.file, p)]) for b, p in zip(judged, positions, strict=True) if b.kept}
+    # A text whose group has a kept copy is printed, in that copy's words (the truth says they are one text).
+    for group, written in group_texts.items():
+        if kept_per_group[group]:
+            kept_plains.update(map(_plain, written))
     containers: dict[str, set[str]] = defaultdict(set)
     for shorter, longer in inside:
         containers[shorter].add(longer)
@@ -680,7 +686,17 @@ def score(
         block.post for block in judged if block.kept and block.role in ("content", "headline") and block.post
     }
     timed = {block.post for block in judged if block.role == "time"}
-    time_kept = {block.post for block in judged if block.role == "time" and block.kept}
+    # A post's time lines are its truth group: its own, and those of a post that is all in it (one post
+    # shown twice, its time going with it, as truth_groups joins them).
+    time_groups: dict[str, set[str]] = defaultdict(set)
+    kept_time_groups: set[str] = set()
+    for block, position in zip(judged, positions, strict=True):
+        if block.role == "time":
+            time_group = groups.get((block.file, position), block.post)
+            time_groups[block.post].add(time_group)
+            if block.kept:
+                kept_time_groups.add(time_group)
+    time_kept = {post for post, found in time_groups.items() if found & kept_time_groups}
     times_lost = sorted(post for post in printed & timed if post not in time_kept)
     figures: dict[str, Any] = {
         "blocks": len(judged),

@@ -627,6 +627,27 @@ class _Run:
                 return following
         return None
 
+    def opens_timed_post(self, index: int) -> bool:
+        """True for the first line of a timed post (only meta lines above it) when more of the post follows.
+
+        Such a line is the post's headline even when the post is short ("Sign up to our email" over "The
+        business desk has launched a daily email."): furniture sits around posts, not at their head.
+        """
+        block = self.blocks[index]
+        if block.time is None or block.post is None:
+            return False
+        following = self.next_content(index)
+        if following is None or self.blocks[following].post != block.post:
+            return False
+        start = int(self.doc_start[index])
+        for before in range(index - 1, start - 1, -1):
+            other = self.blocks[before]
+            if other.post != block.post:
+                return True
+            if other.kind not in META_KINDS:
+                return False
+        return True
+
     def introduces_paragraph(self, index: int) -> bool:
         """True for a post headline or any line directly followed (meta aside) by a body paragraph."""
         following = self.next_content(index)
@@ -676,7 +697,7 @@ def _mark_lines(run: _Run) -> None:
             if index not in found and blocks[index].text.isupper() and _is_edge_capitals(run, index):
                 found[index] = "all capitals at the edge of the page"
     for index in [i for i, reason in found.items() if reason[9:] in _HEADLINE_CATEGORIES]:
-        if run.introduces_paragraph(index):
+        if run.introduces_paragraph(index) or run.opens_timed_post(index):
             following = run.next_content(index)
             if _is_teaser_heading(found[index]) and following is not None and _teaser_run(run, following):
                 continue  # "Related" above other stories' long headlines, then more furniture

@@ -40,7 +40,7 @@ from lbdedup.model import (
 )
 from lbdedup.normalize import normalize_many
 from lbdedup.parallel import MIN_PARALLEL_CHARS, fork_map, split_evenly
-from lbdedup.postmatch import exact_representatives, merge_repeated_meta
+from lbdedup.postmatch import exact_representatives, headlines_apart, merge_repeated_meta
 from lbdedup.posts import post_times, segment_posts
 from lbdedup.render import render_text
 from lbdedup.runs import find_runs
@@ -325,6 +325,7 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
         _verify_span, firsts, seconds, kind_codes, keys, features_of, options, report, os.getpid()
     )
     found = fork_map(verify_span, spans, jobs)
+    found = [headlines_apart(blocks, representative, matches) for matches in found]
     report("verify", total, total)
     # _results compares dropped copies with the kept ones again: blocks of matched pairs (any other block's
     # Features are made again). The rest, most of the cache, is memory the stages below can reuse.

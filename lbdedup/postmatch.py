@@ -21,13 +21,14 @@ import numpy.typing as npt
 
 from lbdedup.arrays import positions_in_runs
 from lbdedup.model import KIND_CODES, META_KINDS, Block, BlockKind
-from lbdedup.table import block_table
+from lbdedup.table import BlockTable, block_table
 
 __all__ = [
     "Overlaps",
     "PostKey",
     "block_columns",
     "exact_representatives",
+    "headlines_apart",
     "merge_repeated_meta",
     "post_arrays",
     "post_overlaps",
@@ -41,6 +42,80 @@ _DOC, _POST, _KIND = attrgetter("doc"), attrgetter("post"), attrgetter("kind")
 
 # A cluster spread over more posts than this is a stock phrase ("Key events"), not evidence of a repeat.
 MAX_CLUSTER_POSTS = 64
+# A post's first line of this many words or fewer, with more of the post after it, is its headline.
+MAX_LEAD_WORDS = 30
+
+
+def _is_lead(blocks: BlockTable, meta: npt.NDArray[np.bool_], index: int) -> bool:
+    """Whether block ``index`` opens its post (only meta lines before it) and more of the post follows.
+
+    ``meta`` marks the meta lines of ``blocks``; the blocks are read by column, no Block is made.
+    """
+    post = int(blocks.post[index])
+    if post < 0 or meta[index]:
+        return False
+    text = blocks.text(index)
+    if len(text.split()) > MAX_LEAD_WORDS:
+        return False
+    doc = int(blocks.doc[index])
+    docs, posts = blocks.doc, blocks.post
+    after = index + 1
+    # More of the post: a line of other words (the same line again is the same text, an exact copy).
+    own = text.casefold().split()
+    while after < len(blocks) and docs[after] == doc and posts[after] == post:
+        if not meta[after] and blocks.text(after).casefold().split() != own:
+            break
+        after += 1
+    else:
+        return False
+    before = index - 1
+    while before >= 0 and docs[before] == doc and posts[before] == post:
+        if not meta[before]:
+            return False
+        before -= 1
+    return True
+
+
+Match = tuple[int, int, "int | None", float]
+
+
+def headlines_apart(
+    blocks: Sequence[Block], representative: npt.NDArray[np.int64], matches: list[Match]
+) -> list[Match]:
+    """``matches`` (a, b, container, similarity) of exact-group representatives, less headline-to-body ones.
+
+    A post's headline (its first line after its meta lines, ``MAX_LEAD_WORDS`` words or fewer, with more of
+    the post after it) that a paragraph repeats ("Is Smith running?" over "Is Smith running? He hired ...")
+    or quotes ("Smith: I have never been surer" over "I have never been surer"), in its own post or another,
+    or that the page title holds, is not a copy of it, whatever kinds the segmenter gave them. A pair is
+    dropped when every copy of one side is a headline and no copy of the other is: exact copies still match.
+
+    >>> from lbdedup.model import BlockKind as K
+    >>> lines = [(K.TIMESTAMP, "16.26"), (K.PARAGRAPH, "Is Smith running?"), (K.PARAGRAPH, "Is he? Yes.")]
+    >>> post = [Block(0, "a", i, i, i, kind, text, 0) for i, (kind, text) in enumerate(lines)]
+    >>> headlines_apart(post, np.arange(3), [(1, 2, 1, 1.0), (0, 2, None, 0.9)])
+    [(0, 2, None, 0.9)]
+    """
+    if not matches:
+        return matches
+    involved = sorted({index for match in matches for index in match[:2]})
+    wanted = np.zeros(len(blocks), dtype=bool)
+    wanted[involved] = True
+    members = np.flatnonzero(wanted[representative])
+    table = block_table(blocks)
+    meta = table.of_kinds(META_KINDS)
+    lead = np.zeros(len(blocks), dtype=bool)
+    lead[members] = [_is_lead(table, meta, index) for index in members.tolist()]
+    all_lead = np.ones(len(blocks), dtype=bool)
+    np.logical_and.at(all_lead, representative[members], lead[members])
+    any_lead = np.zeros(len(blocks), dtype=bool)
+    np.logical_or.at(any_lead, representative[members], lead[members])
+    return [
+        match
+        for match in matches
+        if not (all_lead[match[0]] and not any_lead[match[1]])
+        and not (all_lead[match[1]] and not any_lead[match[0]])
+    ]
 
 
 def exact_representatives(
@@ -183,6 +258,27 @@ def repeat_mask(table: OverlapTable) -> npt.NDArray[np.bool_]:
     same_post = same_headline & ((body <= 0) | (2 * (table.shared - 1) > body))
     mostly_shared = 2 * table.shared > table.sizes[first]
     return np.where(both, same_post, mostly_shared)
+
+
+def copy_mask(table: OverlapTable) -> npt.NDArray[np.bool_]:
+    """Which pairs of ``table`` are copies (``first`` is all in ``second``): the rule meta lines follow.
+
+    A post repeats another when most of it is there (:func:`repeat_mask`), enough to tie two pages into one
+    timeline; but its time and byline go with the other post's only when all it says is there, under the
+    same headline if both have one. A post of another day that opens with the same greeting and headline and
+    goes on with news of its own keeps its time line.
+
+    >>> headed = np.array([True, False, False, False] * 2)
+    >>> table = overlap_table(np.repeat([0, 1], 4), 2, np.array([5, 6, 7, 9, 5, 6, 7, 8]),
+    ...                       np.zeros(8, dtype=bool), headed)
+    >>> repeat_mask(table).tolist(), copy_mask(table).tolist()
+    ([True, True], [False, False])
+    """
+    first, second = table.first, table.second
+    both = table.has_headline[first] & table.has_headline[second]
+    same_headline = table.headlines[first] == table.headlines[second]
+    whole = table.shared >= table.sizes[first]
+    return np.where(both, same_headline & whole, whole)
 
 
 def post_overlaps(
@@ -343,6 +439,65 @@ def component_minimum(
     return labels
 
 
+def _equal_texts_joined(
+    cluster: npt.NDArray[np.int64], keys: Sequence[str], is_meta: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int64]:
+    """``cluster`` where blocks left alone with equal texts share one id (the first one's index).
+
+    Only furniture is left alone with a text another block has ("Read our full report:" under a post and
+    under its copy): set apart from its copies, it would make a post seem to say something its copy does not.
+
+    >>> _equal_texts_joined(np.array([0, 1, 2, 0]), ["a", "b", "b", "a"], np.zeros(4, dtype=bool)).tolist()
+    [0, 1, 1, 0]
+    """
+    alone = np.flatnonzero((np.bincount(cluster, minlength=len(cluster))[cluster] == 1) & ~is_meta)
+    if not alone.size:
+        return cluster
+    # Texts compared by their hashes, in C: a collision of two 64-bit string hashes is not a concern here.
+    hashes = np.fromiter(map(hash, map(keys.__getitem__, alone.tolist())), dtype=np.int64, count=alone.size)
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    joined: npt.NDArray[np.int64] = cluster.copy()
+    joined[alone] = alone[first[inverse.reshape(-1)]]
+    return joined
+
+
+def _held_in(
+    post_ids: npt.NDArray[np.int64],
+    groups: npt.NDArray[np.int64],
+    clusters: npt.NDArray[np.int64],
+    is_meta: npt.NDArray[np.bool_],
+    first: npt.NDArray[np.int64],
+    second: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """For each pair of posts, whether each non-meta block of ``first`` is in ``second``.
+
+    A block is in a post that holds a copy of it (its exact or near group) or the text it is contained in
+    (the top group of its cluster, which names the cluster). One cluster is not enough: a long greeting
+    holds a short one, so a post of the long one says more than a post of the short one.
+
+    >>> ids = np.array([0, 0, 1, 1])
+    >>> held = _held_in(ids, np.array([0, 1, 0, 3]), np.array([0, 1, 0, 1]), np.zeros(4, dtype=bool),
+    ...                 np.array([0, 1]), np.array([1, 0]))
+    >>> held.tolist()  # post 1's block 3 is inside post 0's block 1; post 0's block 1 is not in post 1
+    [False, True]
+    """
+    valid = np.flatnonzero((post_ids >= 0) & ~is_meta)
+    order = valid[np.argsort(post_ids[valid], kind="stable")]
+    ids = post_ids[order]
+    post_count = int(post_ids.max()) + 1 if post_ids.size else 0
+    starts = np.searchsorted(ids, np.arange(post_count + 1))
+    group_list, cluster_list = groups[order].tolist(), clusters[order].tolist()
+    start_list = starts.tolist()
+    held = np.zeros(len(first), dtype=bool)
+    for position, (post, other) in enumerate(zip(first.tolist(), second.tolist(), strict=True)):
+        there = set(group_list[start_list[other] : start_list[other + 1]])
+        held[position] = all(
+            group_list[at] in there or cluster_list[at] in there
+            for at in range(start_list[post], start_list[post + 1])
+        )
+    return held
+
+
 def merge_repeated_meta(
     blocks: Sequence[Block], keys: Sequence[str], group: Sequence[int], cluster: Sequence[int]
 ) -> tuple[list[int], list[int]]:
@@ -394,8 +549,14 @@ def merge_repeated_meta(
     held_lines = held % line_count
     if (np.bincount(held_lines, minlength=line_count) > 1).any():
         is_heading = kinds == KIND_CODES[BlockKind.HEADING]
-        table = overlap_table(post_ids, post_count, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
-        repeated = repeat_mask(table) & numbered[table.first]
+        clusters = _equal_texts_joined(np.asarray(cluster, dtype=np.int64), keys, is_meta)
+        table = overlap_table(post_ids, post_count, clusters, is_meta, is_heading)
+        repeated = copy_mask(table) & numbered[table.first]
+        if repeated.any():
+            groups = _equal_texts_joined(np.asarray(group, dtype=np.int64), keys, is_meta)
+            repeated[repeated] = _held_in(
+                post_ids, groups, clusters, is_meta, table.first[repeated], table.second[repeated]
+            )
         # Posts joined by repeats are copies of one post: a meta line that two of them hold is one line.
         copies_of = component_minimum(post_count, table.first[repeated], table.second[repeated])
         _, first_copy, copy_line = np.unique(

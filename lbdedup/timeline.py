@@ -35,7 +35,7 @@ from lbdedup.model import (
     Timeline,
     TimelinePost,
 )
-from lbdedup.postmatch import component_minimum, group_pairs, overlap_table, repeat_mask
+from lbdedup.postmatch import component_minimum, copy_mask, group_pairs, overlap_table, repeat_mask
 from lbdedup.table import NO_MATCH, STATUS_CODES, ClusterTable, ResultTable, cluster_table, result_table
 
 __all__ = ["build_timelines", "keep_meta_of_printed_posts", "section_rows", "text_sections", "time_key"]
@@ -208,6 +208,9 @@ class _PostTable(NamedTuple):
     telling: npt.NDArray[np.bool_]  # per post: it has a paragraph long enough to tell one blog's post
     told_first: npt.NDArray[np.int64]  # pairs of posts sharing such a paragraph
     told_second: npt.NDArray[np.int64]
+    copies: npt.NDArray[
+        np.int64
+    ]  # sorted keys first * node count + second of pairs where first is all in second
 
 
 def _post_table(results: Sequence[BlockResult]) -> _PostTable | None:
@@ -307,6 +310,7 @@ def _post_table(results: Sequence[BlockResult]) -> _PostTable | None:
         telling,
         told.first,
         told.second,
+        np.sort(first[copy_mask(overlaps)] * node_count + second[copy_mask(overlaps)]),
     )
 
 
@@ -343,9 +347,9 @@ def _snapshot_groups(posts: _PostTable) -> npt.NDArray[np.int64]:
     Two documents are snapshots of one blog when they share posts: at least half the body posts of either
     have a repeat in the other, and at least one of those shares a telling paragraph with it (see
     ``TELLING_CHARS``); or, when their titles are in one cluster, when at least ``TITLED_SHARED_POSTS`` of
-    either's posts, each held by at most ``TITLED_MAX_PAGES`` pages, share a telling paragraph with their
-    repeat in the other. A title alone never joins two pages ("Yorkshire breaking news" heads a new page
-    every day), nor do formula lines, formula posts or time lines.
+    either's posts, each held by at most ``TITLED_MAX_PAGES`` pages and all in their copy in the other,
+    share a telling paragraph with it. A title alone never joins two pages ("Yorkshire breaking news" heads a
+    new page every day), nor do formula lines, formula posts or time lines.
     """
     node_docs = posts.node_docs
     doc_count = int(node_docs.max()) + 1
@@ -371,6 +375,11 @@ def _snapshot_groups(posts: _PostTable) -> npt.NDArray[np.int64]:
     root_docs = _distinct(roots * doc_count + node_docs)
     pages_of_root = np.bincount(root_docs // doc_count, minlength=len(roots))
     rare = pages_of_root[roots[posts.told_first]] <= TITLED_MAX_PAGES
+    # ... and only a post all of which is in the other: two days' sign-off posts that open with the same
+    # formula and end with the same farewell, each with news of its own between, are two posts.
+    node_count = len(roots)
+    told_keys = posts.told_first * node_count + posts.told_second
+    rare &= _count_of(posts.copies, np.ones(len(posts.copies), dtype=np.int64), told_keys) > 0
     rare_pairs, rare_told = _shared_posts(posts, posts.told_first[rare], posts.told_second[rare])
     titled = _count_of(rare_pairs, rare_told, titled_a * doc_count + titled_b) >= TITLED_SHARED_POSTS
     return component_minimum(

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel, LCSseq
 
 from lbdedup.model import HEADLINE_KINDS, META_KINDS, BlockKind, MatchKind, Options, _quick_init
 from lbdedup.normalize import number_tokens
@@ -200,7 +201,7 @@ def verify(a: Features, b: Features, options: Options) -> Verdict | None:
         if shorter < 2 * options.min_fuzzy_words:
             threshold = options.short_near_threshold
         similarity = _similarity(a.text, b.text, threshold)
-        if similarity >= threshold:
+        if similarity >= threshold and _few_words_differ(a, b, threshold):
             return Verdict(MatchKind.NEAR, round(similarity, 4))
     if size_a == size_b:
         return None
@@ -212,7 +213,74 @@ def verify(a: Features, b: Features, options: Options) -> Verdict | None:
     share = _contained_share(part, whole, options.contained_threshold)
     if share < options.contained_threshold or not _aligned(part.text, whole.text):
         return None
+    if not _in_order(part, whole, options.contained_threshold, shorter < 2 * options.min_fuzzy_words):
+        return None
     return Verdict(MatchKind.CONTAINED, round(share, 4), container)
+
+
+def _few_words_differ(a: Features, b: Features, threshold: float) -> bool:
+    """Whether ``a`` and ``b`` differ by one word, or by ``1 - threshold`` of the longer one's words at most.
+
+    A word changed counts one, a word added or dropped a half. Letters alike are not enough for a near
+    copy: "he said: ..." and "and Cameron: ..." before one quote, or "get ready for" and "are in Cyprus
+    for", or "is being held" and "will take place", are texts whose other words agree.
+
+    >>> saints = Features.of(BlockKind.PARAGRAPH, "the saints get ready for the leg")
+    >>> cyprus = Features.of(BlockKind.PARAGRAPH, "the saints are in cyprus for the leg")
+    >>> _few_words_differ(saints, cyprus, 0.9)
+    False
+    >>> _few_words_differ(saints, Features.of(BlockKind.PARAGRAPH, "the saints get redy for the leg"), 0.9)
+    True
+    """
+    if max(len(a.text), len(b.text)) > MAX_ALIGN_CHARS:
+        return True  # too long to align word by word: the letters decided
+    longer = max(len(a.words), len(b.words))
+    # The 1e-9 keeps a float product such as 0.1 * 10 from falling just under a whole word.
+    allowed = max(1, int((1 - threshold) * longer + 1e-9))
+    return Indel.distance(a.words, b.words) <= 2 * allowed
+
+
+def _in_order(part: Features, whole: Features, floor: float, word_for_word: bool) -> bool:
+    """Whether ``floor`` of ``part``'s words are in ``whole`` in order (all in one run if ``word_for_word``).
+
+    The same words scattered over a longer text ("Jones is now taking questions" in "Smith is now taking
+    questions ... Jones is weak") say something else; so does a short text with one word changed. Broken
+    edge words of an excerpt count as found, as in :func:`containment`.
+
+    >>> part = Features.of(BlockKind.PARAGRAPH, "jones is now taking questions from reporters")
+    >>> _in_order(part, Features.of(BlockKind.PARAGRAPH, "smith is now taking questions from reporters "
+    ...     "on whether jones is weak"), 0.9, False)
+    False
+    >>> _in_order(part, Features.of(BlockKind.PARAGRAPH, "mr " + part.text + " at noon"), 0.9, True)
+    True
+    >>> gap = Features.of(BlockKind.PARAGRAPH, "jones is now taking our questions from reporters")
+    >>> _in_order(part, gap, 0.9, True)
+    False
+    """
+    words, whole_words = part.words, whole.words
+    if len(whole.text) > MAX_ALIGN_CHARS:
+        return True  # too long to align: the word multiset decided
+    vocabulary = whole.vocabulary
+    # Edge words broken by a cut or a glued breadcrumb (see _edge_words) are found, but not in the text.
+    first = int(
+        len(words) > 1
+        and words[0] not in vocabulary
+        and any(words[0][start:] in vocabulary for start in range(len(words[0]) - MIN_EDGE_CHARS + 1))
+    )
+    last = len(words)
+    if (
+        last > first + 1
+        and words[-1] not in vocabulary
+        and len(words[-1]) >= MIN_EDGE_CHARS
+        and any(word.startswith(words[-1]) for word in whole_words)
+    ):
+        last -= 1
+    core = words[first:last]
+    if word_for_word:
+        # An edge word may be cut short inside a word of whole ("until e…"); the words between may not.
+        return " ".join(words[first:]) in whole.text
+    found = LCSseq.similarity(core, whole_words) + first + len(words) - last
+    return found >= floor * len(words)
 
 
 def compare(a: Features, b: Features, near_threshold: float = 0.90) -> Verdict:

@@ -25,7 +25,15 @@ from lbdedup.model import (
     Timeline,
     TimelinePost,
 )
-from lbdedup.postmatch import MAX_CLUSTER_POSTS, PostKey, block_columns, post_arrays, post_overlaps, repeats
+from lbdedup.postmatch import (
+    MAX_CLUSTER_POSTS,
+    Overlaps,
+    PostKey,
+    block_columns,
+    post_arrays,
+    post_overlaps,
+    repeats,
+)
 from lbdedup.runs import MAX_RUN_CLUSTER, MIN_RUN_BLOCKS
 from lbdedup.timeline import (
     _AGO_DATE,
@@ -42,6 +50,20 @@ def _find_index(parent: dict[int, int], item: int) -> int:
         parent[item] = parent[parent[item]]
         item = parent[item]
     return item
+
+
+def _copies(overlaps: Overlaps) -> list[tuple[PostKey, PostKey]]:
+    """Pairs (P, Q) where all of P's blocks are in Q, under the same headline when both have one."""
+    found = []
+    for post, row in overlaps.shared.items():
+        headline = overlaps.headlines.get(post)
+        for other, shared in row.items():
+            other_headline = overlaps.headlines.get(other)
+            if headline is not None and other_headline is not None and headline != other_headline:
+                continue
+            if shared >= overlaps.sizes[post]:
+                found.append((post, other))
+    return found
 
 
 def merge_repeated_meta(
@@ -80,8 +102,32 @@ def merge_repeated_meta(
     repeated: set[tuple[PostKey, PostKey]] = set()
     if sharing:
         ids, post_keys, is_meta, is_heading = block_columns(blocks)
-        overlaps = post_overlaps(ids, post_keys, np.asarray(cluster, dtype=np.int64), is_meta, is_heading)
-        repeated = {pair for pair in repeats(overlaps) if pair[0][1] is not None}
+        # From 2026-12: furniture left alone with equal texts counts as one block, and meta lines follow a
+        # post only into a post that holds all of it.
+        sizes = Counter(cluster)
+        first_text: dict[str, int] = {}
+        joined = list(cluster)
+        for index, block in enumerate(blocks):
+            if block.kind not in META_KINDS and sizes[cluster[index]] == 1:
+                joined[index] = first_text.setdefault(keys[index], index)
+        overlaps = post_overlaps(ids, post_keys, np.asarray(joined, dtype=np.int64), is_meta, is_heading)
+        # ... and a block is in the other post only with a copy of it or the text it is contained in there.
+        group_sizes = Counter(group)
+        first_group_text: dict[str, int] = {}
+        joined_groups = list(group)
+        for index, block in enumerate(blocks):
+            if block.kind not in META_KINDS and group_sizes[group[index]] == 1:
+                joined_groups[index] = first_group_text.setdefault(keys[index], index)
+        holds: dict[PostKey, list[tuple[int, int]]] = {}
+        for index, block in enumerate(blocks):
+            if block.kind not in META_KINDS:
+                holds.setdefault((block.doc, block.post), []).append((joined_groups[index], joined[index]))
+        repeated = set()
+        for post, other in _copies(overlaps):
+            there = {own for own, _ in holds.get(other, [])}
+            inside = all(own in there or top in there for own, top in holds.get(post, []))
+            if post[1] is not None and inside:
+                repeated.add((post, other))
     # Posts joined by repeats are copies of one post: a meta line two of them hold is one line.
     copies: dict[PostKey, PostKey] = {}
     for post, other in repeated:
@@ -215,16 +261,18 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
         pages_of_class.setdefault(_find(parent, post), set()).add(post[0])
     told_between: Counter[tuple[int, int]] = Counter()
     rare_between: Counter[tuple[int, int]] = Counter()
+    copy_pairs = set(_copies(overlaps))
     for post in post_blocks:
         if post in heads:
             continue
-        partners = {
-            other[0] for other in told.get(post, set()) if _find(parent, other) == _find(parent, post)
-        }
-        rare = len(pages_of_class[_find(parent, post)]) <= TITLED_MAX_PAGES
+        alike = [other for other in told.get(post, set()) if _find(parent, other) == _find(parent, post)]
+        partners = {other[0] for other in alike}
         for doc in partners - {post[0]}:
             told_between[(post[0], doc)] += 1
-            rare_between[(post[0], doc)] += rare
+        # From 2026-12: with a title, only a post all of which is in its copy counts.
+        if len(pages_of_class[_find(parent, post)]) <= TITLED_MAX_PAGES:
+            for doc in {other[0] for other in alike if (post, other) in copy_pairs} - {post[0]}:
+                rare_between[(post[0], doc)] += 1
 
     parent_docs = {doc: doc for doc in doc_posts}
 

@@ -129,7 +129,7 @@ def verify(a: Features, b: Features, options: Options) -> Verdict | None:
         if min(len(a.words), len(b.words)) < 2 * options.min_fuzzy_words:
             threshold = options.short_near_threshold
         similarity = _similarity(a.text, b.text, threshold)
-        if similarity >= threshold:
+        if similarity >= threshold and _few_words_differ(a, b, threshold):
             return Verdict(MatchKind.NEAR, round(similarity, 4))
     if len(a.words) == len(b.words):
         return None
@@ -141,7 +141,57 @@ def verify(a: Features, b: Features, options: Options) -> Verdict | None:
     share = containment(part.words, whole.words)
     if share < options.contained_threshold or not _aligned(part.text, whole.text):
         return None
+    short = len(part.words) < 2 * options.min_fuzzy_words
+    if not _in_order(part, whole, options.contained_threshold, short):
+        return None
     return Verdict(MatchKind.CONTAINED, round(share, 4), container)
+
+
+def _common_words(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """The length of the longest common subsequence of two word lists, by the textbook table."""
+    row = [0] * (len(b) + 1)
+    for word in a:
+        previous = 0
+        for j, other in enumerate(b, 1):
+            previous, row[j] = row[j], previous + 1 if word == other else max(row[j], row[j - 1])
+    return row[-1]
+
+
+def _few_words_differ(a: Features, b: Features, threshold: float) -> bool:
+    """Near copies differ by a word (changed: 1, added: 1/2), or 1 - threshold of their words (2026-12)."""
+    if max(len(a.text), len(b.text)) > MAX_ALIGN_CHARS:
+        return True
+    longer = max(len(a.words), len(b.words))
+    allowed = max(1, int((1 - threshold) * longer + 1e-9))
+    common = _common_words(a.words, b.words)
+    return len(a.words) - common + len(b.words) - common <= 2 * allowed
+
+
+def _in_order(part: Features, whole: Features, floor: float, short: bool) -> bool:
+    """A contained part's words are in whole in order; a short part's all in one run (from 2026-12)."""
+    if len(whole.text) > MAX_ALIGN_CHARS:
+        return True
+    words = part.words
+    known = set(whole.words)
+    first_broken = (
+        len(words) > 1
+        and words[0] not in known
+        and any(words[0][start:] in known for start in range(len(words[0]) - MIN_EDGE_CHARS + 1))
+    )
+    start = 1 if first_broken else 0
+    end = len(words)
+    last_broken = (
+        end > start + 1
+        and words[-1] not in known
+        and len(words[-1]) >= MIN_EDGE_CHARS
+        and any(word.startswith(words[-1]) for word in whole.words)
+    )
+    if last_broken:
+        end -= 1
+    if short:
+        return " ".join(words[start:]) in whole.text
+    found = _common_words(words[start:end], whole.words) + start + len(words) - end
+    return found >= floor * len(words)
 
 
 def compare(a: Features, b: Features, near_threshold: float = 0.90) -> Verdict:

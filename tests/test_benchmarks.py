@@ -167,3 +167,64 @@ def test_score_of_a_perfect_answer_and_of_merged_time_lines() -> None:
     )
     assert merged["pair_precision"] == 0.5
     assert merged["timelines_mixing_blogs"] == 1
+
+
+def test_dangling_link_prompts_of_the_corpus_are_furniture() -> None:
+    """'Read more.' with its stop and 'Read more: <another story>' are prompts; prose that reads on is not."""
+    dangling = _bench_quality().DANGLING
+    assert all(
+        dangling.match(text) for text in ["Read more.", "Read more", "Read more: a profile of the mayor"]
+    )
+    assert not dangling.match(
+        "Read more about it here: the mayor set out her aims in a letter to the council."
+    )
+    assert not dangling.match("Read more: voices from the shelter: inside a hall as families wait read more")
+
+
+def test_a_time_kept_for_a_post_shown_again_counts_for_both() -> None:
+    """A printed post whose time line the truth joined with its copy's is timed when either line is kept."""
+    quality = _bench_quality()
+    lines = [
+        ("a.txt", "time", "A/1/t", "A/1"),
+        ("a.txt", "headline", "A/1/h", "A/1"),
+        ("a.txt", "time", "A/1/t", "A/2"),
+        ("a.txt", "headline", "A/1/h", "A/2"),
+        ("a.txt", "content", "A/2/0", "A/2"),
+    ]
+    groups = {("a.txt", i): key for i, (_, _, key, _) in enumerate(lines)}
+    texts = {
+        ("a.txt", i): "00:00" if role == "time" else f"words {i}" for i, (_, role, _, _) in enumerate(lines)
+    }
+    kept = [True, True, False, False, True]
+    judged = [
+        quality.Judged(name, role, key, post, keep, False, "")
+        for (name, role, key, post), keep in zip(lines, kept, strict=True)
+    ]
+    figures = quality.score(judged, groups, texts, list(range(5)), None, {"a.txt": "A"}, set())
+    assert figures["post_times_lost"] == 0
+    groups[("a.txt", 2)] = "A/2/t"
+    assert (
+        quality.score(judged, groups, texts, list(range(5)), None, {"a.txt": "A"}, set())["post_times_lost"]
+        == 1
+    )
+
+
+def test_a_text_inside_a_printed_copy_of_its_container_is_not_lost() -> None:
+    """A short text inside a longer one whose group is printed in another copy's words is not lost."""
+    quality = _bench_quality()
+    short = "If you would like to get in touch, email us."
+    longer = f"We are in the newsroom all day. {short}"
+    other_copy = "We are in the newsroom all day. If you would like to join in, email us."
+    lines = [("a.txt", short, "S"), ("a.txt", longer, "L"), ("b.txt", other_copy, "L")]
+    groups = {(name, i): key for i, (name, _, key) in enumerate(lines)}
+    texts = {(name, i): text for i, (name, text, _) in enumerate(lines)}
+    kept = [False, False, True]
+    judged = [
+        quality.Judged(name, "content", key, "", keep, False, "c")
+        for (name, _, key), keep in zip(lines, kept, strict=True)
+    ]
+    inside = {(quality._plain(short), quality._plain(longer))}
+    blogs = {"a.txt": "A", "b.txt": "B"}
+    assert quality.score(judged, groups, texts, [0, 1, 2], None, blogs, inside)["groups_lost"] == 0
+    judged[2] = quality.Judged("b.txt", "content", "L", "", False, False, "c")
+    assert quality.score(judged, groups, texts, [0, 1, 2], None, blogs, inside)["groups_lost"] == 2

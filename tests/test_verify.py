@@ -27,6 +27,7 @@ P = BlockKind.PARAGRAPH
 H = BlockKind.HEADING
 C = BlockKind.CAPTION
 T = BlockKind.TIMESTAMP
+CAMERAS = "Cameras showed the couple were last seen at a farm shop near the river."
 BASE = (
     "The council said the Skelby bridge would stay closed until engineers had inspected the damaged cables."
 )
@@ -68,8 +69,16 @@ def _features(kind: BlockKind, text: str) -> Features:
             MatchKind.CONTAINED,
         ),
         (
-            (H, "Flood live: River Tamsel bursts its banks as hundreds are rescued from the old town"),
-            (H, "HomeNewsFlood live: River Tamsel bursts its banks as many are hund..."),
+            (
+                H,
+                "Flood live: River Tamsel bursts its banks as hundreds of families are rescued by boat "
+                "from the harbour district",
+            ),
+            (
+                H,
+                "HomeNewsFlood live: River Tamsel bursts its banks as dozens of families are rescued by boat "
+                "from the harb...",
+            ),
             MatchKind.CONTAINED,
         ),
     ],
@@ -143,6 +152,38 @@ def test_contained_names_the_container() -> None:
                 + " ".join(["More."] * 60),
             ),
         ),
+        (
+            (P, "Jones is now taking questions."),
+            (P, "Smith is now taking questions from reporters. Asked if Jones is weak, she laughs."),
+        ),
+        (
+            (H, "Welcome to live updates for the day"),
+            (H, "Good morning - welcome to our live updates for the day"),
+        ),
+        (
+            (H, "HomeNewsFlood live: River Tamsel bursts its banks as many are hund..."),
+            (H, "Flood live: River Tamsel bursts its banks as hundreds are rescued from the old town"),
+        ),
+        (
+            (P, "- the Rovers get ready for the second leg of their cup qualifier in the north"),
+            (P, "The Rovers are in Cyprus for the second leg of their cup qualifier in the north."),
+        ),
+        (
+            (
+                P,
+                "He said: we are working intensively together in the spirit of close cooperation and I'm "
+                "grateful for all the efforts the harbour authorities have made so far",
+            ),
+            (
+                P,
+                "And Ortega: we are working intensively together in the spirit of close cooperation and I am "
+                "grateful for all the efforts the harbour authorities have made so far",
+            ),
+        ),
+        (
+            (P, f"{CAMERAS} The trial is being held at Skelby crown court."),
+            (P, f"{CAMERAS} The trial will take place at Skelby crown court."),
+        ),
     ],
     ids=[
         "timestamps",
@@ -157,6 +198,12 @@ def test_contained_names_the_container() -> None:
         "short-lookalike",
         "unrelated",
         "small-part-of-huge",
+        "scattered-words",
+        "short-part-with-a-gap",
+        "short-part-with-a-word-changed",
+        "letters-alike-words-not",
+        "other-speaker-same-quote",
+        "other-tense",
     ],
 )
 def test_must_not_merge(a: tuple[BlockKind, str], b: tuple[BlockKind, str]) -> None:
