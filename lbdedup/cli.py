@@ -395,8 +395,8 @@ JobsOption = Annotated[
         "--jobs",
         "-j",
         min=0,
-        help="Processes for the per-file stages and verification of runs over 2 MB (0: one per core; "
-        "never more than the cores). Output is the same.",
+        help="Processes for the per-file stages, verification and writing reports of runs over 2 MB "
+        "(0, the default: one per core; never more than the cores). Output is the same.",
     ),
 ]
 
@@ -569,7 +569,7 @@ def clean(
     id_field: IdFieldOption = "id",
     text_field: TextFieldOption = "text",
     html_field: HtmlFieldOption = "html",
-    jobs: JobsOption = 1,
+    jobs: JobsOption = 0,
 ) -> None:
     """Print the canonical text: every kept block once, with where its copies were.
 
@@ -752,7 +752,7 @@ def report(
     id_field: IdFieldOption = "id",
     text_field: TextFieldOption = "text",
     html_field: HtmlFieldOption = "html",
-    jobs: JobsOption = 1,
+    jobs: JobsOption = 0,
 ) -> None:
     """Show people what was found: counts per source, the largest clusters, near and contained matches.
 
@@ -1369,7 +1369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     variable ``LBDEDUP_DEBUG`` is set) and exit code 2, never 1, which means findings.
 
     >>> main(["--version"])
-    lbdedup 0.1.0
+    lbdedup 0.2.0
     0
     """
     args = list(sys.argv[1:] if argv is None else argv)
