@@ -384,24 +384,28 @@ class _ReportJson:
             f'"reason": {"null" if reason is None else _json_string(reason)}'
         )
 
+    def _ref_fields(self, blocks: BlockTable, rows: npt.NDArray[np.int64]) -> list[str]:
+        """The fields of :meth:`ref` of blocks ``rows``, without the braces, read from the columns."""
+        sources = self.sources
+        return [
+            f'"source": {sources[doc]}, "index": {index}, "line_start": {line}'
+            for doc, index, line in zip(
+                blocks.doc[rows].tolist(),
+                blocks.position[rows].tolist(),
+                blocks.line_start[rows].tolist(),
+                strict=True,
+            )
+        ]
+
     def table_clusters(self, clusters: ClusterTable, numbers: slice) -> list[str]:
         """:meth:`clusters` of the clusters ``numbers`` of ``clusters``, read from its columns."""
         results = clusters.results
         blocks = results.blocks
-        sources = self.sources
         first, last = clusters.starts[numbers.start], clusters.starts[min(numbers.stop, len(clusters))]
         members = clusters.members[first:last]
         canonical = clusters.canonical[numbers]
         # A member that is its cluster's kept copy is listed by the kept copy's reference: the same block.
-        refs = [
-            f'"source": {sources[doc]}, "index": {index}, "line_start": {line}'
-            for doc, index, line in zip(
-                blocks.doc[members].tolist(),
-                blocks.position[members].tolist(),
-                blocks.line_start[members].tolist(),
-                strict=True,
-            )
-        ]
+        refs = self._ref_fields(blocks, members)
         member_json = [
             f'{{{ref}, "match": {_MATCH_CODE_JSON[match]}, '
             f'"similarity": {"null" if similarity != similarity else repr(similarity)}}}'
@@ -410,15 +414,7 @@ class _ReportJson:
             )
         ]
         bounds = (clusters.starts[numbers.start : min(numbers.stop, len(clusters)) + 1] - first).tolist()
-        canonical_refs = [
-            f'{{"source": {sources[doc]}, "index": {index}, "line_start": {line}}}'
-            for doc, index, line in zip(
-                blocks.doc[canonical].tolist(),
-                blocks.position[canonical].tolist(),
-                blocks.line_start[canonical].tolist(),
-                strict=True,
-            )
-        ]
+        canonical_refs = [f"{{{fields}}}" for fields in self._ref_fields(blocks, canonical)]
         return [
             f'{{"id": {number}, "canonical": {kept}, "members": [{", ".join(member_json[start:stop])}]}}'
             for number, kept, start, stop in zip(
