@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
@@ -506,9 +506,12 @@ def _json_pieces(result: DedupeResult, jobs: int = 0) -> Iterator[_Piece]:
         separator = _ITEM_SEPARATOR.encode()
         yield from _block_bytes(encoder, result.blocks, jobs, (b"\n  ", separator, separator, b""))
         yield "\n ],\n" if result.blocks else "],\n"
+        yield ' "clusters": ['
+        yield from _cluster_bytes(encoder, result.clusters, jobs)
+        yield "\n ],\n" if result.clusters else "],\n"
     else:
         yield from _json_list("blocks", encoder.block_batches(result.blocks))
-    yield from _json_list("clusters", encoder.cluster_batches(result.clusters))
+        yield from _json_list("clusters", encoder.cluster_batches(result.clusters))
     yield from _json_list("runs", [[json.dumps(run_record(run), ensure_ascii=False) for run in result.runs]])
     yield from _json_list("timelines", [encoder.timelines(result.timelines)], last=True)
     yield "}\n"
@@ -538,26 +541,49 @@ def _block_bytes(
     jobs: int,
     framing: tuple[bytes, bytes, bytes, bytes],
 ) -> Iterator[bytes]:
-    """The blocks' JSON lines as UTF-8, a batch a piece, framed as the report's format wants.
+    """The blocks' JSON lines as UTF-8, a batch a piece, framed as :func:`_batch_bytes` says."""
+
+    def lines(start: int, stop: int) -> list[str]:
+        if isinstance(results, ResultTable):
+            return encoder.table_blocks(results, slice(start, stop))
+        return encoder.blocks(results[start:stop])
+
+    return _batch_bytes(lines, len(results), jobs, framing)
+
+
+def _cluster_bytes(encoder: _ReportJson, clusters: Sequence[Cluster], jobs: int) -> Iterator[bytes]:
+    """The clusters' JSON lines as UTF-8 for the report's list, a batch a piece (see :func:`_batch_bytes`)."""
+
+    def lines(start: int, stop: int) -> list[str]:
+        if isinstance(clusters, ClusterTable):
+            return encoder.table_clusters(clusters, slice(start, stop))
+        return encoder.clusters(clusters[start:stop])
+
+    separator = _ITEM_SEPARATOR.encode()
+    return _batch_bytes(lines, len(clusters), jobs, (b"\n  ", separator, separator, b""))
+
+
+def _batch_bytes(
+    lines: Callable[[int, int], list[str]],
+    count: int,
+    jobs: int,
+    framing: tuple[bytes, bytes, bytes, bytes],
+) -> Iterator[bytes]:
+    """The JSON lines of items ``0 .. count - 1`` (``lines(start, stop)``) as UTF-8, ``_BATCH`` a piece.
 
     ``framing`` is what goes before the first batch, before each later batch, between two lines and after
     each batch. With two or more ``jobs``, a forked process makes every other batch while this one makes
     the others (:func:`~lbdedup.parallel.interleaved_map`): the same bytes, about half the time on two cores.
     """
-    count = -(-len(results) // _BATCH)
+    first, later, between, trailer = framing
+    batches = -(-count // _BATCH)
 
     def batch(number: int) -> bytes:
-        start, stop = number * _BATCH, min(len(results), (number + 1) * _BATCH)
-        if isinstance(results, ResultTable):
-            lines = encoder.table_blocks(results, slice(start, stop))
-        else:
-            lines = encoder.blocks(results[start:stop])
-        body = between.join([line.encode("utf-8", JSON_ERRORS) for line in lines])
+        made = lines(number * _BATCH, min(count, (number + 1) * _BATCH))
+        body = between.join([line.encode("utf-8", JSON_ERRORS) for line in made])
         return (first if number == 0 else later) + body + trailer
 
-    first, later, between, trailer = framing
-
-    return interleaved_map(batch, count, jobs if count >= _MIN_FORKED_BATCHES else 1)
+    return interleaved_map(batch, batches, jobs if batches >= _MIN_FORKED_BATCHES else 1)
 
 
 def render_json_chunks(result: DedupeResult) -> Iterator[str]:

@@ -143,6 +143,7 @@ def test_dedupe_with_two_jobs_matches_one_job(monkeypatch: pytest.MonkeyPatch) -
     assert forked == render_json(dedupe(documents, Options(jobs=1)))
     # Front and verification in several parts with two jobs, in one part with one.
     assert split[0] > 2
+    assert split[0] <= 2 * lbdedup.core.FRONT_PARTS_PER_PROCESS
     assert split[1] == 2 * lbdedup.core.PARTS_PER_PROCESS
     assert split[2:] == [1, 1]
 
