@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -71,6 +72,8 @@ PARTS_PER_PROCESS = 8
 # distinct words again, so more parts is more work (40 MB on two cores: 1.35 s with 2 parts a process, 1.5 s
 # and more with 8).
 FRONT_PARTS_PER_PROCESS = 2
+# The Features of at most this many blocks are kept at once while verifying (see _FeatureCache).
+MAX_CACHED_FEATURES = 1 << 15
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -581,24 +584,33 @@ def _copy_matches(
 class _FeatureCache:
     """``features_of(index)``: the Features of a block, computed once and only for blocks that need them."""
 
-    __slots__ = ("_features", "_keys", "_kind_codes")
+    __slots__ = ("_features", "_keys", "_kind_codes", "_order")
 
     def __init__(self, kind_codes: Sequence[int], keys: Sequence[str]) -> None:
         self._kind_codes = kind_codes
         self._keys = keys
         self._features: dict[int, Features] = {}
+        self._order: deque[int] = deque()
 
     def __call__(self, index: int) -> Features:
-        found = self._features.get(index)
+        features = self._features
+        found = features.get(index)
         if found is None:
+            if len(features) >= MAX_CACHED_FEATURES:
+                # The oldest goes: a block's Features are a kilobyte or two, and a 160 MB run verifies pairs
+                # among 130,000 blocks; pairs come by their first block, so the Features a pair needs again
+                # are mostly recent ones (a third more are made again; the peak is 280 MB lower).
+                del features[self._order.popleft()]
             kind = BLOCK_KINDS[self._kind_codes[index]]
-            found = self._features[index] = Features.of(kind, self._keys[index])
+            found = features[index] = Features.of(kind, self._keys[index])
+            self._order.append(index)
         return found
 
     def keep_only(self, indexes: Iterable[int]) -> None:
         """Forget the Features of all other blocks, to free their memory for the stages that follow."""
         features = self._features
         self._features = {index: features[index] for index in indexes if index in features}
+        self._order = deque(self._features)
 
 
 def with_block_results(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import lbdedup.core
 from lbdedup import BlockResult, DedupeResult, Document, KeepPolicy, MatchKind, Options, Status, dedupe
 from lbdedup.core import _FeatureCache, clean_text, match_keys, segment_all
 from lbdedup.model import KIND_CODES
@@ -233,3 +234,21 @@ def test_feature_cache_forgets_all_but_the_kept_blocks_and_remakes_the_others() 
     again = features_of(0)
     assert again is not first
     assert again == first
+
+
+def test_feature_cache_holds_at_most_its_bound_and_answers_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bound of two Features: the oldest go, a block asked again gets equal Features, results unchanged."""
+    texts = [
+        f"Rain all day in the valley number {number}, said the mayor of the town." for number in range(6)
+    ]
+    document = Document("a.txt", "\n\n".join(texts + texts[::-1]) + "\n")
+    unbounded = render_json(dedupe([document]))
+    monkeypatch.setattr(lbdedup.core, "MAX_CACHED_FEATURES", 2)
+    blocks = segment_all([document])
+    features_of = _FeatureCache([KIND_CODES[block.kind] for block in blocks], match_keys(blocks))
+    first = features_of(0)
+    features_of(1)
+    features_of(2)
+    assert len(features_of._features) == 2
+    assert features_of(0) == first
+    assert render_json(dedupe([document])) == unbounded
