@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from lbdedup.postmatch import component_minimum
+
 __all__ = ["Clustering", "ContainedEdge", "cluster_blocks"]
 
 
@@ -27,78 +29,63 @@ class ContainedEdge:
     score: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Clustering:
     """For every block: its exact/near ``group`` and its final ``cluster`` (both named by a block index)."""
 
-    group: tuple[int, ...]
-    cluster: tuple[int, ...]
-
-
-def _find(parent: list[int], item: int) -> int:
-    root = item
-    while parent[root] != root:
-        root = parent[root]
-    while parent[item] != root:
-        parent[item], item = root, parent[item]
-    return root
-
-
-def _union(parent: list[int], a: int, b: int) -> None:
-    root_a, root_b = _find(parent, a), _find(parent, b)
-    if root_a != root_b:
-        # The smaller index wins, so the result does not depend on the order of the pairs.
-        low, high = sorted((root_a, root_b))
-        parent[high] = low
+    group: npt.NDArray[np.int64]
+    cluster: npt.NDArray[np.int64]
 
 
 def cluster_blocks(
-    exact_representative: Sequence[int],
+    exact_representative: Sequence[int] | npt.NDArray[np.int64],
     near_pairs: Iterable[tuple[int, int]],
     contained_edges: Iterable[ContainedEdge],
-    word_counts: Sequence[int],
+    word_counts: Sequence[int] | npt.NDArray[np.int64],
     content_words: Sequence[int] | npt.NDArray[np.int64] | None = None,
 ) -> Clustering:
     """Group blocks: ``exact_representative[i]`` is the first block with block i's exact text.
 
     A contained group attaches to a container group with more words: the best match, then the one that says
     most (``content_words``: the word counts without an appended wire credit, by default the word counts),
-    then the earliest.
+    then the earliest. Arrays over all blocks, no Python object per block.
 
     >>> c = cluster_blocks([0, 1, 1, 3], [(0, 3)], [ContainedEdge(1, 0, 0.95)], [9, 4, 4, 9])
-    >>> c.group, c.cluster
-    ((0, 1, 1, 0), (0, 0, 0, 0))
+    >>> c.group.tolist(), c.cluster.tolist()
+    ([0, 1, 1, 0], [0, 0, 0, 0])
     """
-    parent = list(exact_representative)
-    for a, b in near_pairs:
-        _union(parent, a, b)
-    group = _roots(np.asarray(parent, dtype=np.int64))
-    weight = np.zeros(len(group), dtype=np.int64)
-    np.maximum.at(weight, group, np.asarray(word_counts, dtype=np.int64))
+    representative = np.asarray(exact_representative, dtype=np.int64)
+    count = len(representative)
+    pairs = np.array(list(near_pairs), dtype=np.int64).reshape(-1, 2)
+    # Each block joined to its exact group's first block and to its near copies: each group is named by its
+    # smallest block, as a union-find keeping the smaller root names it, whatever the order of the pairs.
+    group = component_minimum(
+        count,
+        np.concatenate([np.arange(count, dtype=np.int64), pairs[:, 0]]),
+        np.concatenate([representative, pairs[:, 1]]),
+    )
+    weight = np.zeros(count, dtype=np.int64)
+    np.maximum.at(weight, group, np.asarray(word_counts, dtype=np.int64).reshape(-1))
     if content_words is None:
-        content_list = weight.tolist()
+        content = weight
     else:
-        content = np.zeros(len(group), dtype=np.int64)
-        np.maximum.at(content, group, np.asarray(content_words, dtype=np.int64))
-        content_list = content.tolist()
-    group_list = group.tolist()
-    weight_list = weight.tolist()
+        content = np.zeros(count, dtype=np.int64)
+        np.maximum.at(content, group, np.asarray(content_words, dtype=np.int64).reshape(-1))
 
-    best: dict[int, tuple[float, int, int]] = {}
-    for edge in contained_edges:
-        part_group, whole_group = group_list[edge.part], group_list[edge.whole]
-        if part_group == whole_group or weight_list[whole_group] <= weight_list[part_group]:
-            continue
-        current = best.get(part_group)
-        candidate = (-edge.score, -content_list[whole_group], whole_group)
-        if current is None or candidate < current:
-            best[part_group] = candidate
-
-    # Each contained group points at its container group; the attachments form a forest, whose roots are tops.
-    container = np.arange(len(group), dtype=np.int64)
-    if best:
-        container[list(best)] = [whole for _, _, whole in best.values()]
-    return Clustering(group=tuple(group_list), cluster=tuple(_roots(container)[group].tolist()))
+    edges = list(contained_edges)
+    parts = np.fromiter((edge.part for edge in edges), dtype=np.int64, count=len(edges))
+    wholes = np.fromiter((edge.whole for edge in edges), dtype=np.int64, count=len(edges))
+    scores = np.fromiter((edge.score for edge in edges), dtype=np.float64, count=len(edges))
+    part_groups, whole_groups = group[parts], group[wholes]
+    valid = (part_groups != whole_groups) & (weight[whole_groups] > weight[part_groups])
+    part_groups, whole_groups, scores = part_groups[valid], whole_groups[valid], scores[valid]
+    # Per contained group, its best container group: the best match, then the one that says most, then the
+    # earliest. The attachments (to groups with more words only) form a forest, whose roots are tops.
+    order = np.lexsort((whole_groups, -content[whole_groups], -scores, part_groups))
+    firsts = order[np.r_[True, part_groups[order][1:] != part_groups[order][:-1]]] if order.size else order
+    container = np.arange(count, dtype=np.int64)
+    container[part_groups[firsts]] = whole_groups[firsts]
+    return Clustering(group=group, cluster=_roots(container)[group])
 
 
 def _roots(parent: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

@@ -346,9 +346,7 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     ]
 
     content_words = _content_words(keys, word_counts)
-    clustering = cluster_blocks(
-        representative.tolist(), near_pairs, contained_edges, word_counts, content_words
-    )
+    clustering = cluster_blocks(representative, near_pairs, contained_edges, word_counts, content_words)
     group, cluster = merge_repeated_meta(blocks, keys, clustering.group, clustering.cluster)
     decided = _decide(
         blocks, keys, word_counts, content_words, group, cluster, options, furniture, features_of
@@ -422,8 +420,8 @@ def _decide(
     keys: Sequence[str],
     word_counts: Sequence[int],
     content_words: np.ndarray,
-    group: Sequence[int],
-    cluster: Sequence[int],
+    group: Sequence[int] | np.ndarray,
+    cluster: Sequence[int] | np.ndarray,
     options: Options,
     furniture: Mapping[int, str],
     features_of: Callable[[int], Features],
@@ -517,7 +515,7 @@ def _canonical_members(
     starts: np.ndarray,
     sizes: np.ndarray,
     roots: np.ndarray,
-    group: Sequence[int],
+    group: Sequence[int] | np.ndarray,
     word_counts: Sequence[int],
     content_words: np.ndarray,
     keys: Sequence[str],
@@ -538,12 +536,13 @@ def _canonical_members(
         best: np.ndarray = members[np.lexsort((members, -scores, cluster_of))[starts]]
         return best
     kept = []
+    groups = list(group) if not isinstance(group, np.ndarray) else group.tolist()
     for start, size, root in zip(
         starts.tolist(), sizes.tolist(), roots[members[starts]].tolist(), strict=True
     ):
         items = member_list[start : start + size]
-        top_group = root if root not in furniture else group[items[0]]
-        kept.append(choose_canonical(items, top_group, group, word_counts, keys, options.keep))
+        top_group = root if root not in furniture else groups[items[0]]
+        kept.append(choose_canonical(items, top_group, groups, word_counts, keys, options.keep))
     return np.array(kept, dtype=np.int64)
 
 

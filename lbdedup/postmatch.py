@@ -499,8 +499,11 @@ def _held_in(
 
 
 def merge_repeated_meta(
-    blocks: Sequence[Block], keys: Sequence[str], group: Sequence[int], cluster: Sequence[int]
-) -> tuple[list[int], list[int]]:
+    blocks: Sequence[Block],
+    keys: Sequence[str],
+    group: Sequence[int] | npt.NDArray[np.int64],
+    cluster: Sequence[int] | npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """``group`` and ``cluster`` with meta lines joined where the meta-line rule allows.
 
     ``keys`` are the normalized texts; meta blocks must come in as singletons (see
@@ -509,10 +512,13 @@ def merge_repeated_meta(
     >>> from lbdedup.model import BlockKind
     >>> kinds = [BlockKind.BYLINE, BlockKind.PARAGRAPH, BlockKind.BYLINE, BlockKind.BYLINE]
     >>> blocks = [Block(0, "a", i, i, i, kind, "x", post=1 + i // 2) for i, kind in enumerate(kinds)]
-    >>> merge_repeated_meta(blocks, ["by kim", "rain", "by kim", "by kim"], [0, 1, 2, 3], [0, 1, 2, 3])
+    >>> group, cluster = merge_repeated_meta(blocks, ["by kim", "rain", "by kim", "by kim"], [0, 1, 2, 3],
+    ...                                      [0, 1, 2, 3])
+    >>> group.tolist(), cluster.tolist()
     ([0, 1, 2, 2], [0, 1, 2, 2])
     """
-    group, cluster = list(group), list(cluster)
+    group = np.array(group, dtype=np.int64)
+    cluster = np.array(cluster, dtype=np.int64)
     blocks = block_table(blocks)
     kinds = blocks.kind.astype(np.int64)
     is_meta = np.isin(kinds, [KIND_CODES[kind] for kind in META_KINDS])
@@ -566,7 +572,6 @@ def merge_repeated_meta(
         in_copies = np.bincount(copy_line)[copy_line][held_of] >= 2
         edges_from.append(np.flatnonzero(in_copies))
         edges_to.append(first_held[first_copy[copy_line[held_of[in_copies]]]])
-    roots = meta[component_minimum(meta.size, np.concatenate(edges_from), np.concatenate(edges_to))].tolist()
-    for index, root in zip(meta_list, roots, strict=True):
-        group[index] = cluster[index] = root
+    roots = meta[component_minimum(meta.size, np.concatenate(edges_from), np.concatenate(edges_to))]
+    group[meta] = cluster[meta] = roots
     return group, cluster
