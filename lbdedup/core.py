@@ -317,7 +317,7 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     )
     eligible[list(furniture)] = False
     pairs = candidate_pairs(fingerprints, eligible, options.max_shingle_blocks)
-    word_counts = fingerprints.word_counts.tolist()
+    word_counts = fingerprints.word_counts
     # The shingles (a sixth of a run's memory) are not needed past this point: the stages below reuse it.
     del fingerprints
 
@@ -418,7 +418,7 @@ class _Decisions(NamedTuple):
 def _decide(
     blocks: Sequence[Block],
     keys: Sequence[str],
-    word_counts: Sequence[int],
+    word_counts: Sequence[int] | np.ndarray,
     content_words: np.ndarray,
     group: Sequence[int] | np.ndarray,
     cluster: Sequence[int] | np.ndarray,
@@ -516,7 +516,7 @@ def _canonical_members(
     sizes: np.ndarray,
     roots: np.ndarray,
     group: Sequence[int] | np.ndarray,
-    word_counts: Sequence[int],
+    word_counts: Sequence[int] | np.ndarray,
     content_words: np.ndarray,
     keys: Sequence[str],
     options: Options,
@@ -537,16 +537,17 @@ def _canonical_members(
         return best
     kept = []
     groups = list(group) if not isinstance(group, np.ndarray) else group.tolist()
+    word_count_list = list(word_counts) if not isinstance(word_counts, np.ndarray) else word_counts.tolist()
     for start, size, root in zip(
         starts.tolist(), sizes.tolist(), roots[members[starts]].tolist(), strict=True
     ):
         items = member_list[start : start + size]
         top_group = root if root not in furniture else groups[items[0]]
-        kept.append(choose_canonical(items, top_group, groups, word_counts, keys, options.keep))
+        kept.append(choose_canonical(items, top_group, groups, word_count_list, keys, options.keep))
     return np.array(kept, dtype=np.int64)
 
 
-def _content_words(keys: Sequence[str], word_counts: Sequence[int]) -> np.ndarray:
+def _content_words(keys: Sequence[str], word_counts: Sequence[int] | np.ndarray) -> np.ndarray:
     """:func:`completeness` of every block: its word count, less a wire credit appended at its end.
 
     >>> _content_words(["the port shut reuters", "the port shut"], [4, 3]).tolist()
@@ -555,7 +556,7 @@ def _content_words(keys: Sequence[str], word_counts: Sequence[int]) -> np.ndarra
     counts = np.array(word_counts, dtype=np.int64)
     # Most texts end with no agency's name at all: the ones that do are found in C, and only they are asked.
     ending = list(compress(count(), map(str.endswith, keys, repeat(WIRE_AGENCIES))))
-    counts[ending] = [completeness(keys[index], word_counts[index]) for index in ending]
+    counts[ending] = [completeness(keys[index], int(word_counts[index])) for index in ending]
     return counts
 
 
