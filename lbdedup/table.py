@@ -370,13 +370,13 @@ class TableBuilder:
         if not count:
             return
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
-        if source_text is not None:
-            self._add_in_place(doc, line_starts, line_ends, kinds, texts, posts, times, source_text, lengths)
-            return
-        ends = np.cumsum(lengths)
-        pool_column = np.full(count, len(self._pools), dtype=np.int32)
-        self._pools.append("".join(texts))
-        self._append(doc, line_starts, line_ends, kinds, posts, times, pool_column, ends - lengths, lengths)
+        if source_text is None:
+            ends = np.cumsum(lengths)
+            pool_column, text_starts = np.full(count, len(self._pools), dtype=np.int32), ends - lengths
+            self._pools.append("".join(texts))
+        else:
+            pool_column, text_starts = self._places(line_starts, line_ends, texts, source_text, lengths)
+        self._append(doc, line_starts, line_ends, kinds, posts, times, pool_column, text_starts, lengths)
 
     def _append(
         self,
@@ -419,18 +419,15 @@ class TableBuilder:
             )
         )
 
-    def _add_in_place(
+    def _places(
         self,
-        doc: int,
         line_starts: Sequence[int],
         line_ends: Sequence[int],
-        kinds: Sequence[BlockKind],
         texts: Sequence[str],
-        posts: Sequence[int | None] | None,
-        times: Sequence[str | None] | None,
         source_text: str,
         lengths: I64,
-    ) -> None:
+    ) -> tuple[I32, I64]:
+        """Each text's pool and start: its place in ``source_text``, else in a pool of the texts not there."""
         # A page's text is twice the size of its bytes or more in Python (one curly quote makes it two bytes
         # a character): a copy of every block's text would double the run's largest piece of memory.
         start_column = text_places(source_text, line_starts, line_ends, lengths)
@@ -448,7 +445,7 @@ class TableBuilder:
             pool_column[missing] = len(self._pools)
             start_column[missing] = np.cumsum(extra_lengths) - extra_lengths
             self._pools.append("".join(extra))
-        self._append(doc, line_starts, line_ends, kinds, posts, times, pool_column, start_column, lengths)
+        return pool_column, start_column
 
     def add_blocks(self, blocks: Sequence[Block]) -> None:
         """Add Blocks already made (of one source, in order), as the HTML segmenter gives them."""
