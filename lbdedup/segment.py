@@ -469,41 +469,21 @@ def layout(document: Document) -> Layout:
     return Layout(starts, ends, kinds, texts)
 
 
-def text_places(
-    text: str,
-    line_starts: Sequence[int],
-    line_ends: Sequence[int],
-    lengths: Sequence[int] | npt.NDArray[np.int64] | None = None,
-) -> npt.NDArray[np.int64]:
-    """Where each block's text (as :func:`layout` gives it) starts in the document's ``text``; -1 if nowhere.
+def text_places(text: str, line_starts: Sequence[int]) -> npt.NDArray[np.int64]:
+    """Where each block's text (as :func:`layout` gives it) would start in the document's ``text``.
 
     A block's text is its lines, right-stripped, joined by newlines: the very characters of the document
-    from its first line's start, unless a line before its last ends in spaces or a CR (then it is a copy).
-    With the texts' ``lengths``, a place whose slice would have another length is -1 too, and so is one
-    whose lines are not in ``text`` at all.
+    from its first line's start, unless a line before its last ends in spaces or a CR. So this is where its
+    first line starts (-1 for a line number not in ``text``), and the caller checks that the text is there.
 
-    >>> text_places("Flood live\\n\\n15.53 BST\\nRiver up.\\n", [1, 3, 4], [1, 3, 4]).tolist()
+    >>> text_places("Flood live\\n\\n15.53 BST\\nRiver up.\\n", [1, 3, 4]).tolist()
     [0, 12, 22]
-    >>> text_places("Rain,  \\nall day.\\n", [1], [2]).tolist()
-    [-1]
     """
     raw = text.split("\n")
-    raw_lengths = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
-    stripped_lengths = np.fromiter(map(len, map(str.rstrip, raw)), dtype=np.int64, count=len(raw))
-    del raw
-    line_offsets = np.r_[0, np.cumsum(raw_lengths + 1)]
-    # Lines whose right-stripped text is shorter: a block holding one before its last line is not a slice.
-    uneven = np.r_[0, np.cumsum(raw_lengths != stripped_lengths)]
+    line_offsets = np.r_[0, np.cumsum(np.fromiter(map(len, raw), dtype=np.int64, count=len(raw)) + 1)]
     first = np.asarray(line_starts, dtype=np.int64) - 1
-    last = np.asarray(line_ends, dtype=np.int64) - 1
-    inside = (first >= 0) & (first <= last) & (last < len(raw_lengths))
-    first, last = np.where(inside, first, 0), np.where(inside, last, 0)
-    places: npt.NDArray[np.int64] = np.where(
-        inside & (uneven[last] == uneven[first]), line_offsets[first], -1
-    )
-    if lengths is not None:
-        ends = line_offsets[last] + stripped_lengths[last]
-        places[ends - places != np.asarray(lengths, dtype=np.int64)] = -1
+    inside = (first >= 0) & (first < len(raw))
+    places: npt.NDArray[np.int64] = np.where(inside, line_offsets[np.where(inside, first, 0)], -1)
     return places
 
 

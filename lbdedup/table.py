@@ -375,7 +375,7 @@ class TableBuilder:
             pool_column, text_starts = np.full(count, len(self._pools), dtype=np.int32), ends - lengths
             self._pools.append("".join(texts))
         else:
-            pool_column, text_starts = self._places(line_starts, line_ends, texts, source_text, lengths)
+            pool_column, text_starts = self._places(line_starts, texts, source_text, lengths)
         self._append(doc, line_starts, line_ends, kinds, posts, times, pool_column, text_starts, lengths)
 
     def _append(
@@ -422,7 +422,6 @@ class TableBuilder:
     def _places(
         self,
         line_starts: Sequence[int],
-        line_ends: Sequence[int],
         texts: Sequence[str],
         source_text: str,
         lengths: I64,
@@ -430,12 +429,12 @@ class TableBuilder:
         """Each text's pool and start: its place in ``source_text``, else in a pool of the texts not there."""
         # A page's text is twice the size of its bytes or more in Python (one curly quote makes it two bytes
         # a character): a copy of every block's text would double the run's largest piece of memory.
-        start_column = text_places(source_text, line_starts, line_ends, lengths)
+        start_column = text_places(source_text, line_starts)
         # The places come from the line structure; each is checked against the text it must hold (in C, by
-        # map), so that a caller's texts that were not cut from this source are copied, never misread.
+        # map): a text with a CR or spaces inside, or a caller's text not cut from this source, is copied.
         ends = (start_column + lengths).tolist()
         same = map(eq, map(source_text.__getitem__, map(slice, start_column.tolist(), ends)), texts)
-        start_column[~np.fromiter(same, dtype=bool, count=len(texts))] = -1
+        start_column[(start_column < 0) | ~np.fromiter(same, dtype=bool, count=len(texts))] = -1
         pool_column = np.full(len(texts), len(self._pools), dtype=np.int32)
         self._pools.append(source_text)
         missing = np.flatnonzero(start_column < 0)
