@@ -750,6 +750,7 @@ def section_rows(result: DedupeResult) -> list[tuple[str, npt.NDArray[np.int64]]
 
 def _later_anchors(
     meta_rows: npt.NDArray[np.bool_],
+    heading_rows: npt.NDArray[np.bool_],
     entries: npt.NDArray[np.int64],
     later: npt.NDArray[np.int64],
     anchors: npt.NDArray[np.int64],
@@ -784,9 +785,6 @@ def _later_anchors(
         strict=True,
     ):
         anchor = int(anchors[entry])
-        if own_place[entry]:
-            found.append(anchor)  # a copy of a block of the first copy stands where that block stands
-            continue
         time_last = length > 0 and not is_meta(start) and is_meta(start + length - 1)
         headline_first = (
             length > 0
@@ -794,6 +792,11 @@ def _later_anchors(
             and not time_last
             and any(is_meta(start + at) for at in range(1, length))
         )
+        # In the headline's place, a paragraph (the first copy's headline is a dropped copy of it) reads as
+        # content above the time line, read again: the post turns time-last. It goes under the opening.
+        if own_place[entry] and not (headline_first and anchor == 0 and not heading_rows[entries[entry]]):
+            found.append(anchor)  # a copy of a block of the first copy stands where that block stands
+            continue
         if is_meta(entry):
             after_content = not all(is_meta(before) for before in range(copy_start, entry))
             if time_last:
@@ -883,6 +886,7 @@ def _placed_timelines(
         primary_starts = (np.cumsum(ref_lengths) - ref_lengths)[primary_refs]
         anchors[later] = _later_anchors(
             table.blocks.of_kinds(META_KINDS)[order],
+            table.blocks.of_kinds((BlockKind.HEADING,))[order],
             entries,
             later,
             anchors,

@@ -238,6 +238,23 @@ def test_cleaning_a_headline_first_blog_whose_copy_adds_content_changes_nothing(
     assert clean_text(once, options) == once
 
 
+def test_cleaning_a_timeline_whose_shown_headline_is_a_paragraph_copy_changes_nothing() -> None:
+    """Idempotence, a found case: the kept copy of a dropped headline is a paragraph of an earlier post.
+
+    "00.00 / P. / 00.00 / P / 00.01 / P. / Q" reads headline first; the post at 00.01 (headline "P") holds all
+    of the earlier ones. The kept "P." used to stand in the headline's place, above "00.01": read again, a
+    paragraph above each time line made the page time-last. It now goes under the post's time line.
+    """
+    paragraph = "Harbour harbour harbour harbour harbour harbour"
+    text = (
+        f"00.00 BST\n\n{paragraph}.\n\n00.00 BST\n\n{paragraph}\n\n00.01 BST\n\n{paragraph}.\n\n"
+        "Harbourharbour harbour harbour harbour harbour.\n"
+    )
+    options = Options(newest_first=False)
+    once = clean_text(text, options)
+    assert clean_text(once, options) == once
+
+
 @EXAMPLES
 @given(st.lists(blogs(), min_size=1, max_size=3))
 def test_every_dropped_block_has_a_kept_member(texts: list[str]) -> None:
