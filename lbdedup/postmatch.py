@@ -46,10 +46,17 @@ MAX_CLUSTER_POSTS = 64
 MAX_LEAD_WORDS = 30
 
 
-def _is_lead(blocks: BlockTable, meta: npt.NDArray[np.bool_], index: int) -> bool:
+def _is_lead(
+    blocks: BlockTable,
+    meta: npt.NDArray[np.bool_],
+    index: int,
+    representative: npt.NDArray[np.int64],
+    near: set[tuple[int, int]],
+) -> bool:
     """Whether block ``index`` opens its post (only meta lines before it) and more of the post follows.
 
-    ``meta`` marks the meta lines of ``blocks``; the blocks are read by column, no Block is made.
+    ``meta`` marks the meta lines of ``blocks``; the blocks are read by column, no Block is made. A line
+    ``near`` it (pairs of exact-group representatives) is no more of the post: the same line again, edited.
     """
     post = int(blocks.post[index])
     if post < 0 or meta[index]:
@@ -62,8 +69,13 @@ def _is_lead(blocks: BlockTable, meta: npt.NDArray[np.bool_], index: int) -> boo
     after = index + 1
     # More of the post: a line of other words (the same line again is the same text, an exact copy).
     own = text.casefold().split()
+    group = int(representative[index])
     while after < len(blocks) and docs[after] == doc and posts[after] == post:
-        if not meta[after] and blocks.text(after).casefold().split() != own:
+        if (
+            not meta[after]
+            and blocks.text(after).casefold().split() != own
+            and not _copy_from_elsewhere(blocks, representative, near, group, after)
+        ):
             break
         after += 1
     else:
@@ -77,6 +89,32 @@ def _is_lead(blocks: BlockTable, meta: npt.NDArray[np.bool_], index: int) -> boo
 
 
 Match = tuple[int, int, "int | None", float]
+
+
+def _copy_from_elsewhere(
+    blocks: BlockTable,
+    representative: npt.NDArray[np.int64],
+    near: set[tuple[int, int]],
+    group: int,
+    index: int,
+) -> bool:
+    """Whether block ``index``, near the exact group ``group``, copies a line of a post holding no copy of it.
+
+    Cleaned, such a line goes (its first copy is kept) and what stood above it is left alone in its post.
+    """
+    first = int(representative[index])
+    if first == index or (group, first) not in near:
+        return False
+    doc, post = blocks.doc[first], blocks.post[first]
+    if post < 0:
+        return True
+    start = first
+    while start > 0 and blocks.doc[start - 1] == doc and blocks.post[start - 1] == post:
+        start -= 1
+    end = first + 1
+    while end < len(blocks) and blocks.doc[end] == doc and blocks.post[end] == post:
+        end += 1
+    return not bool(np.any(representative[start:end] == group))
 
 
 def headlines_apart(
@@ -105,7 +143,10 @@ def headlines_apart(
     table = block_table(blocks)
     meta = table.of_kinds(META_KINDS)
     lead = np.zeros(len(blocks), dtype=bool)
-    lead[members] = [_is_lead(table, meta, index) for index in members.tolist()]
+    # Near copies (no container) of each other: a headline followed only by its near copy is none; cleaned,
+    # the copy goes and the line would read as a post's only line, which matches it.
+    near = {pair for a, b, container, _ in matches if container is None for pair in ((a, b), (b, a))}
+    lead[members] = [_is_lead(table, meta, index, representative, near) for index in members.tolist()]
     all_lead = np.ones(len(blocks), dtype=bool)
     np.logical_and.at(all_lead, representative[members], lead[members])
     any_lead = np.zeros(len(blocks), dtype=bool)

@@ -255,6 +255,21 @@ def test_cleaning_a_timeline_whose_shown_headline_is_a_paragraph_copy_changes_no
     assert clean_text(once, options) == once
 
 
+def test_cleaning_a_blog_whose_opening_line_is_followed_by_a_copy_changes_nothing() -> None:
+    """Idempotence, a found case: a post's first line followed only by a copy of another post's near line.
+
+    "00.00 / P. / 00.00 / P. / 00.01 / P' / P." (P' is P with a typo): P' read as the post's headline, since
+    "P." followed it, and a headline matches body text only exactly. Cleaned, that "P." went (a copy of the
+    first post's), and read again P' was the post's only line, a near copy of "P.": dropped. A line following
+    that copies, near, a line of a post holding no copy of the first is no more of its post.
+    """
+    paragraph = "Harbour harbour harbour harbour harbour harbour."
+    typo = "Hrbour harbour harbour harbour harbour harbour."
+    text = f"00.00 BST\n\n{paragraph}\n\n00.00 BST\n\n{paragraph}\n\n00.01 BST\n\n{typo}\n\n{paragraph}\n"
+    once = clean_text(text, IN_PLACE)
+    assert clean_text(once, IN_PLACE) == once
+
+
 @EXAMPLES
 @given(st.lists(blogs(), min_size=1, max_size=3))
 def test_every_dropped_block_has_a_kept_member(texts: list[str]) -> None:
