@@ -259,7 +259,13 @@ def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
         while following < count_ and kinds[following] in META_KINDS:
             following += 1
         if anchor > 0 and kinds[anchor - 1] is heading:
-            if following < count_ and kinds[following] in _BODY_KINDS:
+            # A heading between the page's head and a time line above it is as much that time's headline (a
+            # headline-only first post of a time-first page, its body a dropped copy) as this one's: no vote.
+            above = anchor - 2
+            while above >= 0 and kinds[above] in META_KINDS:
+                above -= 1
+            opens = above < anchor - 2 and (above < 0 or kinds[above] is BlockKind.TITLE)
+            if following < count_ and kinds[following] in _BODY_KINDS and not opens:
                 votes += 1
         elif following < count_ and kinds[following] is heading:
             under = following + 1

@@ -270,6 +270,27 @@ def test_cleaning_a_blog_whose_opening_line_is_followed_by_a_copy_changes_nothin
     assert clean_text(once, IN_PLACE) == once
 
 
+def test_cleaning_a_timeline_whose_first_post_keeps_only_its_headline_changes_nothing() -> None:
+    """Idempotence, a found case: in time order, a headline-only post opens the page, right under its title.
+
+    "T / 00.01 / P / P' / 00.00 / Harbour harbour harbour / P (Reuters)" reads time first; the post at 00.00
+    keeps only its headline (its body copies P'), and comes first: "T / 00.00 / Harbour harbour harbour /
+    00.01 / P / P'". Read again, the headline above "00.01" voted headline first. A heading between the
+    page's head and a time line above it is no vote.
+    """
+    paragraph = (
+        "Harbour harbour harbour harbour harbour harbour harbour harbour harbour harbour harbour harbour."
+    )
+    typo = "Hrbour" + paragraph[len("Harbour") :]
+    text = (
+        f"Harbour harbour\n\n00.01 BST\n\n{paragraph}\n\n{typo}\n\n00.00 BST\n\n"
+        f"Harbour harbour harbour\n\n{paragraph} (Reuters)\n"
+    )
+    options = Options(newest_first=False)
+    once = clean_text(text, options)
+    assert clean_text(once, options) == once
+
+
 @EXAMPLES
 @given(st.lists(blogs(), min_size=1, max_size=3))
 def test_every_dropped_block_has_a_kept_member(texts: list[str]) -> None:
