@@ -270,6 +270,15 @@ def test_cleaning_a_blog_whose_opening_line_is_followed_by_a_copy_changes_nothin
     assert clean_text(once, IN_PLACE) == once
 
 
+def test_cleaning_a_blog_whose_opening_line_is_followed_by_a_copy_it_holds_changes_nothing() -> None:
+    """Idempotence, a found case: as above, "P. (Reuters)" first, which holds "P." (contained, not near)."""
+    paragraph = "Harbour harbour harbour harbour harbour harbour."
+    posts = [("00.00", paragraph), ("00.00", paragraph), ("00.01", f"{paragraph} (Reuters)\n\n{paragraph}")]
+    text = "".join(f"{time} BST\n\n{body}\n\n" for time, body in posts)
+    once = clean_text(text, IN_PLACE)
+    assert clean_text(once, IN_PLACE) == once
+
+
 def test_cleaning_a_timeline_whose_first_post_keeps_only_its_headline_changes_nothing() -> None:
     """Idempotence, a found case: in time order, a headline-only post opens the page, right under its title.
 
