@@ -239,7 +239,15 @@ def _trailing(kinds: Sequence[BlockKind], anchors: Sequence[int]) -> bool:
     Time-last pages have no body after their last timestamp (only furniture); time-first ones end with a post.
     """
     body_after = any(map(_BODY_KINDS.__contains__, kinds[anchors[-1] + 1 :]))
-    return not body_after and any(map(_BODY_KINDS.__contains__, kinds[: anchors[0]]))
+    if body_after:
+        return False
+    if any(map(_BODY_KINDS.__contains__, kinds[: anchors[0]])):
+        return True
+    # Only a headline above the first time (the first post's body a dropped copy, in the clean text): time
+    # last still, when no other time line has a heading right above it (a headline-first post's opening).
+    return BlockKind.HEADING in kinds[: anchors[0]] and all(
+        kinds[anchor - 1] is not BlockKind.HEADING for anchor in anchors[1:]
+    )
 
 
 def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
