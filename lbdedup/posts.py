@@ -243,10 +243,14 @@ def _trailing(kinds: Sequence[BlockKind], anchors: Sequence[int]) -> bool:
         return False
     if any(map(_BODY_KINDS.__contains__, kinds[: anchors[0]])):
         return True
-    # Only a headline above the first time (the first post's body a dropped copy, in the clean text): time
-    # last still, when no other time line has a heading right above it (a headline-first post's opening).
-    return BlockKind.HEADING in kinds[: anchors[0]] and all(
-        kinds[anchor - 1] is not BlockKind.HEADING for anchor in anchors[1:]
+    # Only a headline above the first time (the first post's body a dropped copy, in the clean text), and
+    # other copies' time lines right under it: time last still, when no other time line has a heading right
+    # above it (a headline-first post's opening). A headline-first post has those at its bottom.
+    return (
+        BlockKind.HEADING in kinds[: anchors[0]]
+        and len(anchors) > 1
+        and all(kind in META_KINDS for kind in kinds[anchors[0] + 1 : anchors[1]])
+        and all(kinds[anchor - 1] is not BlockKind.HEADING for anchor in anchors[1:])
     )
 
 

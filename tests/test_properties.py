@@ -339,6 +339,19 @@ def test_cleaning_a_time_last_timeline_of_copies_at_equal_times_changes_nothing(
     assert clean_text(once, options) == once
 
 
+def test_cleaning_a_headline_first_timeline_ending_with_a_copy_time_changes_nothing() -> None:
+    """Idempotence, a found case: "T / 00.00 / P. / Harbour council / 00.01 / P.", oldest first.
+
+    The clean text, "T / Harbour council / 00.01 / P. / 00.00", ends with the other copy's time line; only
+    a headline above the first time line must not make it a time-last page when read again.
+    """
+    paragraph = "Harbour harbour harbour harbour harbour harbour."
+    text = f"Harbour harbour\n\n00.00 BST\n\n{paragraph}\n\nHarbour council\n\n00.01 BST\n\n{paragraph}\n"
+    options = Options(newest_first=False)
+    once = clean_text(text, options)
+    assert clean_text(once, options) == once
+
+
 @EXAMPLES
 @given(st.lists(blogs(), min_size=1, max_size=3))
 def test_every_dropped_block_has_a_kept_member(texts: list[str]) -> None:
