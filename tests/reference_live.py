@@ -451,9 +451,16 @@ def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
             elif item.cluster is not None and item.cluster in position_of:
                 anchor = position_of[item.cluster]
             meta = item.block.kind in META_KINDS
+            # A paragraph standing for the first copy's (dropped) headline goes under the opening instead.
+            for_headline = (
+                headline_first
+                and item.cluster is not None
+                and position_of.get(item.cluster) == 0
+                and item.block.kind is not BlockKind.HEADING
+            )
             if rank == 0:
                 where = position
-            elif item.cluster is not None and item.cluster in position_of:
+            elif item.cluster is not None and item.cluster in position_of and not for_headline:
                 where = position_of[item.cluster]
             elif meta:
                 # A later copy's meta line: on top, or at the bottom: under the first copy's closing time
