@@ -51,12 +51,12 @@ def _is_lead(
     meta: npt.NDArray[np.bool_],
     index: int,
     representative: npt.NDArray[np.int64],
-    matched: set[tuple[int, int]],
 ) -> bool:
     """Whether block ``index`` opens its post (only meta lines before it) and more of the post follows.
 
-    ``meta`` marks the meta lines of ``blocks``; the blocks are read by column, no Block is made. ``matched``
-    holds the matched pairs of exact-group representatives (both ways round).
+    ``meta`` marks the meta lines of ``blocks``; the blocks are read by column, no Block is made. A line that
+    copies one of a post with no copy of this one is no more of the post: cleaned, it goes, and read again
+    this line would stand alone in its post (``representative`` names each block's exact group).
     """
     post = int(blocks.post[index])
     if post < 0 or meta[index]:
@@ -74,7 +74,7 @@ def _is_lead(
         if (
             not meta[after]
             and blocks.text(after).casefold().split() != own
-            and not _copy_from_elsewhere(blocks, representative, matched, group, after)
+            and not _copy_from_elsewhere(blocks, representative, group, after)
         ):
             break
         after += 1
@@ -94,16 +94,12 @@ Match = tuple[int, int, "int | None", float]
 def _copy_from_elsewhere(
     blocks: BlockTable,
     representative: npt.NDArray[np.int64],
-    matched: set[tuple[int, int]],
     group: int,
     index: int,
 ) -> bool:
-    """Whether block ``index``, matched with exact group ``group``, copies a line of a post with none of it.
-
-    Cleaned, such a line goes (its first copy is kept) and what stood above it is left alone in its post.
-    """
+    """Whether block ``index`` is a later copy of a line of a post with no block of exact group ``group``."""
     first = int(representative[index])
-    if first == index or (group, first) not in matched:
+    if first == index:
         return False
     doc, post = blocks.doc[first], blocks.post[first]
     if post < 0:
@@ -143,10 +139,7 @@ def headlines_apart(
     table = block_table(blocks)
     meta = table.of_kinds(META_KINDS)
     lead = np.zeros(len(blocks), dtype=bool)
-    # A first line followed only by a copy of another post's line that it matches is no headline: cleaned,
-    # the copy goes and the line, alone in its post, would match it when read again.
-    matched = {pair for a, b, _, _ in matches for pair in ((a, b), (b, a))}
-    lead[members] = [_is_lead(table, meta, index, representative, matched) for index in members.tolist()]
+    lead[members] = [_is_lead(table, meta, index, representative) for index in members.tolist()]
     all_lead = np.ones(len(blocks), dtype=bool)
     np.logical_and.at(all_lead, representative[members], lead[members])
     any_lead = np.zeros(len(blocks), dtype=bool)

@@ -352,6 +352,34 @@ def test_cleaning_a_headline_first_timeline_ending_with_a_copy_time_changes_noth
     assert clean_text(once, options) == once
 
 
+def test_cleaning_a_timeline_whose_headline_nears_the_title_changes_nothing() -> None:
+    """Idempotence, a found case: a post's headline near the page title, its body a copy of another post's.
+
+    The headline was a headline (its body followed it) and so no copy of the title; cleaned, its body went,
+    and read again, alone in its post, it was dropped as a copy of the title. A line copying a line of a
+    post with no copy of the headline is now no more of the headline's post.
+    """
+    council = "Harbour harbour harbour harbour harbour council."
+    title = "Harbour harbour harbour harbour harbour harbour harbour"
+    text = (
+        f"{title}\n\nHarbour harbour\n\n00.00 BST\n\n{council}\n\n"
+        f"Harbour harbour harbour harbour harbour harbour\n\n00.00 BST\n\n{council}\n"
+    )
+    options = Options(newest_first=False)
+    once = clean_text(text, options)
+    assert clean_text(once, options) == once
+
+
+def test_cleaning_a_blog_of_posts_at_one_time_with_a_credited_copy_changes_nothing() -> None:
+    """Idempotence, a found case: seven posts at 00.00, the last "P. (Reuters) / C." (both copies)."""
+    paragraph = "Harbour harbour harbour harbour harbour harbour."
+    council = "Harbour harbour harbour harbour harbour council."
+    bodies = [paragraph] * 4 + [council, paragraph, f"{paragraph} (Reuters)\n\n{council}"]
+    text = "".join(f"00.00 BST\n\n{body}\n\n" for body in bodies)
+    once = clean_text(text, IN_PLACE)
+    assert clean_text(once, IN_PLACE) == once
+
+
 @EXAMPLES
 @given(st.lists(blogs(), min_size=1, max_size=3))
 def test_every_dropped_block_has_a_kept_member(texts: list[str]) -> None:
