@@ -46,10 +46,17 @@ MAX_CLUSTER_POSTS = 64
 MAX_LEAD_WORDS = 30
 
 
-def _is_lead(blocks: BlockTable, meta: npt.NDArray[np.bool_], index: int) -> bool:
+def _is_lead(
+    blocks: BlockTable,
+    meta: npt.NDArray[np.bool_],
+    index: int,
+    representative: npt.NDArray[np.int64],
+) -> bool:
     """Whether block ``index`` opens its post (only meta lines before it) and more of the post follows.
 
-    ``meta`` marks the meta lines of ``blocks``; the blocks are read by column, no Block is made.
+    ``meta`` marks the meta lines of ``blocks``; the blocks are read by column, no Block is made. A line that
+    copies one of a post with no copy of this one is no more of the post: cleaned, it goes, and read again
+    this line would stand alone in its post (``representative`` names each block's exact group).
     """
     post = int(blocks.post[index])
     if post < 0 or meta[index]:
@@ -62,8 +69,13 @@ def _is_lead(blocks: BlockTable, meta: npt.NDArray[np.bool_], index: int) -> boo
     after = index + 1
     # More of the post: a line of other words (the same line again is the same text, an exact copy).
     own = text.casefold().split()
+    group = int(representative[index])
     while after < len(blocks) and docs[after] == doc and posts[after] == post:
-        if not meta[after] and blocks.text(after).casefold().split() != own:
+        if (
+            not meta[after]
+            and blocks.text(after).casefold().split() != own
+            and not _copy_from_elsewhere(blocks, representative, group, after)
+        ):
             break
         after += 1
     else:
@@ -77,6 +89,28 @@ def _is_lead(blocks: BlockTable, meta: npt.NDArray[np.bool_], index: int) -> boo
 
 
 Match = tuple[int, int, "int | None", float]
+
+
+def _copy_from_elsewhere(
+    blocks: BlockTable,
+    representative: npt.NDArray[np.int64],
+    group: int,
+    index: int,
+) -> bool:
+    """Whether block ``index`` is a later copy of a line of a post with no block of exact group ``group``."""
+    first = int(representative[index])
+    if first == index:
+        return False
+    doc, post = blocks.doc[first], blocks.post[first]
+    if post < 0:
+        return True
+    start = first
+    while start > 0 and blocks.doc[start - 1] == doc and blocks.post[start - 1] == post:
+        start -= 1
+    end = first + 1
+    while end < len(blocks) and blocks.doc[end] == doc and blocks.post[end] == post:
+        end += 1
+    return not bool(np.any(representative[start:end] == group))
 
 
 def headlines_apart(
@@ -105,7 +139,7 @@ def headlines_apart(
     table = block_table(blocks)
     meta = table.of_kinds(META_KINDS)
     lead = np.zeros(len(blocks), dtype=bool)
-    lead[members] = [_is_lead(table, meta, index) for index in members.tolist()]
+    lead[members] = [_is_lead(table, meta, index, representative) for index in members.tolist()]
     all_lead = np.ones(len(blocks), dtype=bool)
     np.logical_and.at(all_lead, representative[members], lead[members])
     any_lead = np.zeros(len(blocks), dtype=bool)

@@ -239,7 +239,19 @@ def _trailing(kinds: Sequence[BlockKind], anchors: Sequence[int]) -> bool:
     Time-last pages have no body after their last timestamp (only furniture); time-first ones end with a post.
     """
     body_after = any(map(_BODY_KINDS.__contains__, kinds[anchors[-1] + 1 :]))
-    return not body_after and any(map(_BODY_KINDS.__contains__, kinds[: anchors[0]]))
+    if body_after:
+        return False
+    if any(map(_BODY_KINDS.__contains__, kinds[: anchors[0]])):
+        return True
+    # Only a headline above the first time (the first post's body a dropped copy, in the clean text), and
+    # other copies' time lines right under it: time last still, when no other time line has a heading right
+    # above it (a headline-first post's opening). A headline-first post has those at its bottom.
+    return (
+        BlockKind.HEADING in kinds[: anchors[0]]
+        and len(anchors) > 1
+        and all(kind in META_KINDS for kind in kinds[anchors[0] + 1 : anchors[1]])
+        and all(kinds[anchor - 1] is not BlockKind.HEADING for anchor in anchors[1:])
+    )
 
 
 def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
@@ -259,7 +271,13 @@ def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
         while following < count_ and kinds[following] in META_KINDS:
             following += 1
         if anchor > 0 and kinds[anchor - 1] is heading:
-            if following < count_ and kinds[following] in _BODY_KINDS:
+            # A heading between the page's head and a time line above it is as much that time's headline (a
+            # headline-only first post of a time-first page, its body a dropped copy) as this one's: no vote.
+            above = anchor - 2
+            while above >= 0 and kinds[above] in META_KINDS:
+                above -= 1
+            opens = above < anchor - 2 and (above < 0 or kinds[above] is BlockKind.TITLE)
+            if following < count_ and kinds[following] in _BODY_KINDS and not opens:
                 votes += 1
         elif following < count_ and kinds[following] is heading:
             under = following + 1

@@ -519,12 +519,22 @@ def build_timelines(result: DedupeResult, options: Options) -> tuple[Timeline, .
 
     # A class's time: its dated copies' (else those with any time), the first copy's when it is one of them
     # (its time line is the one right above the post's content in the clean text), else the first met.
+    # A copy whose time line is a dropped copy of another post's prints no time: one with a kept time line
+    # is preferred, so the post is sorted by the time printed above it and, read again, stays in place.
+    time_kept = np.zeros(len(posts.sizes), dtype=bool)
+    kept_times = result_table(result.blocks).kept_mask() & (posts.kinds == KIND_CODES[BlockKind.TIMESTAMP])
+    time_kept[posts.node_ids[kept_times & (posts.node_ids >= 0)]] = True
     time_node = np.full(class_count, -1, dtype=np.int64)
     for flags in (posts.time_ids >= 0, posts.dated):
         with_flag = np.flatnonzero(flags[walk])
         found, first_index = np.unique(class_of[with_flag], return_index=True)
         time_node[found] = walk[with_flag[first_index]]
-        primary_flagged = flags[primaries]
+        with_kept = np.flatnonzero((flags & time_kept)[walk])
+        found, first_index = np.unique(class_of[with_kept], return_index=True)
+        time_node[found] = walk[with_kept[first_index]]
+        any_kept = np.zeros(class_count, dtype=bool)
+        any_kept[found] = True
+        primary_flagged = flags[primaries] & (time_kept[primaries] | ~any_kept)
         time_node[primary_flagged] = primaries[primary_flagged]
     class_time_ids = np.where(time_node >= 0, posts.time_ids[np.maximum(time_node, 0)], -1)
     class_times: list[str | None] = list(
@@ -750,6 +760,7 @@ def section_rows(result: DedupeResult) -> list[tuple[str, npt.NDArray[np.int64]]
 
 def _later_anchors(
     meta_rows: npt.NDArray[np.bool_],
+    heading_rows: npt.NDArray[np.bool_],
     entries: npt.NDArray[np.int64],
     later: npt.NDArray[np.int64],
     anchors: npt.NDArray[np.int64],
@@ -784,9 +795,6 @@ def _later_anchors(
         strict=True,
     ):
         anchor = int(anchors[entry])
-        if own_place[entry]:
-            found.append(anchor)  # a copy of a block of the first copy stands where that block stands
-            continue
         time_last = length > 0 and not is_meta(start) and is_meta(start + length - 1)
         headline_first = (
             length > 0
@@ -794,6 +802,11 @@ def _later_anchors(
             and not time_last
             and any(is_meta(start + at) for at in range(1, length))
         )
+        # In the headline's place, a paragraph (the first copy's headline is a dropped copy of it) reads as
+        # content above the time line, read again: the post turns time-last. It goes under the opening.
+        if own_place[entry] and not (headline_first and anchor == 0 and not heading_rows[entries[entry]]):
+            found.append(anchor)  # a copy of a block of the first copy stands where that block stands
+            continue
         if is_meta(entry):
             after_content = not all(is_meta(before) for before in range(copy_start, entry))
             if time_last:
@@ -883,6 +896,7 @@ def _placed_timelines(
         primary_starts = (np.cumsum(ref_lengths) - ref_lengths)[primary_refs]
         anchors[later] = _later_anchors(
             table.blocks.of_kinds(META_KINDS)[order],
+            table.blocks.of_kinds((BlockKind.HEADING,))[order],
             entries,
             later,
             anchors,

@@ -177,17 +177,12 @@ def _post_time(results: Sequence[BlockResult]) -> str | None:
     return next((r.block.time for r in results if r.block.time is not None), None)
 
 
+def _time_kept(results: Sequence[BlockResult]) -> bool:
+    return any(r.block.kind is BlockKind.TIMESTAMP and r.status.kept for r in results)
+
+
 def _is_dated(time: str) -> bool:
     return len(time) >= 10 and time[4] == "-" and not time.startswith("-")
-
-
-def _best_time(times: Sequence[str | None]) -> str | None:
-    """The most complete of the copies' times: one with a date first, then any, in input order."""
-    known = [time for time in times if time is not None]
-    dated = [time for time in known if _is_dated(time)]
-    if dated or known:
-        return (dated or known)[0]
-    return None
 
 
 def _newest_first(keys: Sequence[tuple[str, str]]) -> bool:
@@ -327,12 +322,13 @@ def _timeline(
     times: dict[PostKey, str | None] = {}
     for root, members in classes.items():
         primary = max(members, key=lambda post: (len(post_blocks[post]), -members.index(post)))
-        best = _best_time([_post_time(post_blocks[p]) for p in members])
-        own = _post_time(post_blocks[primary])
-        # The first copy's time when it is as good as the best (dated, or any time when none is).
-        if own is not None and (best is None or _is_dated(own) or not _is_dated(best)):
-            best = own
-        times[root] = best
+        # The copies with the best kind of time (dated, else any), those whose time line is kept if any; of
+        # those the first copy when it is one, else the first met.
+        timed = [p for p in members if _post_time(post_blocks[p]) is not None]
+        level = [p for p in timed if _is_dated(_post_time(post_blocks[p]) or "")] or timed
+        pool = [p for p in level if _time_kept(post_blocks[p])] or level
+        chosen = primary if primary in pool else (pool[0] if pool else None)
+        times[root] = None if chosen is None else _post_time(post_blocks[chosen])
     if (
         len(docs) < 2
         and sum(1 for time in times.values() if time is not None) < 2
@@ -455,9 +451,16 @@ def _placed(copies: Sequence[list[BlockResult]]) -> list[BlockResult]:
             elif item.cluster is not None and item.cluster in position_of:
                 anchor = position_of[item.cluster]
             meta = item.block.kind in META_KINDS
+            # A paragraph standing for the first copy's (dropped) headline goes under the opening instead.
+            for_headline = (
+                headline_first
+                and item.cluster is not None
+                and position_of.get(item.cluster) == 0
+                and item.block.kind is not BlockKind.HEADING
+            )
             if rank == 0:
                 where = position
-            elif item.cluster is not None and item.cluster in position_of:
+            elif item.cluster is not None and item.cluster in position_of and not for_headline:
                 where = position_of[item.cluster]
             elif meta:
                 # A later copy's meta line: on top, or at the bottom: under the first copy's closing time

@@ -219,7 +219,17 @@ def _trailing(kinds: Sequence[BlockKind], anchors: Sequence[int]) -> bool:
     Time-last pages have no body after their last timestamp (only furniture); time-first ones end with a post.
     """
     body_after = any(kind in _BODY_KINDS for kind in kinds[anchors[-1] + 1 :])
-    return not body_after and any(kind in _BODY_KINDS for kind in kinds[: anchors[0]])
+    if body_after:
+        return False
+    if any(kind in _BODY_KINDS for kind in kinds[: anchors[0]]):
+        return True
+    # A lone headline above the first time, other copies' times right under it, no heading above another.
+    return (
+        BlockKind.HEADING in kinds[: anchors[0]]
+        and len(anchors) > 1
+        and all(kind in META_KINDS for kind in kinds[anchors[0] + 1 : anchors[1]])
+        and all(kinds[anchor - 1] is not BlockKind.HEADING for anchor in anchors[1:])
+    )
 
 
 def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
@@ -229,7 +239,12 @@ def _headline_first(page: _Page, anchors: Sequence[int]) -> bool:
     for anchor in anchors:
         following = page.next_content(anchor + 1)
         if anchor > 0 and kinds[anchor - 1] is BlockKind.HEADING:
-            if page.is_body(following):
+            # No vote for a heading with only the page head and meta lines above it, a time line among them.
+            above = anchor - 2
+            while above >= 0 and kinds[above] in META_KINDS:
+                above -= 1
+            opens = above < anchor - 2 and (above < 0 or kinds[above] is BlockKind.TITLE)
+            if page.is_body(following) and not opens:
                 votes += 1
         elif following is not None and kinds[following] is BlockKind.HEADING:
             # A headline with the next time line under it (bylines aside) opens no post of either layout.
