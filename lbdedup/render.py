@@ -367,11 +367,7 @@ class _ReportJson:
         """The fields after ``cluster`` of the JSON of block ``row``: its copy's place, match and reason."""
         copy = int(table.duplicate_of[row])
         if copy >= 0:
-            blocks = table.blocks
-            ref = (
-                f'{{"source": {self.sources[int(blocks.doc[copy])]}, "index": {int(blocks.position[copy])}, '
-                f'"line_start": {int(blocks.line_start[copy])}}}'
-            )
+            ref = f"{{{self._ref_fields(table.blocks, np.array([copy], dtype=np.int64))[0]}}}"
         elif copy == -2:
             ref = self.ref(table.outside[row])
         else:

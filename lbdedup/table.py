@@ -58,6 +58,8 @@ MATCHES = tuple(MatchKind)
 MATCH_CODES = {match: code for code, match in enumerate(MATCHES)}
 # The match code of a block that matches nothing (unique, canonical, boilerplate).
 NO_MATCH = 255
+# Each match code's MatchKind, None for NO_MATCH.
+_MATCH_OF_CODE: tuple[MatchKind | None, ...] = (*MATCHES, *repeat(None, NO_MATCH + 1 - len(MATCHES)))
 
 _Record = TypeVar("_Record")
 
@@ -537,7 +539,6 @@ class ResultTable(_Rows[BlockResult]):
         picked = np.asarray(rows, dtype=np.int64)
         clusters = self.cluster[picked].tolist()
         duplicate_of = self.duplicate_refs(picked.tolist())
-        matches = [*MATCHES, *repeat(None, NO_MATCH + 1 - len(MATCHES))]
         similarities = self.similarity[picked].tolist()
         reasons = self.reasons
         return from_columns(
@@ -546,7 +547,7 @@ class ResultTable(_Rows[BlockResult]):
             map(STATUSES.__getitem__, self.status[picked].tolist()),
             [None if cluster < 0 else cluster for cluster in clusters],
             duplicate_of,
-            map(matches.__getitem__, self.match[picked].tolist()),
+            map(_MATCH_OF_CODE.__getitem__, self.match[picked].tolist()),
             [None if value != value else value for value in similarities],  # NaN is the one unequal to itself
             map(reasons.get, picked.tolist()),
         )
@@ -589,6 +590,12 @@ def _read_only(column: npt.NDArray[Any]) -> npt.NDArray[Any]:
     view: npt.NDArray[Any] = column.view()
     view.flags.writeable = False
     return view
+
+
+def _rows_by_place(blocks: BlockTable) -> dict[tuple[str, int], int]:
+    """Each block's row, by its source and its index there (what a BlockRef names)."""
+    places = zip(map(blocks.sources.__getitem__, blocks.doc.tolist()), blocks.position.tolist(), strict=True)
+    return {place: row for row, place in enumerate(places)}
 
 
 def block_table(blocks: Sequence[Block]) -> BlockTable:
@@ -640,12 +647,7 @@ def result_table(results: Sequence[BlockResult], blocks: BlockTable | None = Non
     if blocks is None:
         blocks = block_table([item.block for item in results])
     count = len(results)
-    row_of = {
-        (source, index): row
-        for row, (source, index) in enumerate(
-            zip(map(blocks.sources.__getitem__, blocks.doc.tolist()), blocks.position.tolist(), strict=True)
-        )
-    }
+    row_of = _rows_by_place(blocks)
     status = np.fromiter((STATUS_CODES[item.status] for item in results), dtype=np.uint8, count=count)
     cluster = np.fromiter((-1 if item.cluster is None else item.cluster for item in results), np.int64, count)
     duplicate_of = np.full(count, -1, dtype=np.int64)
@@ -695,7 +697,6 @@ class ClusterTable(_Rows[Cluster]):
         results, blocks = self.results, self.results.blocks
         clusters = []
         starts = self.starts
-        matches = [*MATCHES, *repeat(None, NO_MATCH + 1 - len(MATCHES))]
         for number, kept in zip(picked.tolist(), self.canonical[picked].tolist(), strict=True):
             member_rows = self.members[starts[number] : starts[number + 1]]
             kept_ref = blocks.refs([kept])[0]
@@ -707,7 +708,7 @@ class ClusterTable(_Rows[Cluster]):
                     kept_ref if row == kept else ref
                     for row, ref in zip(member_rows.tolist(), refs, strict=True)
                 ],
-                map(matches.__getitem__, results.match[member_rows].tolist()),
+                map(_MATCH_OF_CODE.__getitem__, results.match[member_rows].tolist()),
                 [None if value != value else value for value in similarities],
             )
             clusters.append(Cluster(int(self.ids[number]), kept_ref, tuple(members)))
@@ -723,12 +724,7 @@ def cluster_table(clusters: Sequence[Cluster], results: ResultTable) -> ClusterT
     if isinstance(clusters, ClusterTable) and clusters.results is results:
         return clusters
     blocks = results.blocks
-    row_of = {
-        (source, index): row
-        for row, (source, index) in enumerate(
-            zip(map(blocks.sources.__getitem__, blocks.doc.tolist()), blocks.position.tolist(), strict=True)
-        )
-    }
+    row_of = _rows_by_place(blocks)
     ids: list[int] = []
     canonical: list[int] = []
     members: list[int] = []
