@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum
 from operator import attrgetter
 from pathlib import Path
@@ -93,6 +94,22 @@ def fail(message: str) -> NoReturn:
 def finish(outcome: Outcome) -> NoReturn:
     """End a command with the exit code of its outcome."""
     raise typer.Exit(EXIT_CODES[outcome])
+
+
+class Engine(str, Enum):
+    """Where ``clean`` runs the pipeline."""
+
+    LOCAL = "local"
+    DASK = "dask"
+
+
+@dataclass(frozen=True)
+class _EngineChoice:
+    """``--engine`` and its settings, as ``clean`` was given them."""
+
+    engine: Engine
+    scheduler: str | None
+    workers: int
 
 
 class OutputFormat(str, Enum):
@@ -493,6 +510,7 @@ def _run(
     jsonl: JsonlFields | None = None,
     carried: list[dict[str, Any]] | None = None,
     shown: DelayedProgress | None = None,
+    engine: _EngineChoice | None = None,
 ) -> DedupeResult:
     from lbdedup.boilerplate import BoilerplateError
     from lbdedup.core import dedupe
@@ -502,17 +520,79 @@ def _run(
     paths = unique_paths(paths)
     # The caller's bar when it goes on to render (it stops the bar itself), else one for this run.
     with contextlib.nullcontext(shown) if shown is not None else _progress(quiet) as progress:
-        try:
-            documents = _read_all(paths, encoding, progress, jsonl, carried)
-        except InputError as error:
-            fail(str(error))
-        try:
-            result = dedupe(documents, options, progress)
-        except BoilerplateError as error:  # a user pattern that ran too long
-            fail(str(error))
+        if engine is not None and engine.engine is Engine.DASK:
+            result = _run_dask(paths, options, encoding, engine, progress, jsonl, carried)
+        else:
+            try:
+                documents = _read_all(paths, encoding, progress, jsonl, carried)
+            except InputError as error:
+                fail(str(error))
+            try:
+                result = dedupe(documents, options, progress)
+            except BoilerplateError as error:  # a user pattern that ran too long
+                fail(str(error))
     if _exit_without_freeing:
         _RETAINED.append(result)
     return result
+
+
+def _run_dask(
+    paths: Sequence[str],
+    options: Options,
+    encoding: str | None,
+    engine: _EngineChoice,
+    progress: DelayedProgress,
+    jsonl: JsonlFields | None,
+    carried: list[dict[str, Any]] | None,
+) -> DedupeResult:
+    from lbdedup.boilerplate import BoilerplateError
+    from lbdedup.dask_engine import EngineError, dask_client, dedupe_paths
+
+    if "-" in paths:
+        fail("-: the dask engine's workers read files; stdin cannot be read there (use --engine local)")
+    try:
+        with dask_client(engine.scheduler, engine.workers) as client:
+            return dedupe_paths(
+                paths, client, options, encoding=encoding, jsonl=jsonl, carried=carried, progress=progress
+            )
+    except (EngineError, InputError, BoilerplateError) as error:
+        fail(str(error))
+
+
+EngineOption = Annotated[
+    Engine,
+    typer.Option(
+        "--engine",
+        help="local: this machine (--jobs); dask: a dask.distributed cluster (pip install 'lbdedup[dask]'): "
+        "a local one of --workers processes, or --scheduler's. The output is the same.",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="With --engine dask: the address of a running dask scheduler (tcp://host:8786) instead of a "
+        "local cluster; 10 s to answer.",
+        metavar="ADDRESS",
+        show_default=False,
+    ),
+]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=0,
+        help="With --engine dask and no --scheduler: the local cluster's worker processes (0: one per core).",
+    ),
+]
+
+
+def _engine_choice(engine: Engine, scheduler: str | None, workers: int) -> _EngineChoice:
+    if engine is Engine.LOCAL and (scheduler is not None or workers):
+        fail("--scheduler and --workers choose the dask engine's cluster: add --engine dask")
+    if scheduler is not None and workers:
+        fail("--workers: a given --scheduler has its own workers; --workers sizes a local cluster")
+    return _EngineChoice(engine, scheduler, workers)
 
 
 @app.command(cls=_Command)
@@ -570,6 +650,9 @@ def clean(
     text_field: TextFieldOption = "text",
     html_field: HtmlFieldOption = "html",
     jobs: JobsOption = 0,
+    engine: EngineOption = Engine.LOCAL,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = 0,
 ) -> None:
     """Print the canonical text: every kept block once, with where its copies were.
 
@@ -577,6 +660,7 @@ def clean(
 
     Example: lbdedup clean a.txt b.txt --format json -o report.json
     """
+    engine_choice = _engine_choice(engine, scheduler, workers)
     fields = _jsonl_fields(jsonl, id_field, text_field, html_field)
     records = output_format is OutputFormat.RECORDS
     if keep_fields is not None and not records:
@@ -606,6 +690,7 @@ def clean(
             fields,
             carried,
             shown=progress,
+            engine=engine_choice,
         )
         from lbdedup.render import render_json_bytes, render_jsonl_bytes, render_text_bytes
 

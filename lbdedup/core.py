@@ -205,7 +205,7 @@ def _segment_and_key(documents: Sequence[Document], docs: Iterable[int]) -> tupl
 
 
 @dataclass(frozen=True, eq=False)
-class _Front:
+class Front:
     """The per-document stages' output for some documents: blocks, match keys and fingerprints."""
 
     blocks: BlockTable
@@ -213,14 +213,14 @@ class _Front:
     fingerprints: Fingerprints
 
 
-def _front(documents: Sequence[Document], options: Options, docs: range) -> _Front:
+def _front(documents: Sequence[Document], options: Options, docs: range) -> Front:
     blocks, keys = _segment_and_key(documents, docs)
-    return _Front(blocks, keys, fingerprint(keys, options.shingle_size, options.hash_function))
+    return Front(blocks, keys, fingerprint(keys, options.shingle_size, options.hash_function))
 
 
 @dataclass(frozen=True, eq=False)
 class _FrontColumns:
-    """A :class:`_Front` as a forked worker sends it: the keys joined, so it pickles as a few large objects.
+    """A :class:`Front` as a forked worker sends it: the keys joined, so it pickles as a few large objects.
 
     The sources are not sent: the receiver has them.
     """
@@ -231,7 +231,7 @@ class _FrontColumns:
     fingerprints: Fingerprints
 
 
-def _pack_front(documents: Sequence[Document], front: _Front) -> _FrontColumns:
+def _pack_front(documents: Sequence[Document], front: Front) -> _FrontColumns:
     blocks = front.blocks
     # The receiver has the sources' names and texts: a pool that is a document's own text goes as the
     # document's position (as -1 - doc), not as a copy of the text through the pipe.
@@ -252,13 +252,13 @@ def _split_joined(joined: str, ends: np.ndarray) -> list[str]:
     return [joined[start:stop] for start, stop in zip([0, *stops], stops, strict=False)]
 
 
-def _unpack_front(documents: Sequence[Document], columns: _FrontColumns) -> _Front:
+def _unpack_front(documents: Sequence[Document], columns: _FrontColumns) -> Front:
     sent = columns.blocks
     blocks = sent.renamed(
         [document.source for document in documents],
         [pool if isinstance(pool, str) else documents[-1 - pool].text for pool in sent.pools],
     )
-    return _Front(blocks, _split_joined(columns.keys, columns.key_ends), columns.fingerprints)
+    return Front(blocks, _split_joined(columns.keys, columns.key_ends), columns.fingerprints)
 
 
 def _part_count(jobs: int) -> int:
@@ -270,22 +270,46 @@ def _part_count(jobs: int) -> int:
     return jobs * PARTS_PER_PROCESS if jobs > 1 else 1
 
 
-def _front_all(documents: Sequence[Document], options: Options) -> _Front:
+def _front_all(documents: Sequence[Document], options: Options) -> Front:
     """Segment, normalize and fingerprint every document, on ``options.jobs`` cores when it pays."""
     sizes = [len(document.text) for document in documents]
     jobs = options.jobs if sum(sizes) >= MIN_PARALLEL_CHARS else 1
     parts = split_evenly(sizes, jobs * FRONT_PARTS_PER_PROCESS if jobs > 1 else 1) or [range(0)]
-    fronts: list[_Front] = fork_map(
+    fronts: list[Front] = fork_map(
         partial(_front, documents, options),
         parts,
         jobs,
         partial(_pack_front, documents),
         partial(_unpack_front, documents),
     )
+    return join_fronts([document.source for document in documents], fronts)
+
+
+def front_of(documents: Sequence[Document], options: Options) -> Front:
+    """Segment, normalize and fingerprint ``documents`` in this process: the per-document stages' output.
+
+    >>> front = front_of([Document("a.txt", "One.\\n\\nTwo.\\n")], Options())
+    >>> front.keys, len(front.blocks)
+    (['one', 'two'], 2)
+    """
+    return _front(documents, options, range(len(documents)))
+
+
+def join_fronts(sources: Sequence[str], fronts: Sequence[Front], first_docs: Sequence[int] = ()) -> Front:
+    """``fronts`` one after the other, as one; ``sources`` names every document of them all.
+
+    With ``first_docs``, each front's documents are numbered from 0 and ``first_docs[i]`` is the number
+    of the first document of front ``i`` in ``sources``.
+    """
+    if first_docs:
+        fronts = [
+            replace(front, blocks=front.blocks.shifted(first))
+            for front, first in zip(fronts, first_docs, strict=True)
+        ]
     if len(fronts) == 1:
-        return fronts[0]
-    return _Front(
-        BlockTable.concat([document.source for document in documents], [front.blocks for front in fronts]),
+        return replace(fronts[0], blocks=fronts[0].blocks.renamed(sources, fronts[0].blocks.pools))
+    return Front(
+        BlockTable.concat(sources, [front.blocks for front in fronts]),
         [key for front in fronts for key in front.keys],
         Fingerprints(
             exact=np.concatenate([front.fingerprints.exact for front in fronts]),
@@ -297,7 +321,13 @@ def _front_all(documents: Sequence[Document], options: Options) -> _Front:
 
 
 def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -> DedupeResult:
-    front = _front_all(documents, options)
+    return dedupe_front(documents, _front_all(documents, options), options, report)
+
+
+def dedupe_front(
+    documents: Sequence[Document], front: Front, options: Options, report: Progress
+) -> DedupeResult:
+    """The stages after the per-document ones, from their output ``front`` (made here or by an engine)."""
     blocks, keys, fingerprints = front.blocks, front.keys, front.fingerprints
     del front
     report("segment", len(documents), len(documents))

@@ -18,7 +18,13 @@ from typing import Any, BinaryIO
 from lbdedup.model import Document
 from lbdedup.read import MARKDOWN_SUFFIXES, InputError, read_source
 
-__all__ = ["JsonlFields", "parse_jsonl", "read_jsonl_records", "read_jsonl_sources"]
+__all__ = [
+    "JsonlFields",
+    "jsonl_records_with_places",
+    "parse_jsonl",
+    "read_jsonl_records",
+    "read_jsonl_sources",
+]
 
 # A lone surrogate can only come from a JSON escape: a line without one needs no repair.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
@@ -170,6 +176,30 @@ def read_jsonl_records(
     """
     documents: list[Document] = []
     seen: dict[str, str] = {}
+    for document, where in jsonl_records_with_places(sources, encoding, fields, carried, stdin):
+        if document.source in seen:
+            raise InputError(
+                where, f"record id {document.source!r} is already used at {seen[document.source]}"
+            )
+        seen[document.source] = where
+        documents.append(document)
+    return tuple(documents)
+
+
+def jsonl_records_with_places(
+    sources: Iterable[str],
+    encoding: str | None = None,
+    fields: JsonlFields | None = None,
+    carried: list[dict[str, Any]] | None = None,
+    stdin: BinaryIO | None = None,
+) -> Iterator[tuple[Document, str]]:
+    """Each record of ``sources`` as a Document, with its place ("file:line"); ids are not checked here.
+
+    >>> import io
+    >>> stream = io.BytesIO(b'{"id": "a", "text": "Rain."}\\n{"id": "a", "text": "Sun."}\\n')
+    >>> [(d.source, place) for d, place in jsonl_records_with_places(["-"], stdin=stream)]
+    [('a', '-:1'), ('a', '-:2')]
+    """
     names = fields or JsonlFields()
     for source in sources:
         stream = read_source(source, encoding, stdin)
@@ -178,11 +208,4 @@ def read_jsonl_records(
                 carried.append(
                     {key: value for key, value in record.items() if key not in (names.text, names.html)}
                 )
-            where = f"{source}:{number}"
-            if document.source in seen:
-                raise InputError(
-                    where, f"record id {document.source!r} is already used at {seen[document.source]}"
-                )
-            seen[document.source] = where
-            documents.append(document)
-    return tuple(documents)
+            yield document, f"{source}:{number}"

@@ -279,6 +279,16 @@ class BlockTable(_Rows[Block]):
             self.text_end,
         )
 
+    def shifted(self, first_doc: int) -> BlockTable:
+        """The same blocks with ``first_doc`` added to every document number."""
+        if not first_doc:
+            return self
+        shifted = BlockTable.__new__(BlockTable)
+        for name in self.__slots__:
+            setattr(shifted, name, getattr(self, name))
+        shifted.doc = (self.doc + first_doc).astype(self.doc.dtype)
+        return shifted
+
     def take(self, rows: npt.NDArray[np.integer[Any]]) -> BlockTable:
         """The blocks ``rows`` as a table of their own (texts still in the same pools)."""
         return BlockTable(
