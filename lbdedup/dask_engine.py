@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from lbdedup.core import Front, dedupe_front, front_of, join_fronts, paused_gc
 from lbdedup.model import DedupeResult, Document, Options, Progress
 from lbdedup.parallel import available_jobs, split_evenly
-from lbdedup.read import InputError, max_file_size, read_source
+from lbdedup.read import InputError, max_file_size, read_source_at
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -88,7 +88,8 @@ def dask_client(scheduler: str | None = None, workers: int = 0) -> Iterator[Clie
         n_workers=workers or available_jobs(),
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        # The scheduler serves HTTP (health, the dashboard when bokeh is there) on some port: any free one.
+        dashboard_address=":0",
         # A task's error (a file that cannot be read) is reported once, by the command, not by the worker.
         silence_logs=logging.CRITICAL,
     )
@@ -125,6 +126,7 @@ class _PartRead:
 
 
 def _read_part(
+    names: Sequence[str],
     paths: Sequence[str],
     encoding: str | None,
     limit: int,
@@ -132,7 +134,7 @@ def _read_part(
     carry: bool,
     options: Options,
 ) -> _PartRead:
-    """Read the files ``paths`` (or JSONL shards) and run the per-document stages over them, on a worker."""
+    """On a worker: read files (or JSONL shards) ``names`` from ``paths``, and run the per-document stages."""
     token = max_file_size.set(limit)
     try:
         carried: list[dict[str, Any]] | None = [] if carry else None
@@ -141,11 +143,13 @@ def _read_part(
             from lbdedup.jsonl import jsonl_records_with_places
 
             documents = []
-            for document, place in jsonl_records_with_places(paths, encoding, jsonl, carried):
+            for document, place in jsonl_records_with_places(names, encoding, jsonl, carried, paths=paths):
                 documents.append(document)
                 places.append(place)
         else:
-            documents = [read_source(path, encoding) for path in paths]
+            documents = [
+                read_source_at(name, path, encoding) for name, path in zip(names, paths, strict=True)
+            ]
     finally:
         max_file_size.reset(token)
     with paused_gc():
@@ -185,9 +189,13 @@ def dedupe_paths(
     sizes = _file_sizes(paths)
     ranges = split_evenly([max(size, 1) for size in sizes], parts) if parts else plan_parts(sizes, workers)
     task = _read_part
+    # A worker may run in another folder (or on another machine sharing the files): it reads absolute paths,
+    # and the report names the files as they were given.
+    absolute = [os.path.abspath(path) for path in paths]
     futures = client.map(
         task,
         [[paths[index] for index in part] for part in ranges],
+        [[absolute[index] for index in part] for part in ranges],
         encoding=encoding,
         limit=max_file_size.get(),
         jsonl=jsonl,

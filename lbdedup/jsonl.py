@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
 from lbdedup.model import Document
-from lbdedup.read import MARKDOWN_SUFFIXES, InputError, read_source
+from lbdedup.read import MARKDOWN_SUFFIXES, InputError, read_source, read_source_at
 
 __all__ = [
     "JsonlFields",
@@ -192,8 +192,11 @@ def jsonl_records_with_places(
     fields: JsonlFields | None = None,
     carried: list[dict[str, Any]] | None = None,
     stdin: BinaryIO | None = None,
+    paths: Sequence[str] = (),
 ) -> Iterator[tuple[Document, str]]:
     """Each record of ``sources`` as a Document, with its place ("file:line"); ids are not checked here.
+
+    ``paths``, when given, are where the sources are read from (one each): a worker reads absolute paths.
 
     >>> import io
     >>> stream = io.BytesIO(b'{"id": "a", "text": "Rain."}\\n{"id": "a", "text": "Sun."}\\n')
@@ -201,8 +204,11 @@ def jsonl_records_with_places(
     [('a', '-:1'), ('a', '-:2')]
     """
     names = fields or JsonlFields()
-    for source in sources:
-        stream = read_source(source, encoding, stdin)
+    sources = list(sources)
+    for source, path in zip(sources, paths or sources, strict=True):
+        stream = (
+            read_source(source, encoding, stdin) if path == source else read_source_at(source, path, encoding)
+        )
         for number, document, record in _records(source, stream.text, names):
             if carried is not None:
                 carried.append(

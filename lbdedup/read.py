@@ -15,6 +15,7 @@ import stat
 import sys
 from collections.abc import Iterable
 from contextvars import ContextVar
+from dataclasses import replace
 from pathlib import PurePath
 from typing import BinaryIO
 
@@ -439,6 +440,26 @@ def read_source(
     except OSError as error:
         raise InputError(source, error.strerror or "cannot be read") from None
     return decode(source, data, encoding)
+
+
+def read_source_at(source: str, path: str, encoding: str | None = None) -> Document:
+    """:func:`read_source` of ``path``, named ``source`` (in the Document and in any error).
+
+    A worker of another process reads a file by its absolute path; the report speaks of it as it was given.
+
+    >>> read_source_at("blog.txt", "/nonexistent/blog.txt")
+    Traceback (most recent call last):
+    ...
+    lbdedup.read.InputError: blog.txt: no such file
+    """
+    if source == path:
+        return read_source(source, encoding)
+    try:
+        document = read_source(path, encoding)
+    except InputError as error:
+        raise InputError(source, error.reason) from None
+    # The name and the path end alike (the path is the name made absolute): the format read is the same.
+    return replace(document, source=source)
 
 
 def read_sources(
