@@ -14,6 +14,7 @@ time (see ``_entries_by_bucket``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -24,7 +25,19 @@ import numpy.typing as npt
 from lbdedup.arrays import positions_in_runs
 from lbdedup.fingerprint import Fingerprints
 
-__all__ = ["CandidatePairs", "candidate_pairs", "hash_ranges"]
+__all__ = [
+    "CandidatePairs",
+    "PostingLists",
+    "candidate_pairs",
+    "candidate_pairs_in_parts",
+    "counted_pairs",
+    "hash_ranges",
+    "needed_shared",
+    "pair_count_buckets",
+    "range_lists",
+    "range_pair_keys",
+    "range_pieces",
+]
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -143,6 +156,25 @@ def _split(fingerprints: Fingerprints, eligible: BoolArray, ranges: int) -> _Spl
     return split
 
 
+def range_pieces(
+    fingerprints: Fingerprints, eligible: BoolArray, ranges: int, first_row: int = 0
+) -> tuple[list[tuple[U64, I64]], I64]:
+    """One part's shingles cut by hash range, as :func:`candidate_pairs` cuts a run's: (hashes, blocks).
+
+    Blocks are numbered from ``first_row``, the part's first row in the run. Also returns how many shingles
+    of each block were taken. An engine sends piece ``r`` of every part to the task of range ``r``.
+    """
+    split = _split(fingerprints, eligible, ranges)
+    block_ends = np.cumsum(fingerprints.shingle_counts)
+    pieces = []
+    for part in range(ranges):
+        positions = split.positions(part)
+        rows = np.searchsorted(block_ends, positions, side="right").astype(np.int64)
+        rows += first_row
+        pieces.append((fingerprints.shingle_hashes[positions], rows))
+    return pieces, split.taken
+
+
 def _grouped(hashes: U64) -> tuple[I64, U64]:
     """The indices of the hashes that occur more than once, grouped by hash, and the hash of each.
 
@@ -180,7 +212,7 @@ def _grouped(hashes: U64) -> tuple[I64, U64]:
 
 
 @dataclass(frozen=True, eq=False)
-class _PostingLists:
+class PostingLists:
     """The posting lists of one hash range: their blocks one list after the other, and their sizes."""
 
     blocks: I32
@@ -188,7 +220,7 @@ class _PostingLists:
     copies: I64  # the block of each shingle that repeats one of its block
 
 
-def _posting_lists(hashes: U64, block_ends: I64, positions: I64, max_shingle_blocks: int) -> _PostingLists:
+def _posting_lists(hashes: U64, block_ends: I64, positions: I64, max_shingle_blocks: int) -> PostingLists:
     """The posting lists, of 2 to ``max_shingle_blocks`` blocks, of the shingles at ``positions`` (sorted)."""
     order, grouped = _grouped(hashes[positions])
     # The block of a position is the count of blocks that end at or before it: looked up in position order,
@@ -200,6 +232,23 @@ def _posting_lists(hashes: U64, block_ends: I64, positions: I64, max_shingle_blo
     del is_repeated
     blocks = blocks_in_order[rank[order]]
     del rank, order, blocks_in_order
+    return _lists(grouped, blocks, max_shingle_blocks)
+
+
+def range_lists(pieces: Sequence[tuple[U64, I64]], max_shingle_blocks: int = 64) -> PostingLists:
+    """The posting lists of one hash range, from its shingles in every part: (hashes, blocks) in run order.
+
+    The same lists as the local stage makes of that range (:func:`range_pieces` cut the parts' shingles).
+    """
+    hashes = np.concatenate([np.empty(0, dtype=np.uint64), *(piece[0] for piece in pieces)])
+    rows = np.concatenate([np.empty(0, dtype=np.int64), *(piece[1] for piece in pieces)])
+    order, grouped = _grouped(hashes)
+    del hashes
+    return _lists(grouped, rows[order].astype(np.int32), max_shingle_blocks)
+
+
+def _lists(grouped: U64, blocks: I32, max_shingle_blocks: int) -> PostingLists:
+    """Posting lists from the blocks of the repeated shingles, grouped by hash (``grouped``)."""
     new_hash = np.empty(len(grouped), dtype=bool)
     new_hash[:1] = True
     np.not_equal(grouped[1:], grouped[:-1], out=new_hash[1:])
@@ -216,7 +265,7 @@ def _posting_lists(hashes: U64, block_ends: I64, positions: I64, max_shingle_blo
     if not useful.all():
         keep = np.repeat(useful, sizes)
         blocks, sizes = blocks[keep], sizes[useful]
-    return _PostingLists(blocks, sizes, copies)
+    return PostingLists(blocks, sizes, copies)
 
 
 def candidate_pairs(
@@ -267,12 +316,12 @@ def candidate_pairs(
     # a phrase or two in common) cannot reach their threshold, and need not be counted.
     in_lists = np.bincount(blocks, minlength=len(eligible)).astype(np.int32)
     # What a pair must share is a fair part of its smaller block: the smaller of what each block needs.
-    needed = np.maximum(1, np.ceil(min_shared_fraction * distinct_per_block)).astype(np.int32)
+    needed = needed_shared(distinct_per_block, min_shared_fraction)
     del distinct_per_block
     count = np.int64(len(eligible))
     # The pairs are made and counted a range of first blocks at a time (a bucket), from the list entries of
     # the blocks of that range: only the pairs of one bucket are ever held, and each pair is made once.
-    buckets = max(1, min(MAX_PAIR_BUCKETS, int((sizes * (sizes - 1) // 2).sum()) // _PAIRS_AT_ONCE))
+    buckets = pair_count_buckets(sizes)
     entries, after = _entries_by_bucket(blocks, starts, sizes, buckets, count)
     found = []
     for bucket in range(buckets):
@@ -329,6 +378,13 @@ def _bucket_pairs(
     Each entry's block pairs with each block after it in its list; the pairs come in order, with how many
     shingles they share, if they share what both blocks need.
     """
+    return _counted(_bucket_keys(entries, after, blocks, in_lists, needed), np.int64(len(needed)), needed)
+
+
+def _bucket_keys(
+    entries: npt.NDArray[Any], after: npt.NDArray[Any], blocks: I32, in_lists: I32, needed: I32
+) -> list[I64]:
+    """The pairs (``first * count + second``) each entry makes with the members after it, if reachable."""
     entries = entries.astype(np.int64)
     after = after.astype(np.int64)
     count = np.int64(len(needed))
@@ -345,7 +401,45 @@ def _bucket_pairs(
         key *= count
         key += second[reachable]
         keys.append(key)
-    return _counted(keys, count, needed)
+    return keys
+
+
+def needed_shared(distinct_per_block: I64, min_shared_fraction: float = 0.3) -> I32:
+    """How many shingles a pair must share for each block: a fair part of its distinct shingles."""
+    needed: I32 = np.maximum(1, np.ceil(min_shared_fraction * distinct_per_block)).astype(np.int32)
+    return needed
+
+
+def pair_count_buckets(list_sizes: I64) -> int:
+    """How many buckets of first blocks the pairs made by lists of ``list_sizes`` are counted in."""
+    return max(1, min(MAX_PAIR_BUCKETS, int((list_sizes * (list_sizes - 1) // 2).sum()) // _PAIRS_AT_ONCE))
+
+
+def range_pair_keys(lists: PostingLists, in_lists: I32, needed: I32, buckets: int) -> list[I64]:
+    """The pair keys one range's lists make, by bucket of first block: what :func:`counted_pairs` counts."""
+    if not len(lists.sizes):
+        return [np.empty(0, dtype=np.int64) for _ in range(buckets)]
+    starts = np.cumsum(lists.sizes) - lists.sizes
+    entries, after = _entries_by_bucket(lists.blocks, starts, lists.sizes, buckets, np.int64(len(needed)))
+    found = []
+    for bucket in range(buckets):
+        members, following = np.concatenate(entries[bucket]), np.concatenate(after[bucket])
+        entries[bucket], after[bucket] = [], []
+        found.append(
+            np.concatenate(
+                [
+                    np.empty(0, dtype=np.int64),
+                    *_bucket_keys(members, following, lists.blocks, in_lists, needed),
+                ]
+            )
+        )
+    return found
+
+
+def counted_pairs(pieces: list[I64], needed: I32) -> CandidatePairs:
+    """The candidate pairs of one bucket, from its pair keys in every range: the local stage's, in order."""
+    first, second, shared = _counted(pieces, np.int64(len(needed)), needed)
+    return CandidatePairs(first, second, shared)
 
 
 def _counted(pieces: list[I64], count: np.int64, needed: I32) -> tuple[I64, I64, I64]:
@@ -370,3 +464,50 @@ def _counted(pieces: list[I64], count: np.int64, needed: I32) -> tuple[I64, I64,
     del distinct
     worth = shared >= np.minimum(needed[first], needed[second])
     return first[worth], second[worth], shared[worth]
+
+
+def candidate_pairs_in_parts(
+    parts: Sequence[Fingerprints],
+    eligible: Sequence[BoolArray],
+    max_shingle_blocks: int = 64,
+    min_shared_fraction: float = 0.3,
+    *,
+    ranges: int = 4,
+    buckets: int = 3,
+) -> CandidatePairs:
+    """:func:`candidate_pairs` of the parts' blocks one after the other, made as a distributed engine would.
+
+    Each part's shingles are cut by hash range (:func:`range_pieces`); each range makes its posting lists
+    (:func:`range_lists`) and its pair keys by bucket (:func:`range_pair_keys`); each bucket counts its keys
+    (:func:`counted_pairs`). Neither ``ranges`` nor ``buckets`` changes the pairs.
+
+    >>> from lbdedup.fingerprint import fingerprint
+    >>> parts = [fingerprint(["a b c d e f"], 3), fingerprint(["x", "a b c d e g"], 3)]
+    >>> pairs = candidate_pairs_in_parts(parts, [np.ones(1, dtype=bool), np.ones(2, dtype=bool)])
+    >>> pairs.first.tolist(), pairs.second.tolist(), pairs.shared.tolist()
+    ([0], [2], [3])
+    """
+    firsts = np.cumsum([0, *(len(part.shingle_counts) for part in parts)]).tolist()
+    cut = [
+        range_pieces(part, mask, ranges, first)
+        for part, mask, first in zip(parts, eligible, firsts, strict=False)
+    ]
+    lists = [range_lists([pieces[r] for pieces, _ in cut], max_shingle_blocks) for r in range(ranges)]
+    count = firsts[-1]
+    distinct = np.concatenate([np.empty(0, dtype=np.int64), *(taken for _, taken in cut)])
+    distinct -= np.bincount(
+        np.concatenate([np.empty(0, dtype=np.int64), *(found.copies for found in lists)]), minlength=count
+    )
+    in_lists = np.zeros(count, dtype=np.int32)
+    for found in lists:
+        in_lists += np.bincount(found.blocks, minlength=count).astype(np.int32)
+    needed = needed_shared(distinct, min_shared_fraction)
+    keys = [range_pair_keys(found, in_lists, needed, buckets) for found in lists]
+    counted = [counted_pairs([by_bucket[bucket] for by_bucket in keys], needed) for bucket in range(buckets)]
+    nothing = np.empty(0, dtype=np.int64)
+    return CandidatePairs(
+        *(
+            np.concatenate([nothing, *(getattr(pairs, name) for pairs in counted)])
+            for name in ("first", "second", "shared")
+        )
+    )

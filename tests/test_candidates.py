@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from itertools import pairwise
 from unittest.mock import patch
 
 import numpy as np
@@ -214,3 +215,33 @@ def test_hash_ranges_out_of_bounds_are_refused() -> None:
     for ranges in (0, 255):
         with pytest.raises(ValueError, match="ranges"):
             candidate_pairs(prints, np.ones(2, dtype=bool), ranges=ranges)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=st.lists(
+        st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f", "g"]), min_size=0, max_size=14).map(" ".join),
+        min_size=1,
+        max_size=40,
+    ),
+    cuts=st.lists(st.integers(0, 40), max_size=4),
+    ranges=st.integers(1, 6),
+    buckets=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+)
+def test_candidate_pairs_in_parts_equal_the_local_ones(
+    texts: list[str], cuts: list[int], ranges: int, buckets: int, seed: int
+) -> None:
+    """Cut into parts, ranges and buckets, as the dask engine cuts them, the pairs are the local stage's."""
+    from lbdedup.candidates import candidate_pairs_in_parts
+
+    rng = np.random.default_rng(seed)
+    eligible = rng.random(len(texts)) < 0.9
+    whole = candidate_pairs(fingerprint(texts, shingle_size=2), eligible, max_shingle_blocks=6)
+    bounds = sorted({0, len(texts), *(cut for cut in cuts if cut <= len(texts))})
+    parts = [fingerprint(texts[low:high], shingle_size=2) for low, high in pairwise(bounds)]
+    masks = [eligible[low:high] for low, high in pairwise(bounds)]
+    found = candidate_pairs_in_parts(parts, masks, max_shingle_blocks=6, ranges=ranges, buckets=buckets)
+    assert found.first.tolist() == whole.first.tolist()
+    assert found.second.tolist() == whole.second.tolist()
+    assert found.shared.tolist() == whole.shared.tolist()
