@@ -7,13 +7,15 @@ one page per blog, some blogs with a second snapshot page. Each round runs, each
     python -m lbdedup clean FILE... -f json -q -o REPORT --engine dask --workers 2
 
 alternating, ``--repeat`` rounds. The dask engine's workers are child processes of the lbdedup process, so
-each run is measured as a process tree: a sampler reads ``/proc`` every 0.2 s for every process of the tree
-(its high-water mark of resident memory, VmHWM, and its CPU time), and this script makes itself the tree's
-child subreaper, so that a worker left behind by the lbdedup process is reaped here and its exact figures
-(``os.wait4``) counted too. Per run: wall time, CPU time of the whole tree, peak RSS of the main process and
-of each worker separately, input MB/s. Then: whether the two engines' reports are byte-identical (sha256 of
-the files), dask wall over local wall against the issue's target (<= 1.5x at 160 MB), and the largest
-worker's peak RSS over the input size. Medians over the rounds.
+each run is measured as a process tree. A thread reads ``/proc`` every 0.2 s for every process of the tree:
+its command line (main process, dask worker, forked copy, multiprocessing helper) and its high-water mark of
+resident memory (VmHWM: a peak between two samples is not missed). The CPU time of the tree is exact: the
+lbdedup process's ``os.wait4`` figures cover the children it reaped (the workers, when the cluster stops),
+and this script makes itself the tree's child subreaper, so that a process left behind is reaped here and
+its figures added. Per run: wall time, CPU time of the tree, peak RSS of the main process and of each worker,
+input MB/s. Then: whether the two engines' reports are byte-identical (sha256 of the files), dask wall over
+local wall against the issue's target (<= 1.5x at 160 MB), and the largest worker's peak RSS over the input
+size. Medians over the rounds.
 
 Usage::
 
@@ -60,13 +62,14 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 ENGINES = ("local", "dask")
 # multiprocessing's own helper processes: a few MiB each, neither the main process nor a worker.
 HELPERS = ("resource_tracker", "forkserver")
+WORKER_MARKS = (b"multiprocessing", b"distributed")
 
 
 @dataclass
 class Proc:
     """One process of the tree, as sampled (and, once reaped here, as ``os.wait4`` reported it)."""
 
-    role: str  # main, worker, fork (a forked copy of its parent), helper
+    role: str  # main, worker, fork (a forked copy of its parent), helper, other (a command it ran)
     peak_kib: int = 0
     cpu_seconds: float = 0.0
 
@@ -110,6 +113,8 @@ class Sampler:
             cmdline, hwm_kib, cpu = figures
             with self.lock:
                 proc = self.procs.get(pid)
+                if proc is None and not cmdline:
+                    continue  # first seen as a zombie: its parent's wait4 figures count it
                 if proc is None:
                     proc = self.procs[pid] = Proc(self.role_of(pid, ppid, cmdline))
                     self.cmdlines[pid] = cmdline
@@ -120,15 +125,19 @@ class Sampler:
         """What a process newly seen is, from its command line and its parent's."""
         if pid == self.root:
             return "main"
+        # A fork keeps its parent's command line (a forkserver's child is a worker); a dask worker is a new
+        # interpreter started by multiprocessing (spawn_main) or by distributed's own commands.
+        if self.cmdlines.get(ppid) == cmdline:
+            parent = self.procs.get(ppid)
+            return "worker" if parent is not None and parent.role == "helper" else "fork"
         if any(name.encode() in cmdline for name in HELPERS):
             return "helper"
-        # A dask worker is spawned (a new interpreter, its own command line); a fork keeps its parent's.
-        return "fork" if self.cmdlines.get(ppid) == cmdline else "worker"
+        return "worker" if any(name in cmdline for name in WORKER_MARKS) else "other"
 
     def reaped(self, pid: int, usage: resource.struct_rusage) -> None:
         """Take a reaped process's exact figures (``usage`` covers it and the children it reaped)."""
         with self.lock:
-            proc = self.procs.setdefault(pid, Proc("worker"))
+            proc = self.procs.setdefault(pid, Proc("other"))  # never seen alive
             proc.cpu_seconds = max(proc.cpu_seconds, usage.ru_utime + usage.ru_stime)
             proc.peak_kib = max(proc.peak_kib, usage.ru_maxrss)
             self.reaped_here.add(pid)
