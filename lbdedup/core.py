@@ -59,7 +59,19 @@ from lbdedup.table import (
 from lbdedup.timeline import build_timelines, keep_meta_of_printed_posts
 from lbdedup.verify import FUZZY_CLASS, Features, compare, verify
 
-__all__ = ["clean_text", "dedupe", "match_keys", "paused_gc", "segment_all"]
+__all__ = [
+    "Front",
+    "MatchFinder",
+    "clean_text",
+    "dedupe",
+    "dedupe_front",
+    "front_of",
+    "join_fronts",
+    "match_keys",
+    "paused_gc",
+    "segment_all",
+    "verify_pairs",
+]
 
 # Progress is reported every this many verified pairs, so the callback never dominates the run.
 PROGRESS_EVERY = 2048
@@ -324,10 +336,24 @@ def _dedupe(documents: Sequence[Document], options: Options, report: Progress) -
     return dedupe_front(documents, _front_all(documents, options), options, report)
 
 
+Match = tuple[int, int, "int | None", float]
+# An engine's candidates and verification: the blocks that may match (a mask over all blocks) in, the
+# verified matches (a, b, container, similarity) out, in candidate pair order, in lists of any lengths.
+MatchFinder = Callable[[np.ndarray], list[list[Match]]]
+
+
 def dedupe_front(
-    documents: Sequence[Document], front: Front, options: Options, report: Progress
+    documents: Sequence[Document],
+    front: Front,
+    options: Options,
+    report: Progress,
+    find_matches: MatchFinder | None = None,
 ) -> DedupeResult:
-    """The stages after the per-document ones, from their output ``front`` (made here or by an engine)."""
+    """The stages after the per-document ones, from their output ``front`` (made here or by an engine).
+
+    ``find_matches`` replaces this process's candidates and verification (an engine runs them where the
+    shingles are); ``front``'s shingles are then not read.
+    """
     blocks, keys, fingerprints = front.blocks, front.keys, front.fingerprints
     del front
     report("segment", len(documents), len(documents))
@@ -346,24 +372,19 @@ def dedupe_front(
         & ~is_meta
     )
     eligible[list(furniture)] = False
-    pairs = candidate_pairs(fingerprints, eligible, options.max_shingle_blocks)
     word_counts = fingerprints.word_counts
-    # The shingles (a sixth of a run's memory) are not needed past this point: the stages below reuse it.
-    del fingerprints
-
     kind_codes = blocks.kind.tolist()
     features_of = _FeatureCache(kind_codes, keys)
-    firsts, seconds = pairs.first.tolist(), pairs.second.tolist()
-    total = len(firsts)
-    jobs = options.jobs if total >= MIN_PARALLEL_PAIRS else 1
-    parts = _part_count(jobs)
-    spans = [range(total * part // parts, total * (part + 1) // parts) for part in range(parts)]
-    verify_span = partial(
-        _verify_span, firsts, seconds, kind_codes, keys, features_of, options, report, os.getpid()
-    )
-    found = fork_map(verify_span, spans, jobs)
+    if find_matches is None:
+        pairs = candidate_pairs(fingerprints, eligible, options.max_shingle_blocks)
+        # The shingles (a sixth of a run's memory) are not needed past this point: the stages below reuse it.
+        del fingerprints
+        found = verify_pairs(pairs.first, pairs.second, kind_codes, keys, options, report, features_of)
+        del pairs
+    else:
+        del fingerprints
+        found = find_matches(eligible)
     found = [headlines_apart(blocks, representative, matches) for matches in found]
-    report("verify", total, total)
     # _results compares dropped copies with the kept ones again: blocks of matched pairs (any other block's
     # Features are made again). The rest, most of the cache, is memory the stages below can reuse.
     features_of.keep_only(index for matches in found for match in matches for index in match[:2])
@@ -382,11 +403,42 @@ def dedupe_front(
         blocks, keys, word_counts, content_words, group, cluster, options, furniture, features_of
     )
     # The match keys and Features are not needed past this point: the result objects reuse their memory.
-    del keys, features_of, verify_span
+    del keys, features_of
     result = _results(documents, blocks, decided, furniture)
     timelines = build_timelines(result, options)
     result, _ = keep_meta_of_printed_posts(result, timelines)
     return replace(result, timelines=timelines, runs=find_runs(result.blocks))
+
+
+def verify_pairs(
+    firsts: np.ndarray,
+    seconds: np.ndarray,
+    kind_codes: Sequence[int],
+    keys: Sequence[str],
+    options: Options,
+    report: Progress = _no_progress,
+    features_of: Callable[[int], Features] | None = None,
+) -> list[list[Match]]:
+    """The matches among the candidate pairs ``firsts[i], seconds[i]`` (block positions into ``keys``).
+
+    On ``options.jobs`` processes when there are pairs enough; the matches come in pair order.
+
+    >>> keys = ["the river rose two metres overnight in the town", "the river rose two metres overnight"]
+    >>> verify_pairs(np.array([0]), np.array([1]), [2, 2], keys, Options())  # 1 is contained in 0
+    [[(0, 1, 0, 1.0)]]
+    """
+    first_list, second_list = firsts.tolist(), seconds.tolist()
+    features_of = features_of or _FeatureCache(kind_codes, keys)
+    total = len(first_list)
+    jobs = options.jobs if total >= MIN_PARALLEL_PAIRS else 1
+    parts = _part_count(jobs)
+    spans = [range(total * part // parts, total * (part + 1) // parts) for part in range(parts)]
+    verify_span = partial(
+        _verify_span, first_list, second_list, kind_codes, keys, features_of, options, report, os.getpid()
+    )
+    found: list[list[Match]] = fork_map(verify_span, spans, jobs)
+    report("verify", total, total)
+    return found
 
 
 def _verify_span(
@@ -399,7 +451,7 @@ def _verify_span(
     report: Progress,
     reporting_process: int,
     span: range,
-) -> list[tuple[int, int, int | None, float]]:
+) -> list[Match]:
     """The matches among candidate pairs ``span``: (a, b, container, similarity), container None when near.
 
     Only ``reporting_process`` reports progress: a forked child's report would go to a copy of the progress

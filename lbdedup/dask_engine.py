@@ -20,9 +20,24 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from operator import getitem
 from typing import TYPE_CHECKING, Any
 
-from lbdedup.core import Front, dedupe_front, front_of, join_fronts, paused_gc
+import numpy as np
+
+from lbdedup.candidates import (
+    MAX_HASH_RANGES,
+    MAX_PAIR_BUCKETS,
+    CandidatePairs,
+    PostingLists,
+    counted_pairs,
+    needed_shared,
+    range_lists,
+    range_pair_keys,
+    range_pieces,
+)
+from lbdedup.core import Front, Match, dedupe_front, front_of, join_fronts, paused_gc, verify_pairs
+from lbdedup.fingerprint import Fingerprints
 from lbdedup.model import DedupeResult, Document, Options, Progress
 from lbdedup.parallel import available_jobs, split_evenly
 from lbdedup.read import InputError, max_file_size, read_source_at
@@ -123,6 +138,7 @@ class _PartRead:
     places: list[str]  # "file:line" of each JSONL record (empty for files)
     carried: list[dict[str, Any]] | None
     front: Front
+    shingles: int = 0  # how many the front holds, or held before the client took it without them
 
 
 def _read_part(
@@ -204,7 +220,9 @@ def dedupe_paths(
         key=[f"lbdedup-read-{number}" for number in range(len(ranges))],
         pure=False,
     )
-    reads = _gather_in_order(client, futures, report)
+    # The client takes each part's documents and front less its shingles: those stay on the workers, where
+    # the candidates are found (_MatchesOnWorkers).
+    reads = _gather_in_order(client, [client.submit(_without_shingles, future) for future in futures], report)
     documents = [document for read in reads for document in read.documents]
     if jsonl is not None:
         _refuse_repeated_ids(reads)
@@ -217,10 +235,204 @@ def dedupe_paths(
         first += len(read.documents)
     sources = [document.source for document in documents]
     report("read", len(paths), len(paths))
+    sizes = [len(read.front.blocks) for read in reads]
+    shingles = sum(read.shingles for read in reads)
+    finder = _MatchesOnWorkers(client, futures, sizes, shingles, options, report)
     with paused_gc():
         front = join_fronts(sources, [read.front for read in reads], firsts)
         del reads
-        return dedupe_front(documents, front, options, report)
+        return dedupe_front(documents, front, options, report, finder)
+
+
+def _without_shingles(read: _PartRead) -> _PartRead:
+    """``read`` as the client takes it: its shingles stay on the worker."""
+    prints = read.front.fingerprints
+    kept = Fingerprints(
+        prints.exact,
+        prints.word_counts,
+        np.empty(0, dtype=np.uint64),
+        np.zeros(len(prints.exact), dtype=np.int64),
+    )
+    front = replace(read.front, fingerprints=kept)
+    return replace(read, front=front, shingles=len(prints.shingle_hashes))
+
+
+# ------------------------------------------------------------------------------------------ candidates
+
+
+# The shingles are cut into hash ranges of about this many shingles (16 bytes each in a range task), at
+# most this many ranges a worker; the pairs are counted in buckets of first blocks of about this many pair
+# keys, at most this many a worker. A task holds its range's or its bucket's share. Neither changes a result.
+RANGE_SHINGLES = 1 << 21
+RANGES_PER_WORKER = 4
+BUCKET_PAIRS = 1 << 22
+BUCKETS_PER_WORKER = 4
+
+
+class _MatchesOnWorkers:
+    """The candidates and verification of :func:`lbdedup.core.dedupe_front`, as tasks on the workers.
+
+    Each part cuts its shingles by hash range; each range task groups its shingles from every part into
+    posting lists and makes its pair keys, by bucket of first block; each bucket task counts its keys from
+    every range (the candidate pairs, in the local stage's order) and verifies them, with the match keys of
+    just the blocks it names, fetched from their parts. The client holds per-block counts, never shingles.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        parts: list[Any],
+        sizes: list[int],
+        shingles: int,
+        options: Options,
+        report: Progress,
+    ) -> None:
+        self.client, self.parts, self.options, self.report = client, parts, options, report
+        self.shingles = shingles
+        self.bounds = np.cumsum([0, *sizes]).tolist()
+        self.workers = max(len(client.scheduler_info().get("workers", {})), 1)
+
+    def __call__(self, eligible: np.ndarray) -> list[list[Match]]:
+        client, bounds, options = self.client, self.bounds, self.options
+        count = bounds[-1]
+        ranges = _between(
+            1, -(-self.shingles // RANGE_SHINGLES), min(MAX_HASH_RANGES, RANGES_PER_WORKER * self.workers)
+        )
+        cut = [
+            client.submit(_cut_part, part, eligible[low:high], ranges, low, key=f"lbdedup-cut-{number}")
+            for number, (part, low, high) in enumerate(zip(self.parts, bounds, bounds[1:], strict=False))
+        ]
+        pieces = [
+            [client.submit(_piece, found, r, key=f"lbdedup-piece-{p}-{r}") for r in range(ranges)]
+            for p, found in enumerate(cut)
+        ]
+        taken = client.gather(
+            [client.submit(getitem, found, 1, key=f"lbdedup-taken-{p}") for p, found in enumerate(cut)]
+        )
+        lists = [
+            client.submit(
+                range_lists, [row[r] for row in pieces], options.max_shingle_blocks, key=f"lbdedup-lists-{r}"
+            )
+            for r in range(ranges)
+        ]
+        del cut, pieces
+        distinct = np.concatenate([np.empty(0, dtype=np.int64), *taken])
+        in_lists = np.zeros(count, dtype=np.int32)
+        pair_keys = 0
+        for blocks, held, copies, repeats, made in client.gather(
+            [client.submit(_list_counts, found) for found in lists]
+        ):
+            in_lists[blocks] += held.astype(np.int32)
+            distinct[copies] -= repeats
+            pair_keys += made
+        needed = needed_shared(distinct)
+        # Every range and bucket task reads both: sent to each worker once.
+        in_lists_future, needed_future = client.scatter([in_lists, needed], broadcast=True)
+        del in_lists, distinct
+        buckets = _between(
+            1, -(-pair_keys // BUCKET_PAIRS), min(MAX_PAIR_BUCKETS, BUCKETS_PER_WORKER * self.workers)
+        )
+        keys = [
+            client.submit(
+                range_pair_keys, found, in_lists_future, needed_future, buckets, key=f"lbdedup-keys-{r}"
+            )
+            for r, found in enumerate(lists)
+        ]
+        del lists
+        pairs = [
+            client.submit(
+                _counted_bucket,
+                [
+                    client.submit(getitem, found, bucket, key=f"lbdedup-bucket-{r}-{bucket}")
+                    for r, found in enumerate(keys)
+                ],
+                needed_future,
+                key=f"lbdedup-pairs-{bucket}",
+            )
+            for bucket in range(buckets)
+        ]
+        del keys
+        needs = client.gather([client.submit(_parts_named, found, bounds) for found in pairs])
+        verified = []
+        for bucket, (found, named) in enumerate(zip(pairs, needs, strict=True)):
+            texts = [
+                client.submit(_texts_for, self.parts[p], found, bounds[p], key=f"lbdedup-texts-{bucket}-{p}")
+                for p in named
+            ]
+            verified.append(
+                client.submit(_verify_bucket, found, texts, options, key=f"lbdedup-verify-{bucket}")
+            )
+        del pairs
+        found_matches: list[list[Match]] = []
+        for done, matches in enumerate(client.gather(verified), start=1):
+            found_matches.append(matches)
+            self.report("verify", done, buckets)
+        return found_matches
+
+
+def _cut_part(read: _PartRead, eligible: np.ndarray, ranges: int, first_row: int) -> Any:
+    return range_pieces(read.front.fingerprints, eligible, ranges, first_row)
+
+
+def _piece(cut: Any, part: int) -> Any:
+    return cut[0][part]
+
+
+def _list_counts(lists: PostingLists) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Per block, its list entries and its shingles that repeat one of its own; the pair keys made at most."""
+    blocks, held = np.unique(lists.blocks, return_counts=True)
+    copies, repeats = np.unique(lists.copies, return_counts=True)
+    made = int((lists.sizes * (lists.sizes - 1) // 2).sum())
+    return blocks.astype(np.int64), held, copies.astype(np.int64), repeats, made
+
+
+def _between(low: int, value: int, high: int) -> int:
+    return max(low, min(value, high))
+
+
+def _counted_bucket(pieces: list[np.ndarray], needed: np.ndarray) -> CandidatePairs:
+    return counted_pairs(list(pieces), needed)
+
+
+def _parts_named(pairs: CandidatePairs, bounds: list[int]) -> list[int]:
+    """The parts that hold a block of ``pairs``."""
+    rows = np.unique(np.concatenate([pairs.first, pairs.second]))
+    parts: list[int] = np.unique(np.searchsorted(bounds, rows, side="right") - 1).tolist()
+    return parts
+
+
+def _texts_for(
+    read: _PartRead, pairs: CandidatePairs, first_row: int
+) -> tuple[np.ndarray, list[str], list[int]]:
+    """The rows of part ``read`` that ``pairs`` name, with their match keys and kind codes."""
+    rows = np.unique(np.concatenate([pairs.first, pairs.second]))
+    local = rows - first_row
+    rows = rows[(local >= 0) & (local < len(read.front.keys))]
+    local = (rows - first_row).tolist()
+    keys = read.front.keys
+    kinds = read.front.blocks.kind
+    return rows, [keys[row] for row in local], kinds[local].tolist()
+
+
+def _verify_bucket(
+    pairs: CandidatePairs, texts: list[tuple[np.ndarray, list[str], list[int]]], options: Options
+) -> list[Match]:
+    """The verified matches of one bucket's pairs, by the local stage's rules (rows stay the run's)."""
+    rows = np.concatenate([np.empty(0, dtype=np.int64), *(found[0] for found in texts)])
+    keys = [key for found in texts for key in found[1]]
+    kinds = [kind for found in texts for kind in found[2]]
+    order = np.argsort(rows, kind="stable")
+    rows = rows[order]
+    keys = [keys[at] for at in order.tolist()]
+    kinds = [kinds[at] for at in order.tolist()]
+    firsts, seconds = np.searchsorted(rows, pairs.first), np.searchsorted(rows, pairs.second)
+    found = verify_pairs(firsts, seconds, kinds, keys, replace(options, jobs=1))
+    row_list = rows.tolist()
+    return [
+        (row_list[a], row_list[b], container, similarity)
+        for matches in found
+        for a, b, container, similarity in matches
+    ]
 
 
 def _gather_in_order(
