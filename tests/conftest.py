@@ -43,3 +43,12 @@ def invoke_in(args: list[str], cwd: Path) -> tuple[int, str, str]:
     finally:
         os.chdir(previous)
     return result.exit_code, result.stdout, result.stderr
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The dask engine's tests run last.
+
+    A dask client leaves its event-loop threads running in this process after it closes, and fork_map does
+    not fork beside other threads: the tests of forking (and of -j) must run before any dask test.
+    """
+    items.sort(key=lambda item: item.nodeid.startswith("tests/test_dask_engine.py"))
