@@ -60,9 +60,13 @@ from lbdedup.timeline import build_timelines, keep_meta_of_printed_posts
 from lbdedup.verify import FUZZY_CLASS, Features, compare, verify
 
 __all__ = [
+    "CopyComparer",
+    "FeatureCache",
     "Front",
     "MatchFinder",
     "clean_text",
+    "compare_copies_by_keys",
+    "content_words_of",
     "dedupe",
     "dedupe_front",
     "front_of",
@@ -84,7 +88,7 @@ PARTS_PER_PROCESS = 8
 # distinct words again, so more parts is more work (40 MB on two cores: 1.35 s with 2 parts a process, 1.5 s
 # and more with 8).
 FRONT_PARTS_PER_PROCESS = 2
-# The Features of at most this many blocks are kept at once while verifying (see _FeatureCache).
+# The Features of at most this many blocks are kept at once while verifying (see FeatureCache).
 MAX_CACHED_FEATURES = 1 << 15
 
 
@@ -223,6 +227,8 @@ class Front:
     blocks: BlockTable
     keys: list[str]
     fingerprints: Fingerprints
+    # Each block's completeness (content_words_of), when an engine made it where the keys are.
+    content_words: np.ndarray | None = None
 
 
 def _front(documents: Sequence[Document], options: Options, docs: range) -> Front:
@@ -320,6 +326,7 @@ def join_fronts(sources: Sequence[str], fronts: Sequence[Front], first_docs: Seq
         ]
     if len(fronts) == 1:
         return replace(fronts[0], blocks=fronts[0].blocks.renamed(sources, fronts[0].blocks.pools))
+    words = [front.content_words for front in fronts if front.content_words is not None]
     return Front(
         BlockTable.concat(sources, [front.blocks for front in fronts]),
         [key for front in fronts for key in front.keys],
@@ -329,6 +336,7 @@ def join_fronts(sources: Sequence[str], fronts: Sequence[Front], first_docs: Seq
             shingle_hashes=np.concatenate([front.fingerprints.shingle_hashes for front in fronts]),
             shingle_counts=np.concatenate([front.fingerprints.shingle_counts for front in fronts]),
         ),
+        np.concatenate(words) if len(words) == len(fronts) else None,
     )
 
 
@@ -340,6 +348,9 @@ Match = tuple[int, int, "int | None", float]
 # An engine's candidates and verification: the blocks that may match (a mask over all blocks) in, the
 # verified matches (a, b, container, similarity) out, in candidate pair order, in lists of any lengths.
 MatchFinder = Callable[[np.ndarray], list[list[Match]]]
+# An engine's comparison of each dropped copy with the copy kept in its place: (copies, kept copies) in,
+# (match kinds, similarities) out, one each, in that order.
+CopyComparer = Callable[[Sequence[int], Sequence[int]], tuple[list[MatchKind], list[float]]]
 
 
 def dedupe_front(
@@ -348,13 +359,19 @@ def dedupe_front(
     options: Options,
     report: Progress,
     find_matches: MatchFinder | None = None,
+    compare_copies: CopyComparer | None = None,
 ) -> DedupeResult:
     """The stages after the per-document ones, from their output ``front`` (made here or by an engine).
 
     ``find_matches`` replaces this process's candidates and verification (an engine runs them where the
     shingles are); ``front``'s shingles are then not read.
     """
-    blocks, keys, fingerprints = front.blocks, front.keys, front.fingerprints
+    blocks, keys, fingerprints, content_words = (
+        front.blocks,
+        front.keys,
+        front.fingerprints,
+        front.content_words,
+    )
     del front
     report("segment", len(documents), len(documents))
     report("fingerprint", len(blocks), len(blocks))
@@ -374,7 +391,7 @@ def dedupe_front(
     eligible[list(furniture)] = False
     word_counts = fingerprints.word_counts
     kind_codes = blocks.kind.tolist()
-    features_of = _FeatureCache(kind_codes, keys)
+    features_of = FeatureCache(kind_codes, keys)
     if find_matches is None:
         pairs = candidate_pairs(fingerprints, eligible, options.max_shingle_blocks)
         # The shingles (a sixth of a run's memory) are not needed past this point: the stages below reuse it.
@@ -396,14 +413,17 @@ def dedupe_front(
         if container is not None
     ]
 
-    content_words = _content_words(keys, word_counts)
+    if content_words is None:
+        content_words = content_words_of(keys, word_counts)
     clustering = cluster_blocks(representative, near_pairs, contained_edges, word_counts, content_words)
     group, cluster = merge_repeated_meta(blocks, keys, clustering.group, clustering.cluster)
+    if compare_copies is None:
+        compare_copies = partial(compare_copies_by_keys, keys=keys, features_of=features_of, options=options)
     decided = _decide(
-        blocks, keys, word_counts, content_words, group, cluster, options, furniture, features_of
+        blocks, keys, word_counts, content_words, group, cluster, options, furniture, compare_copies
     )
     # The match keys and Features are not needed past this point: the result objects reuse their memory.
-    del keys, features_of
+    del keys, features_of, compare_copies
     result = _results(documents, blocks, decided, furniture)
     timelines = build_timelines(result, options)
     result, _ = keep_meta_of_printed_posts(result, timelines)
@@ -428,7 +448,7 @@ def verify_pairs(
     [[(0, 1, 0, 1.0)]]
     """
     first_list, second_list = firsts.tolist(), seconds.tolist()
-    features_of = features_of or _FeatureCache(kind_codes, keys)
+    features_of = features_of or FeatureCache(kind_codes, keys)
     total = len(first_list)
     jobs = options.jobs if total >= MIN_PARALLEL_PAIRS else 1
     parts = _part_count(jobs)
@@ -506,9 +526,9 @@ def _decide(
     cluster: Sequence[int] | np.ndarray,
     options: Options,
     furniture: Mapping[int, str],
-    features_of: Callable[[int], Features],
+    compare_copies: CopyComparer,
 ) -> _Decisions:
-    """The kept copy of each cluster, and how each other copy matches it: all that needs the match keys."""
+    """The kept copy of each cluster, and how each other copy matches it (``compare_copies`` says)."""
     roots = np.asarray(cluster, dtype=np.int64)
     members = _cluster_members(roots, furniture)
     # Clusters by root: members[starts[g]:starts[g] + sizes[g]] are the blocks of cluster g, in input order.
@@ -524,7 +544,7 @@ def _decide(
     copies = members[is_copy].tolist()
     copy_groups = member_group[is_copy].tolist()
     kept_of_copies = kept[copy_groups].tolist() if copies else []
-    matches, similarities = _copy_matches(copies, kept_of_copies, keys, features_of, options)
+    matches, similarities = compare_copies(copies, kept_of_copies)
     return _Decisions(
         members, starts, sizes, kept, member_group, is_kept, copies, copy_groups, matches, similarities
     )
@@ -629,10 +649,12 @@ def _canonical_members(
     return np.array(kept, dtype=np.int64)
 
 
-def _content_words(keys: Sequence[str], word_counts: Sequence[int] | np.ndarray) -> np.ndarray:
+def content_words_of(keys: Sequence[str], word_counts: Sequence[int] | np.ndarray) -> np.ndarray:
     """:func:`completeness` of every block: its word count, less a wire credit appended at its end.
 
-    >>> _content_words(["the port shut reuters", "the port shut"], [4, 3]).tolist()
+    It reads each block's own key only: an engine computes it per part.
+
+    >>> content_words_of(["the port shut reuters", "the port shut"], [4, 3]).tolist()
     [3, 3]
     """
     counts = np.array(word_counts, dtype=np.int64)
@@ -642,7 +664,7 @@ def _content_words(keys: Sequence[str], word_counts: Sequence[int] | np.ndarray)
     return counts
 
 
-def _copy_matches(
+def compare_copies_by_keys(
     copies: Sequence[int],
     kept_of_copies: Sequence[int],
     keys: Sequence[str],
@@ -663,7 +685,7 @@ def _copy_matches(
     return matches, similarities
 
 
-class _FeatureCache:
+class FeatureCache:
     """``features_of(index)``: the Features of a block, computed once and only for blocks that need them."""
 
     __slots__ = ("_features", "_keys", "_kind_codes", "_order")
@@ -675,6 +697,7 @@ class _FeatureCache:
         self._order: deque[int] = deque()
 
     def __call__(self, index: int) -> Features:
+        """The Features of block ``index``, made now unless they still are in the cache."""
         features = self._features
         found = features.get(index)
         if found is None:

@@ -36,9 +36,20 @@ from lbdedup.candidates import (
     range_pair_keys,
     range_pieces,
 )
-from lbdedup.core import Front, Match, dedupe_front, front_of, join_fronts, paused_gc, verify_pairs
+from lbdedup.core import (
+    FeatureCache,
+    Front,
+    Match,
+    compare_copies_by_keys,
+    content_words_of,
+    dedupe_front,
+    front_of,
+    join_fronts,
+    paused_gc,
+    verify_pairs,
+)
 from lbdedup.fingerprint import Fingerprints
-from lbdedup.model import DedupeResult, Document, Options, Progress
+from lbdedup.model import DedupeResult, Document, MatchKind, Options, Progress
 from lbdedup.parallel import available_jobs, split_evenly
 from lbdedup.read import InputError, max_file_size, read_source_at
 
@@ -169,7 +180,9 @@ def _read_part(
     finally:
         max_file_size.reset(token)
     with paused_gc():
-        return _PartRead(documents, places, carried, front_of(documents, replace(options, jobs=1)))
+        front = front_of(documents, replace(options, jobs=1))
+        front = replace(front, content_words=content_words_of(front.keys, front.fingerprints.word_counts))
+        return _PartRead(documents, places, carried, front)
 
 
 def _file_sizes(paths: Sequence[str]) -> list[int]:
@@ -238,10 +251,11 @@ def dedupe_paths(
     sizes = [len(read.front.blocks) for read in reads]
     shingles = sum(read.shingles for read in reads)
     finder = _MatchesOnWorkers(client, futures, sizes, shingles, options, report)
+    comparer = _CopiesOnWorkers(client, futures, sizes, options)
     with paused_gc():
         front = join_fronts(sources, [read.front for read in reads], firsts)
         del reads
-        return dedupe_front(documents, front, options, report, finder)
+        return dedupe_front(documents, front, options, report, finder, comparer)
 
 
 def _without_shingles(read: _PartRead) -> _PartRead:
@@ -352,22 +366,66 @@ class _MatchesOnWorkers:
             for bucket in range(buckets)
         ]
         del keys
-        needs = client.gather([client.submit(_parts_named, found, bounds) for found in pairs])
-        verified = []
-        for bucket, (found, named) in enumerate(zip(pairs, needs, strict=True)):
-            texts = [
-                client.submit(_texts_for, self.parts[p], found, bounds[p], key=f"lbdedup-texts-{bucket}-{p}")
-                for p in named
-            ]
-            verified.append(
-                client.submit(_verify_bucket, found, texts, options, key=f"lbdedup-verify-{bucket}")
-            )
+        verified = _on_pairs(client, self.parts, bounds, pairs, _verify_bucket, options, "verify")
         del pairs
         found_matches: list[list[Match]] = []
         for done, matches in enumerate(client.gather(verified), start=1):
             found_matches.append(matches)
             self.report("verify", done, buckets)
         return found_matches
+
+
+# Dropped copies are compared with their kept copies this many pairs a task.
+COMPARE_PAIRS = 1 << 16
+
+
+class _CopiesOnWorkers:
+    """:func:`lbdedup.core.compare_copies_by_keys` as tasks: each dropped copy with its kept copy."""
+
+    def __init__(self, client: Client, parts: list[Any], sizes: list[int], options: Options) -> None:
+        self.client, self.parts, self.options = client, parts, options
+        self.bounds = np.cumsum([0, *sizes]).tolist()
+
+    def __call__(self, copies: Sequence[int], kept: Sequence[int]) -> tuple[list[MatchKind], list[float]]:
+        client = self.client
+        firsts, seconds = np.asarray(copies, dtype=np.int64), np.asarray(kept, dtype=np.int64)
+        chunks = [
+            CandidatePairs(firsts[low : low + COMPARE_PAIRS], seconds[low : low + COMPARE_PAIRS], firsts[:0])
+            for low in range(0, len(firsts), COMPARE_PAIRS)
+        ]
+        if not chunks:
+            return [], []
+        sent = client.scatter(chunks)
+        tasks = _on_pairs(client, self.parts, self.bounds, sent, _compare_chunk, self.options, "compare")
+        compared = client.gather(tasks)
+        kinds = tuple(MatchKind)
+        matches = [kinds[code] for codes, _ in compared for code in codes]
+        similarities = [similarity for _, found in compared for similarity in found]
+        return matches, similarities
+
+
+def _on_pairs(
+    client: Client,
+    parts: list[Any],
+    bounds: list[int],
+    pairs: list[Any],
+    function: Callable[..., Any],
+    options: Options,
+    name: str,
+) -> list[Any]:
+    """``function(pairs, texts, options)`` for each future of pairs, with the match keys of the blocks named.
+
+    The keys come from just the parts that hold those blocks: no task holds more text than its pairs name.
+    """
+    needs = client.gather([client.submit(_parts_named, found, bounds) for found in pairs])
+    results = []
+    for chunk, (found, named) in enumerate(zip(pairs, needs, strict=True)):
+        texts = [
+            client.submit(_texts_for, parts[p], found, bounds[p], key=f"lbdedup-{name}-texts-{chunk}-{p}")
+            for p in named
+        ]
+        results.append(client.submit(function, found, texts, options, key=f"lbdedup-{name}-{chunk}"))
+    return results
 
 
 def _cut_part(read: _PartRead, eligible: np.ndarray, ranges: int, first_row: int) -> Any:
@@ -414,10 +472,13 @@ def _texts_for(
     return rows, [keys[row] for row in local], kinds[local].tolist()
 
 
-def _verify_bucket(
-    pairs: CandidatePairs, texts: list[tuple[np.ndarray, list[str], list[int]]], options: Options
-) -> list[Match]:
-    """The verified matches of one bucket's pairs, by the local stage's rules (rows stay the run's)."""
+_Texts = tuple[np.ndarray, list[str], list[int]]
+
+
+def _local_rows(
+    pairs: CandidatePairs, texts: list[_Texts]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], list[int]]:
+    """The pairs as positions into the rows ``texts`` bring, and those rows, keys and kind codes in order."""
     rows = np.concatenate([np.empty(0, dtype=np.int64), *(found[0] for found in texts)])
     keys = [key for found in texts for key in found[1]]
     kinds = [kind for found in texts for kind in found[2]]
@@ -425,7 +486,25 @@ def _verify_bucket(
     rows = rows[order]
     keys = [keys[at] for at in order.tolist()]
     kinds = [kinds[at] for at in order.tolist()]
-    firsts, seconds = np.searchsorted(rows, pairs.first), np.searchsorted(rows, pairs.second)
+    return np.searchsorted(rows, pairs.first), np.searchsorted(rows, pairs.second), rows, keys, kinds
+
+
+def _compare_chunk(
+    pairs: CandidatePairs, texts: list[_Texts], options: Options
+) -> tuple[list[int], list[float]]:
+    """How each dropped copy of ``pairs.first`` matches its kept copy in ``pairs.second``, as match codes."""
+    firsts, seconds, _, keys, kinds = _local_rows(pairs, texts)
+    features_of = FeatureCache(kinds, keys)
+    matches, similarities = compare_copies_by_keys(
+        firsts.tolist(), seconds.tolist(), keys, features_of, options
+    )
+    codes = {kind: code for code, kind in enumerate(MatchKind)}
+    return [codes[match] for match in matches], similarities
+
+
+def _verify_bucket(pairs: CandidatePairs, texts: list[_Texts], options: Options) -> list[Match]:
+    """The verified matches of one bucket's pairs, by the local stage's rules (rows stay the run's)."""
+    firsts, seconds, rows, keys, kinds = _local_rows(pairs, texts)
     found = verify_pairs(firsts, seconds, kinds, keys, replace(options, jobs=1))
     row_list = rows.tolist()
     return [

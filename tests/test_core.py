@@ -6,7 +6,7 @@ import pytest
 
 import lbdedup.core
 from lbdedup import BlockResult, DedupeResult, Document, KeepPolicy, MatchKind, Options, Status, dedupe
-from lbdedup.core import _FeatureCache, clean_text, match_keys, segment_all
+from lbdedup.core import FeatureCache, clean_text, match_keys, segment_all
 from lbdedup.model import KIND_CODES
 from lbdedup.render import render_json
 
@@ -227,7 +227,7 @@ def test_hash_function_is_used() -> None:
 def test_feature_cache_forgets_all_but_the_kept_blocks_and_remakes_the_others() -> None:
     """keep_only frees the other blocks' Features; asked again, they are made again, equal to the first."""
     blocks = segment_all([Document("a.txt", "Rain all day in the valley.\n\nRain all night in the town.\n")])
-    features_of = _FeatureCache([KIND_CODES[block.kind] for block in blocks], match_keys(blocks))
+    features_of = FeatureCache([KIND_CODES[block.kind] for block in blocks], match_keys(blocks))
     first, second = features_of(0), features_of(1)
     features_of.keep_only([1, 5])
     assert features_of(1) is second
@@ -245,7 +245,7 @@ def test_feature_cache_holds_at_most_its_bound_and_answers_the_same(monkeypatch:
     unbounded = render_json(dedupe([document]))
     monkeypatch.setattr(lbdedup.core, "MAX_CACHED_FEATURES", 2)
     blocks = segment_all([document])
-    features_of = _FeatureCache([KIND_CODES[block.kind] for block in blocks], match_keys(blocks))
+    features_of = FeatureCache([KIND_CODES[block.kind] for block in blocks], match_keys(blocks))
     first = features_of(0)
     features_of(1)
     features_of(2)
