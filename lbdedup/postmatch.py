@@ -13,13 +13,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from xxhash import xxh3_64_intdigest
 
 from lbdedup.arrays import positions_in_runs
 from lbdedup.model import KIND_CODES, META_KINDS, Block, BlockKind
@@ -52,56 +50,78 @@ MAX_CLUSTER_POSTS = 64
 MAX_LEAD_WORDS = 30
 
 
-class LeadFacts(NamedTuple):
-    """What :func:`headlines_apart_columns` needs of each block's text, made per part by :func:`lead_facts`.
+# Per kind code, whether the kind is a meta line's: looked up, it is many times quicker than np.isin.
+_META_CODES = np.zeros(256, dtype=bool)
+_META_CODES[[KIND_CODES[kind] for kind in META_KINDS]] = True
 
-    ``words``: the block's word count (``str.split``), ``MAX_LEAD_WORDS + 1`` for any longer. ``folded``: a
-    64-bit hash of its casefolded words, set where ``words`` is at most ``MAX_LEAD_WORDS`` and the block is a
-    non-meta line of a post (0 elsewhere: never read there). Two such lines have equal casefolded words iff
-    both columns are equal, barring a 64-bit collision: casefolding keeps every word a word (no character
-    folds to or from whitespace), so a longer line never has the words of a lead.
+
+def _is_meta(kind: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.bool_]:
+    """Which of the kind codes ``kind`` are meta lines'."""
+    found: npt.NDArray[np.bool_] = _META_CODES[kind]
+    return found
+
+
+class LeadFacts(NamedTuple):
+    """What :func:`headlines_apart_columns` needs of the blocks' texts, made per part by :func:`lead_facts`.
+
+    Per block: ``short`` marks the first non-meta line of a post (of a run of consecutive rows of one post)
+    with ``MAX_LEAD_WORDS`` words or fewer, the only line that can be a headline; ``echo`` marks a later
+    non-meta line of such a post with the same words as that first line, casefolded.
     """
 
-    words: npt.NDArray[np.uint8]
-    folded: npt.NDArray[np.uint64]
+    short: npt.NDArray[np.bool_]
+    echo: npt.NDArray[np.bool_]
 
 
 def lead_facts(blocks: BlockTable, rows: npt.NDArray[np.bool_] | None = None) -> LeadFacts:
-    """The :class:`LeadFacts` of every block of ``blocks`` (a part: whole documents), or only of ``rows``.
+    """The :class:`LeadFacts` of ``blocks`` (a part: whole documents), or of the posts opened by ``rows``.
 
-    A block outside ``rows`` gets zeros: :func:`headlines_apart_columns` may then read only blocks of posts
-    wholly in ``rows``. Per block, so the facts of a run are those of its parts, one after the other.
+    When ``rows`` is given, only a first line in it is marked short, and only its post's lines echoes: all
+    that :func:`headlines_apart_columns` reads to tell whether those rows are headlines. The facts of a run
+    are those of its parts, one after the other: a post lies in one part.
 
     >>> from lbdedup.model import BlockKind as K
-    >>> lines = [(K.TIMESTAMP, "16.26"), (K.PARAGRAPH, "Is Kim in?"), (K.PARAGRAPH, "IS KIM  in?")]
+    >>> lines = [(K.TIMESTAMP, "16.26"), (K.PARAGRAPH, "Is Kim in?"), (K.PARAGRAPH, "IS KIM  in?"),
+    ...          (K.PARAGRAPH, "Kim is in.")]
     >>> facts = lead_facts(block_table([Block(0, "a", i, i, i, k, t, 0) for i, (k, t) in enumerate(lines)]))
-    >>> facts.words.tolist(), bool(facts.folded[1] == facts.folded[2]), int(facts.folded[0])
-    ([1, 3, 3], True, 0)
+    >>> facts.short.tolist(), facts.echo.tolist()
+    ([False, True, False, False], [False, False, True, False])
     """
     count = len(blocks)
-    picked = np.arange(count) if rows is None else np.flatnonzero(rows)
-    texts = blocks.texts(picked.tolist())
+    short = np.zeros(count, dtype=bool)
+    echo = np.zeros(count, dtype=bool)
+    docs, posts = blocks.doc, blocks.post
+    content = (posts >= 0) & ~_is_meta(blocks.kind)
+    if not content.any():
+        return LeadFacts(short, echo)
+    run = np.cumsum(np.r_[True, (docs[1:] != docs[:-1]) | (posts[1:] != posts[:-1])]) - 1
+    lines = np.flatnonzero(content)
+    # The runs come in order: a run's first line is where the run number of the lines changes.
+    line_runs = run[lines]
+    openers = lines[np.r_[True, line_runs[1:] != line_runs[:-1]]]
+    if rows is not None:
+        openers = openers[rows[openers]]
     # Splitting no further than one word past the limit bounds the work on a long paragraph.
-    counted = np.fromiter(
-        map(len, map(str.split, texts, repeat(None), repeat(MAX_LEAD_WORDS))),
-        dtype=np.uint8,
-        count=len(texts),
-    )
-    words = np.zeros(count, dtype=np.uint8)
-    words[picked] = counted
-    folded = np.zeros(count, dtype=np.uint64)
-    short = (counted <= MAX_LEAD_WORDS) & (blocks.post[picked] >= 0) & ~blocks.of_kinds(META_KINDS)[picked]
-    hashed = np.flatnonzero(short)
-    # Words hold no whitespace, so words joined by one space stand for the list; surrogatepass: any str.
-    folded[picked[hashed]] = np.fromiter(
-        (
-            xxh3_64_intdigest(" ".join(texts[at].casefold().split()).encode("utf-8", "surrogatepass"))
-            for at in hashed.tolist()
-        ),
-        dtype=np.uint64,
-        count=hashed.size,
-    )
-    return LeadFacts(words, folded)
+    counted = [len(text.split(None, MAX_LEAD_WORDS)) for text in blocks.texts(openers.tolist())]
+    short[openers] = np.array(counted, dtype=np.int64) <= MAX_LEAD_WORDS
+    # The later lines of a post under a short first line, each with that line's index.
+    opener_of_run = np.full(int(run[-1]) + 1, -1, dtype=np.int64)
+    opener_of_run[run[openers[short[openers]]]] = openers[short[openers]]
+    opener_of_line = opener_of_run[line_runs]
+    later = (opener_of_line >= 0) & (lines > opener_of_line)
+    followers, leads = lines[later].tolist(), opener_of_line[later].tolist()
+    if followers:
+        owns: dict[int, list[str]] = {}
+        found = []
+        for lead, text in zip(leads, blocks.texts(followers), strict=True):
+            own = owns.get(lead)
+            if own is None:
+                own = owns[lead] = blocks.text(lead).casefold().split()
+            # Casefolding keeps every word a word (no character folds to or from whitespace), so a line of
+            # another word count differs: counted first, the split stopping one word past the lead's.
+            found.append(len(text.split(None, len(own))) == len(own) and text.casefold().split() == own)
+        echo[followers] = found
+    return LeadFacts(short, echo)
 
 
 def _is_lead(
@@ -118,15 +138,11 @@ def _is_lead(
     with no copy of this one is no more of the post: cleaned, it goes, and read again this line would stand
     alone in its post (``representative`` names each block's exact group).
     """
-    post = int(posts[index])
-    if post < 0 or meta[index]:
+    # Short: the post's first non-meta line, of few enough words (so only meta lines come before it).
+    if not facts.short[index]:
         return False
-    words, folded = facts.words, facts.folded
-    own_words = int(words[index])
-    if own_words > MAX_LEAD_WORDS:
-        return False
-    own = folded[index]
-    doc = int(docs[index])
+    doc, post = int(docs[index]), int(posts[index])
+    echo = facts.echo
     after = index + 1
     count = len(docs)
     # More of the post: a line of other words (the same line again is the same text, an exact copy).
@@ -134,19 +150,12 @@ def _is_lead(
     while after < count and docs[after] == doc and posts[after] == post:
         if (
             not meta[after]
-            and (words[after] != own_words or folded[after] != own)
+            and not echo[after]
             and not _copy_from_elsewhere(docs, posts, representative, group, after)
         ):
-            break
+            return True
         after += 1
-    else:
-        return False
-    before = index - 1
-    while before >= 0 and docs[before] == doc and posts[before] == post:
-        if not meta[before]:
-            return False
-        before -= 1
-    return True
+    return False
 
 
 Match = tuple[int, int, "int | None", float]
@@ -210,7 +219,7 @@ def headlines_apart_columns(
         return matches
     count = len(doc)
     members = _involved_members(count, representative, matches)
-    meta = np.isin(kind, [KIND_CODES[meta_kind] for meta_kind in META_KINDS])
+    meta = _is_meta(kind)
     lead = np.zeros(count, dtype=bool)
     lead[members] = [_is_lead(doc, post, meta, facts, index, representative) for index in members.tolist()]
     all_lead = np.ones(count, dtype=bool)
@@ -235,7 +244,7 @@ def headlines_apart(
     or quotes ("Smith: I have never been surer" over "I have never been surer"), in its own post or another,
     or that the page title holds, is not a copy of it, whatever kinds the segmenter gave them. A pair is
     dropped when every copy of one side is a headline and no copy of the other is: exact copies still match.
-    The texts are read only in the posts of the blocks involved (see :func:`headlines_apart_columns`).
+    Texts are read only in posts that the blocks involved open (see :func:`headlines_apart_columns`).
 
     >>> from lbdedup.model import BlockKind as K
     >>> lines = [(K.TIMESTAMP, "16.26"), (K.PARAGRAPH, "Is Smith running?"), (K.PARAGRAPH, "Is he? Yes.")]
@@ -246,13 +255,10 @@ def headlines_apart(
     if not matches:
         return matches
     table = block_table(blocks)
-    members = _involved_members(len(table), representative, matches)
-    # Only the posts of the members are read: their blocks' facts are all that is made.
-    posts = table.post.astype(np.int64)
-    width = int(posts.max()) + 2
-    post_keys = table.doc.astype(np.int64) * width + posts + 1
-    rows = np.isin(post_keys, post_keys[members]) & (posts >= 0)
-    facts = lead_facts(table, rows)
+    asked = np.zeros(len(table), dtype=bool)
+    # Only the involved blocks' posts are read: their facts are all that is made.
+    asked[_involved_members(len(table), representative, matches)] = True
+    facts = lead_facts(table, asked)
     return headlines_apart_columns(table.doc, table.post, table.kind, facts, representative, matches)
 
 

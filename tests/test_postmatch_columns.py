@@ -40,6 +40,7 @@ K = BlockKind
 CASES = sorted(path for path in FIXTURES.iterdir() if (path / "input").is_dir())
 EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LONG = " ".join(f"w{number}" for number in range(MAX_LEAD_WORDS + 1))
+LIMIT = LONG.rsplit(" ", 1)[0]
 
 
 def exact_of(keys: Sequence[str]) -> npt.NDArray[np.uint64]:
@@ -76,9 +77,7 @@ def facts_by_parts(table: BlockTable, cuts: Sequence[int]) -> LeadFacts:
     """:func:`lead_facts` of the parts of ``table`` cut before documents ``cuts``, joined in order."""
     bounds = [0, *np.searchsorted(table.doc, sorted(set(cuts))).tolist(), len(table)]
     parts = [lead_facts(table.take(np.arange(start, end))) for start, end in pairwise(bounds)]
-    return LeadFacts(
-        np.concatenate([part.words for part in parts]), np.concatenate([part.folded for part in parts])
-    )
+    return LeadFacts(*(np.concatenate(column) for column in zip(*parts, strict=True)))
 
 
 def all_headlines_apart(
@@ -161,7 +160,7 @@ def test_a_first_line_too_long_or_after_content_is_no_headline() -> None:
     long_lead = blocks_of([[(0, K.PARAGRAPH, LONG), (0, K.PARAGRAPH, "More.")],
                            [(None, K.PARAGRAPH, LONG + " and more")]])  # fmt: skip
     assert all_headlines_apart(long_lead, representatives(long_lead), [(0, 2, 2, 1.0)]) == [(0, 2, 2, 1.0)]
-    shorter = blocks_of([[(0, K.PARAGRAPH, LONG.rsplit(" ", 1)[0]), (0, K.PARAGRAPH, "More.")],
+    shorter = blocks_of([[(0, K.PARAGRAPH, LIMIT), (0, K.PARAGRAPH, "More.")],
                          [(None, K.PARAGRAPH, LONG + " and more")]])  # fmt: skip
     assert all_headlines_apart(shorter, representatives(shorter), [(0, 2, 2, 1.0)]) == []
     second = blocks_of([[(0, K.PARAGRAPH, "Intro."), (0, K.PARAGRAPH, "Is it?"), (0, K.PARAGRAPH, "Yes.")],
@@ -169,15 +168,23 @@ def test_a_first_line_too_long_or_after_content_is_no_headline() -> None:
     assert all_headlines_apart(second, representatives(second), [(1, 3, 2, 1.0)]) == [(1, 3, 2, 1.0)]
 
 
-def test_lead_facts_are_made_per_block() -> None:
-    """Word counts stop one past the limit; folded words are hashed only for non-meta lines of posts."""
-    blocks = blocks_of([[(0, K.BYLINE, "By Kim"), (0, K.PARAGRAPH, "By  KIM"), (None, K.PARAGRAPH, "by kim"),
-                         (1, K.PARAGRAPH, LONG + " " + LONG), (1, K.PARAGRAPH, "\u00df x")]])  # fmt: skip
+def test_lead_facts_mark_short_first_lines_and_their_echoes() -> None:
+    """Only a post's first non-meta line of few words is short; echoes are its words again, casefolded."""
+    blocks = blocks_of([[(0, K.BYLINE, "By Kim"), (0, K.PARAGRAPH, "Stra\u00dfe  shut"),
+                         (0, K.QUOTE, "STRASSE shut"), (0, K.TIMESTAMP, "strasse shut"),
+                         (0, K.PARAGRAPH, "strasse shut now"), (0, K.PARAGRAPH, "strasse"),
+                         (1, K.PARAGRAPH, LONG), (1, K.PARAGRAPH, LONG),
+                         (None, K.PARAGRAPH, "Kim"), (None, K.PARAGRAPH, "kim"),
+                         (2, K.PARAGRAPH, LIMIT), (2, K.PARAGRAPH, LIMIT.upper())],
+                        [(0, K.PARAGRAPH, "strasse shut")]])  # fmt: skip
     facts = lead_facts(block_table(blocks))
-    assert facts.words.tolist() == [2, 2, 2, MAX_LEAD_WORDS + 1, 2]
-    assert facts.folded[[0, 2, 3]].tolist() == [0, 0, 0]
-    assert int(facts.folded[1]) == default_hash(b"by kim")
-    assert int(facts.folded[4]) == default_hash(b"ss x")
+    assert np.flatnonzero(facts.short).tolist() == [1, 10, 12]
+    assert np.flatnonzero(facts.echo).tolist() == [2, 11]
+    # Only the posts that rows asked about open are read.
+    rows = np.zeros(len(blocks), dtype=bool)
+    rows[[0, 2, 6, 9, 10]] = True
+    facts = lead_facts(block_table(blocks), rows)
+    assert (np.flatnonzero(facts.short).tolist(), np.flatnonzero(facts.echo).tolist()) == ([10], [11])
 
 
 def test_casefolding_keeps_every_word_a_word() -> None:
