@@ -1,4 +1,4 @@
-"""The column versions of headlines_apart and merge_repeated_meta give what the text-reading ones gave."""
+"""Column versions of headlines_apart, merge_repeated_meta and the canonical choice equal the text ones."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import lbdedup.core
+from lbdedup.canonical import choose_canonical, completeness, kept_members
 from lbdedup.cli import app
 from lbdedup.fingerprint import fingerprint
-from lbdedup.model import META_KINDS, Block, BlockKind, default_hash
+from lbdedup.model import META_KINDS, Block, BlockKind, KeepPolicy, default_hash
 from lbdedup.postmatch import (
     MAX_LEAD_WORDS,
     LeadFacts,
@@ -341,3 +342,36 @@ def test_the_golden_cases_give_the_same_through_columns(case: Path, compared: di
     assert result.exit_code == 0, result.output
     assert result.stdout == (case / "expected.json").read_text(encoding="utf-8")
     assert compared["merge_repeated_meta"] >= 1
+
+
+# The canonical choice.
+
+
+@EXAMPLES
+@given(
+    st.lists(
+        st.lists(st.sampled_from(TEXTS[:4] + [t + " reuters" for t in TEXTS[:4]]), min_size=1, max_size=5),
+        min_size=1,
+        max_size=6,
+    ),
+    st.data(),
+)
+def test_kept_members_are_what_choose_canonical_keeps(clusters: list[list[str]], data: st.DataObject) -> None:
+    """Both policies keep, from columns alone, the block choose_canonical keeps reading the texts."""
+    keys = [key_of(text) for texts in clusters for text in texts]
+    sizes = np.array([len(texts) for texts in clusters], dtype=np.int64)
+    members = np.array(data.draw(st.permutations(range(len(keys)))), dtype=np.int64)
+    words = [len(key.split()) for key in keys]
+    content_words = np.array([completeness(key, count) for key, count in zip(keys, words, strict=True)])
+    group = np.array(data.draw(st.lists(st.integers(0, 2), min_size=len(keys), max_size=len(keys))))
+    starts = np.r_[0, np.cumsum(sizes)[:-1]].tolist()
+    items = [
+        members[start : start + size].tolist() for start, size in zip(starts, sizes.tolist(), strict=True)
+    ]
+    tops = np.array([group[data.draw(st.sampled_from(cluster))] for cluster in items], dtype=np.int64)
+    for policy in KeepPolicy:
+        expected = [
+            choose_canonical(cluster, int(top), group.tolist(), words, keys, policy)
+            for cluster, top in zip(items, tops, strict=True)
+        ]
+        assert kept_members(members, sizes, tops, group, content_words, policy).tolist() == expected
