@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
+
 from lbdedup.model import KeepPolicy
 
-__all__ = ["WIRE_AGENCIES", "choose_canonical", "completeness"]
+__all__ = ["WIRE_AGENCIES", "choose_canonical", "completeness", "kept_members"]
 
 # A wire credit a republisher appends ("(Reuters)", "– AFP") adds no content: the copy carrying it is no
 # more complete than the original. Matched on normalized text, where the brackets and dashes are gone.
@@ -64,4 +67,43 @@ def choose_canonical(
         score = completeness(text, word_counts[member])
         if score > best_score:
             best, best_text, best_score = member, text, score
+    return best
+
+
+def kept_members(
+    members: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
+    top_groups: npt.NDArray[np.int64],
+    group: npt.NDArray[np.int64],
+    content_words: npt.NDArray[np.int64],
+    policy: KeepPolicy = KeepPolicy.LONGEST,
+) -> npt.NDArray[np.int64]:
+    """:func:`choose_canonical` of every cluster at once, from per-block columns: no text.
+
+    ``members`` holds the clusters' blocks one cluster after another (``sizes[c]`` blocks of cluster ``c``);
+    ``top_groups[c]`` is cluster ``c``'s top group, ``group`` each block's group and ``content_words`` each
+    block's :func:`completeness` (the score of ``longest``: equal texts score equal, so no text is compared).
+
+    >>> members, sizes, tops = np.array([0, 1, 2, 3, 4]), np.array([3, 2]), np.array([1, 3])
+    >>> groups, words = np.array([0, 1, 1, 3, 4]), np.array([2, 4, 4, 1, 3])
+    >>> kept_members(members, sizes, tops, groups, words).tolist()
+    [1, 4]
+    >>> kept_members(members, sizes, tops, groups, words, KeepPolicy.FIRST).tolist()
+    [1, 3]
+    """
+    if not len(members):
+        return np.zeros(0, dtype=np.int64)
+    cluster_of = np.repeat(np.arange(len(sizes)), sizes)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    if policy is KeepPolicy.FIRST:
+        in_top = group[members] == top_groups[cluster_of]
+        if not np.logical_or.reduceat(in_top, starts).all():
+            raise ValueError("a cluster has no member of its top group")
+        # The earliest member of the top group: the others are put past every block.
+        firsts: npt.NDArray[np.int64] = np.minimum.reduceat(
+            np.where(in_top, members, np.iinfo(np.int64).max), starts
+        )
+        return firsts.astype(np.int64)
+    # The most complete copy, ties to the earliest: each cluster sorted by score down, then position.
+    best: npt.NDArray[np.int64] = members[np.lexsort((members, -content_words[members], cluster_of))[starts]]
     return best

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -24,12 +24,16 @@ from lbdedup.model import KIND_CODES, META_KINDS, Block, BlockKind
 from lbdedup.table import BlockTable, block_table
 
 __all__ = [
+    "LeadFacts",
     "Overlaps",
     "PostKey",
     "block_columns",
     "exact_representatives",
     "headlines_apart",
+    "headlines_apart_columns",
+    "lead_facts",
     "merge_repeated_meta",
+    "merge_repeated_meta_columns",
     "post_arrays",
     "post_overlaps",
     "repeats",
@@ -46,53 +50,120 @@ MAX_CLUSTER_POSTS = 64
 MAX_LEAD_WORDS = 30
 
 
+# Per kind code, whether the kind is a meta line's: looked up, it is many times quicker than np.isin.
+_META_CODES = np.zeros(256, dtype=bool)
+_META_CODES[[KIND_CODES[kind] for kind in META_KINDS]] = True
+
+
+def _is_meta(kind: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.bool_]:
+    """Which of the kind codes ``kind`` are meta lines'."""
+    found: npt.NDArray[np.bool_] = _META_CODES[kind]
+    return found
+
+
+class LeadFacts(NamedTuple):
+    """What :func:`headlines_apart_columns` needs of the blocks' texts, made per part by :func:`lead_facts`.
+
+    Per block: ``short`` marks the first non-meta line of a post (of a run of consecutive rows of one post)
+    with ``MAX_LEAD_WORDS`` words or fewer, the only line that can be a headline; ``echo`` marks a later
+    non-meta line of such a post with the same words as that first line, casefolded.
+    """
+
+    short: npt.NDArray[np.bool_]
+    echo: npt.NDArray[np.bool_]
+
+
+def lead_facts(blocks: BlockTable, rows: npt.NDArray[np.bool_] | None = None) -> LeadFacts:
+    """The :class:`LeadFacts` of ``blocks`` (a part: whole documents), or of the posts opened by ``rows``.
+
+    When ``rows`` is given, only a first line in it is marked short, and only its post's lines echoes: all
+    that :func:`headlines_apart_columns` reads to tell whether those rows are headlines. The facts of a run
+    are those of its parts, one after the other: a post lies in one part.
+
+    >>> from lbdedup.model import BlockKind as K
+    >>> lines = [(K.TIMESTAMP, "16.26"), (K.PARAGRAPH, "Is Kim in?"), (K.PARAGRAPH, "IS KIM  in?"),
+    ...          (K.PARAGRAPH, "Kim is in.")]
+    >>> facts = lead_facts(block_table([Block(0, "a", i, i, i, k, t, 0) for i, (k, t) in enumerate(lines)]))
+    >>> facts.short.tolist(), facts.echo.tolist()
+    ([False, True, False, False], [False, False, True, False])
+    """
+    count = len(blocks)
+    short = np.zeros(count, dtype=bool)
+    echo = np.zeros(count, dtype=bool)
+    docs, posts = blocks.doc, blocks.post
+    content = (posts >= 0) & ~_is_meta(blocks.kind)
+    if not content.any():
+        return LeadFacts(short, echo)
+    run = np.cumsum(np.r_[True, (docs[1:] != docs[:-1]) | (posts[1:] != posts[:-1])]) - 1
+    lines = np.flatnonzero(content)
+    # The runs come in order: a run's first line is where the run number of the lines changes.
+    line_runs = run[lines]
+    openers = lines[np.r_[True, line_runs[1:] != line_runs[:-1]]]
+    if rows is not None:
+        openers = openers[rows[openers]]
+    # Splitting no further than one word past the limit bounds the work on a long paragraph.
+    counted = [len(text.split(None, MAX_LEAD_WORDS)) for text in blocks.texts(openers.tolist())]
+    short[openers] = np.array(counted, dtype=np.int64) <= MAX_LEAD_WORDS
+    # The later lines of a post under a short first line, each with that line's index.
+    opener_of_run = np.full(int(run[-1]) + 1, -1, dtype=np.int64)
+    opener_of_run[run[openers[short[openers]]]] = openers[short[openers]]
+    opener_of_line = opener_of_run[line_runs]
+    later = (opener_of_line >= 0) & (lines > opener_of_line)
+    followers, leads = lines[later].tolist(), opener_of_line[later].tolist()
+    if followers:
+        owns: dict[int, list[str]] = {}
+        found = []
+        for lead, text in zip(leads, blocks.texts(followers), strict=True):
+            own = owns.get(lead)
+            if own is None:
+                own = owns[lead] = blocks.text(lead).casefold().split()
+            # Casefolding keeps every word a word (no character folds to or from whitespace), so a line of
+            # another word count differs: counted first, the split stopping one word past the lead's.
+            found.append(len(text.split(None, len(own))) == len(own) and text.casefold().split() == own)
+        echo[followers] = found
+    return LeadFacts(short, echo)
+
+
 def _is_lead(
-    blocks: BlockTable,
+    docs: npt.NDArray[np.integer[Any]],
+    posts: npt.NDArray[np.integer[Any]],
     meta: npt.NDArray[np.bool_],
+    facts: LeadFacts,
     index: int,
     representative: npt.NDArray[np.int64],
 ) -> bool:
     """Whether block ``index`` opens its post (only meta lines before it) and more of the post follows.
 
-    ``meta`` marks the meta lines of ``blocks``; the blocks are read by column, no Block is made. A line that
-    copies one of a post with no copy of this one is no more of the post: cleaned, it goes, and read again
-    this line would stand alone in its post (``representative`` names each block's exact group).
+    ``meta`` marks the meta lines; the blocks are read by column, no text. A line that copies one of a post
+    with no copy of this one is no more of the post: cleaned, it goes, and read again this line would stand
+    alone in its post (``representative`` names each block's exact group).
     """
-    post = int(blocks.post[index])
-    if post < 0 or meta[index]:
+    # Short: the post's first non-meta line, of few enough words (so only meta lines come before it).
+    if not facts.short[index]:
         return False
-    text = blocks.text(index)
-    if len(text.split()) > MAX_LEAD_WORDS:
-        return False
-    doc = int(blocks.doc[index])
-    docs, posts = blocks.doc, blocks.post
+    doc, post = int(docs[index]), int(posts[index])
+    echo = facts.echo
     after = index + 1
+    count = len(docs)
     # More of the post: a line of other words (the same line again is the same text, an exact copy).
-    own = text.casefold().split()
     group = int(representative[index])
-    while after < len(blocks) and docs[after] == doc and posts[after] == post:
+    while after < count and docs[after] == doc and posts[after] == post:
         if (
             not meta[after]
-            and blocks.text(after).casefold().split() != own
-            and not _copy_from_elsewhere(blocks, representative, group, after)
+            and not echo[after]
+            and not _copy_from_elsewhere(docs, posts, representative, group, after)
         ):
-            break
+            return True
         after += 1
-    else:
-        return False
-    before = index - 1
-    while before >= 0 and docs[before] == doc and posts[before] == post:
-        if not meta[before]:
-            return False
-        before -= 1
-    return True
+    return False
 
 
 Match = tuple[int, int, "int | None", float]
 
 
 def _copy_from_elsewhere(
-    blocks: BlockTable,
+    docs: npt.NDArray[np.integer[Any]],
+    posts: npt.NDArray[np.integer[Any]],
     representative: npt.NDArray[np.int64],
     group: int,
     index: int,
@@ -101,16 +172,66 @@ def _copy_from_elsewhere(
     first = int(representative[index])
     if first == index:
         return False
-    doc, post = blocks.doc[first], blocks.post[first]
+    doc, post = docs[first], posts[first]
     if post < 0:
         return True
     start = first
-    while start > 0 and blocks.doc[start - 1] == doc and blocks.post[start - 1] == post:
+    while start > 0 and docs[start - 1] == doc and posts[start - 1] == post:
         start -= 1
     end = first + 1
-    while end < len(blocks) and blocks.doc[end] == doc and blocks.post[end] == post:
+    while end < len(docs) and docs[end] == doc and posts[end] == post:
         end += 1
     return not bool(np.any(representative[start:end] == group))
+
+
+def _involved_members(
+    count: int, representative: npt.NDArray[np.int64], matches: Sequence[Match]
+) -> npt.NDArray[np.intp]:
+    """The blocks whose exact group is named by a side of one of ``matches``, in input order."""
+    involved = sorted({index for match in matches for index in match[:2]})
+    wanted = np.zeros(count, dtype=bool)
+    wanted[involved] = True
+    return np.flatnonzero(wanted[representative])
+
+
+def headlines_apart_columns(
+    doc: npt.NDArray[np.integer[Any]],
+    post: npt.NDArray[np.integer[Any]],
+    kind: npt.NDArray[np.uint8],
+    facts: LeadFacts,
+    representative: npt.NDArray[np.int64],
+    matches: list[Match],
+) -> list[Match]:
+    """:func:`headlines_apart` from per-block columns of the whole run: no text, no match key.
+
+    ``doc``, ``post`` (-1: none) and ``kind`` (codes of ``KIND_CODES``) as in a
+    :class:`~lbdedup.table.BlockTable`, ``facts`` from :func:`lead_facts` (of each part, joined), and
+    ``representative`` from :func:`exact_representatives`. A post's blocks must be consecutive rows.
+
+    >>> from lbdedup.model import BlockKind as K
+    >>> lines = [(K.TIMESTAMP, "16.26"), (K.PARAGRAPH, "Is Smith running?"), (K.PARAGRAPH, "Is he? Yes.")]
+    >>> table = block_table([Block(0, "a", i, i, i, kind, text, 0) for i, (kind, text) in enumerate(lines)])
+    >>> headlines_apart_columns(table.doc, table.post, table.kind, lead_facts(table), np.arange(3),
+    ...                         [(1, 2, 1, 1.0), (0, 2, None, 0.9)])
+    [(0, 2, None, 0.9)]
+    """
+    if not matches:
+        return matches
+    count = len(doc)
+    members = _involved_members(count, representative, matches)
+    meta = _is_meta(kind)
+    lead = np.zeros(count, dtype=bool)
+    lead[members] = [_is_lead(doc, post, meta, facts, index, representative) for index in members.tolist()]
+    all_lead = np.ones(count, dtype=bool)
+    np.logical_and.at(all_lead, representative[members], lead[members])
+    any_lead = np.zeros(count, dtype=bool)
+    np.logical_or.at(any_lead, representative[members], lead[members])
+    return [
+        match
+        for match in matches
+        if not (all_lead[match[0]] and not any_lead[match[1]])
+        and not (all_lead[match[1]] and not any_lead[match[0]])
+    ]
 
 
 def headlines_apart(
@@ -123,6 +244,7 @@ def headlines_apart(
     or quotes ("Smith: I have never been surer" over "I have never been surer"), in its own post or another,
     or that the page title holds, is not a copy of it, whatever kinds the segmenter gave them. A pair is
     dropped when every copy of one side is a headline and no copy of the other is: exact copies still match.
+    Texts are read only in posts that the blocks involved open (see :func:`headlines_apart_columns`).
 
     >>> from lbdedup.model import BlockKind as K
     >>> lines = [(K.TIMESTAMP, "16.26"), (K.PARAGRAPH, "Is Smith running?"), (K.PARAGRAPH, "Is he? Yes.")]
@@ -132,24 +254,12 @@ def headlines_apart(
     """
     if not matches:
         return matches
-    involved = sorted({index for match in matches for index in match[:2]})
-    wanted = np.zeros(len(blocks), dtype=bool)
-    wanted[involved] = True
-    members = np.flatnonzero(wanted[representative])
     table = block_table(blocks)
-    meta = table.of_kinds(META_KINDS)
-    lead = np.zeros(len(blocks), dtype=bool)
-    lead[members] = [_is_lead(table, meta, index, representative) for index in members.tolist()]
-    all_lead = np.ones(len(blocks), dtype=bool)
-    np.logical_and.at(all_lead, representative[members], lead[members])
-    any_lead = np.zeros(len(blocks), dtype=bool)
-    np.logical_or.at(any_lead, representative[members], lead[members])
-    return [
-        match
-        for match in matches
-        if not (all_lead[match[0]] and not any_lead[match[1]])
-        and not (all_lead[match[1]] and not any_lead[match[0]])
-    ]
+    asked = np.zeros(len(table), dtype=bool)
+    # Only the involved blocks' posts are read: their facts are all that is made.
+    asked[_involved_members(len(table), representative, matches)] = True
+    facts = lead_facts(table, asked)
+    return headlines_apart_columns(table.doc, table.post, table.kind, facts, representative, matches)
 
 
 def exact_representatives(
@@ -433,11 +543,12 @@ def repeats(overlaps: Overlaps) -> list[tuple[PostKey, PostKey]]:
     return found
 
 
-def _post_ids(blocks: Sequence[Block]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+def _post_ids(
+    doc: npt.NDArray[np.integer[Any]], post: npt.NDArray[np.integer[Any]]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
     """Per block, the id of its post (document, post number or None); per id, whether the post is numbered."""
-    table = block_table(blocks)
-    docs = table.doc.astype(np.int64)
-    posts = table.post.astype(np.int64)
+    docs = doc.astype(np.int64)
+    posts = post.astype(np.int64)
     width = int(posts.max()) + 2
     keys, ids = np.unique(docs * width + posts + 1, return_inverse=True)
     return ids.reshape(-1).astype(np.int64), keys % width != 0
@@ -474,22 +585,23 @@ def component_minimum(
 
 
 def _equal_texts_joined(
-    cluster: npt.NDArray[np.int64], keys: Sequence[str], is_meta: npt.NDArray[np.bool_]
+    cluster: npt.NDArray[np.int64], exact: npt.NDArray[np.uint64], is_meta: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.int64]:
-    """``cluster`` where blocks left alone with equal texts share one id (the first one's index).
+    """``cluster`` where blocks left alone with equal texts (equal ``exact`` hashes) share one id.
 
-    Only furniture is left alone with a text another block has ("Read our full report:" under a post and
-    under its copy): set apart from its copies, it would make a post seem to say something its copy does not.
+    The id is the first such block's index. Only furniture is left alone with a text another block has
+    ("Read our full report:" under a post and under its copy): set apart from its copies, it would make a
+    post seem to say something its copy does not.
 
-    >>> _equal_texts_joined(np.array([0, 1, 2, 0]), ["a", "b", "b", "a"], np.zeros(4, dtype=bool)).tolist()
+    >>> exact = np.array([5, 6, 6, 5], dtype=np.uint64)
+    >>> _equal_texts_joined(np.array([0, 1, 2, 0]), exact, np.zeros(4, dtype=bool)).tolist()
     [0, 1, 1, 0]
     """
     alone = np.flatnonzero((np.bincount(cluster, minlength=len(cluster))[cluster] == 1) & ~is_meta)
     if not alone.size:
         return cluster
-    # Texts compared by their hashes, in C: a collision of two 64-bit string hashes is not a concern here.
-    hashes = np.fromiter(map(hash, map(keys.__getitem__, alone.tolist())), dtype=np.int64, count=alone.size)
-    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    # Texts compared by their hashes: a collision of two 64-bit hashes is not a concern here.
+    _, first, inverse = np.unique(exact[alone], return_index=True, return_inverse=True)
     joined: npt.NDArray[np.int64] = cluster.copy()
     joined[alone] = alone[first[inverse.reshape(-1)]]
     return joined
@@ -541,7 +653,8 @@ def merge_repeated_meta(
     """``group`` and ``cluster`` with meta lines joined where the meta-line rule allows.
 
     ``keys`` are the normalized texts; meta blocks must come in as singletons (see
-    :func:`exact_representatives`). A merged set of meta lines is named by its first block.
+    :func:`exact_representatives`). A merged set of meta lines is named by its first block. The keys are
+    only compared: :func:`merge_repeated_meta_columns` does it all with a hash of each.
 
     >>> from lbdedup.model import BlockKind
     >>> kinds = [BlockKind.BYLINE, BlockKind.PARAGRAPH, BlockKind.BYLINE, BlockKind.BYLINE]
@@ -551,24 +664,45 @@ def merge_repeated_meta(
     >>> group.tolist(), cluster.tolist()
     ([0, 1, 2, 2], [0, 1, 2, 2])
     """
+    table = block_table(blocks)
+    # Python's string hash, in C (and kept on the key for the next time): a 64-bit hash of each key is all
+    # the columns version reads of it.
+    exact = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys)).view(np.uint64)
+    return merge_repeated_meta_columns(table.doc, table.post, table.kind, exact, group, cluster)
+
+
+def merge_repeated_meta_columns(
+    doc: npt.NDArray[np.integer[Any]],
+    post: npt.NDArray[np.integer[Any]],
+    kind: npt.NDArray[np.uint8],
+    exact: npt.NDArray[np.uint64],
+    group: Sequence[int] | npt.NDArray[np.int64],
+    cluster: Sequence[int] | npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """:func:`merge_repeated_meta` from per-block columns of the whole run: no text, no match key.
+
+    ``doc``, ``post`` (-1: none) and ``kind`` (codes of ``KIND_CODES``) as in a
+    :class:`~lbdedup.table.BlockTable`; ``exact`` a 64-bit hash of each block's match key, equal iff the keys
+    are (``Fingerprints.exact``, before furniture is set apart: equal furniture lines are joined here).
+
+    >>> kinds = np.array([KIND_CODES[BlockKind.BYLINE], KIND_CODES[BlockKind.PARAGRAPH]] * 2, dtype=np.uint8)
+    >>> group, cluster = merge_repeated_meta_columns(np.zeros(4, np.int32), np.array([1, 1, 2, 2], np.int32),
+    ...     kinds, np.array([7, 8, 7, 8], dtype=np.uint64), [0, 1, 2, 1], [0, 1, 2, 1])
+    >>> group.tolist(), cluster.tolist()
+    ([0, 1, 0, 1], [0, 1, 0, 1])
+    """
     group = np.array(group, dtype=np.int64)
     cluster = np.array(cluster, dtype=np.int64)
-    blocks = block_table(blocks)
-    kinds = blocks.kind.astype(np.int64)
+    exact = np.asarray(exact, dtype=np.uint64)
+    kinds = np.asarray(kind).astype(np.int64)
     is_meta = np.isin(kinds, [KIND_CODES[kind] for kind in META_KINDS])
     meta = np.flatnonzero(is_meta)
     if not meta.size:
         return group, cluster
-    post_ids, numbered = _post_ids(blocks)
+    post_ids, numbered = _post_ids(doc, post)
     post_count = len(numbered)
-    meta_list = meta.tolist()
-    # A meta line is its kind and normalized text.
-    text_ids: dict[str, int] = {}
-    texts = np.fromiter(
-        (text_ids.setdefault(keys[index], len(text_ids)) for index in meta_list),
-        dtype=np.int64,
-        count=meta.size,
-    )
+    # A meta line is its kind and normalized text (named by its hash, as a small number).
+    texts = np.unique(exact[meta], return_inverse=True)[1].reshape(-1).astype(np.int64)
     lines = texts * len(KIND_CODES) + kinds[meta]
     line_count = max(int(lines.max()) + 1, 1)
     meta_posts = post_ids[meta]
@@ -589,11 +723,11 @@ def merge_repeated_meta(
     held_lines = held % line_count
     if (np.bincount(held_lines, minlength=line_count) > 1).any():
         is_heading = kinds == KIND_CODES[BlockKind.HEADING]
-        clusters = _equal_texts_joined(np.asarray(cluster, dtype=np.int64), keys, is_meta)
+        clusters = _equal_texts_joined(np.asarray(cluster, dtype=np.int64), exact, is_meta)
         table = overlap_table(post_ids, post_count, clusters, is_meta, is_heading)
         repeated = copy_mask(table) & numbered[table.first]
         if repeated.any():
-            groups = _equal_texts_joined(np.asarray(group, dtype=np.int64), keys, is_meta)
+            groups = _equal_texts_joined(np.asarray(group, dtype=np.int64), exact, is_meta)
             repeated[repeated] = _held_in(
                 post_ids, groups, clusters, is_meta, table.first[repeated], table.second[repeated]
             )
