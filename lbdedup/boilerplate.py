@@ -794,16 +794,24 @@ class BlockFacts:
         )
 
 
-def _block_facts(run: _Run) -> BlockFacts:
-    """Every block's facts, computed with numpy and, for the few short lines left, a regex or two each.
+def _block_facts(run: _Run, lines: I64 | None = None) -> BlockFacts:
+    """Every block's facts, computed with numpy and, for the short lines left, a regex or two each.
 
     The same as :func:`_may_repeat`, :meth:`_Run.post_time` and :meth:`_Run.top_undated` block by block.
+    Given ``lines``, only what the repetition pass may read when those are the common lines: whether they
+    may repeat, and the time lines next to them or to the furniture found so far; no other fact holds.
     """
     count = len(run.keys)
     table = run.blocks
     rows = np.arange(count)
     kind = table.kind
     stamps = np.flatnonzero(kind == KIND_CODES[BlockKind.TIMESTAMP])
+    if lines is not None:
+        found = np.fromiter(run.found, dtype=np.int64, count=len(run.found))
+        near = np.concatenate([lines, found])
+        near = np.unique(np.concatenate([near - 1, near + 1]))
+        near = near[(near >= 0) & (near < count)]
+        stamps = near[kind[near] == KIND_CODES[BlockKind.TIMESTAMP]]
     clocked = np.fromiter(
         map(is_not, map(_CLOCK.search, table.texts(stamps.tolist())), repeat(None)),
         dtype=bool,
@@ -818,6 +826,8 @@ def _block_facts(run: _Run) -> BlockFacts:
     meta = np.isin(kind, [KIND_CODES[meta_kind] for meta_kind in META_KINDS])
     site_name = (kind == KIND_CODES[BlockKind.BYLINE]) & ((rows == run.doc_start) | (rows == run.doc_end - 1))
     chosen = np.flatnonzero((run.word_counts <= REPEATED_MAX_WORDS[run.mode]) & (~meta | site_name))
+    if lines is not None:
+        chosen = np.intersect1d(chosen, lines, assume_unique=True)
     keys = list(map(run.keys.__getitem__, chosen.tolist()))
     keep = np.fromiter(map(bool, keys), dtype=bool, count=len(keys))
     keep &= ~np.fromiter(map(str.startswith, keys, repeat("\x00")), dtype=bool, count=len(keys))
@@ -1190,10 +1200,12 @@ def _without_post_headline(run: _Run, listed: list[int]) -> list[int]:
 
 def _mark_repeated(run: _Run, fingerprints: Fingerprints) -> None:
     """Short lines found in many sources that share no other content."""
-    facts = _block_facts(run)
-    run.found.update(
-        repeated_furniture(fingerprints.exact, fingerprints.word_counts, run.docs, facts, run.found, run.mode)
-    )
+    exact, word_counts = fingerprints.exact, fingerprints.word_counts
+    common = _common_lines(exact, word_counts, run.docs, run.mode)
+    if len(common):
+        # Only the facts the pass reads: of the common lines, and of the lines next to them or to furniture.
+        columns = _Columns(run.docs, _block_facts(run, common), run.found)
+        run.found.update(_repeated(common, exact, word_counts, columns, run.mode))
 
 
 def repeated_furniture(
@@ -1221,20 +1233,37 @@ def repeated_furniture(
     """
     if mode is BoilerplateMode.OFF:
         return {}
-    columns = _Columns(np.asarray(docs, dtype=np.int64), facts, found)
+    sources: I64 = np.asarray(docs, dtype=np.int64)
+    columns = _Columns(sources, facts, found)
+    return _repeated(_common_lines(exact, word_counts, sources, mode), exact, word_counts, columns, mode)
+
+
+def _common_lines(exact: U64, word_counts: I64, docs: I64, mode: BoilerplateMode) -> I64:
+    """The short lines whose exact hash is in enough sources, in order (none when the run has too few)."""
     threshold = UNRELATED_SOURCES[mode]
-    if columns.sources < threshold:
-        return {}
-    docs = columns.docs
+    none = np.empty(0, dtype=np.int64)
+    if int(np.count_nonzero(docs[1:] != docs[:-1])) + (len(docs) > 0) < threshold:
+        return none
     short = np.flatnonzero(word_counts <= REPEATED_MAX_WORDS[mode])
     rows = _Rows(exact[short], docs[short], short)
     common = rows.hashes[rows.starts[rows.counts >= threshold]]
     if not len(common):
-        return {}
+        return none
     short_exact = exact[short]
     # common is sorted (rows are): a binary search per line instead of np.isin's hashing.
     at = np.minimum(np.searchsorted(common, short_exact), len(common) - 1)
-    found_at = short[common[at] == short_exact]
+    found_at: I64 = short[common[at] == short_exact]
+    return found_at
+
+
+def _repeated(
+    found_at: I64, exact: U64, word_counts: I64, columns: _Columns, mode: BoilerplateMode
+) -> dict[int, str]:
+    """:func:`repeated_furniture` of the lines :func:`_common_lines` found."""
+    if not len(found_at):
+        return {}
+    threshold = UNRELATED_SOURCES[mode]
+    docs, facts, found = columns.docs, columns.facts, columns.found
     # Meta lines (but a site name), post headlines, punctuation and, in auto mode, lines with a digit (most
     # repeated short lines are times) or ending like a sentence are dropped by the facts, without a loop.
     found_at = found_at[facts.repeatable[found_at]]
@@ -1294,7 +1323,6 @@ class _Columns:
             ends = np.r_[starts[1:], len(docs)]
         else:
             starts = ends = np.empty(0, dtype=np.int64)
-        self.sources = len(starts)
         self.doc_start = np.repeat(starts, ends - starts)
         self.doc_end = np.repeat(ends, ends - starts)
 
