@@ -844,12 +844,24 @@ def _block_facts(run: _Run, lines: I64 | None = None) -> BlockFacts:
     following = np.r_[np.minimum.accumulate(content[::-1])[::-1][1:], count][chosen]
     inside = following < run.doc_end[chosen]
     followers = np.unique(following[inside])
-    paragraphs = np.fromiter(map(run.is_paragraph, followers.tolist()), dtype=bool, count=len(followers))
     introduces = np.zeros(len(chosen), dtype=bool)
-    introduces[inside] = np.isin(following[inside], followers[paragraphs])
+    introduces[inside] = np.isin(following[inside], _paragraphs(run, followers))
     repeatable = np.zeros(count, dtype=bool)
     repeatable[chosen[~introduces]] = True
     return BlockFacts(repeatable, post_time, top_undated)
+
+
+def _paragraphs(run: _Run, rows: I64) -> I64:
+    """The rows of ``rows`` that are body paragraphs (:meth:`_Run.is_paragraph`), tested column by column."""
+    rows = rows[np.isin(run.blocks.kind[rows], [KIND_CODES[kind] for kind in _BODY_KINDS])]
+    keys = map(run.keys.__getitem__, rows.tolist())
+    # An empty key has no word, not one: both are too few.
+    words = np.fromiter(map(str.count, keys, repeat(" ")), dtype=np.int64, count=len(rows)) + 1
+    rows = rows[words >= PARAGRAPH_WORDS[run.mode]]
+    ends = [text[-8:] for text in run.blocks.texts(rows.tolist())]
+    cut = np.fromiter(map(is_not, map(_TRUNCATED.search, ends), repeat(None)), dtype=bool, count=len(rows))
+    found: I64 = rows[~cut]
+    return found
 
 
 Part = tuple[Sequence[Block], Sequence[str], Fingerprints]
