@@ -9,6 +9,10 @@ Precision comes first: meta lines (timestamps, bylines), post headlines and shor
 ``auto`` mode every doubt is resolved towards keeping. Pure: blocks, their normalized keys and exact hashes
 in, ``{block index: reason}`` out. The per-block work is a length test, a dict lookup and, for the few
 short lines, one or two anchored regexes; everything across sources is done with numpy on the exact hashes.
+
+A run too big for one process runs part by part (:func:`find_boilerplate_parts`): the passes over each page
+on the part's worker, repetition on columns only (hashes, word counts, documents and a few bytes of facts
+a block), then each part's last pass; the result is the same.
 """
 
 from __future__ import annotations
