@@ -9,6 +9,10 @@ Precision comes first: meta lines (timestamps, bylines), post headlines and shor
 ``auto`` mode every doubt is resolved towards keeping. Pure: blocks, their normalized keys and exact hashes
 in, ``{block index: reason}`` out. The per-block work is a length test, a dict lookup and, for the few
 short lines, one or two anchored regexes; everything across sources is done with numpy on the exact hashes.
+
+A run too big for one process runs part by part (:func:`find_boilerplate_parts`): the passes over each page
+on the part's worker, repetition on columns only (hashes, word counts, documents and a few bytes of facts
+a block), then each part's last pass; the result is the same.
 """
 
 from __future__ import annotations
@@ -16,20 +20,43 @@ from __future__ import annotations
 import re
 import signal
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
-from operator import attrgetter, contains, is_, itemgetter
+from operator import attrgetter, contains, is_, is_not, itemgetter
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from lbdedup.fingerprint import Fingerprints
-from lbdedup.model import BLOCK_KINDS, HEADLINE_KINDS, META_KINDS, Block, BlockKind, BoilerplateMode, Options
+from lbdedup.model import (
+    BLOCK_KINDS,
+    HEADLINE_KINDS,
+    KIND_CODES,
+    META_KINDS,
+    Block,
+    BlockKind,
+    BoilerplateMode,
+    Options,
+)
 from lbdedup.normalize import normalize, normalize_many
 from lbdedup.table import block_table
 
-__all__ = ["BoilerplateError", "compile_patterns", "find_boilerplate", "line_pattern", "set_apart"]
+__all__ = [
+    "BlockFacts",
+    "BoilerplateError",
+    "compile_patterns",
+    "find_boilerplate",
+    "find_boilerplate_parts",
+    "line_pattern",
+    "merge_headlines",
+    "part_final_pass",
+    "part_first_pass",
+    "part_headlines",
+    "repeated_furniture",
+    "set_apart",
+]
 
 # ----------------------------------------------------------------------------------------- built-in list
 # Whole lines, written as they appear on pages; they are normalized once at import, so "LEAVE A REPLY",
@@ -326,6 +353,8 @@ U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
 _BODY_KINDS = frozenset({BlockKind.PARAGRAPH, BlockKind.QUOTE, BlockKind.LIST_ITEM, BlockKind.CAPTION})
+# The word counts of a run whose passes read none (its page tops, its headlines).
+_NO_COUNTS: I64 = np.empty(0, dtype=np.int64)
 
 
 class BoilerplateError(ValueError):
@@ -574,9 +603,19 @@ class _Run:
     """Everything the passes share: blocks, keys, where each source starts and ends, verdicts so far."""
 
     def __init__(
-        self, blocks: Sequence[Block], keys: Sequence[str], word_counts: I64, mode: BoilerplateMode
+        self,
+        blocks: Sequence[Block],
+        keys: Sequence[str],
+        word_counts: I64,
+        mode: BoilerplateMode,
+        headlines: Mapping[str, int] | None = None,
+        first_row: int = 0,
     ) -> None:
         self.keys = keys
+        # Where this run's blocks sit in the whole run (a part of it), and the headlines atop every page of
+        # the whole run (made from this run's own blocks when None: then it is the whole run).
+        self.first_row = first_row
+        self.headlines = headlines
         self.word_counts = word_counts
         self.mode = mode
         self.strict = mode is BoilerplateMode.STRICT
@@ -653,6 +692,24 @@ class _Run:
         following = self.next_content(index)
         return following is not None and self.is_paragraph(following)
 
+    def post_time(self, index: int) -> bool:
+        """True for a time line with a clock time: a post starts there."""
+        return _is_post_time(self.blocks[index])
+
+    def top_undated(self, index: int) -> bool:
+        """True for a date line without a clock time at the top of its page (a scrape date, maybe)."""
+        return (
+            index - int(self.doc_start[index]) < TOP_BLOCKS
+            and self.kinds[index] is BlockKind.TIMESTAMP
+            and not _CLOCK.search(self.text(index))
+        )
+
+    def top_headlines(self) -> Mapping[str, int]:
+        """The headlines atop every page of the whole run, as :func:`part_headlines` gives them."""
+        if self.headlines is None:
+            self.headlines = _top_headlines(self)
+        return self.headlines
+
 
 def find_boilerplate(
     blocks: Sequence[Block],
@@ -672,16 +729,267 @@ def find_boilerplate(
     >>> find_boilerplate(blocks, keys, fingerprint(keys), Options())
     {2: 'pattern: source link'}
     """
+    # The three passes of find_boilerplate_parts over one part, the whole run.
     run = _Run(blocks, keys, fingerprints.word_counts, options.boilerplate)
     if options.boilerplate is not BoilerplateMode.OFF and blocks:
-        _mark_lines(run)
-        _mark_page_tops(run)
-        _mark_page_heads(run)
-        _mark_teasers(run)
+        _mark_within_pages(run)
         _mark_repeated(run, fingerprints)
+    _finish(run, options)
+    return dict(sorted(run.found.items()))
+
+
+def _mark_within_pages(run: _Run) -> None:
+    """The passes that look at one page at a time (but for the headlines atop other pages)."""
+    _mark_lines(run)
+    _mark_page_tops(run)
+    _mark_page_heads(run)
+    _mark_teasers(run)
+
+
+def _finish(run: _Run, options: Options) -> None:
+    """Once repetition is known: the scrape dates it uncovered atop pages, then the user's patterns."""
+    if options.boilerplate is not BoilerplateMode.OFF and run.keys:
         _mark_page_tops(run)
     _apply_user_patterns(run, options)
+
+
+# ----------------------------------------------------------------------------------------- in parts
+# A run too big for one process is cut into parts, each a run of whole documents (consecutive rows of the
+# whole run's BlockTable). find_boilerplate_parts composes what each step needs, and an engine that spreads
+# the parts over processes does the same: part_headlines on each part, merge_headlines of them all; then
+# part_first_pass on each part; repeated_furniture on the columns of all parts; part_final_pass on each.
+
+
+@dataclass(frozen=True, eq=False)
+class BlockFacts:
+    """What :func:`repeated_furniture` needs to know of each block's text and key: 3 bytes a block.
+
+    ``repeatable``: a short line that may be furniture by repetition (not a meta line, unless shaped like a
+    site name atop or under its page; not a post headline, not punctuation; in ``auto`` mode without a digit
+    and not ending like a sentence). ``post_time``: a time line with a clock time. ``top_undated``: a date
+    line without one among the first blocks of its page.
+
+    >>> part = BlockFacts(*[np.array([True, False])] * 3)
+    >>> BlockFacts.concat([part, BlockFacts.none(1)]).repeatable.tolist()
+    [True, False, False]
+    """
+
+    repeatable: npt.NDArray[np.bool_]
+    post_time: npt.NDArray[np.bool_]
+    top_undated: npt.NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return len(self.repeatable)
+
+    @classmethod
+    def none(cls, count: int) -> BlockFacts:
+        """Facts of ``count`` blocks of which none holds (``boilerplate = "off"``)."""
+        return cls(*(np.zeros(count, dtype=bool) for _ in range(3)))
+
+    @classmethod
+    def concat(cls, parts: Sequence[BlockFacts]) -> BlockFacts:
+        """The facts of the parts' blocks, one part after the other."""
+        if not parts:
+            return cls.none(0)
+        return cls(
+            np.concatenate([part.repeatable for part in parts]),
+            np.concatenate([part.post_time for part in parts]),
+            np.concatenate([part.top_undated for part in parts]),
+        )
+
+
+def _block_facts(run: _Run, lines: I64 | None = None) -> BlockFacts:
+    """Every block's facts, computed with numpy and, for the short lines left, a regex or two each.
+
+    The same as :func:`_may_repeat`, :meth:`_Run.post_time` and :meth:`_Run.top_undated` block by block.
+    Given ``lines``, only what the repetition pass may read when those are the common lines: whether they
+    may repeat, and the time lines next to them or to the furniture found so far; no other fact holds.
+    """
+    count = len(run.keys)
+    table = run.blocks
+    rows = np.arange(count)
+    kind = table.kind
+    stamps = np.flatnonzero(kind == KIND_CODES[BlockKind.TIMESTAMP])
+    if lines is not None:
+        found = np.fromiter(run.found, dtype=np.int64, count=len(run.found))
+        near = np.concatenate([lines, found])
+        near = np.unique(np.concatenate([near - 1, near + 1]))
+        near = near[(near >= 0) & (near < count)]
+        stamps = near[kind[near] == KIND_CODES[BlockKind.TIMESTAMP]]
+    clocked = np.fromiter(
+        map(is_not, map(_CLOCK.search, table.texts(stamps.tolist())), repeat(None)),
+        dtype=bool,
+        count=len(stamps),
+    )
+    post_time = np.zeros(count, dtype=bool)
+    post_time[stamps[clocked]] = True
+    undated = stamps[~clocked]
+    top_undated = np.zeros(count, dtype=bool)
+    top_undated[undated[undated - run.doc_start[undated] < TOP_BLOCKS]] = True
+
+    meta = np.isin(kind, [KIND_CODES[meta_kind] for meta_kind in META_KINDS])
+    site_name = (kind == KIND_CODES[BlockKind.BYLINE]) & ((rows == run.doc_start) | (rows == run.doc_end - 1))
+    chosen = np.flatnonzero((run.word_counts <= REPEATED_MAX_WORDS[run.mode]) & (~meta | site_name))
+    if lines is not None:
+        chosen = np.intersect1d(chosen, lines, assume_unique=True)
+    keys = list(map(run.keys.__getitem__, chosen.tolist()))
+    keep = np.fromiter(map(bool, keys), dtype=bool, count=len(keys))
+    keep &= ~np.fromiter(map(str.startswith, keys, repeat("\x00")), dtype=bool, count=len(keys))
+    if not run.strict:
+        keep &= np.fromiter(map(is_, map(_DIGIT.search, keys), repeat(None)), dtype=bool, count=len(keys))
+        chosen = chosen[keep]
+        texts = table.texts(chosen.tolist())
+        keep = np.fromiter(
+            map(is_, map(_SENTENCE_END.search, texts), repeat(None)), dtype=bool, count=len(chosen)
+        )
+    chosen = chosen[keep]
+    # A line introduces a paragraph when the next block of its page that is no meta line is a paragraph.
+    content = np.where(meta, count, rows)
+    following = np.r_[np.minimum.accumulate(content[::-1])[::-1][1:], count][chosen]
+    inside = following < run.doc_end[chosen]
+    followers = np.unique(following[inside])
+    introduces = np.zeros(len(chosen), dtype=bool)
+    introduces[inside] = np.isin(following[inside], _paragraphs(run, followers))
+    repeatable = np.zeros(count, dtype=bool)
+    repeatable[chosen[~introduces]] = True
+    return BlockFacts(repeatable, post_time, top_undated)
+
+
+def _paragraphs(run: _Run, rows: I64) -> I64:
+    """The rows of ``rows`` that are body paragraphs (:meth:`_Run.is_paragraph`), tested column by column."""
+    rows = rows[np.isin(run.blocks.kind[rows], [KIND_CODES[kind] for kind in _BODY_KINDS])]
+    keys = map(run.keys.__getitem__, rows.tolist())
+    # An empty key has no word, not one: both are too few.
+    words = np.fromiter(map(str.count, keys, repeat(" ")), dtype=np.int64, count=len(rows)) + 1
+    rows = rows[words >= PARAGRAPH_WORDS[run.mode]]
+    ends = [text[-8:] for text in run.blocks.texts(rows.tolist())]
+    cut = np.fromiter(map(is_not, map(_TRUNCATED.search, ends), repeat(None)), dtype=bool, count=len(rows))
+    found: I64 = rows[~cut]
+    return found
+
+
+Part = tuple[Sequence[Block], Sequence[str], Fingerprints]
+
+
+def part_headlines(blocks: Sequence[Block], keys: Sequence[str], first_row: int = 0) -> dict[str, int]:
+    """The headlines atop each page of a part that a glued title may repeat: ``{sorted words: row}``.
+
+    At most six lines a page; rows count from the whole run's first block (the part's first is
+    ``first_row``). The one thing the per-page passes read of other pages: merge them with
+    :func:`merge_headlines` and give them to :func:`part_first_pass` and :func:`part_final_pass`.
+
+    >>> blocks = [Block(0, "a", 0, 1, 1, BlockKind.TITLE, "Flood live: the river rises")]
+    >>> part_headlines(blocks, ["flood live the river rises"], first_row=7)
+    {'flood live rises river the': 7}
+    """
+    return _top_headlines(_Run(blocks, keys, _NO_COUNTS, BoilerplateMode.AUTO, first_row=first_row))
+
+
+def merge_headlines(parts: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """The headlines of all parts, each with the row of its first copy.
+
+    >>> merge_headlines([{"a b c": 4}, {"a b c": 1, "d e f": 9}])
+    {'a b c': 1, 'd e f': 9}
+    """
+    merged: dict[str, int] = {}
+    for part in parts:
+        for key, row in part.items():
+            if merged.get(key, row) >= row:
+                merged[key] = row
+    return merged
+
+
+def part_first_pass(
+    blocks: Sequence[Block],
+    keys: Sequence[str],
+    word_counts: I64,
+    options: Options,
+    headlines: Mapping[str, int] | None = None,
+    first_row: int = 0,
+) -> tuple[dict[int, str], BlockFacts]:
+    """The furniture a part's pages show on their own (rows of the part), and the facts of its blocks.
+
+    ``blocks`` (whole documents), their ``keys`` and word counts (``Fingerprints.word_counts``) are the
+    part's; ``headlines`` are :func:`merge_headlines` of every part's (None when the part is the whole run)
+    and ``first_row`` the row of the part's first block in the whole run.
+    """
+    run = _Run(blocks, keys, word_counts, options.boilerplate, headlines, first_row)
+    if options.boilerplate is BoilerplateMode.OFF or not blocks:
+        return {}, BlockFacts.none(len(keys))
+    _mark_within_pages(run)
+    return dict(run.found), _block_facts(run)
+
+
+def part_final_pass(
+    blocks: Sequence[Block],
+    keys: Sequence[str],
+    options: Options,
+    found: Mapping[int, str],
+    headlines: Mapping[str, int] | None = None,
+    first_row: int = 0,
+) -> dict[int, str]:
+    """A part's furniture, sorted, given all that was found in it so far (rows of the part).
+
+    ``found`` is :func:`part_first_pass`'s furniture and :func:`repeated_furniture`'s in the part; the other
+    arguments are as :func:`part_first_pass` takes them.
+    """
+    run = _Run(blocks, keys, _NO_COUNTS, options.boilerplate, headlines, first_row)
+    run.found.update(found)
+    _finish(run, options)
     return dict(sorted(run.found.items()))
+
+
+def find_boilerplate_parts(parts: Sequence[Part], options: Options) -> dict[int, str]:
+    """:func:`find_boilerplate` of the run made of ``parts`` one after the other, computed part by part.
+
+    Each part is ``(blocks, keys, fingerprints)`` of whole documents; rows in the result count from the first
+    part's first block. A document cut between two parts raises ValueError.
+
+    >>> from lbdedup.core import segment_all
+    >>> from lbdedup.fingerprint import fingerprint
+    >>> from lbdedup.model import Document
+    >>> blocks = segment_all([Document(f"{n}.txt", f"Flood {n}\\n\\nSource link\\n") for n in range(2)])
+    >>> keys = normalize_many([b.text for b in blocks])
+    >>> parts = [(blocks[:2], keys[:2], fingerprint(keys[:2])), (blocks[2:], keys[2:], fingerprint(keys[2:]))]
+    >>> find_boilerplate_parts(parts, Options())
+    {1: 'pattern: source link', 3: 'pattern: source link'}
+    """
+    tables = [block_table(blocks) for blocks, _, _ in parts]
+    firsts = np.r_[0, np.cumsum([len(table) for table in tables])].tolist()
+    last_doc = None
+    for table in tables:
+        if len(table):
+            if last_doc is not None and int(table.doc[0]) == last_doc:
+                raise ValueError(f"document {last_doc} is cut between two parts")
+            last_doc = int(table.doc[-1])
+    mode = options.boilerplate
+    headlines = None
+    if mode is BoilerplateMode.AUTO:
+        headlines = merge_headlines(
+            part_headlines(table, keys, first)
+            for table, (_, keys, _), first in zip(tables, parts, firsts, strict=False)
+        )
+    found: dict[int, str] = {}
+    facts = []
+    for table, (_, keys, prints), first in zip(tables, parts, firsts, strict=False):
+        within, part_facts = part_first_pass(table, keys, prints.word_counts, options, headlines, first)
+        found.update((first + index, reason) for index, reason in within.items())
+        facts.append(part_facts)
+    repeated = repeated_furniture(
+        np.concatenate([prints.exact for _, _, prints in parts]) if parts else np.empty(0, np.uint64),
+        np.concatenate([prints.word_counts for _, _, prints in parts]) if parts else np.empty(0, np.int64),
+        np.concatenate([table.doc for table in tables]) if parts else np.empty(0, np.int64),
+        BlockFacts.concat(facts),
+        found,
+        mode,
+    )
+    found.update(repeated)
+    furniture: dict[int, str] = {}
+    for table, (_, keys, _), first, end in zip(tables, parts, firsts, firsts[1:], strict=False):
+        own = {row - first: reason for row, reason in found.items() if first <= row < end}
+        final = part_final_pass(table, keys, options, own, headlines, first)
+        furniture.update((first + index, reason) for index, reason in final.items())
+    return furniture
 
 
 def _mark_lines(run: _Run) -> None:
@@ -724,7 +1032,6 @@ def _is_edge_capitals(run: _Run, index: int) -> bool:
 
 def _mark_page_tops(run: _Run) -> None:
     """Scrape dates and breadcrumbs at the top of each page, before its content starts."""
-    glued_titles: dict[str, int] | None = None
     for start, end in run.spans:
         for index in range(start, min(start + TOP_BLOCKS, end)):
             if index in run.found:
@@ -742,9 +1049,7 @@ def _mark_page_tops(run: _Run) -> None:
             if reason == "pattern: breadcrumb":  # crumbs alone, no title glued on: nothing to lose
                 run.found[index] = reason
                 continue
-            if glued_titles is None:
-                glued_titles = _top_headlines(run)
-            if run.strict or _title_elsewhere(run, index, glued_titles):
+            if run.strict or _title_elsewhere(run, index, run.top_headlines()):
                 run.found[index] = reason
 
 
@@ -806,12 +1111,17 @@ def _glued_prefix(run: _Run, index: int) -> str | None:
 
 
 def _top_headlines(run: _Run) -> dict[str, int]:
-    """Headlines near the top of every page, by their sorted words: where a glued title may be found again."""
+    """Headlines near the top of every page, by their sorted words: where a glued title may be found again.
+
+    Each maps to the row (in the whole run) of its first copy. Only headlines of three words or more are
+    looked up (:func:`_title_elsewhere`), so only those are kept.
+    """
     found: dict[str, int] = {}
     for start, end in run.spans:
         for index in range(start, min(start + TOP_BLOCKS + 2, end)):
-            if run.kinds[index] in HEADLINE_KINDS and run.keys[index]:
-                found.setdefault(" ".join(sorted(run.keys[index].split())), index)
+            key = run.keys[index]
+            if run.kinds[index] in HEADLINE_KINDS and key.count(" ") >= 2:
+                found.setdefault(" ".join(sorted(key.split())), run.first_row + index)
     return found
 
 
@@ -843,7 +1153,7 @@ def _title_elsewhere(run: _Run, index: int, headlines: Mapping[str, int]) -> boo
         if key.count(" ") < 2:
             continue
         other = headlines.get(" ".join(sorted(key.split())))
-        if other is not None and other != index:
+        if other is not None and other != run.first_row + index:
             return True
     return False
 
@@ -906,53 +1216,96 @@ def _without_post_headline(run: _Run, listed: list[int]) -> list[int]:
 
 def _mark_repeated(run: _Run, fingerprints: Fingerprints) -> None:
     """Short lines found in many sources that share no other content."""
-    threshold = UNRELATED_SOURCES[run.mode]
-    if len(run.spans) < threshold:
-        return
-    exact, word_counts, docs = fingerprints.exact, fingerprints.word_counts, run.docs
-    short = np.flatnonzero(word_counts <= REPEATED_MAX_WORDS[run.mode])
-    rows = _Rows(exact[short], run.docs[short], short)
+    exact, word_counts = fingerprints.exact, fingerprints.word_counts
+    common = _common_lines(exact, word_counts, run.docs, run.mode)
+    if len(common):
+        # Only the facts the pass reads: of the common lines, and of the lines next to them or to furniture.
+        columns = _Columns(run.docs, _block_facts(run, common), run.found)
+        run.found.update(_repeated(common, exact, word_counts, columns, run.mode))
+
+
+def repeated_furniture(
+    exact: U64,
+    word_counts: I64,
+    docs: npt.NDArray[np.integer[Any]],
+    facts: BlockFacts,
+    found: Mapping[int, str],
+    mode: BoilerplateMode,
+) -> dict[int, str]:
+    """The short lines found in many sources that share no other content, as ``{row: reason}``.
+
+    The cross-document pass, on columns only (no text, no key): every block's exact hash, word count and
+    document (documents whole and in order), its :class:`BlockFacts` (:func:`part_first_pass`) and the
+    furniture found so far (rows of the whole run). Rows already in ``found`` are never returned.
+
+    Three pages, each a short line (hash 5) over a line already found (hash 6, nine words):
+
+    >>> facts = BlockFacts.concat([BlockFacts(*([np.array([True, False])] * 3))] * 3)
+    >>> exact, counts = np.array([5, 6] * 3, dtype=np.uint64), np.array([2, 9] * 3)
+    >>> found = repeated_furniture(exact, counts, np.repeat([0, 1, 2], 2), facts, {1: "", 3: "", 5: ""},
+    ...                            BoilerplateMode.AUTO)
+    >>> list(found), found[0]
+    ([0, 2, 4], 'repeated in 3 unrelated sources')
+    """
+    if mode is BoilerplateMode.OFF:
+        return {}
+    sources: I64 = np.asarray(docs, dtype=np.int64)
+    columns = _Columns(sources, facts, found)
+    return _repeated(_common_lines(exact, word_counts, sources, mode), exact, word_counts, columns, mode)
+
+
+def _common_lines(exact: U64, word_counts: I64, docs: I64, mode: BoilerplateMode) -> I64:
+    """The short lines whose exact hash is in enough sources, in order (none when the run has too few)."""
+    threshold = UNRELATED_SOURCES[mode]
+    none = np.empty(0, dtype=np.int64)
+    if int(np.count_nonzero(docs[1:] != docs[:-1])) + (len(docs) > 0) < threshold:
+        return none
+    short = np.flatnonzero(word_counts <= REPEATED_MAX_WORDS[mode])
+    rows = _Rows(exact[short], docs[short], short)
     common = rows.hashes[rows.starts[rows.counts >= threshold]]
     if not len(common):
-        return
+        return none
     short_exact = exact[short]
     # common is sorted (rows are): a binary search per line instead of np.isin's hashing.
     at = np.minimum(np.searchsorted(common, short_exact), len(common) - 1)
-    found_at = short[common[at] == short_exact]
-    if not run.strict:
-        # _may_repeat drops every line with a digit (most repeated short lines are times): drop them first,
-        # by map, without reading their blocks.
-        searched = map(_DIGIT.search, map(run.keys.__getitem__, found_at.tolist()))
-        found_at = found_at[np.fromiter(map(is_, searched, repeat(None)), dtype=bool, count=len(found_at))]
-    occurrences = found_at.tolist()
-    occurrences = [
-        i
-        for i in occurrences
-        if i not in run.found and (run.kinds[i] not in META_KINDS or _site_name_shaped(run, i))
-    ]
+    found_at: I64 = short[common[at] == short_exact]
+    return found_at
+
+
+def _repeated(
+    found_at: I64, exact: U64, word_counts: I64, columns: _Columns, mode: BoilerplateMode
+) -> dict[int, str]:
+    """:func:`repeated_furniture` of the lines :func:`_common_lines` found."""
+    if not len(found_at):
+        return {}
+    threshold = UNRELATED_SOURCES[mode]
+    docs, facts, found = columns.docs, columns.facts, columns.found
+    # Meta lines (but a site name), post headlines, punctuation and, in auto mode, lines with a digit (most
+    # repeated short lines are times) or ending like a sentence are dropped by the facts, without a loop.
+    found_at = found_at[facts.repeatable[found_at]]
     by_hash: dict[int, list[int]] = {}
-    for index in occurrences:
-        if _may_repeat(run, index):
-            by_hash.setdefault(int(exact[index]), []).append(index)
-    candidates = {h: found for h, found in by_hash.items() if len({docs[i] for i in found}) >= threshold}
+    for index, hashed in zip(found_at.tolist(), exact[found_at].tolist(), strict=True):
+        if index not in found:
+            by_hash.setdefault(hashed, []).append(index)
+    candidates = {h: rows for h, rows in by_hash.items() if len({docs[i] for i in rows}) >= threshold}
     # Lines of furniture shape found in that many sources never count as shared content, even those that
     # are not dropped in the end (so a site's header cannot make its pages look related).
     shaped = set(candidates)
     # Furniture comes in runs (a header, a footer) outside the posts: a lone repeated line, or one that is a
     # post of its own between two post times, is a formula of the blog ("Latest headlines"), not furniture.
-    possible = {i: 0 for found in candidates.values() for i in found}
-    possible = {i: 0 for i in possible if not _inside_post(run, i, possible)}
-    runs = {h: [i for i in found if i in possible and _next_to_furniture(run, i, possible)]
-            for h, found in candidates.items()}  # fmt: skip
-    candidates = {h: found for h, found in runs.items() if len({docs[i] for i in found}) >= threshold}
+    possible = {i: 0 for rows in candidates.values() for i in rows}
+    possible = {i: 0 for i in possible if not _inside_post(columns, i, possible)}
+    runs = {h: [i for i in rows if i in possible and _next_to_furniture(columns, i, possible)]
+            for h, rows in candidates.items()}  # fmt: skip
+    candidates = {h: rows for h, rows in runs.items() if len({docs[i] for i in rows}) >= threshold}
     if not candidates:
-        return
-    hosts = np.unique(run.docs[[i for found in candidates.values() for i in found]])
-    relating_blocks = np.flatnonzero((word_counts >= RELATING_MIN_WORDS) & np.isin(run.docs, hosts))
-    relation = _Rows(exact[relating_blocks], run.docs[relating_blocks], relating_blocks)
+        return {}
+    hosts = np.unique(docs[[i for rows in candidates.values() for i in rows]])
+    relating_blocks = np.flatnonzero((word_counts >= RELATING_MIN_WORDS) & np.isin(docs, hosts))
+    relation = _Rows(exact[relating_blocks], docs[relating_blocks], relating_blocks)
     undecided = set(candidates)
     accepted: dict[int, int] = {}
-    relating = relation.relating({int(exact[index]) for index in run.found} | shaped)
+    relating = relation.relating({int(exact[index]) for index in found} | shaped)
     # Two sources are related when they share a block that is not taken for furniture. A line that fails
     # relates its sources in the next round, so each round can only keep more.
     for _ in range(3):
@@ -965,11 +1318,35 @@ def _mark_repeated(run: _Run, fingerprints: Fingerprints) -> None:
         if set(accepted) == undecided:
             break
         undecided = set(accepted)
-    repeated = {i: accepted[h] for h, found in candidates.items() if h in accepted for i in found}
+    repeated = {i: accepted[h] for h, rows in candidates.items() if h in accepted for i in rows}
+    furniture: dict[int, str] = {}
     for index, counted in repeated.items():
-        if _next_to_furniture(run, index, repeated):
+        if _next_to_furniture(columns, index, repeated):
             shown = f"{MAX_COUNTED_SOURCES}+" if counted >= MAX_COUNTED_SOURCES else str(counted)
-            run.found[index] = f"repeated in {shown} unrelated sources"
+            furniture[index] = f"repeated in {shown} unrelated sources"
+    return furniture
+
+
+class _Columns:
+    """What the repetition pass reads of a run: where each source starts and ends, verdicts so far, facts."""
+
+    def __init__(self, docs: I64, facts: BlockFacts, found: Mapping[int, str]) -> None:
+        if len(docs) != len(facts):
+            raise ValueError(f"{len(docs)} blocks but facts of {len(facts)}")
+        self.docs, self.facts, self.found = docs, facts, found
+        if len(docs):
+            starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+            ends = np.r_[starts[1:], len(docs)]
+        else:
+            starts = ends = np.empty(0, dtype=np.int64)
+        self.doc_start = np.repeat(starts, ends - starts)
+        self.doc_end = np.repeat(ends, ends - starts)
+
+    def post_time(self, index: int) -> bool:
+        return bool(self.facts.post_time[index])
+
+    def top_undated(self, index: int) -> bool:
+        return bool(self.facts.top_undated[index])
 
 
 class _Rows:
@@ -1050,10 +1427,10 @@ def _is_post_time(block: Block) -> bool:
     return block.kind is BlockKind.TIMESTAMP and _CLOCK.search(block.text) is not None
 
 
-def _inside_post(run: _Run, index: int, possible: Mapping[int, int]) -> bool:
+def _inside_post(run: _Run | _Columns, index: int, possible: Mapping[int, int]) -> bool:
     """True right after a post time, or in a run of repeated lines with a post time above and below."""
     start, end = int(run.doc_start[index]), int(run.doc_end[index])
-    if index > start and _is_post_time(run.blocks[index - 1]):
+    if index > start and run.post_time(index - 1):
         return True
     above, below = index - 1, index + 1
     while above >= start and (above in possible or above in run.found):
@@ -1062,10 +1439,10 @@ def _inside_post(run: _Run, index: int, possible: Mapping[int, int]) -> bool:
         below += 1
     if above < start or below >= end:
         return False
-    return _is_post_time(run.blocks[above]) and _is_post_time(run.blocks[below])
+    return run.post_time(above) and run.post_time(below)
 
 
-def _next_to_furniture(run: _Run, index: int, repeated: Mapping[int, int]) -> bool:
+def _next_to_furniture(run: _Run | _Columns, index: int, repeated: Mapping[int, int]) -> bool:
     """Furniture comes in runs (a header, a footer): a repeated line needs furniture right above or below."""
     start, end = int(run.doc_start[index]), int(run.doc_end[index])
     for neighbour in (index - 1, index + 1):
@@ -1073,13 +1450,8 @@ def _next_to_furniture(run: _Run, index: int, repeated: Mapping[int, int]) -> bo
             continue
         if neighbour in run.found or neighbour in repeated:
             return True
-        block = run.blocks[neighbour]
         # A date line at the top of the page is the scrape date, marked once the header around it is known.
-        if (
-            neighbour - start < TOP_BLOCKS
-            and block.kind is BlockKind.TIMESTAMP
-            and not _CLOCK.search(block.text)
-        ):
+        if run.top_undated(neighbour):
             return True
     return False
 
