@@ -511,6 +511,7 @@ def _run(
     carried: list[dict[str, Any]] | None = None,
     shown: DelayedProgress | None = None,
     engine: _EngineChoice | None = None,
+    resources: contextlib.ExitStack | None = None,
 ) -> DedupeResult:
     from lbdedup.boilerplate import BoilerplateError
     from lbdedup.core import dedupe
@@ -521,7 +522,8 @@ def _run(
     # The caller's bar when it goes on to render (it stops the bar itself), else one for this run.
     with contextlib.nullcontext(shown) if shown is not None else _progress(quiet) as progress:
         if engine is not None and engine.engine is Engine.DASK:
-            result = _run_dask(paths, options, encoding, engine, progress, jsonl, carried)
+            assert resources is not None  # the dask engine's result reads its texts from the cluster
+            result = _run_dask(paths, options, encoding, engine, progress, jsonl, carried, resources)
         else:
             try:
                 documents = _read_all(paths, encoding, progress, jsonl, carried)
@@ -544,17 +546,19 @@ def _run_dask(
     progress: DelayedProgress,
     jsonl: JsonlFields | None,
     carried: list[dict[str, Any]] | None,
+    resources: contextlib.ExitStack,
 ) -> DedupeResult:
+    """Clean ``paths`` on a dask cluster, which ``resources`` keeps open: the result's texts are there."""
     from lbdedup.boilerplate import BoilerplateError
     from lbdedup.dask_engine import EngineError, dask_client, dedupe_paths
 
     if "-" in paths:
         fail("-: the dask engine's workers read files; stdin cannot be read there (use --engine local)")
     try:
-        with dask_client(engine.scheduler, engine.workers) as client:
-            return dedupe_paths(
-                paths, client, options, encoding=encoding, jsonl=jsonl, carried=carried, progress=progress
-            )
+        client = resources.enter_context(dask_client(engine.scheduler, engine.workers))
+        return dedupe_paths(
+            paths, client, options, encoding=encoding, jsonl=jsonl, carried=carried, progress=progress
+        )
     except (EngineError, InputError, BoilerplateError) as error:
         fail(str(error))
 
@@ -680,8 +684,9 @@ def clean(
         if clobbered is not None:
             fail(f"{output}: is also an input ({clobbered}): writing it would destroy what is read")
     carried: list[dict[str, Any]] | None = [] if records and fields is not None else None
-    # One bar for the whole command: from its first second, through rendering and writing.
-    with _progress(quiet) as progress:
+    # One bar for the whole command: from its first second, through rendering and writing; a dask cluster
+    # stays up as long (the texts are read from its workers as they are printed).
+    with contextlib.ExitStack() as resources, _progress(quiet) as progress:
         result = _run(
             paths if found is None else [item.path for item in found],
             options,
@@ -691,6 +696,7 @@ def clean(
             carried,
             shown=progress,
             engine=engine_choice,
+            resources=resources,
         )
         from lbdedup.render import render_json_bytes, render_jsonl_bytes, render_text_bytes
 

@@ -21,7 +21,7 @@ import numpy as np
 from lbdedup._version import __version__
 from lbdedup.boilerplate import find_boilerplate, set_apart
 from lbdedup.candidates import candidate_pairs
-from lbdedup.canonical import WIRE_AGENCIES, choose_canonical, completeness
+from lbdedup.canonical import WIRE_AGENCIES, completeness, kept_members
 from lbdedup.cluster import ContainedEdge, cluster_blocks
 from lbdedup.fingerprint import Fingerprints, fingerprint
 from lbdedup.model import (
@@ -32,7 +32,6 @@ from lbdedup.model import (
     Cluster,
     DedupeResult,
     Document,
-    KeepPolicy,
     MatchKind,
     Options,
     Progress,
@@ -41,7 +40,13 @@ from lbdedup.model import (
 )
 from lbdedup.normalize import normalize_many
 from lbdedup.parallel import MIN_PARALLEL_CHARS, fork_map, split_evenly
-from lbdedup.postmatch import exact_representatives, headlines_apart, merge_repeated_meta
+from lbdedup.postmatch import (
+    LeadFacts,
+    exact_representatives,
+    headlines_apart,
+    headlines_apart_columns,
+    merge_repeated_meta_columns,
+)
 from lbdedup.posts import post_times, segment_posts
 from lbdedup.render import render_text
 from lbdedup.runs import find_runs
@@ -227,8 +232,10 @@ class Front:
     blocks: BlockTable
     keys: list[str]
     fingerprints: Fingerprints
-    # Each block's completeness (content_words_of), when an engine made it where the keys are.
+    # Each block's completeness (content_words_of) and what headlines_apart reads of the texts, when an
+    # engine made them where the texts are.
     content_words: np.ndarray | None = None
+    lead_facts: LeadFacts | None = None
 
 
 def _front(documents: Sequence[Document], options: Options, docs: range) -> Front:
@@ -327,6 +334,7 @@ def join_fronts(sources: Sequence[str], fronts: Sequence[Front], first_docs: Seq
     if len(fronts) == 1:
         return replace(fronts[0], blocks=fronts[0].blocks.renamed(sources, fronts[0].blocks.pools))
     words = [front.content_words for front in fronts if front.content_words is not None]
+    leads = [front.lead_facts for front in fronts if front.lead_facts is not None]
     return Front(
         BlockTable.concat(sources, [front.blocks for front in fronts]),
         [key for front in fronts for key in front.keys],
@@ -337,6 +345,7 @@ def join_fronts(sources: Sequence[str], fronts: Sequence[Front], first_docs: Seq
             shingle_counts=np.concatenate([front.fingerprints.shingle_counts for front in fronts]),
         ),
         np.concatenate(words) if len(words) == len(fronts) else None,
+        LeadFacts(*map(np.concatenate, zip(*leads, strict=True))) if len(leads) == len(fronts) else None,
     )
 
 
@@ -360,22 +369,22 @@ def dedupe_front(
     report: Progress,
     find_matches: MatchFinder | None = None,
     compare_copies: CopyComparer | None = None,
+    furniture: Mapping[int, str] | None = None,
 ) -> DedupeResult:
     """The stages after the per-document ones, from their output ``front`` (made here or by an engine).
 
-    ``find_matches`` replaces this process's candidates and verification (an engine runs them where the
-    shingles are); ``front``'s shingles are then not read.
+    An engine that runs the text-reading steps where the texts are gives their answers here:
+    ``find_matches`` (candidates and verification; ``front``'s shingles are then not read),
+    ``compare_copies`` and ``furniture`` (:func:`lbdedup.boilerplate.find_boilerplate_parts`); with all
+    three, and ``front``'s content words and lead facts, no match key or block text is read here.
     """
-    blocks, keys, fingerprints, content_words = (
-        front.blocks,
-        front.keys,
-        front.fingerprints,
-        front.content_words,
-    )
+    blocks, keys, fingerprints = front.blocks, front.keys, front.fingerprints
+    content_words, leads = front.content_words, front.lead_facts
     del front
     report("segment", len(documents), len(documents))
     report("fingerprint", len(blocks), len(blocks))
-    furniture = find_boilerplate(blocks, keys, fingerprints, options)
+    if furniture is None:
+        furniture = find_boilerplate(blocks, keys, fingerprints, options)
     report("boilerplate", len(blocks), len(blocks))
 
     count = len(blocks)
@@ -389,9 +398,9 @@ def dedupe_front(
         & ~is_meta
     )
     eligible[list(furniture)] = False
-    word_counts = fingerprints.word_counts
+    word_counts, exact = fingerprints.word_counts, fingerprints.exact
     kind_codes = blocks.kind.tolist()
-    features_of = FeatureCache(kind_codes, keys)
+    features_of = FeatureCache(kind_codes, keys)  # made lazily: an engine's run makes none
     if find_matches is None:
         pairs = candidate_pairs(fingerprints, eligible, options.max_shingle_blocks)
         # The shingles (a sixth of a run's memory) are not needed past this point: the stages below reuse it.
@@ -401,7 +410,11 @@ def dedupe_front(
     else:
         del fingerprints
         found = find_matches(eligible)
-    found = [headlines_apart(blocks, representative, matches) for matches in found]
+    if leads is None:
+        found = [headlines_apart(blocks, representative, matches) for matches in found]
+    else:
+        columns = (blocks.doc, blocks.post, blocks.kind, leads, representative)
+        found = [headlines_apart_columns(*columns, matches) for matches in found]
     # _results compares dropped copies with the kept ones again: blocks of matched pairs (any other block's
     # Features are made again). The rest, most of the cache, is memory the stages below can reuse.
     features_of.keep_only(index for matches in found for match in matches for index in match[:2])
@@ -416,12 +429,12 @@ def dedupe_front(
     if content_words is None:
         content_words = content_words_of(keys, word_counts)
     clustering = cluster_blocks(representative, near_pairs, contained_edges, word_counts, content_words)
-    group, cluster = merge_repeated_meta(blocks, keys, clustering.group, clustering.cluster)
+    group, cluster = merge_repeated_meta_columns(
+        blocks.doc, blocks.post, blocks.kind, exact, clustering.group, clustering.cluster
+    )
     if compare_copies is None:
         compare_copies = partial(compare_copies_by_keys, keys=keys, features_of=features_of, options=options)
-    decided = _decide(
-        blocks, keys, word_counts, content_words, group, cluster, options, furniture, compare_copies
-    )
+    decided = _decide(content_words, group, cluster, options, furniture, compare_copies)
     # The match keys and Features are not needed past this point: the result objects reuse their memory.
     del keys, features_of, compare_copies
     result = _results(documents, blocks, decided, furniture)
@@ -518,9 +531,6 @@ class _Decisions(NamedTuple):
 
 
 def _decide(
-    blocks: Sequence[Block],
-    keys: Sequence[str],
-    word_counts: Sequence[int] | np.ndarray,
     content_words: np.ndarray,
     group: Sequence[int] | np.ndarray,
     cluster: Sequence[int] | np.ndarray,
@@ -535,9 +545,7 @@ def _decide(
     member_roots = roots[members]
     starts = np.flatnonzero(np.r_[True, member_roots[1:] != member_roots[:-1]])[: len(members)]
     sizes = np.diff(np.r_[starts, len(members)])
-    kept = _canonical_members(
-        members, starts, sizes, roots, group, word_counts, content_words, keys, options, furniture
-    )
+    kept = _canonical_members(members, starts, sizes, roots, group, content_words, options, furniture)
     member_group = np.repeat(np.arange(len(kept)), sizes)
     is_kept = members == kept[member_group]
     is_copy = ~is_kept
@@ -618,35 +626,23 @@ def _canonical_members(
     sizes: np.ndarray,
     roots: np.ndarray,
     group: Sequence[int] | np.ndarray,
-    word_counts: Sequence[int] | np.ndarray,
     content_words: np.ndarray,
-    keys: Sequence[str],
     options: Options,
     furniture: Mapping[int, str],
 ) -> np.ndarray:
-    """The kept block of each cluster: :func:`choose_canonical`, over all clusters at once for ``longest``.
+    """The kept block of each cluster: :func:`lbdedup.canonical.kept_members`, from columns only.
 
     ``content_words`` holds each block's :func:`completeness`, the score of ``longest``.
     """
-    if not len(members):
-        return np.zeros(0, dtype=np.int64)
-    member_list = members.tolist()
-    if options.keep is KeepPolicy.LONGEST:
-        # The most complete copy, ties to the earliest: sort each cluster by score down, then position.
-        scores = content_words[members]
-        cluster_of = np.repeat(np.arange(len(starts)), sizes)
-        best: np.ndarray = members[np.lexsort((members, -scores, cluster_of))[starts]]
-        return best
-    kept = []
-    groups = list(group) if not isinstance(group, np.ndarray) else group.tolist()
-    word_count_list = list(word_counts) if not isinstance(word_counts, np.ndarray) else word_counts.tolist()
-    for start, size, root in zip(
-        starts.tolist(), sizes.tolist(), roots[members[starts]].tolist(), strict=True
-    ):
-        items = member_list[start : start + size]
-        top_group = root if root not in furniture else groups[items[0]]
-        kept.append(choose_canonical(items, top_group, groups, word_count_list, keys, options.keep))
-    return np.array(kept, dtype=np.int64)
+    roots_of = roots[members[starts]]
+    # A cluster's top group is named by its root, unless the root is furniture (set apart from the cluster).
+    groups = np.asarray(group, dtype=np.int64)
+    if furniture:
+        apart = np.isin(roots_of, np.fromiter(furniture, dtype=np.int64, count=len(furniture)))
+        roots_of = np.where(apart, groups[members[starts]], roots_of)
+    return kept_members(
+        members, sizes, roots_of, groups, np.asarray(content_words, dtype=np.int64), options.keep
+    )
 
 
 def content_words_of(keys: Sequence[str], word_counts: Sequence[int] | np.ndarray) -> np.ndarray:

@@ -17,14 +17,23 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from operator import getitem
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
+from lbdedup.boilerplate import (
+    BlockFacts,
+    merge_headlines,
+    part_final_pass,
+    part_first_pass,
+    part_headlines,
+    repeated_furniture,
+)
 from lbdedup.candidates import (
     MAX_HASH_RANGES,
     MAX_PAIR_BUCKETS,
@@ -49,9 +58,11 @@ from lbdedup.core import (
     verify_pairs,
 )
 from lbdedup.fingerprint import Fingerprints
-from lbdedup.model import DedupeResult, Document, MatchKind, Options, Progress
+from lbdedup.model import BoilerplateMode, DedupeResult, Document, MatchKind, Options, Progress
 from lbdedup.parallel import available_jobs, split_evenly
+from lbdedup.postmatch import lead_facts
 from lbdedup.read import InputError, max_file_size, read_source_at
+from lbdedup.table import BlockTable
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -181,7 +192,11 @@ def _read_part(
         max_file_size.reset(token)
     with paused_gc():
         front = front_of(documents, replace(options, jobs=1))
-        front = replace(front, content_words=content_words_of(front.keys, front.fingerprints.word_counts))
+        front = replace(
+            front,
+            content_words=content_words_of(front.keys, front.fingerprints.word_counts),
+            lead_facts=lead_facts(front.blocks),
+        )
         return _PartRead(documents, places, carried, front)
 
 
@@ -233,33 +248,31 @@ def dedupe_paths(
         key=[f"lbdedup-read-{number}" for number in range(len(ranges))],
         pure=False,
     )
-    # The client takes each part's documents and front less its shingles: those stay on the workers, where
-    # the candidates are found (_MatchesOnWorkers).
-    reads = _gather_in_order(client, [client.submit(_without_shingles, future) for future in futures], report)
+    # The client takes each part's columns: no text, no match key, no shingle. Those stay on the workers,
+    # and the steps that read them run there.
+    reads = _gather_in_order(client, [client.submit(_columns_of, future) for future in futures], report)
     documents = [document for read in reads for document in read.documents]
     if jsonl is not None:
         _refuse_repeated_ids(reads)
     if carried is not None:
         carried.extend(fields for read in reads for fields in read.carried or ())
-    firsts = []
-    first = 0
-    for read in reads:
-        firsts.append(first)
-        first += len(read.documents)
+    first_docs = np.cumsum([0, *(len(read.documents) for read in reads)])[:-1].tolist()
     sources = [document.source for document in documents]
     report("read", len(paths), len(paths))
     sizes = [len(read.front.blocks) for read in reads]
     shingles = sum(read.shingles for read in reads)
-    finder = _MatchesOnWorkers(client, futures, sizes, shingles, options, report)
-    comparer = _CopiesOnWorkers(client, futures, sizes, options)
     with paused_gc():
-        front = join_fronts(sources, [read.front for read in reads], firsts)
+        front = join_fronts(sources, [read.front for read in reads], first_docs)
         del reads
-        return dedupe_front(documents, front, options, report, finder, comparer)
+        furniture = _furniture_on_workers(client, futures, sizes, front, options)
+        finder = _MatchesOnWorkers(client, futures, sizes, shingles, options, report)
+        comparer = _CopiesOnWorkers(client, futures, sizes, options)
+        front = replace(front, blocks=RemoteTexts.of(front.blocks, client, futures, sizes))
+        return dedupe_front(documents, front, options, report, finder, comparer, furniture)
 
 
-def _without_shingles(read: _PartRead) -> _PartRead:
-    """``read`` as the client takes it: its shingles stay on the worker."""
+def _columns_of(read: _PartRead) -> _PartRead:
+    """``read`` as the client takes it: documents without their text, blocks and fingerprints as columns."""
     prints = read.front.fingerprints
     kept = Fingerprints(
         prints.exact,
@@ -267,8 +280,186 @@ def _without_shingles(read: _PartRead) -> _PartRead:
         np.empty(0, dtype=np.uint64),
         np.zeros(len(prints.exact), dtype=np.int64),
     )
-    front = replace(read.front, fingerprints=kept)
-    return replace(read, front=front, shingles=len(prints.shingle_hashes))
+    blocks = read.front.blocks
+    lengths = blocks.text_lengths().astype(np.int64)
+    # No pool: a text's length stays (the timeline stage reads it), its place in the worker's text goes.
+    columns = BlockTable(
+        blocks.sources,
+        blocks.doc,
+        blocks.position,
+        blocks.line_start,
+        blocks.line_end,
+        blocks.kind,
+        blocks.post,
+        blocks.time,
+        blocks.times,
+        (),
+        np.zeros(len(blocks), dtype=np.int32),
+        np.zeros(len(blocks), dtype=np.int64),
+        lengths,
+    )
+    front = replace(read.front, blocks=columns, keys=[], fingerprints=kept)
+    documents = [replace(document, text="") for document in read.documents]
+    return replace(read, documents=documents, front=front, shingles=len(prints.shingle_hashes))
+
+
+# ------------------------------------------------------------------------------------------ boilerplate
+
+
+def _furniture_on_workers(
+    client: Client, parts: list[Any], sizes: list[int], front: Front, options: Options
+) -> dict[int, str]:
+    """:func:`lbdedup.boilerplate.find_boilerplate_parts`, each part's passes on the worker that holds it.
+
+    The client merges the pages' headlines and runs the repetition pass over every block's columns.
+    """
+    firsts = np.cumsum([0, *sizes]).tolist()
+    headlines: Any = None
+    if options.boilerplate is BoilerplateMode.AUTO:
+        found_headlines = client.gather(
+            [client.submit(_part_headlines, part, first) for part, first in zip(parts, firsts, strict=False)]
+        )
+        # In a list: scatter takes a dict for many values by key.
+        (headlines,) = client.scatter([merge_headlines(found_headlines)], broadcast=True)
+    passes = client.gather(
+        [
+            client.submit(
+                _part_first_pass, part, options, headlines, first, key=f"lbdedup-furniture-{number}"
+            )
+            for number, (part, first) in enumerate(zip(parts, firsts, strict=False))
+        ]
+    )
+    found: dict[int, str] = {}
+    for (within, _), first in zip(passes, firsts, strict=False):
+        found.update((first + index, reason) for index, reason in within.items())
+    facts = BlockFacts.concat([part_facts for _, part_facts in passes])
+    prints = front.fingerprints
+    found.update(
+        repeated_furniture(
+            prints.exact, prints.word_counts, front.blocks.doc, facts, found, options.boilerplate
+        )
+    )
+    finals = []
+    for number, (part, first, end) in enumerate(zip(parts, firsts, firsts[1:], strict=False)):
+        own = {row - first: reason for row, reason in found.items() if first <= row < end}
+        finals.append(
+            client.submit(
+                _part_final_pass, part, options, own, headlines, first, key=f"lbdedup-furniture-end-{number}"
+            )
+        )
+    furniture: dict[int, str] = {}
+    for first, final in zip(firsts, client.gather(finals), strict=False):
+        furniture.update((first + index, reason) for index, reason in final.items())
+    return furniture
+
+
+def _part_headlines(read: _PartRead, first_row: int) -> dict[str, int]:
+    return part_headlines(read.front.blocks, read.front.keys, first_row)
+
+
+def _part_first_pass(
+    read: _PartRead, options: Options, headlines: dict[str, int] | None, first_row: int
+) -> tuple[dict[int, str], BlockFacts]:
+    front = read.front
+    return part_first_pass(
+        front.blocks, front.keys, front.fingerprints.word_counts, options, headlines, first_row
+    )
+
+
+def _part_final_pass(
+    read: _PartRead, options: Options, found: dict[int, str], headlines: dict[str, int] | None, first_row: int
+) -> dict[int, str]:
+    return part_final_pass(read.front.blocks, read.front.keys, options, found, headlines, first_row)
+
+
+# ------------------------------------------------------------------------------------------ texts
+
+
+# The client fetches block texts from the workers this many blocks at a time, in the order they are read.
+TEXT_WINDOW = 1 << 14
+
+
+class RemoteTexts(BlockTable):
+    """The blocks of a dask run as columns on the client; their texts stay on the workers until read.
+
+    A text is fetched with the others of its window: the :data:`TEXT_WINDOW` blocks from it on in reading
+    order (input order, unless :meth:`will_read` says otherwise), one task a part that holds some. Only
+    the last window is kept, so the client holds what it prints, not every text.
+    """
+
+    __slots__ = ("_bounds", "_cached", "_cached_rows", "_client", "_order", "_parts", "_position")
+    _client: Client
+    _parts: list[Any]
+    _bounds: np.ndarray
+    _order: np.ndarray | None
+    _position: np.ndarray | None
+    _cached_rows: np.ndarray
+    _cached: list[str]
+
+    @classmethod
+    def of(cls, table: BlockTable, client: Client, parts: list[Any], sizes: list[int]) -> RemoteTexts:
+        """``table``'s columns, with texts fetched from ``parts`` (futures of parts of ``sizes`` blocks)."""
+        remote = cls.__new__(cls)
+        for name in BlockTable.__slots__:
+            setattr(remote, name, getattr(table, name))
+        remote._client, remote._parts = client, parts
+        remote._bounds = np.cumsum([0, *sizes])
+        remote._order = remote._position = None
+        remote._cached_rows = np.empty(0, dtype=np.int64)
+        remote._cached = []
+        return remote
+
+    def will_read(self, rows: npt.NDArray[np.integer[Any]]) -> None:
+        """Say the order texts will be read in: windows are then cut along it."""
+        self._order = np.asarray(rows, dtype=np.int64)
+        position = np.full(len(self), -1, dtype=np.int64)
+        position[self._order] = np.arange(len(self._order))
+        self._position = position
+
+    def text(self, row: int) -> str:
+        """The text of block ``row``, from its worker."""
+        return self.texts([row])[0]
+
+    def texts(self, rows: Iterable[int] | None = None) -> list[str]:
+        """The texts of blocks ``rows`` (all blocks when None), from the workers, a window at a time."""
+        wanted = np.arange(len(self)) if rows is None else np.fromiter(rows, dtype=np.int64)
+        found: list[str | None] = [None] * len(wanted)
+        missing = np.arange(len(wanted))
+        while len(missing):
+            at = np.searchsorted(self._cached_rows, wanted[missing])
+            at = np.minimum(at, max(len(self._cached_rows) - 1, 0))
+            hit = (
+                (self._cached_rows[at] == wanted[missing])
+                if len(self._cached_rows)
+                else np.zeros(len(missing), bool)
+            )
+            cached = self._cached
+            for position, place in zip(missing[hit].tolist(), at[hit].tolist(), strict=True):
+                found[position] = cached[place]
+            missing = missing[~hit]
+            if len(missing):
+                self._fetch_window(int(wanted[missing[0]]))
+        return found  # type: ignore[return-value]  # every place is filled by the loop
+
+    def _fetch_window(self, row: int) -> None:
+        if self._order is None or self._position is None or self._position[row] < 0:
+            window = np.arange(row, min(row + TEXT_WINDOW, len(self)), dtype=np.int64)
+        else:
+            start = int(self._position[row])
+            window = np.sort(self._order[start : start + TEXT_WINDOW])
+        bounds = self._bounds
+        cuts = np.searchsorted(window, bounds)
+        tasks = []
+        for part in range(len(self._parts)):
+            local = window[cuts[part] : cuts[part + 1]] - bounds[part]
+            if len(local):
+                tasks.append(self._client.submit(_part_texts, self._parts[part], local))
+        self._cached = [text for texts in self._client.gather(tasks) for text in texts]
+        self._cached_rows = window
+
+
+def _part_texts(read: _PartRead, rows: np.ndarray) -> list[str]:
+    return read.front.blocks.texts(rows.tolist())
 
 
 # ------------------------------------------------------------------------------------------ candidates

@@ -716,6 +716,13 @@ class _SectionDocs:
         return docs
 
 
+def _will_read(blocks: BlockTable, rows: Sequence[npt.NDArray[np.int64]]) -> None:
+    """Tell a table whose texts are fetched (the dask engine's) the order they will be read in."""
+    announce = getattr(blocks, "will_read", None)
+    if announce is not None:
+        announce(np.concatenate([np.empty(0, dtype=np.int64), *rows]))
+
+
 _TIMELINE = " (one timeline"
 _BLANK_LINE = "\n\n"
 
@@ -729,7 +736,9 @@ def _text_pieces(result: DedupeResult, provenance: bool) -> Iterator[list[str]]:
     summaries = result.sources
     first = True
     # Sections: one per source, or one per live-blog timeline (snapshots merged, posts ordered by time).
-    for header, kept in section_rows(result):
+    sections = section_rows(result)
+    _will_read(table.blocks, [kept for _, kept in sections])
+    for header, kept in sections:
         if not len(kept):
             # Nothing kept (an empty file, or every block a copy): no header, so empty input prints nothing.
             continue
@@ -819,6 +828,7 @@ def render_source_texts(result: DedupeResult, provenance: bool = True) -> list[s
     kept = np.flatnonzero(table.kept_mask())
     docs = table.blocks.doc[kept]
     kept = kept[np.argsort(docs, kind="stable")]
+    _will_read(table.blocks, [kept])
     bounds = np.searchsorted(np.sort(docs), np.arange(len(result.documents) + 1)).tolist()
     texts = []
     for doc, document in enumerate(result.documents):

@@ -127,31 +127,20 @@ def test_several_megabytes_same_as_local(client: Client, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_golden_cases_through_the_cli(cluster: LocalCluster, case: Path) -> None:
-    """Every golden case, cleaned by --engine dask on a given scheduler, prints the expected JSON."""
+@pytest.mark.parametrize(("expected", "output"), [("expected.json", "json"), ("expected.txt", "text")])
+def test_golden_cases_through_the_cli(cluster: LocalCluster, case: Path, expected: str, output: str) -> None:
+    """Every golden case, cleaned by --engine dask on a given scheduler, prints the expected JSON and text."""
     extra = (case / "args").read_text().split() if (case / "args").exists() else []
     inputs = [f"input/{path.name}" for path in sorted((case / "input").iterdir())]
+    engine = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
     previous = Path.cwd()
     os.chdir(case)
     try:
-        result = CliRunner().invoke(
-            app,
-            [
-                "clean",
-                "-f",
-                "json",
-                "--engine",
-                "dask",
-                "--scheduler",
-                cluster.scheduler_address,
-                *extra,
-                *inputs,
-            ],
-        )
+        result = CliRunner().invoke(app, ["clean", "-f", output, *engine, *extra, *inputs])
     finally:
         os.chdir(previous)
     assert result.exit_code == 0, result.output
-    assert result.stdout == (case / "expected.json").read_text(encoding="utf-8")
+    assert result.stdout == (case / expected).read_text(encoding="utf-8")
 
 
 def test_jsonl_shards_same_as_local(client: Client, tmp_path: Path) -> None:
@@ -219,9 +208,9 @@ def test_a_worker_killed_mid_run_gives_the_same_result(tmp_path: Path) -> None:
         Client(local) as connected,
     ):
         connected.register_plugin(KillOnce(str(marker)))
-        result = dedupe_paths(paths, connected, parts=4)
+        report = _json(dedupe_paths(paths, connected, parts=4))
     assert marker.exists()
-    assert _json(result) == _local(paths)
+    assert report == _local(paths)
 
 
 def _lbdedup(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -309,3 +298,49 @@ def test_the_cli_with_a_local_cluster_prints_the_local_text(tmp_path: Path) -> N
     assert dask.returncode == 0, dask.stderr
     assert dask.stderr == ""
     assert dask.stdout == local.stdout
+
+
+def test_the_client_holds_no_text(client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The result's documents carry no text; block texts come from the workers a window at a time."""
+    import lbdedup.dask_engine as engine
+
+    paths = write_corpus(tmp_path, blogs=4)
+    result = dedupe_paths(paths, client, parts=3)
+    assert all(document.text == "" for document in result.documents)
+    table = result.blocks.blocks  # type: ignore[attr-defined]  # the engine's ResultTable
+    assert isinstance(table, engine.RemoteTexts)
+    assert table.pools == ()
+    fetched: list[int] = []
+    fetch = engine.RemoteTexts._fetch_window
+    monkeypatch.setattr(engine, "TEXT_WINDOW", 50)
+
+    def counted(self: engine.RemoteTexts, row: int) -> None:
+        fetched.append(row)
+        fetch(self, row)
+
+    monkeypatch.setattr(engine.RemoteTexts, "_fetch_window", counted)
+    local = dedupe([read_source(path) for path in paths])
+    assert table.texts(range(len(table))) == local.block_texts()
+    assert len(fetched) == -(-len(table) // 50)
+    assert [block.block.text for block in result.blocks[:3]] == local.block_texts()[:3]
+
+
+def test_output_dir_and_records_as_locally(cluster: LocalCluster, tmp_path: Path) -> None:
+    """--output-dir writes the local engine's files; --format records prints its lines."""
+    (tmp_path / "in").mkdir()
+    paths = write_corpus(tmp_path / "in", blogs=5)
+    engine = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
+    runner = CliRunner()
+    dask = runner.invoke(app, ["clean", *paths, "--output-dir", str(tmp_path / "d"), *engine])
+    local = runner.invoke(app, ["clean", *paths, "--output-dir", str(tmp_path / "l")])
+    assert dask.exit_code == local.exit_code == 0, dask.output
+    written = sorted(path.relative_to(tmp_path / "d") for path in (tmp_path / "d").rglob("*.txt"))
+    assert written == sorted(path.relative_to(tmp_path / "l") for path in (tmp_path / "l").rglob("*.txt"))
+    assert written
+    for name in written:
+        assert (tmp_path / "d" / name).read_bytes() == (tmp_path / "l" / name).read_bytes()
+    records = [
+        runner.invoke(app, ["clean", *paths, "-f", "records", *extra]).stdout for extra in (engine, [])
+    ]
+    assert records[0] == records[1]
+    assert records[0].count("\n") == len(paths)
