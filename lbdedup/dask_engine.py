@@ -454,12 +454,12 @@ class RemoteTexts(BlockTable):
             local = window[cuts[part] : cuts[part + 1]] - bounds[part]
             if len(local):
                 tasks.append(self._client.submit(_part_texts, self._parts[part], local))
-        self._cached = [text for texts in self._client.gather(tasks) for text in texts]
+        self._cached = [text for texts in self._client.gather(tasks) for text in _unpacked(texts)]
         self._cached_rows = window
 
 
-def _part_texts(read: _PartRead, rows: np.ndarray) -> list[str]:
-    return read.front.blocks.texts(rows.tolist())
+def _part_texts(read: _PartRead, rows: np.ndarray) -> _Packed:
+    return _packed(read.front.blocks.texts(rows.tolist()))
 
 
 # ------------------------------------------------------------------------------------------ candidates
@@ -650,20 +650,32 @@ def _parts_named(pairs: CandidatePairs, bounds: list[int]) -> list[int]:
     return parts
 
 
-def _texts_for(
-    read: _PartRead, pairs: CandidatePairs, first_row: int
-) -> tuple[np.ndarray, list[str], list[int]]:
+# Many strings travel as one: dask sends a list element by element (16,384 texts took half a second), a
+# joined string and a numpy array of where each ends at once.
+_Packed = tuple[str, np.ndarray]
+
+
+def _packed(strings: list[str]) -> _Packed:
+    return "".join(strings), np.cumsum([len(string) for string in strings], dtype=np.int64)
+
+
+def _unpacked(packed: _Packed) -> list[str]:
+    joined, ends = packed
+    stops = ends.tolist()
+    return [joined[start:stop] for start, stop in zip([0, *stops], stops, strict=False)]
+
+
+_Texts = tuple[np.ndarray, _Packed, np.ndarray]
+
+
+def _texts_for(read: _PartRead, pairs: CandidatePairs, first_row: int) -> _Texts:
     """The rows of part ``read`` that ``pairs`` name, with their match keys and kind codes."""
     rows = np.unique(np.concatenate([pairs.first, pairs.second]))
     local = rows - first_row
     rows = rows[(local >= 0) & (local < len(read.front.keys))]
-    local = (rows - first_row).tolist()
+    local = rows - first_row
     keys = read.front.keys
-    kinds = read.front.blocks.kind
-    return rows, [keys[row] for row in local], kinds[local].tolist()
-
-
-_Texts = tuple[np.ndarray, list[str], list[int]]
+    return rows, _packed([keys[row] for row in local.tolist()]), read.front.blocks.kind[local]
 
 
 def _local_rows(
@@ -671,12 +683,12 @@ def _local_rows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], list[int]]:
     """The pairs as positions into the rows ``texts`` bring, and those rows, keys and kind codes in order."""
     rows = np.concatenate([np.empty(0, dtype=np.int64), *(found[0] for found in texts)])
-    keys = [key for found in texts for key in found[1]]
-    kinds = [kind for found in texts for kind in found[2]]
+    keys = [key for found in texts for key in _unpacked(found[1])]
+    kind_codes = np.concatenate([np.empty(0, dtype=np.uint8), *(found[2] for found in texts)])
     order = np.argsort(rows, kind="stable")
     rows = rows[order]
     keys = [keys[at] for at in order.tolist()]
-    kinds = [kinds[at] for at in order.tolist()]
+    kinds: list[int] = kind_codes[order].tolist()
     return np.searchsorted(rows, pairs.first), np.searchsorted(rows, pairs.second), rows, keys, kinds
 
 
