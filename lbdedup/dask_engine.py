@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from operator import getitem
 from typing import TYPE_CHECKING, Any
 
@@ -250,7 +251,9 @@ def dedupe_paths(
     )
     # The client takes each part's columns: no text, no match key, no shingle. Those stay on the workers,
     # and the steps that read them run there.
-    reads = _gather_in_order(client, [client.submit(_columns_of, future) for future in futures], report)
+    _wait_in_order(futures, report)
+    placed = _Parts(client, futures)
+    reads = client.gather([placed.submit(_columns_of, number) for number in range(len(futures))])
     documents = [document for read in reads for document in read.documents]
     if jsonl is not None:
         _refuse_repeated_ids(reads)
@@ -264,10 +267,10 @@ def dedupe_paths(
     with paused_gc():
         front = join_fronts(sources, [read.front for read in reads], first_docs)
         del reads
-        furniture = _furniture_on_workers(client, futures, sizes, front, options)
-        finder = _MatchesOnWorkers(client, futures, sizes, shingles, options, report)
-        comparer = _CopiesOnWorkers(client, futures, sizes, options)
-        front = replace(front, blocks=RemoteTexts.of(front.blocks, client, futures, sizes))
+        furniture = _furniture_on_workers(client, placed, sizes, front, options)
+        finder = _MatchesOnWorkers(client, placed, sizes, shingles, options, report)
+        comparer = _CopiesOnWorkers(client, placed, sizes, options)
+        front = replace(front, blocks=RemoteTexts.of(front.blocks, client, placed, sizes))
         return dedupe_front(documents, front, options, report, finder, comparer, furniture)
 
 
@@ -307,7 +310,7 @@ def _columns_of(read: _PartRead) -> _PartRead:
 
 
 def _furniture_on_workers(
-    client: Client, parts: list[Any], sizes: list[int], front: Front, options: Options
+    client: Client, parts: _Parts, sizes: list[int], front: Front, options: Options
 ) -> dict[int, str]:
     """:func:`lbdedup.boilerplate.find_boilerplate_parts`, each part's passes on the worker that holds it.
 
@@ -317,16 +320,16 @@ def _furniture_on_workers(
     headlines: Any = None
     if options.boilerplate is BoilerplateMode.AUTO:
         found_headlines = client.gather(
-            [client.submit(_part_headlines, part, first) for part, first in zip(parts, firsts, strict=False)]
+            [parts.submit(_part_headlines, number, first) for number, first in enumerate(firsts[:-1])]
         )
         # In a list: scatter takes a dict for many values by key.
         (headlines,) = client.scatter([merge_headlines(found_headlines)], broadcast=True)
     passes = client.gather(
         [
-            client.submit(
-                _part_first_pass, part, options, headlines, first, key=f"lbdedup-furniture-{number}"
+            parts.submit(
+                _part_first_pass, number, options, headlines, first, key=f"lbdedup-furniture-{number}"
             )
-            for number, (part, first) in enumerate(zip(parts, firsts, strict=False))
+            for number, first in enumerate(firsts[:-1])
         ]
     )
     found: dict[int, str] = {}
@@ -340,11 +343,17 @@ def _furniture_on_workers(
         )
     )
     finals = []
-    for number, (part, first, end) in enumerate(zip(parts, firsts, firsts[1:], strict=False)):
+    for number, (first, end) in enumerate(pairwise(firsts)):
         own = {row - first: reason for row, reason in found.items() if first <= row < end}
         finals.append(
-            client.submit(
-                _part_final_pass, part, options, own, headlines, first, key=f"lbdedup-furniture-end-{number}"
+            parts.submit(
+                _part_final_pass,
+                number,
+                options,
+                own,
+                headlines,
+                first,
+                key=f"lbdedup-furniture-end-{number}",
             )
         )
     furniture: dict[int, str] = {}
@@ -389,7 +398,7 @@ class RemoteTexts(BlockTable):
 
     __slots__ = ("_bounds", "_cached", "_cached_rows", "_client", "_order", "_parts", "_position")
     _client: Client
-    _parts: list[Any]
+    _parts: _Parts
     _bounds: np.ndarray
     _order: np.ndarray | None
     _position: np.ndarray | None
@@ -397,7 +406,7 @@ class RemoteTexts(BlockTable):
     _cached: list[str]
 
     @classmethod
-    def of(cls, table: BlockTable, client: Client, parts: list[Any], sizes: list[int]) -> RemoteTexts:
+    def of(cls, table: BlockTable, client: Client, parts: _Parts, sizes: list[int]) -> RemoteTexts:
         """``table``'s columns, with texts fetched from ``parts`` (futures of parts of ``sizes`` blocks)."""
         remote = cls.__new__(cls)
         for name in BlockTable.__slots__:
@@ -453,7 +462,7 @@ class RemoteTexts(BlockTable):
         for part in range(len(self._parts)):
             local = window[cuts[part] : cuts[part + 1]] - bounds[part]
             if len(local):
-                tasks.append(self._client.submit(_part_texts, self._parts[part], local))
+                tasks.append(self._parts.submit(_part_texts, part, local))
         self._cached = [text for texts in self._client.gather(tasks) for text in _unpacked(texts)]
         self._cached_rows = window
 
@@ -486,7 +495,7 @@ class _MatchesOnWorkers:
     def __init__(
         self,
         client: Client,
-        parts: list[Any],
+        parts: _Parts,
         sizes: list[int],
         shingles: int,
         options: Options,
@@ -504,8 +513,8 @@ class _MatchesOnWorkers:
             1, -(-self.shingles // RANGE_SHINGLES), min(MAX_HASH_RANGES, RANGES_PER_WORKER * self.workers)
         )
         cut = [
-            client.submit(_cut_part, part, eligible[low:high], ranges, low, key=f"lbdedup-cut-{number}")
-            for number, (part, low, high) in enumerate(zip(self.parts, bounds, bounds[1:], strict=False))
+            self.parts.submit(_cut_part, number, eligible[low:high], ranges, low, key=f"lbdedup-cut-{number}")
+            for number, (low, high) in enumerate(pairwise(bounds))
         ]
         pieces = [
             [client.submit(_piece, found, r, key=f"lbdedup-piece-{p}-{r}") for r in range(ranges)]
@@ -573,7 +582,7 @@ COMPARE_PAIRS = 1 << 16
 class _CopiesOnWorkers:
     """:func:`lbdedup.core.compare_copies_by_keys` as tasks: each dropped copy with its kept copy."""
 
-    def __init__(self, client: Client, parts: list[Any], sizes: list[int], options: Options) -> None:
+    def __init__(self, client: Client, parts: _Parts, sizes: list[int], options: Options) -> None:
         self.client, self.parts, self.options = client, parts, options
         self.bounds = np.cumsum([0, *sizes]).tolist()
 
@@ -597,7 +606,7 @@ class _CopiesOnWorkers:
 
 def _on_pairs(
     client: Client,
-    parts: list[Any],
+    parts: _Parts,
     bounds: list[int],
     pairs: list[Any],
     function: Callable[..., Any],
@@ -608,12 +617,14 @@ def _on_pairs(
 
     The keys come from just the parts that hold those blocks: no task holds more text than its pairs name.
     """
-    needs = client.gather([client.submit(_parts_named, found, bounds) for found in pairs])
+    # Each texts task depends on its part alone (the rows it is asked for travel with it): a task that also
+    # needed a future of pairs could be run where the pairs are, and its part copied there.
+    needs = client.gather([client.submit(_rows_named, found, bounds) for found in pairs])
     results = []
     for chunk, (found, named) in enumerate(zip(pairs, needs, strict=True)):
         texts = [
-            client.submit(_texts_for, parts[p], found, bounds[p], key=f"lbdedup-{name}-texts-{chunk}-{p}")
-            for p in named
+            parts.submit(_texts_for, p, rows, bounds[p], key=f"lbdedup-{name}-texts-{chunk}-{p}")
+            for p, rows in named
         ]
         results.append(client.submit(function, found, texts, options, key=f"lbdedup-{name}-{chunk}"))
     return results
@@ -643,11 +654,15 @@ def _counted_bucket(pieces: list[np.ndarray], needed: np.ndarray) -> CandidatePa
     return counted_pairs(list(pieces), needed)
 
 
-def _parts_named(pairs: CandidatePairs, bounds: list[int]) -> list[int]:
-    """The parts that hold a block of ``pairs``."""
+def _rows_named(pairs: CandidatePairs, bounds: list[int]) -> list[tuple[int, np.ndarray]]:
+    """The blocks ``pairs`` name, by part: (part, rows of the run), for the parts that hold some."""
     rows = np.unique(np.concatenate([pairs.first, pairs.second]))
-    parts: list[int] = np.unique(np.searchsorted(bounds, rows, side="right") - 1).tolist()
-    return parts
+    cuts = np.searchsorted(rows, bounds)
+    return [
+        (part, rows[cuts[part] : cuts[part + 1]])
+        for part in range(len(bounds) - 1)
+        if cuts[part + 1] > cuts[part]
+    ]
 
 
 # Many strings travel as one: dask sends a list element by element (16,384 texts took half a second), a
@@ -668,11 +683,8 @@ def _unpacked(packed: _Packed) -> list[str]:
 _Texts = tuple[np.ndarray, _Packed, np.ndarray]
 
 
-def _texts_for(read: _PartRead, pairs: CandidatePairs, first_row: int) -> _Texts:
-    """The rows of part ``read`` that ``pairs`` name, with their match keys and kind codes."""
-    rows = np.unique(np.concatenate([pairs.first, pairs.second]))
-    local = rows - first_row
-    rows = rows[(local >= 0) & (local < len(read.front.keys))]
+def _texts_for(read: _PartRead, rows: np.ndarray, first_row: int) -> _Texts:
+    """Blocks ``rows`` of the run, all in part ``read``, with their match keys and kind codes."""
     local = rows - first_row
     keys = read.front.keys
     return rows, _packed([keys[row] for row in local.tolist()]), read.front.blocks.kind[local]
@@ -717,21 +729,42 @@ def _verify_bucket(pairs: CandidatePairs, texts: list[_Texts], options: Options)
     ]
 
 
-def _gather_in_order(
-    client: Client, futures: list[Any], report: Callable[[str, int, int], None]
-) -> list[Any]:
-    """The results of ``futures`` in their order, reporting each as it comes; the first error is raised."""
+def _wait_in_order(futures: list[Any], report: Callable[[str, int, int], None]) -> None:
+    """Wait for ``futures``, reporting each as it comes; the first error is raised, the others cancelled."""
     from distributed import as_completed
 
     for done, future in enumerate(as_completed(futures), start=1):
         if future.status == "error":
             # The first failed part names its file; the other tasks are not waited for.
             error = future.exception()
-            client.cancel(futures)
+            for other in futures:
+                other.cancel()
             raise error
         report("read", done, len(futures))
-    results: list[Any] = client.gather(futures)
-    return results
+
+
+class _Parts:
+    """The parts of a run, as futures on the workers, and where each is.
+
+    Every task that reads a part runs where it is: dask would otherwise run one on an idle worker and copy
+    the part there (a worker would then hold more than its share). A part whose worker died is made again
+    elsewhere, and its tasks follow it.
+    """
+
+    def __init__(self, client: Client, futures: list[Any]) -> None:
+        self.client, self.futures = client, futures
+        self.holders = client.who_has(futures)
+
+    def __len__(self) -> int:
+        return len(self.futures)
+
+    def submit(self, function: Callable[..., Any], number: int, *args: Any, **kwargs: Any) -> Any:
+        """``function(part, *args)`` as a task, where part ``number`` is."""
+        future = self.futures[number]
+        holders = list(self.holders.get(future.key, ()))
+        return self.client.submit(
+            function, future, *args, workers=holders or None, allow_other_workers=True, **kwargs
+        )
 
 
 def _refuse_repeated_ids(reads: Sequence[_PartRead]) -> None:
