@@ -12,6 +12,7 @@ import contextlib
 import errno
 import gc
 import os
+import re
 import signal
 import sys
 import threading
@@ -629,7 +630,8 @@ def clean(
         typer.Option(
             "--output-dir",
             help="Write one clean file per input file to OUT, at its path under the folder given (HTML "
-            "gives .txt): the blocks it keeps, in its own order.",
+            "gives .txt): the blocks it keeps, in its own order. With --format jsonl, the report too, in "
+            "shards: OUT/report-00000.jsonl, ...",
             metavar="OUT",
         ),
     ] = None,
@@ -702,7 +704,10 @@ def clean(
 
         if output_dir is not None:
             assert found is not None  # --output-dir refuses --jsonl
-            _write_output_dir(result, found, output_dir, provenance is ProvenanceMode.FULL, progress)
+            report_jobs = options.jobs if output_format is OutputFormat.JSONL else None
+            _write_output_dir(
+                result, found, output_dir, provenance is ProvenanceMode.FULL, progress, report_jobs
+            )
             return
         chunks: Iterable[bytes]
         if records:
@@ -764,8 +769,11 @@ def _check_output_dir(
     """Refuse what --output-dir cannot do, before anything is read."""
     if output is not None:
         fail("--output-dir: it writes a file per input; --output writes one file: choose one")
-    if output_format is not OutputFormat.TEXT:
-        fail(f"--output-dir: it writes clean text, not --format {output_format.value}")
+    if output_format not in (OutputFormat.TEXT, OutputFormat.JSONL):
+        fail(
+            f"--output-dir: it writes clean text (and with --format jsonl the report in shards), "
+            f"not --format {output_format.value}"
+        )
     if fields is not None:
         fail("--output-dir: it writes a file per input file; for JSONL records use --format records")
     if "-" in paths:
@@ -800,17 +808,32 @@ def _output_names(result: DedupeResult, found: Sequence[Found], output_dir: str)
     return names
 
 
+# With --output-dir and --format jsonl, the report is written in shards of about this many blocks.
+REPORT_SHARD_BLOCKS = 100_000
+_SHARD_NAME = re.compile(r"report-[0-9]{5,}\.jsonl")
+
+
 def _write_output_dir(
     result: DedupeResult,
     found: Sequence[Found],
     output_dir: str,
     provenance: bool,
     progress: DelayedProgress | None = None,
+    report_jobs: int | None = None,
 ) -> None:
-    """Write each source's clean text (:func:`lbdedup.render.render_source_texts`) into ``output_dir``."""
+    """Write each source's clean text (:func:`lbdedup.render.render_source_texts`) into ``output_dir``.
+
+    With ``report_jobs``, the JSONL report too, in shards (:func:`_write_report_shards`).
+    """
     from lbdedup.render import encode_chunks, render_source_texts
 
     targets = _output_names(result, found, output_dir)
+    if report_jobs is not None:
+        for target in targets:
+            if os.path.dirname(os.path.normpath(target)) == os.path.normpath(
+                output_dir
+            ) and _SHARD_NAME.fullmatch(os.path.basename(target)):
+                fail(f"{target}: a clean file would be named as a shard of the report; nothing was written")
     texts = render_source_texts(result, provenance)
     for done, (target, text) in enumerate(zip(targets, texts, strict=True), start=1):
         if progress is not None:
@@ -820,10 +843,63 @@ def _write_output_dir(
             write_atomic(target, encode_chunks([text]))
         except OSError as error:
             fail(f"{target}: {error.strerror or 'cannot be written'}")
+    shards = _write_report_shards(result, output_dir, report_jobs) if report_jobs is not None else 0
     if progress is not None:
         progress.stop()
     count = len(targets)
-    print(f"Wrote {count} file{'' if count == 1 else 's'} to {display_name(output_dir)}", file=sys.stderr)
+    also = f" and the report in {shards} shard{'' if shards == 1 else 's'}" if report_jobs is not None else ""
+    print(
+        f"Wrote {count} file{'' if count == 1 else 's'}{also} to {display_name(output_dir)}", file=sys.stderr
+    )
+
+
+def _write_report_shards(result: DedupeResult, output_dir: str, jobs: int) -> int:
+    """Write the JSONL report as ``report-00000.jsonl``, ... in ``output_dir``; how many shards.
+
+    Each shard holds :data:`REPORT_SHARD_BLOCKS` blocks (the last one the rest) and is written atomically.
+    Shards of an earlier, longer run that this run did not write are removed: a reader of
+    ``report-*.jsonl`` must not find blocks of another run.
+    """
+    from lbdedup.render import render_jsonl_bytes
+
+    os.makedirs(output_dir, exist_ok=True)
+    pieces = iter(render_jsonl_bytes(result, jobs))
+    held = next(pieces, None)  # the bytes to write next
+    number = 0
+    while True:
+
+        def shard() -> Iterator[bytes]:
+            nonlocal held
+            lines = 0
+            while held is not None and lines < REPORT_SHARD_BLOCKS:
+                chunk = held
+                wanted = REPORT_SHARD_BLOCKS - lines
+                if chunk.count(b"\n") > wanted:
+                    # The shard ends inside this batch of lines: the rest of it starts the next shard.
+                    end = -1
+                    for _ in range(wanted):
+                        end = chunk.index(b"\n", end + 1)
+                    chunk, held = chunk[: end + 1], chunk[end + 1 :]
+                else:
+                    held = next(pieces, None)
+                lines += chunk.count(b"\n")
+                yield chunk
+
+        target = os.path.join(output_dir, f"report-{number:05d}.jsonl")
+        try:
+            write_atomic(target, shard())
+        except OSError as error:
+            fail(f"{target}: {error.strerror or 'cannot be written'}")
+        number += 1
+        if held is None:
+            break
+    for name in os.listdir(output_dir):
+        if _SHARD_NAME.fullmatch(name) and int(name[7:-6]) >= number:
+            try:
+                os.unlink(os.path.join(output_dir, name))
+            except OSError as error:
+                fail(f"{os.path.join(output_dir, name)}: an older shard cannot be removed ({error.strerror})")
+    return number
 
 
 @app.command(cls=_Command)

@@ -373,3 +373,39 @@ def test_github_annotation_escapes_data() -> None:
     line = github_annotation(BlockResult(block, Status.BOILERPLATE, reason="100%\r\nsure"))
     assert line.endswith("::boilerplate (100%25%0D%0Asure)")
     assert "\n" not in line
+
+
+def test_output_dir_with_jsonl_writes_the_report_in_shards(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--format jsonl --output-dir: the clean files, and the report's lines in shards, stale shards gone."""
+    import lbdedup.cli
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report-00007.jsonl").write_text("stale\n", encoding="utf-8")
+    (out / "report-7.jsonl").write_text("not a shard name\n", encoding="utf-8")
+    monkeypatch.setattr(lbdedup.cli, "REPORT_SHARD_BLOCKS", 3)
+    code, _, stderr = invoke_in(["clean", str(corpus), "-f", "jsonl", "--output-dir", str(out)], tmp_path)
+    assert code == 0, stderr
+    shards = sorted(out.glob("report-*.jsonl"))
+    assert [path.name for path in shards][-1] == "report-7.jsonl"
+    written = [path for path in shards if path.name != "report-7.jsonl"]
+    assert [path.name for path in written] == [f"report-{n:05d}.jsonl" for n in range(len(written))]
+    assert len(written) > 1
+    assert all(path.read_text(encoding="utf-8").count("\n") == 3 for path in written[:-1])
+    code, whole, _ = invoke_in(["clean", str(corpus), "-f", "jsonl"], tmp_path)
+    assert "".join(path.read_text(encoding="utf-8") for path in written) == whole
+    assert f"and the report in {len(written)} shards" in stderr
+    assert any(path.suffix == ".txt" for path in out.rglob("*"))
+
+
+def test_output_dir_refuses_a_clean_file_named_as_a_shard(tmp_path: Path) -> None:
+    """A source whose clean file would be report-00000.jsonl in OUT: exit 2, nothing written."""
+    _write(tmp_path, "report-00000.jsonl", f"{FLOOD}\n")
+    code, _, stderr = invoke_in(
+        ["clean", "report-00000.jsonl", "-f", "jsonl", "--output-dir", "out"], tmp_path
+    )
+    assert code == 2
+    assert "would be named as a shard of the report" in stderr
+    assert not (tmp_path / "out").exists()

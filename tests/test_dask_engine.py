@@ -183,20 +183,23 @@ def test_an_id_in_two_shards_is_refused_as_locally(client: Client, tmp_path: Pat
 
 
 class KillOnce(WorkerPlugin):
-    """Kills its worker's process when it starts reading a part, once (a marker file remembers it)."""
+    """Kills its worker's process as a task of ``prefix`` starts, once (a marker file remembers it)."""
 
-    def __init__(self, marker: str) -> None:
-        self.marker = marker
+    def __init__(self, marker: str, prefix: str) -> None:
+        self.marker, self.prefix = marker, prefix
 
     def transition(self, key: object, start: str, finish: str, **kwargs: object) -> None:
-        """At a read task's start, the first time only, the worker's process dies at once."""
-        if finish == "executing" and "lbdedup-read" in str(key) and not os.path.exists(self.marker):
+        """At such a task's start, the first time only, the worker's process dies at once."""
+        if finish == "executing" and self.prefix in str(key) and not os.path.exists(self.marker):
             Path(self.marker).touch()
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def test_a_worker_killed_mid_run_gives_the_same_result(tmp_path: Path) -> None:
-    """Dask runs a dead worker's task again: the result is the local engine's."""
+@pytest.mark.parametrize(
+    "prefix", ["lbdedup-read", "lbdedup-furniture-end", "lbdedup-cut", "lbdedup-verify", "lbdedup-compare"]
+)
+def test_a_worker_killed_mid_run_gives_the_same_result(tmp_path: Path, prefix: str) -> None:
+    """Dask runs a dead worker's tasks again, parts it held made anew: the result is the local engine's."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     paths = write_corpus(corpus, blogs=12)
@@ -207,7 +210,7 @@ def test_a_worker_killed_mid_run_gives_the_same_result(tmp_path: Path) -> None:
         ) as local,
         Client(local) as connected,
     ):
-        connected.register_plugin(KillOnce(str(marker)))
+        connected.register_plugin(KillOnce(str(marker), prefix))
         report = _json(dedupe_paths(paths, connected, parts=4))
     assert marker.exists()
     assert report == _local(paths)
