@@ -370,6 +370,26 @@ def _inputs(
     return unique_files(found, attrgetter("path"))
 
 
+def _globbed(paths: Sequence[str]) -> list[str]:
+    """``paths`` with each glob that names no file itself (``'shards/*.jsonl'``, quoted) put as its matches.
+
+    A cluster's inputs are often more than a command line holds: the glob is expanded here, sorted, with
+    ``**`` for any depth. One that matches nothing is exit 2, as a missing file is.
+    """
+    import glob
+
+    expanded: list[str] = []
+    for path in paths:
+        if path == "-" or os.path.lexists(path) or not glob.has_magic(path):
+            expanded.append(path)
+            continue
+        matches = sorted(glob.glob(path, recursive=True))
+        if not matches:
+            fail(f"{path}: no file matches this pattern")
+        expanded.extend(matches)
+    return expanded
+
+
 KeepOption = Annotated[
     KeepPolicy,
     typer.Option("--keep", help="Which copy of a cluster is kept: the most complete one, or the first."),
@@ -680,6 +700,7 @@ def clean(
         drop_pattern,
     )
     skip = [output_dir] if output_dir is not None else []
+    paths = _globbed(paths)
     found = None if fields is not None else _inputs(paths, include, exclude, skip)
     if output is not None:
         clobbered = _input_at(output, paths if found is None else [item.path for item in found])

@@ -409,3 +409,24 @@ def test_output_dir_refuses_a_clean_file_named_as_a_shard(tmp_path: Path) -> Non
     assert code == 2
     assert "would be named as a shard of the report" in stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_clean_expands_a_quoted_glob(tmp_path: Path) -> None:
+    """A glob naming no file itself is expanded (sorted, ** at any depth); one matching nothing is exit 2."""
+    _write(tmp_path, "shards/b.txt", f"{FLOOD}\n")
+    _write(tmp_path, "shards/deep/a.txt", f"{FLOOD}\n\n{MAYOR}\n")
+    code, globbed, _ = invoke_in(["clean", "shards/**/*.txt", "-f", "jsonl"], tmp_path)
+    named, listed, _ = invoke_in(["clean", "shards/b.txt", "shards/deep/a.txt", "-f", "jsonl"], tmp_path)
+    assert code == named == 0
+    assert globbed == listed
+    code, _, stderr = invoke_in(["clean", "shards/*.html"], tmp_path)
+    assert code == 2
+    assert "shards/*.html: no file matches this pattern" in stderr
+
+
+def test_a_file_whose_name_looks_like_a_glob_is_read_as_named(tmp_path: Path) -> None:
+    """A file named a[1].txt exists: it is read, not taken for a pattern."""
+    _write(tmp_path, "a[1].txt", f"{FLOOD}\n")
+    code, stdout, _ = invoke_in(["clean", "a[1].txt", "--provenance", "none"], tmp_path)
+    assert code == 0
+    assert stdout == f"{FLOOD}\n"
