@@ -21,7 +21,7 @@ Usage::
 
     python benchmarks/bench_dask.py                  # 160 MB corpus, one round
     python benchmarks/bench_dask.py --mb 40 --repeat 3
-    python benchmarks/bench_dask.py --mb 1000        # the 1 GB run
+    python benchmarks/bench_dask.py --mb 267 --copies 4   # the 1 GB run (the shared corpus holds 267 MB)
     python benchmarks/bench_dask.py --mb 40 --files 200   # a quick try on the first 200 pages
 
 Exit status: 0 when the measurement ran, whatever the figures, and when it is skipped (no source corpus, dask
@@ -298,15 +298,41 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="rounds (local then dask); medians (1)")
     parser.add_argument("--workers", type=int, default=WORKERS, help="dask --workers (2)")
     parser.add_argument(
+        "--copies",
+        type=int,
+        default=1,
+        help="the corpus this many times over, each copy in a folder of its own (the same blogs scraped "
+        "again): the shared corpus holds 267 MB of text, so a 1 GB run is --mb 267 --copies 4 (1)",
+    )
+    parser.add_argument(
         "--workdir", type=Path, help="corpus cache folder (default: bench_clean's folder in the temp dir)"
     )
     parser.add_argument(
         "--seed", type=int, default=bench_clean.SEED, help="random seed of the corpus generator"
     )
     args = parser.parse_args(argv)
-    if args.mb <= 0 or args.repeat < 1 or args.files < 0 or args.workers < 1:
-        parser.error("--mb must be positive, --repeat and --workers at least 1, --files at least 0")
+    if args.mb <= 0 or args.repeat < 1 or args.files < 0 or args.workers < 1 or args.copies < 1:
+        parser.error("--mb must be positive, --repeat, --workers and --copies at least 1, --files at least 0")
     return args
+
+
+def copied_corpus(root: Path, files: Sequence[str], copies: int) -> tuple[Path, list[str]]:
+    """``files`` of ``root`` copied ``copies`` times into ``copy-0/``, ``copy-1/``... of a folder beside it.
+
+    Real copies, not links: lbdedup reads a file named twice (a hard link is one file) once. Reused when
+    already made.
+    """
+    target = root.parent / f"{root.name}-x{copies}"
+    names = [f"copy-{number}/{name}" for number in range(copies) for name in files]
+    done = target / ".complete"
+    if not done.exists():
+        for number in range(copies):
+            for name in files:
+                destination = target / f"copy-{number}" / name
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                destination.write_bytes((root / name).read_bytes())
+        done.touch()
+    return target, names
 
 
 def skip_reason(corpus_dir: Path) -> str | None:
@@ -337,10 +363,15 @@ def benchmark(args: argparse.Namespace) -> int:
     workdir = Path(args.workdir) if args.workdir else bench_clean.default_workdir(args.mb, args.seed)
     corpus = bench_clean.build_corpus(corpus_dir, workdir.resolve(), args.mb, args.seed)
     files = list(corpus.files[: args.files] if args.files else corpus.files)
-    input_bytes = sum((corpus.root / name).stat().st_size for name in files)
+    root = corpus.root
+    page_dirs = list(bench_clean.PAGE_DIRS)
+    if args.copies > 1:
+        root, files = copied_corpus(corpus.root, files, args.copies)
+        page_dirs = [f"copy-{number}" for number in range(args.copies)]
+    input_bytes = sum((root / name).stat().st_size for name in files)
     input_mb = input_bytes / 1e6
     built = "reused" if corpus.build_seconds is None else f"built in {corpus.build_seconds:.1f} s"
-    print(f"corpus: {len(files)} of {len(corpus.files)} files, {input_mb:.2f} MB in {corpus.root} ({built})")
+    print(f"corpus: {len(files)} of {len(corpus.files)} files, {input_mb:.2f} MB in {root} ({built})")
     # As bench_clean: an editable checkout under PYTHONDONTWRITEBYTECODE would compile lbdedup in every run.
     for folder in spec.submodule_search_locations or ():
         compileall.compile_dir(folder, quiet=1)
@@ -353,7 +384,7 @@ def benchmark(args: argparse.Namespace) -> int:
         if args.files:
             raise bench_clean.BenchError("argument list too long; use a smaller --files", 2)
         # lbdedup walks a folder in name order, which is the order of the corpus's own list.
-        paths = list(bench_clean.PAGE_DIRS)
+        paths = page_dirs
         print("the file list is too long for one command line: passing the folders", " ".join(paths))
     dask_args = ["--engine", "dask", "--workers", str(args.workers)]
     runs: dict[str, list[TreeRun]] = {engine: [] for engine in ENGINES}
@@ -365,7 +396,7 @@ def benchmark(args: argparse.Namespace) -> int:
         for number in range(1, args.repeat + 1):
             for engine in ENGINES:
                 command = [*base, *dask_args] if engine == "dask" else base
-                run = time_tree(engine, command, corpus.root, report, Path(tmp) / "stderr.log")
+                run = time_tree(engine, command, root, report, Path(tmp) / "stderr.log")
                 runs[engine].append(run)
                 print(f"run {number}/{args.repeat} {engine}: {describe(run)}", flush=True)
         output_mb = report.stat().st_size / 1e6

@@ -45,7 +45,7 @@ CORE_STAGES = (
     ("candidate_pairs", "candidate pairs"),
     ("_verify_span", "verify pairs"),
     ("cluster_blocks", "cluster"),
-    ("merge_repeated_meta", "repeated posts' meta"),
+    ("merge_repeated_meta_columns", "repeated posts' meta"),
     ("_decide", "decide kept blocks"),
     ("_results", "result objects"),
     ("build_timelines", "timelines"),

@@ -380,7 +380,8 @@ def _globbed(paths: Sequence[str]) -> list[str]:
 
     expanded: list[str] = []
     for path in paths:
-        if path == "-" or os.path.lexists(path) or not glob.has_magic(path):
+        # Only * and ? make a pattern: a missing file named with brackets ("[2J") is a missing file.
+        if path == "-" or os.path.lexists(path) or not ("*" in path or "?" in path):
             expanded.append(path)
             continue
         matches = sorted(glob.glob(path, recursive=True))

@@ -430,3 +430,10 @@ def test_a_file_whose_name_looks_like_a_glob_is_read_as_named(tmp_path: Path) ->
     code, stdout, _ = invoke_in(["clean", "a[1].txt", "--provenance", "none"], tmp_path)
     assert code == 0
     assert stdout == f"{FLOOD}\n"
+
+
+def test_a_missing_file_with_brackets_is_a_missing_file(tmp_path: Path) -> None:
+    """Brackets alone do not make a pattern: a missing b[1].txt is "no such file"."""
+    code, _, stderr = invoke_in(["clean", "b[1].txt"], tmp_path)
+    assert code == 2
+    assert stderr == "lbdedup: error: b[1].txt: no such file\n"
