@@ -358,8 +358,8 @@ Match = tuple[int, int, "int | None", float]
 # verified matches (a, b, container, similarity) out, in candidate pair order, in lists of any lengths.
 MatchFinder = Callable[[np.ndarray], list[list[Match]]]
 # An engine's comparison of each dropped copy with the copy kept in its place: (copies, kept copies) in,
-# (match kinds, similarities) out, one each, in that order.
-CopyComparer = Callable[[Sequence[int], Sequence[int]], tuple[list[MatchKind], list[float]]]
+# (match codes, similarities) out, one each, in that order; arrays (a run can drop millions of copies).
+CopyComparer = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def dedupe_front(
@@ -524,10 +524,10 @@ class _Decisions(NamedTuple):
     kept: np.ndarray  # the kept block of each group
     member_group: np.ndarray  # the group of each member
     is_kept: np.ndarray
-    copies: list[int]  # the dropped members, with their groups, matches and similarities
-    copy_groups: list[int]
-    matches: list[MatchKind]
-    similarities: list[float]
+    copies: np.ndarray  # the dropped members, with their groups, match codes and similarities
+    copy_groups: np.ndarray
+    matches: np.ndarray
+    similarities: np.ndarray
 
 
 def _decide(
@@ -549,10 +549,9 @@ def _decide(
     member_group = np.repeat(np.arange(len(kept)), sizes)
     is_kept = members == kept[member_group]
     is_copy = ~is_kept
-    copies = members[is_copy].tolist()
-    copy_groups = member_group[is_copy].tolist()
-    kept_of_copies = kept[copy_groups].tolist() if copies else []
-    matches, similarities = compare_copies(copies, kept_of_copies)
+    copies = members[is_copy].astype(np.int64)
+    copy_groups = member_group[is_copy].astype(np.int64)
+    matches, similarities = compare_copies(copies, kept[copy_groups].astype(np.int64))
     return _Decisions(
         members, starts, sizes, kept, member_group, is_kept, copies, copy_groups, matches, similarities
     )
@@ -576,13 +575,13 @@ def _results(
     status[members] = np.where(is_kept, STATUS_CODES[Status.CANONICAL], STATUS_CODES[Status.DUPLICATE])
     cluster = np.full(count, -1, dtype=np.int64)
     cluster[members] = number_of[member_group]
-    copy_rows = np.asarray(copies, dtype=np.int64)
+    copy_rows = copies
     duplicate_of = np.full(count, -1, dtype=np.int64)
-    duplicate_of[copy_rows] = kept[np.asarray(copy_groups, dtype=np.int64)]
+    duplicate_of[copy_rows] = kept[copy_groups]
     match = np.full(count, NO_MATCH, dtype=np.uint8)
-    match[copy_rows] = np.fromiter(map(_MATCH_CODE.__getitem__, matches), dtype=np.uint8, count=len(copies))
+    match[copy_rows] = matches
     similarity = np.full(count, np.nan, dtype=np.float64)
-    similarity[copy_rows] = np.asarray(similarities, dtype=np.float64)
+    similarity[copy_rows] = similarities
     if furniture:
         status[np.fromiter(furniture, dtype=np.int64, count=len(furniture))] = STATUS_CODES[
             Status.BOILERPLATE
@@ -661,24 +660,30 @@ def content_words_of(keys: Sequence[str], word_counts: Sequence[int] | np.ndarra
 
 
 def compare_copies_by_keys(
-    copies: Sequence[int],
-    kept_of_copies: Sequence[int],
+    copies: np.ndarray,
+    kept_of_copies: np.ndarray,
     keys: Sequence[str],
     features_of: Callable[[int], Features],
     options: Options,
-) -> tuple[list[MatchKind], list[float]]:
-    """How each dropped copy matches the copy kept in its place (exact copies need no comparison)."""
-    matches: list[MatchKind] = []
-    similarities: list[float] = []
-    for index, kept in zip(copies, kept_of_copies, strict=True):
-        if keys[index] == keys[kept]:
-            matches.append(MatchKind.EXACT)
-            similarities.append(1.0)
-        else:
+) -> tuple[np.ndarray, np.ndarray]:
+    """How each dropped copy matches the copy kept in its place: match codes and similarities.
+
+    Exact copies need no comparison.
+
+    >>> keys = ["rain all day", "rain all day", "rain all day long in elmford"]
+    >>> codes, similarities = compare_copies_by_keys(np.array([1]), np.array([0]), keys, None, Options())
+    >>> codes.tolist(), similarities.tolist()
+    ([0], [1.0])
+    """
+    count = len(copies)
+    codes = np.full(count, _MATCH_CODE[MatchKind.EXACT], dtype=np.uint8)
+    similarities = np.ones(count, dtype=np.float64)
+    for position, (index, kept) in enumerate(zip(copies.tolist(), kept_of_copies.tolist(), strict=True)):
+        if keys[index] != keys[kept]:
             verdict = compare(features_of(index), features_of(kept), options.near_threshold)
-            matches.append(verdict.match)
-            similarities.append(verdict.similarity)
-    return matches, similarities
+            codes[position] = _MATCH_CODE[verdict.match]
+            similarities[position] = verdict.similarity
+    return codes, similarities
 
 
 class FeatureCache:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -59,7 +60,7 @@ from lbdedup.core import (
     verify_pairs,
 )
 from lbdedup.fingerprint import Fingerprints
-from lbdedup.model import BoilerplateMode, DedupeResult, Document, MatchKind, Options, Progress
+from lbdedup.model import BoilerplateMode, DedupeResult, Document, Options, Progress
 from lbdedup.parallel import available_jobs, split_evenly
 from lbdedup.postmatch import lead_facts
 from lbdedup.read import InputError, max_file_size, read_source_at
@@ -322,8 +323,7 @@ def _furniture_on_workers(
         found_headlines = client.gather(
             [parts.submit(_part_headlines, number, first) for number, first in enumerate(firsts[:-1])]
         )
-        # In a list: scatter takes a dict for many values by key.
-        (headlines,) = client.scatter([merge_headlines(found_headlines)], broadcast=True)
+        headlines = _put(client, merge_headlines(found_headlines), "lbdedup-headlines")
     passes = client.gather(
         [
             parts.submit(
@@ -541,7 +541,8 @@ class _MatchesOnWorkers:
             pair_keys += made
         needed = needed_shared(distinct)
         # Every range and bucket task reads both: sent to each worker once.
-        in_lists_future, needed_future = client.scatter([in_lists, needed], broadcast=True)
+        in_lists_future = _put(client, in_lists, "lbdedup-in-lists")
+        needed_future = _put(client, needed, "lbdedup-needed")
         del in_lists, distinct
         buckets = _between(
             1, -(-pair_keys // BUCKET_PAIRS), min(MAX_PAIR_BUCKETS, BUCKETS_PER_WORKER * self.workers)
@@ -586,22 +587,20 @@ class _CopiesOnWorkers:
         self.client, self.parts, self.options = client, parts, options
         self.bounds = np.cumsum([0, *sizes]).tolist()
 
-    def __call__(self, copies: Sequence[int], kept: Sequence[int]) -> tuple[list[MatchKind], list[float]]:
+    def __call__(self, copies: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         client = self.client
-        firsts, seconds = np.asarray(copies, dtype=np.int64), np.asarray(kept, dtype=np.int64)
         chunks = [
-            CandidatePairs(firsts[low : low + COMPARE_PAIRS], seconds[low : low + COMPARE_PAIRS], firsts[:0])
-            for low in range(0, len(firsts), COMPARE_PAIRS)
+            CandidatePairs(copies[low : low + COMPARE_PAIRS], kept[low : low + COMPARE_PAIRS], copies[:0])
+            for low in range(0, len(copies), COMPARE_PAIRS)
         ]
         if not chunks:
-            return [], []
-        sent = client.scatter(chunks)
+            return np.empty(0, dtype=np.uint8), np.empty(0, dtype=np.float64)
+        sent = [_put(client, chunk, f"lbdedup-copies-{number}") for number, chunk in enumerate(chunks)]
         tasks = _on_pairs(client, self.parts, self.bounds, sent, _compare_chunk, self.options, "compare")
         compared = client.gather(tasks)
-        kinds = tuple(MatchKind)
-        matches = [kinds[code] for codes, _ in compared for code in codes]
-        similarities = [similarity for _, found in compared for similarity in found]
-        return matches, similarities
+        return np.concatenate([codes for codes, _ in compared]), np.concatenate(
+            [found for _, found in compared]
+        )
 
 
 def _on_pairs(
@@ -628,6 +627,18 @@ def _on_pairs(
         ]
         results.append(client.submit(function, found, texts, options, key=f"lbdedup-{name}-{chunk}"))
     return results
+
+
+def _put(client: Client, value: Any, name: str) -> Any:
+    """A future of ``value`` from the client, that dask can make again if the worker holding it dies.
+
+    Not ``client.scatter``: scattered data is lost with its worker, and the run with it.
+    """
+    return client.submit(_same, value, key=f"{name}-{uuid.uuid4().hex}")
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _cut_part(read: _PartRead, eligible: np.ndarray, ranges: int, first_row: int) -> Any:
@@ -706,15 +717,10 @@ def _local_rows(
 
 def _compare_chunk(
     pairs: CandidatePairs, texts: list[_Texts], options: Options
-) -> tuple[list[int], list[float]]:
-    """How each dropped copy of ``pairs.first`` matches its kept copy in ``pairs.second``, as match codes."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """How each dropped copy (``pairs.first``) matches its kept copy: match codes and similarities."""
     firsts, seconds, _, keys, kinds = _local_rows(pairs, texts)
-    features_of = FeatureCache(kinds, keys)
-    matches, similarities = compare_copies_by_keys(
-        firsts.tolist(), seconds.tolist(), keys, features_of, options
-    )
-    codes = {kind: code for code, kind in enumerate(MatchKind)}
-    return [codes[match] for match in matches], similarities
+    return compare_copies_by_keys(firsts, seconds, keys, FeatureCache(kinds, keys), options)
 
 
 def _verify_bucket(pairs: CandidatePairs, texts: list[_Texts], options: Options) -> list[Match]:

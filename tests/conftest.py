@@ -46,9 +46,11 @@ def invoke_in(args: list[str], cwd: Path) -> tuple[int, str, str]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The dask engine's tests run last.
+    """The dask engine's tests (and README examples that run it) run last.
 
     A dask client leaves its event-loop threads running in this process after it closes, and fork_map does
     not fork beside other threads: the tests of forking (and of -j) must run before any dask test.
     """
-    items.sort(key=lambda item: item.nodeid.startswith("tests/test_dask_engine.py"))
+    items.sort(
+        key=lambda item: item.nodeid.startswith("tests/test_dask_engine.py") or "--engine dask" in item.nodeid
+    )
