@@ -728,7 +728,13 @@ def clean(
             assert found is not None  # --output-dir refuses --jsonl
             report_jobs = options.jobs if output_format is OutputFormat.JSONL else None
             _write_output_dir(
-                result, found, output_dir, provenance is ProvenanceMode.FULL, progress, report_jobs
+                result,
+                found,
+                output_dir,
+                provenance is ProvenanceMode.FULL,
+                progress,
+                report_jobs,
+                on_workers=engine_choice.engine is Engine.DASK,
             )
             return
         chunks: Iterable[bytes]
@@ -842,10 +848,12 @@ def _write_output_dir(
     provenance: bool,
     progress: DelayedProgress | None = None,
     report_jobs: int | None = None,
+    on_workers: bool = False,
 ) -> None:
     """Write each source's clean text (:func:`lbdedup.render.render_source_texts`) into ``output_dir``.
 
-    With ``report_jobs``, the JSONL report too, in shards (:func:`_write_report_shards`).
+    With ``report_jobs``, the JSONL report too, in shards (:func:`_write_report_shards`). With
+    ``on_workers`` (the dask engine's result), the workers write them, each its parts' (a shard a part).
     """
     from lbdedup.render import encode_chunks, render_source_texts
 
@@ -856,16 +864,28 @@ def _write_output_dir(
                 output_dir
             ) and _SHARD_NAME.fullmatch(os.path.basename(target)):
                 fail(f"{target}: a clean file would be named as a shard of the report; nothing was written")
-    texts = render_source_texts(result, provenance)
-    for done, (target, text) in enumerate(zip(targets, texts, strict=True), start=1):
+    if on_workers:
+        from lbdedup.dask_engine import OutputError, write_output_on_workers
+
         if progress is not None:
-            progress("write", done, len(targets))
+            progress("write", 0, len(targets))
         try:
-            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-            write_atomic(target, encode_chunks([text]))
-        except OSError as error:
-            fail(f"{target}: {error.strerror or 'cannot be written'}")
-    shards = _write_report_shards(result, output_dir, report_jobs) if report_jobs is not None else 0
+            shards = write_output_on_workers(
+                result, targets, provenance, output_dir if report_jobs is not None else None
+            )
+        except OutputError as error:
+            fail(str(error))
+    else:
+        texts = render_source_texts(result, provenance)
+        for done, (target, text) in enumerate(zip(targets, texts, strict=True), start=1):
+            if progress is not None:
+                progress("write", done, len(targets))
+            try:
+                os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+                write_atomic(target, encode_chunks([text]))
+            except OSError as error:
+                fail(f"{target}: {error.strerror or 'cannot be written'}")
+        shards = _write_report_shards(result, output_dir, report_jobs) if report_jobs is not None else 0
     if progress is not None:
         progress.stop()
     count = len(targets)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from lbdedup._version import __version__
 from lbdedup.boilerplate import (
     BlockFacts,
     merge_headlines,
@@ -60,11 +62,20 @@ from lbdedup.core import (
     verify_pairs,
 )
 from lbdedup.fingerprint import Fingerprints
-from lbdedup.model import BoilerplateMode, DedupeResult, Document, Options, Progress
+from lbdedup.model import (
+    BlockRef,
+    BoilerplateMode,
+    DedupeResult,
+    Document,
+    Options,
+    Progress,
+    SourceSummary,
+    Status,
+)
 from lbdedup.parallel import available_jobs, split_evenly
 from lbdedup.postmatch import lead_facts
 from lbdedup.read import InputError, max_file_size, read_source_at
-from lbdedup.table import BlockTable
+from lbdedup.table import STATUS_CODES, BlockTable, ResultTable, result_table
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -75,9 +86,12 @@ __all__ = [
     "CONNECT_TIMEOUT_SECONDS",
     "PART_BYTES",
     "EngineError",
+    "OutputError",
+    "RemoteTexts",
     "dask_client",
     "dedupe_paths",
     "plan_parts",
+    "write_output_on_workers",
 ]
 
 # How long to wait for a given scheduler to answer before giving up (exit 2).
@@ -260,7 +274,9 @@ def dedupe_paths(
         _refuse_repeated_ids(reads)
     if carried is not None:
         carried.extend(fields for read in reads for fields in read.carried or ())
-    first_docs = np.cumsum([0, *(len(read.documents) for read in reads)])[:-1].tolist()
+    doc_bounds = np.cumsum([0, *(len(read.documents) for read in reads)]).tolist()
+    placed.first_docs = doc_bounds
+    first_docs = doc_bounds[:-1]
     sources = [document.source for document in documents]
     report("read", len(paths), len(paths))
     sizes = [len(read.front.blocks) for read in reads]
@@ -760,6 +776,7 @@ class _Parts:
     def __init__(self, client: Client, futures: list[Any]) -> None:
         self.client, self.futures = client, futures
         self.holders = client.who_has(futures)
+        self.first_docs: list[int] = []  # each part's first document, and the count of all after them
 
     def __len__(self) -> int:
         return len(self.futures)
@@ -783,3 +800,220 @@ def _refuse_repeated_ids(reads: Sequence[_PartRead]) -> None:
                     place, f"record id {document.source!r} is already used at {seen[document.source]}"
                 )
             seen[document.source] = place
+
+
+# ------------------------------------------------------------------------------------------ output
+
+
+class OutputError(Exception):
+    """A file of the output could not be written: ``str(error)`` is the line to show."""
+
+
+@dataclass(frozen=True, eq=False)
+class _PartView:
+    """What a worker needs to render its part: the part's rows, then the rows they refer to, as columns.
+
+    Rows are the part's own blocks, in order (their texts are on the worker), then the copies elsewhere of
+    blocks it keeps (named in the clean text's provenance). Documents and post times are renumbered to the
+    few the rows name; a kept copy outside these rows is a reference (``duplicate_of`` -2 and ``outside``).
+    """
+
+    start: int  # the part's own rows: start to start + count
+    count: int
+    sources: list[str]
+    formats: list[str]
+    summaries: list[SourceSummary]
+    own_docs: list[int]  # the part's documents among ``sources``, with where their clean files go
+    targets: list[str]
+    times: list[str]
+    doc: np.ndarray
+    position: np.ndarray
+    line_start: np.ndarray
+    line_end: np.ndarray
+    kind: np.ndarray
+    post: np.ndarray
+    time: np.ndarray
+    status: np.ndarray
+    cluster: np.ndarray
+    duplicate_of: np.ndarray
+    match: np.ndarray
+    similarity: np.ndarray
+    reasons: dict[int, str]
+    outside: dict[int, BlockRef]
+
+
+def write_output_on_workers(
+    result: DedupeResult, targets: Sequence[str], provenance: bool, report_dir: str | None
+) -> int:
+    """Write each source's clean text to ``targets`` (one per document) from the workers that hold it.
+
+    With ``report_dir``, each part's JSON lines go there too, as ``report-NNNNN.jsonl`` (a shard a part,
+    in input order; shards an earlier run left past those are removed). The client sends each part the
+    columns of its rows; the texts never come to it. Returns how many shards were written. A file that
+    cannot be written raises :class:`OutputError`.
+    """
+    table = result_table(result.blocks)
+    blocks = table.blocks
+    if not isinstance(blocks, RemoteTexts):
+        raise TypeError("write_output_on_workers renders a result of dedupe_paths")
+    parts, bounds = blocks._parts, blocks._bounds.tolist()
+    copy_rows = np.flatnonzero((table.status == STATUS_CODES[Status.DUPLICATE]) & (table.duplicate_of >= 0))
+    copy_targets = table.duplicate_of[copy_rows]
+    tasks = []
+    for number, (low, high) in enumerate(pairwise(bounds)):
+        own_docs = range(parts.first_docs[number], parts.first_docs[number + 1])
+        view = _part_view(result, table, low, high, own_docs, copy_rows, copy_targets, targets)
+        shard = None if report_dir is None else os.path.join(report_dir, f"report-{number:05d}.jsonl")
+        tasks.append(
+            parts.submit(_write_part, number, view, provenance, shard, key=f"lbdedup-write-{number}")
+        )
+    parts.client.gather(tasks)
+    if report_dir is not None:
+        _remove_stale_shards(report_dir, len(tasks))
+    return len(tasks)
+
+
+def _part_view(
+    result: DedupeResult,
+    table: ResultTable,
+    low: int,
+    high: int,
+    own_docs: range,
+    copy_rows: np.ndarray,
+    copy_targets: np.ndarray,
+    targets: Sequence[str],
+) -> _PartView:
+    blocks = table.blocks
+    inside = (copy_targets >= low) & (copy_targets < high)
+    extra = copy_rows[inside & ((copy_rows < low) | (copy_rows >= high))]
+    # In run order, the part's rows among the others: the provenance lists copies in that order.
+    rows = np.sort(np.concatenate([np.arange(low, high, dtype=np.int64), extra]))
+    start = int(np.searchsorted(rows, low))
+    count = high - low
+    # Every document of the part (one with no block still gets its, empty, clean file), and those the other
+    # rows are in.
+    docs, doc = np.unique(
+        np.concatenate([np.asarray(own_docs, dtype=np.int64), blocks.doc[rows]]), return_inverse=True
+    )
+    doc = doc[len(own_docs) :]
+    times_used, time = np.unique(blocks.time[rows], return_inverse=True)
+    time = np.where(times_used[time] < 0, -1, time - int((times_used < 0).sum()))
+    duplicate_of = table.duplicate_of[rows].copy()
+    outside: dict[int, BlockRef] = {}
+    for at, target in enumerate(duplicate_of.tolist()):
+        own_row = start <= at < start + count
+        if target == -2:
+            outside[at] = table.outside[int(rows[at])]
+        elif target >= 0 and not low <= target < high:
+            if own_row:
+                outside[at] = BlockRef(
+                    blocks.sources[int(blocks.doc[target])],
+                    int(blocks.position[target]),
+                    int(blocks.line_start[target]),
+                    int(blocks.line_end[target]),
+                )
+                duplicate_of[at] = -2
+            else:
+                duplicate_of[at] = -1  # never shown: only the copies of this part's kept blocks are
+        elif target >= 0:
+            duplicate_of[at] = int(np.searchsorted(rows, target))
+    picked = rows.tolist()
+    reasons = {at: table.reasons[row] for at, row in enumerate(picked) if row in table.reasons}
+    doc_list = docs.tolist()
+    own = [local for local, global_doc in enumerate(doc_list) if global_doc in own_docs]
+    return _PartView(
+        start=start,
+        count=count,
+        sources=[result.documents[d].source for d in doc_list],
+        formats=[result.documents[d].format for d in doc_list],
+        summaries=[result.sources[d] for d in doc_list],
+        own_docs=own,
+        targets=[targets[doc_list[local]] for local in own],
+        times=[blocks.times[t] for t in times_used.tolist() if t >= 0],
+        doc=doc.astype(np.int32),
+        position=blocks.position[rows],
+        line_start=blocks.line_start[rows],
+        line_end=blocks.line_end[rows],
+        kind=blocks.kind[rows],
+        post=blocks.post[rows],
+        time=time.astype(np.int32),
+        status=table.status[rows],
+        cluster=table.cluster[rows],
+        duplicate_of=duplicate_of,
+        match=table.match[rows],
+        similarity=table.similarity[rows],
+        reasons=reasons,
+        outside=outside,
+    )
+
+
+def _write_part(read: _PartRead, view: _PartView, provenance: bool, shard: str | None) -> int:
+    """On a worker: the part's clean files, and its shard of the report when ``shard`` is given."""
+    from lbdedup.render import encode_chunks, render_jsonl_rows_bytes, render_source_texts
+    from lbdedup.write import write_atomic
+
+    own = read.front.blocks
+    before, after = view.start, len(view.doc) - view.start - view.count
+    pools = (*own.pools, "")
+    empty = len(pools) - 1
+
+    def around(column: np.ndarray, fill: int) -> np.ndarray:
+        return np.concatenate(
+            [np.full(before, fill, column.dtype), column, np.full(after, fill, column.dtype)]
+        )
+
+    blocks = BlockTable(
+        view.sources,
+        view.doc,
+        view.position,
+        view.line_start,
+        view.line_end,
+        view.kind,
+        view.post,
+        view.time,
+        view.times,
+        pools,
+        around(own.pool.astype(np.int32), empty),
+        around(own.text_start.astype(np.int64), 0),
+        around(own.text_end.astype(np.int64), 0),
+    )
+    table = ResultTable(
+        blocks, view.status, view.cluster, view.duplicate_of, view.match, view.similarity, view.reasons,
+        view.outside,
+    )  # fmt: skip
+    documents = tuple(
+        Document(source, "", format=fmt) for source, fmt in zip(view.sources, view.formats, strict=True)
+    )
+    result = DedupeResult(
+        version=__version__, documents=documents, blocks=table, clusters=(), sources=tuple(view.summaries)
+    )
+    texts = render_source_texts(result, provenance)
+    for local, target in zip(view.own_docs, view.targets, strict=True):
+        _write_file(target, encode_chunks([texts[local]]), write_atomic)
+    if shard is not None:
+        _write_file(shard, render_jsonl_rows_bytes(result, view.start, view.start + view.count), write_atomic)
+    return len(view.targets)
+
+
+def _write_file(target: str, chunks: Iterable[bytes], write: Callable[[str, Iterable[bytes]], None]) -> None:
+    try:
+        os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+        write(target, chunks)
+    except OSError as error:
+        raise OutputError(f"{target}: {error.strerror or 'cannot be written'}") from None
+
+
+def _remove_stale_shards(folder: str, count: int) -> None:
+    """Remove the report shards numbered ``count`` and up: an earlier, longer run's."""
+    for name in os.listdir(folder):
+        if SHARD_NAME.fullmatch(name) and int(name[7:-6]) >= count:
+            try:
+                os.unlink(os.path.join(folder, name))
+            except OSError as error:
+                raise OutputError(
+                    f"{os.path.join(folder, name)}: an older shard cannot be removed ({error.strerror})"
+                ) from None
+
+
+# The report's shards in an output folder: report-00000.jsonl, report-00001.jsonl, ...
+SHARD_NAME = re.compile(r"report-[0-9]{5,}\.jsonl")

@@ -57,6 +57,7 @@ __all__ = [
     "render_json_chunks",
     "render_jsonl",
     "render_jsonl_bytes",
+    "render_jsonl_rows_bytes",
     "render_source_texts",
     "render_text",
     "render_text_bytes",
@@ -630,6 +631,27 @@ def render_jsonl(result: DedupeResult) -> Iterator[str]:
     for lines in _ReportJson(result).block_batches(result.blocks):
         for line in lines:
             yield f"{line}\n"
+
+
+def render_jsonl_rows_bytes(result: DedupeResult, start: int, stop: int) -> Iterator[bytes]:
+    """The UTF-8 JSON lines of the blocks in rows ``start`` to ``stop`` of ``result``.
+
+    An engine that renders each part of a run where its texts are gives a part's rows with the rows they
+    refer to around them.
+
+    >>> from lbdedup import Document, dedupe
+    >>> result = dedupe([Document("a.txt", "Rain.\\n\\nSun.\\n")])
+    >>> b"".join(render_jsonl_rows_bytes(result, 1, 2)).count(b"Sun.")
+    1
+    """
+    encoder = _ReportJson(result)
+    table = result_table(result.blocks)
+    return _batch_bytes(
+        lambda low, high: encoder.table_blocks(table, slice(start + low, start + high)),
+        stop - start,
+        1,
+        (b"", b"", b"\n", b"\n"),
+    )
 
 
 def render_jsonl_bytes(result: DedupeResult, jobs: int = 1) -> Iterator[bytes]:

@@ -347,3 +347,51 @@ def test_output_dir_and_records_as_locally(cluster: LocalCluster, tmp_path: Path
     ]
     assert records[0] == records[1]
     assert records[0].count("\n") == len(paths)
+
+
+@pytest.mark.parametrize("provenance", ["full", "none"])
+def test_workers_write_the_local_files_and_the_report_shards(
+    cluster: LocalCluster, tmp_path: Path, provenance: str
+) -> None:
+    """--output-dir -f jsonl: the workers' clean files are the local engine's; the shards are its report."""
+    (tmp_path / "in").mkdir()
+    paths = write_corpus(tmp_path / "in", blogs=7)
+    (tmp_path / "in" / "empty.txt").write_text("", encoding="utf-8")
+    paths.append(str(tmp_path / "in" / "empty.txt"))
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "report-00099.jsonl").write_text("stale\n", encoding="utf-8")
+    engine = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
+    runner = CliRunner()
+    common = ["clean", *paths, "-f", "jsonl", "--provenance", provenance, "--output-dir"]
+    dask = runner.invoke(app, [*common, str(tmp_path / "d"), *engine])
+    local = runner.invoke(app, [*common, str(tmp_path / "l")])
+    assert dask.exit_code == local.exit_code == 0, dask.output
+    texts = sorted(path.relative_to(tmp_path / "d") for path in (tmp_path / "d").rglob("*.txt"))
+    assert texts == sorted(path.relative_to(tmp_path / "l") for path in (tmp_path / "l").rglob("*.txt"))
+    assert len(texts) == len(paths)
+    for name in texts:
+        assert (tmp_path / "d" / name).read_bytes() == (tmp_path / "l" / name).read_bytes(), name
+    shards = sorted((tmp_path / "d").glob("report-*.jsonl"))
+    assert len(shards) > 1
+    assert [path.name for path in shards] == [f"report-{n:05d}.jsonl" for n in range(len(shards))]
+    whole = runner.invoke(app, ["clean", *paths, "-f", "jsonl"]).stdout_bytes
+    assert b"".join(path.read_bytes() for path in shards) == whole
+
+
+def test_a_clean_file_that_cannot_be_written_is_exit_2_as_locally(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
+    """A folder where a worker must write a clean file: one line naming it, exit 2, as the local engine."""
+    (tmp_path / "in").mkdir()
+    paths = write_corpus(tmp_path / "in", blogs=3)
+    engine = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
+    outcomes = []
+    for extra in (engine, []):
+        out = tmp_path / f"out{len(outcomes)}"
+        (out / Path(paths[1]).name).mkdir(parents=True)
+        result = CliRunner().invoke(app, ["clean", *paths, "--output-dir", str(out), *extra])
+        outcomes.append((result.exit_code, result.stderr.replace(str(out), "OUT")))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == 2
+    assert outcomes[0][1].count("\n") == 1
+    assert "Is a directory" in outcomes[0][1]
