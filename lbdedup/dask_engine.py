@@ -412,7 +412,17 @@ class RemoteTexts(BlockTable):
     the last window is kept, so the client holds what it prints, not every text.
     """
 
-    __slots__ = ("_bounds", "_cached", "_cached_rows", "_client", "_order", "_parts", "_position")
+    __slots__ = (
+        "_bounds",
+        "_cached",
+        "_cached_rows",
+        "_client",
+        "_order",
+        "_parts",
+        "_position",
+        "_prefetched",
+        "_prefetched_rows",
+    )
     _client: Client
     _parts: _Parts
     _bounds: np.ndarray
@@ -420,6 +430,9 @@ class RemoteTexts(BlockTable):
     _position: np.ndarray | None
     _cached_rows: np.ndarray
     _cached: list[str]
+    # The next window's start (and whether in input order), its tasks, and its rows.
+    _prefetched: tuple[tuple[int, bool], list[Any]]
+    _prefetched_rows: np.ndarray
 
     @classmethod
     def of(cls, table: BlockTable, client: Client, parts: _Parts, sizes: list[int]) -> RemoteTexts:
@@ -432,6 +445,8 @@ class RemoteTexts(BlockTable):
         remote._order = remote._position = None
         remote._cached_rows = np.empty(0, dtype=np.int64)
         remote._cached = []
+        remote._prefetched = ((-1, True), [])
+        remote._prefetched_rows = np.empty(0, dtype=np.int64)
         return remote
 
     def will_read(self, rows: npt.NDArray[np.integer[Any]]) -> None:
@@ -440,6 +455,7 @@ class RemoteTexts(BlockTable):
         position = np.full(len(self), -1, dtype=np.int64)
         position[self._order] = np.arange(len(self._order))
         self._position = position
+        self._prefetched = ((-1, True), [])
 
     def text(self, row: int) -> str:
         """The text of block ``row``, from its worker."""
@@ -468,10 +484,29 @@ class RemoteTexts(BlockTable):
 
     def _fetch_window(self, row: int) -> None:
         if self._order is None or self._position is None or self._position[row] < 0:
-            window = np.arange(row, min(row + TEXT_WINDOW, len(self)), dtype=np.int64)
+            start, order = row, None
         else:
-            start = int(self._position[row])
-            window = np.sort(self._order[start : start + TEXT_WINDOW])
+            start, order = int(self._position[row]), self._order
+        if self._prefetched[0] == (start, order is None):
+            window, tasks = self._prefetched_rows, self._prefetched[1]
+        else:
+            window, tasks = self._submit(start, order)
+        # The next window is asked for now: its texts travel while this one is printed.
+        following = start + len(window)
+        if following < (len(self) if order is None else len(order)):
+            self._prefetched_rows, next_tasks = self._submit(following, order)
+            self._prefetched = ((following, order is None), next_tasks)
+        else:
+            self._prefetched = ((-1, True), [])
+        self._cached = [text for texts in self._client.gather(tasks) for text in _unpacked(texts)]
+        self._cached_rows = window
+
+    def _submit(self, start: int, order: np.ndarray | None) -> tuple[np.ndarray, list[Any]]:
+        """The rows of the window from ``start`` in reading order, and the tasks that fetch their texts."""
+        if order is None:
+            window = np.arange(start, min(start + TEXT_WINDOW, len(self)), dtype=np.int64)
+        else:
+            window = np.sort(order[start : start + TEXT_WINDOW])
         bounds = self._bounds
         cuts = np.searchsorted(window, bounds)
         tasks = []
@@ -479,8 +514,7 @@ class RemoteTexts(BlockTable):
             local = window[cuts[part] : cuts[part + 1]] - bounds[part]
             if len(local):
                 tasks.append(self._parts.submit(_part_texts, part, local))
-        self._cached = [text for texts in self._client.gather(tasks) for text in _unpacked(texts)]
-        self._cached_rows = window
+        return window, tasks
 
 
 def _part_texts(read: _PartRead, rows: np.ndarray) -> _Packed:

@@ -385,7 +385,7 @@ def test_a_clean_file_that_cannot_be_written_is_exit_2_as_locally(
     (tmp_path / "in").mkdir()
     paths = write_corpus(tmp_path / "in", blogs=3)
     engine = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
-    outcomes = []
+    outcomes: list[tuple[int, str]] = []
     for extra in (engine, []):
         out = tmp_path / f"out{len(outcomes)}"
         (out / Path(paths[1]).name).mkdir(parents=True)
