@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -243,6 +244,32 @@ def dedupe_paths(
     With ``jsonl``, each path is a JSONL shard of records. A file that cannot be read raises
     :class:`lbdedup.read.InputError`, as :func:`lbdedup.read.read_source` does.
     """
+    with _large_arrays_in_tasks():
+        return _dedupe_paths(paths, client, options, encoding, jsonl, carried, parts, progress)
+
+
+@contextmanager
+def _large_arrays_in_tasks() -> Iterator[None]:
+    """Silence dask's warning about large objects in tasks: this engine puts them there on purpose.
+
+    Arrays of every block (which may match, how much each must share) and each part's columns go to the
+    workers inside tasks, so that dask can run them again if a worker dies (scattered data would be lost).
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Large object of size", category=UserWarning)
+        yield
+
+
+def _dedupe_paths(
+    paths: Sequence[str],
+    client: Client,
+    options: Options | None,
+    encoding: str | None,
+    jsonl: JsonlFields | None,
+    carried: list[dict[str, Any]] | None,
+    parts: int | None,
+    progress: Progress | None,
+) -> DedupeResult:
     options = options or Options()
     report = progress or _no_progress
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
@@ -891,6 +918,19 @@ def write_output_on_workers(
     if not isinstance(blocks, RemoteTexts):
         raise TypeError("write_output_on_workers renders a result of dedupe_paths")
     parts, bounds = blocks._parts, blocks._bounds.tolist()
+    with _large_arrays_in_tasks():
+        return _write_parts(result, table, parts, bounds, targets, provenance, report_dir)
+
+
+def _write_parts(
+    result: DedupeResult,
+    table: ResultTable,
+    parts: _Parts,
+    bounds: list[int],
+    targets: Sequence[str],
+    provenance: bool,
+    report_dir: str | None,
+) -> int:
     copy_rows = np.flatnonzero((table.status == STATUS_CODES[Status.DUPLICATE]) & (table.duplicate_of >= 0))
     copy_targets = table.duplicate_of[copy_rows]
     tasks = []

@@ -632,16 +632,43 @@ def _held_in(
     ids = post_ids[order]
     post_count = int(post_ids.max()) + 1 if post_ids.size else 0
     starts = np.searchsorted(ids, np.arange(post_count + 1))
-    group_list, cluster_list = groups[order].tolist(), clusters[order].tolist()
-    start_list = starts.tolist()
-    held = np.zeros(len(first), dtype=bool)
-    for position, (post, other) in enumerate(zip(first.tolist(), second.tolist(), strict=True)):
-        there = set(group_list[start_list[other] : start_list[other + 1]])
-        held[position] = all(
-            group_list[at] in there or cluster_list[at] in there
-            for at in range(start_list[post], start_list[post + 1])
-        )
+    held = np.ones(len(first), dtype=bool)
+    if not len(first) or not len(order):
+        return held
+    post_groups, post_clusters = groups[order], clusters[order]
+    # The (post, group) pairs the posts hold, as numbers, sorted: a block is in a post when the post holds
+    # its group or its cluster's. Columns, not a Python set a post: a run holds millions of blocks.
+    width = np.int64(max(int(post_groups.max()), int(post_clusters.max())) + 1)
+    present = np.unique(ids * width + post_groups)
+    sizes = starts[first + 1] - starts[first]
+    # The pairs a batch at a time, so that their blocks (each pair's first post's) are never all expanded.
+    ends = np.cumsum(sizes)
+    cuts = np.searchsorted(
+        ends, np.arange(_HELD_BATCH, int(ends[-1]) + _HELD_BATCH, _HELD_BATCH), side="right"
+    )
+    low = 0
+    for high in [*np.unique(cuts).tolist(), len(first)]:
+        if high <= low:
+            continue
+        span = slice(low, high)
+        at = positions_in_runs(starts[first[span]], sizes[span])
+        other = np.repeat(second[span] * width, sizes[span])
+        found = _contains(present, other + post_groups[at]) | _contains(present, other + post_clusters[at])
+        pair_of = np.repeat(np.arange(low, high), sizes[span])
+        held[pair_of[~found]] = False
+        low = high
     return held
+
+
+# _held_in expands the blocks of about this many pairs' posts at a time.
+_HELD_BATCH = 1 << 20
+
+
+def _contains(sorted_values: npt.NDArray[np.int64], wanted: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Whether each of ``wanted`` is in ``sorted_values`` (sorted, distinct, not empty)."""
+    at = np.minimum(np.searchsorted(sorted_values, wanted), len(sorted_values) - 1)
+    found: npt.NDArray[np.bool_] = sorted_values[at] == wanted
+    return found
 
 
 def merge_repeated_meta(
