@@ -46,11 +46,21 @@ def invoke_in(args: list[str], cwd: Path) -> tuple[int, str, str]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The dask engine's tests (and README examples that run it) run last.
+    """The dask engine's tests (and README examples that run it, or run after it) run last.
 
     A dask client leaves its event-loop threads running in this process after it closes, and fork_map does
     not fork beside other threads: the tests of forking (and of -j) must run before any dask test.
     """
-    items.sort(
-        key=lambda item: item.nodeid.startswith("tests/test_dask_engine.py") or "--engine dask" in item.nodeid
-    )
+    items.sort(key=_runs_dask)
+
+
+def _runs_dask(item: pytest.Item) -> bool:
+    if item.nodeid.startswith("tests/test_dask_engine.py"):
+        return True
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    command = params.get("command")
+    if not isinstance(command, str):
+        return False
+    from .test_cli import README_COMMANDS
+
+    return any("--engine dask" in line for line in (command, *README_COMMANDS.get(command, ())))
