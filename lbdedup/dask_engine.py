@@ -123,9 +123,11 @@ def dask_client(scheduler: str | None = None, workers: int = 0) -> Iterator[Clie
         from distributed import Client, LocalCluster
     except ImportError:
         raise EngineError("--engine dask needs dask and distributed: pip install 'lbdedup[dask]'") from None
-    # Dask's own log lines (workers starting, a worker restarted) are not this command's output.
+    # Dask's own log lines (workers starting, a worker restarted) are not this command's output; nor is the
+    # traceback asyncio logs at exit for the task a Ctrl-C stopped in dask's event loop.
     for name in ("distributed", "dask"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     if scheduler is not None:
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT_SECONDS)
@@ -138,6 +140,10 @@ def dask_client(scheduler: str | None = None, workers: int = 0) -> Iterator[Clie
         finally:
             client.close()
         return
+    # Stopped by Ctrl-C as the cluster stops, multiprocessing's resource tracker (a process of its own, which
+    # reads this at its start) would warn about the workers' semaphores it then cleans up: not an error.
+    quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
+    os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), quiet]))
     cluster = LocalCluster(
         n_workers=workers or available_jobs(),
         threads_per_worker=1,

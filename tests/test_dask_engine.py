@@ -395,3 +395,43 @@ def test_a_clean_file_that_cannot_be_written_is_exit_2_as_locally(
     assert outcomes[0][0] == 2
     assert outcomes[0][1].count("\n") == 1
     assert "Is a directory" in outcomes[0][1]
+
+
+def _processes_marked(mark: str) -> list[int]:
+    """The processes whose environment holds ``LBDEDUP_TEST_MARK=mark`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if f"LBDEDUP_TEST_MARK={mark}".encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds the workers through /proc")
+def test_ctrl_c_mid_run_is_130_with_no_output_and_no_worker_left(tmp_path: Path) -> None:
+    """SIGINT while the cluster works: exit 130, nothing on stderr, no output file, no process left."""
+    paths = write_corpus(tmp_path, blogs=300, seed=5)
+    mark = os.urandom(6).hex()
+    out = tmp_path / "out.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lbdedup", "clean", *paths, "--engine", "dask", "--workers", "2", "-f", "json",
+         "-o", str(out)],
+        stderr=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "LBDEDUP_TEST_MARK": mark},
+    )  # fmt: skip
+    # The workers are up and at work once they exist: then the signal comes.
+    deadline = time.monotonic() + 60
+    while len(_processes_marked(mark)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr == ""
+    assert not out.exists()
+    deadline = time.monotonic() + 20
+    while _processes_marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_marked(mark) == []
