@@ -46,6 +46,7 @@ from lbdedup.table import block_table
 __all__ = [
     "BlockFacts",
     "BoilerplateError",
+    "apply_user_patterns",
     "compile_patterns",
     "find_boilerplate",
     "find_boilerplate_parts",
@@ -1540,15 +1541,28 @@ def _first_matches(
 
 
 def _apply_user_patterns(run: _Run, options: Options) -> None:
+    if options.drop_patterns or options.keep_patterns:
+        run.found = apply_user_patterns(run.blocks.texts(), run.found, options)
+
+
+def apply_user_patterns(texts: Sequence[str], found: Mapping[int, str], options: Options) -> dict[int, str]:
+    """``found`` (furniture by position in ``texts``) with the user's drop and keep patterns applied.
+
+    Each search is timed (see :class:`_PatternWatch`) when this runs in a main thread; a pattern that runs
+    too long raises :class:`BoilerplateError`.
+
+    >>> apply_user_patterns(["Ad", "News", "Promo code"], {1: "x"}, Options(drop_patterns=("^Ad$",),
+    ...                     keep_patterns=("News",)))
+    {0: "drop pattern '^Ad$'"}
+    """
     drops = compile_patterns(options.drop_patterns)
     keeps = compile_patterns(options.keep_patterns)
-    if not drops and not keeps:
-        return
-    texts = run.blocks.texts()
+    result = dict(found)
     for index, source in _first_matches(drops, texts, range(len(texts)), "drop pattern").items():
-        run.found[index] = f"drop pattern {source!r}"
-    for index in _first_matches(keeps, texts, list(run.found), "keep pattern"):
-        del run.found[index]
+        result[index] = f"drop pattern {source!r}"
+    for index in _first_matches(keeps, texts, list(result), "keep pattern"):
+        del result[index]
+    return result
 
 
 def set_apart(exact: npt.NDArray[np.uint64], furniture: Mapping[int, str]) -> npt.NDArray[np.uint64]:

@@ -427,7 +427,58 @@ def _part_first_pass(
 def _part_final_pass(
     read: _PartRead, options: Options, found: dict[int, str], headlines: dict[str, int] | None, first_row: int
 ) -> dict[int, str]:
-    return part_final_pass(read.front.blocks, read.front.keys, options, found, headlines, first_row)
+    blocks = read.front.blocks
+    if not options.drop_patterns and not options.keep_patterns:
+        return part_final_pass(blocks, read.front.keys, options, found, headlines, first_row)
+    plain = replace(options, drop_patterns=(), keep_patterns=())
+    found = part_final_pass(blocks, read.front.keys, plain, found, headlines, first_row)
+    # The user's patterns run last, as part_final_pass runs them.
+    return dict(sorted(_patterns_in_a_process(blocks.texts(), found, options).items()))
+
+
+def _patterns_in_a_process(texts: list[str], found: dict[int, str], options: Options) -> dict[int, str]:
+    """:func:`lbdedup.boilerplate.apply_user_patterns` in a process of its own, so that its watch works.
+
+    A worker runs tasks in threads, and the watch that stops a pattern backtracking without end ("(a+)+")
+    needs a main thread: in a worker's thread such a pattern would hang the run. A child process's main
+    thread has it; its BoilerplateError comes back as one.
+    """
+    import pickle
+    import subprocess
+    import sys
+
+    from lbdedup.boilerplate import BoilerplateError
+
+    done = subprocess.run(
+        [sys.executable, "-c", "from lbdedup.dask_engine import _patterns_child; _patterns_child()"],
+        input=pickle.dumps((texts, found, options)),
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BoilerplateError(
+            f"the user's patterns could not be run ({done.stderr.decode(errors='replace')[-200:]})"
+        )
+    outcome, value = pickle.loads(done.stdout)
+    if outcome == "error":
+        raise BoilerplateError(value)
+    matched: dict[int, str] = value
+    return matched
+
+
+def _patterns_child() -> None:
+    """The child of :func:`_patterns_in_a_process`: the pickled arguments in on stdin, the outcome out."""
+    import pickle
+    import sys
+
+    from lbdedup.boilerplate import BoilerplateError, apply_user_patterns
+
+    texts, found, options = pickle.loads(sys.stdin.buffer.read())
+    try:
+        outcome: tuple[str, Any] = ("found", apply_user_patterns(texts, found, options))
+    except BoilerplateError as error:
+        outcome = ("error", str(error))
+    sys.stdout.buffer.write(pickle.dumps(outcome))
 
 
 # ------------------------------------------------------------------------------------------ texts

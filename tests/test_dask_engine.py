@@ -435,3 +435,24 @@ def test_ctrl_c_mid_run_is_130_with_no_output_and_no_worker_left(tmp_path: Path)
     while _processes_marked(mark) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _processes_marked(mark) == []
+
+
+def test_a_pattern_that_backtracks_without_end_is_stopped_as_locally(tmp_path: Path) -> None:
+    """A worker runs tasks in threads: the user's patterns run in a child process, where their watch works."""
+    (tmp_path / "a.txt").write_text("Rain.\n\n" + "a" * 46 + "b\n", encoding="utf-8")
+    outcomes = [
+        _lbdedup("clean", str(tmp_path / "a.txt"), "--drop-pattern", "(a+)+$", "-q", *extra, timeout=120)
+        for extra in (["--engine", "dask", "--workers", "1"], [])
+    ]
+    assert [done.returncode for done in outcomes] == [2, 2]
+    assert outcomes[0].stderr == outcomes[1].stderr
+    assert "ran for over 1 s of CPU on one block" in outcomes[0].stderr
+
+
+def test_patterns_give_the_local_result(client: Client, tmp_path: Path) -> None:
+    """Drop and keep patterns, run in the workers' child processes, drop what they drop locally."""
+    paths = write_corpus(tmp_path, blogs=4)
+    options = Options(drop_patterns=("^Sign up",), keep_patterns=("newsletter$",))
+    assert _json(dedupe_paths(paths, client, options, parts=3)) == _local(paths, options)
+    options = Options(drop_patterns=("^Home",))
+    assert _json(dedupe_paths(paths, client, options, parts=3)) == _local(paths, options)
