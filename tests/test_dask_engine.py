@@ -456,3 +456,23 @@ def test_patterns_give_the_local_result(client: Client, tmp_path: Path) -> None:
     assert _json(dedupe_paths(paths, client, options, parts=3)) == _local(paths, options)
     options = Options(drop_patterns=("^Home",))
     assert _json(dedupe_paths(paths, client, options, parts=3)) == _local(paths, options)
+
+
+def test_the_size_limit_and_aliases_hold_on_the_workers(cluster: LocalCluster, tmp_path: Path) -> None:
+    """--max-file-size is the workers' limit too; one file named three ways is read once."""
+    (tmp_path / "a.txt").write_text("Rain at dawn over the hills.\n", encoding="utf-8")
+    engine = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
+    previous = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        runner = CliRunner()
+        limited = runner.invoke(app, ["clean", "a.txt", "--max-file-size", "10", *engine])
+        named = runner.invoke(
+            app, ["clean", "a.txt", "./a.txt", str(tmp_path / "a.txt"), "-f", "json", *engine]
+        )
+    finally:
+        os.chdir(previous)
+    assert limited.exit_code == 2
+    assert limited.stderr == "lbdedup: error: a.txt: larger than the 10 bytes input limit (--max-file-size)\n"
+    assert named.exit_code == 0
+    assert [source["source"] for source in json.loads(named.stdout)["sources"]] == ["a.txt"]
