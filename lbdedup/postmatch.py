@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -373,13 +374,34 @@ def overlap_table(
     starts, ends = _group_bounds(pairs // width)
     spread = ends - starts
     wanted = (spread >= 2) & (spread <= MAX_CLUSTER_POSTS)
-    left, right = group_pairs(starts[wanted], spread[wanted])
+    cluster_starts, cluster_spread = starts[wanted], spread[wanted]
     pair_post = pairs % width
-    keys = pair_post[left] * width + pair_post[right]
+    # The ordered pairs of posts of each cluster, counted a batch of clusters at a time (a cluster of k posts
+    # makes k * (k - 1)): the batches' distinct pairs are put together at the end. ``seen`` counts the pairs
+    # across the batches, so it is the index the loop over all clusters at once would give.
+    made = np.cumsum(cluster_spread * (cluster_spread - 1))
+    cuts = np.unique(
+        np.searchsorted(made, np.arange(_PAIRS_A_BATCH, int(made[-1]) if made.size else 0, _PAIRS_A_BATCH))
+    )
+    found_keys, found_shared, found_seen = [], [], []
+    offset = 0
+    for low, high in pairwise([0, *cuts.tolist(), len(cluster_starts)]):
+        left, right = group_pairs(cluster_starts[low:high], cluster_spread[low:high])
+        keys = pair_post[left] * width + pair_post[right]
+        order = np.argsort(keys, kind="stable")
+        pair_starts, _ = _group_bounds(keys[order])
+        counts = blocks_in[left][order]
+        found_shared.append(np.add.reduceat(counts, pair_starts) if counts.size else counts)
+        found_keys.append(keys[order][pair_starts])
+        found_seen.append(order[pair_starts] + offset)
+        offset += len(left)
+    keys = np.concatenate([np.empty(0, dtype=np.int64), *found_keys])
     order = np.argsort(keys, kind="stable")
     pair_starts, _ = _group_bounds(keys[order])
-    counts = blocks_in[left][order]
-    shared = np.add.reduceat(counts, pair_starts) if counts.size else counts
+    batch_shared = np.concatenate([np.empty(0, dtype=np.int64), *found_shared])[order]
+    shared = np.add.reduceat(batch_shared, pair_starts) if batch_shared.size else batch_shared
+    # Equal keys come in batch order: the first is the one met first.
+    seen = np.concatenate([np.empty(0, dtype=np.int64), *found_seen])[order][pair_starts]
     unique_keys = keys[order][pair_starts]
     return OverlapTable(
         sizes,
@@ -388,8 +410,12 @@ def overlap_table(
         unique_keys // width,
         unique_keys % width,
         shared.astype(np.int64),
-        order[pair_starts].astype(np.int64),
+        seen.astype(np.int64),
     )
+
+
+# overlap_table makes the pairs of posts of about this many at a time.
+_PAIRS_A_BATCH = 1 << 20
 
 
 def repeat_mask(table: OverlapTable) -> npt.NDArray[np.bool_]:
