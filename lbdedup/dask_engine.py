@@ -263,6 +263,7 @@ def _large_arrays_in_tasks() -> Iterator[None]:
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Large object of size", category=UserWarning)
+        warnings.filterwarnings("ignore", message="Sending large graph of size", category=UserWarning)
         yield
 
 
