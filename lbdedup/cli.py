@@ -12,7 +12,6 @@ import contextlib
 import errno
 import gc
 import os
-import re
 import signal
 import sys
 import threading
@@ -35,6 +34,7 @@ from lbdedup.parallel import available_jobs
 from lbdedup.read import InputError, read_source
 
 # Re-exported: callers and tests write ``from lbdedup.cli import write_atomic`` since it lived here.
+from lbdedup.write import REPORT_SHARD, remove_shards_from
 from lbdedup.write import write_atomic as write_atomic
 from lbdedup.write import write_behind as write_behind
 
@@ -838,7 +838,6 @@ def _output_names(result: DedupeResult, found: Sequence[Found], output_dir: str)
 
 # With --output-dir and --format jsonl, the report is written in shards of about this many blocks.
 REPORT_SHARD_BLOCKS = 100_000
-_SHARD_NAME = re.compile(r"report-[0-9]{5,}\.jsonl")
 
 
 def _write_output_dir(
@@ -862,7 +861,7 @@ def _write_output_dir(
         for target in targets:
             if os.path.dirname(os.path.normpath(target)) == os.path.normpath(
                 output_dir
-            ) and _SHARD_NAME.fullmatch(os.path.basename(target)):
+            ) and REPORT_SHARD.fullmatch(os.path.basename(target)):
                 fail(f"{target}: a clean file would be named as a shard of the report; nothing was written")
     if on_workers:
         from lbdedup.dask_engine import OutputError, write_output_on_workers
@@ -935,12 +934,10 @@ def _write_report_shards(result: DedupeResult, output_dir: str, jobs: int) -> in
         number += 1
         if held is None:
             break
-    for name in os.listdir(output_dir):
-        if _SHARD_NAME.fullmatch(name) and int(name[7:-6]) >= number:
-            try:
-                os.unlink(os.path.join(output_dir, name))
-            except OSError as error:
-                fail(f"{os.path.join(output_dir, name)}: an older shard cannot be removed ({error.strerror})")
+    try:
+        remove_shards_from(output_dir, number)
+    except OSError as error:
+        fail(f"{error.filename}: {error.strerror}")
     return number
 
 

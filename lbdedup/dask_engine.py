@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -77,6 +76,7 @@ from lbdedup.parallel import available_jobs, split_evenly
 from lbdedup.postmatch import lead_facts
 from lbdedup.read import InputError, max_file_size, read_source_at
 from lbdedup.table import STATUS_CODES, BlockTable, ResultTable, result_table
+from lbdedup.write import remove_shards_from
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -1001,7 +1001,10 @@ def _write_parts(
         )
     parts.client.gather(tasks)
     if report_dir is not None:
-        _remove_stale_shards(report_dir, len(tasks))
+        try:
+            remove_shards_from(report_dir, len(tasks))
+        except OSError as error:
+            raise OutputError(f"{error.filename}: {error.strerror}") from None
     return len(tasks)
 
 
@@ -1133,19 +1136,3 @@ def _write_file(target: str, chunks: Iterable[bytes], write: Callable[[str, Iter
         write(target, chunks)
     except OSError as error:
         raise OutputError(f"{target}: {error.strerror or 'cannot be written'}") from None
-
-
-def _remove_stale_shards(folder: str, count: int) -> None:
-    """Remove the report shards numbered ``count`` and up: an earlier, longer run's."""
-    for name in os.listdir(folder):
-        if SHARD_NAME.fullmatch(name) and int(name[7:-6]) >= count:
-            try:
-                os.unlink(os.path.join(folder, name))
-            except OSError as error:
-                raise OutputError(
-                    f"{os.path.join(folder, name)}: an older shard cannot be removed ({error.strerror})"
-                ) from None
-
-
-# The report's shards in an output folder: report-00000.jsonl, report-00001.jsonl, ...
-SHARD_NAME = re.compile(r"report-[0-9]{5,}\.jsonl")

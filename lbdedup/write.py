@@ -30,9 +30,11 @@ from types import FrameType
 from typing import Any
 
 __all__ = [
+    "REPORT_SHARD",
     "FileChangedError",
     "WriteRefusedError",
     "own_descriptor",
+    "remove_shards_from",
     "temporary_name",
     "write_atomic",
     "write_behind",
@@ -439,3 +441,31 @@ def _termination_raises() -> Iterator[None]:
         raise InterruptedError(errno.EINTR, f"interrupted by {name}, left unchanged") from None
     finally:
         restore()
+
+
+# The shards of a report in an output folder: report-00000.jsonl, report-00001.jsonl, ...
+REPORT_SHARD = re.compile(r"report-[0-9]{5,}\.jsonl")
+
+
+def remove_shards_from(folder: str, count: int) -> None:
+    """Remove the report shards numbered ``count`` and up in ``folder``: an earlier, longer run's.
+
+    A reader of ``report-*.jsonl`` must not find blocks of another run. An OSError names the shard.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> for name in ("report-00000.jsonl", "report-00001.jsonl", "report-1.jsonl"):
+    ...     open(os.path.join(folder, name), "w").close()
+    >>> remove_shards_from(folder, 1)
+    >>> sorted(os.listdir(folder))
+    ['report-00000.jsonl', 'report-1.jsonl']
+    """
+    for name in os.listdir(folder):
+        if REPORT_SHARD.fullmatch(name) and int(name[7:-6]) >= count:
+            path = os.path.join(folder, name)
+            try:
+                os.unlink(path)
+            except OSError as error:
+                raise OSError(
+                    error.errno, f"an older shard cannot be removed ({error.strerror})", path
+                ) from None

@@ -437,3 +437,13 @@ def test_a_missing_file_with_brackets_is_a_missing_file(tmp_path: Path) -> None:
     code, _, stderr = invoke_in(["clean", "b[1].txt"], tmp_path)
     assert code == 2
     assert stderr == "lbdedup: error: b[1].txt: no such file\n"
+
+
+def test_an_older_shard_that_cannot_be_removed_is_exit_2(corpus: Path, tmp_path: Path) -> None:
+    """A folder named like a later shard in OUT: one line naming it, exit 2 (its blocks would mislead)."""
+    out = tmp_path / "out"
+    (out / "report-00009.jsonl").mkdir(parents=True)
+    code, _, stderr = invoke_in(["clean", str(corpus), "-f", "jsonl", "--output-dir", str(out)], tmp_path)
+    assert code == 2
+    shard = out / "report-00009.jsonl"
+    assert stderr == f"lbdedup: error: {shard}: an older shard cannot be removed (Is a directory)\n"
