@@ -22,7 +22,7 @@ import signal
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
+from itertools import pairwise, repeat
 from operator import attrgetter, contains, is_, is_not, itemgetter
 from typing import Any
 
@@ -50,6 +50,7 @@ __all__ = [
     "compile_patterns",
     "find_boilerplate",
     "find_boilerplate_parts",
+    "furniture_by_parts",
     "line_pattern",
     "merge_headlines",
     "part_final_pass",
@@ -747,11 +748,15 @@ def _mark_within_pages(run: _Run) -> None:
     _mark_teasers(run)
 
 
-def _finish(run: _Run, options: Options) -> None:
-    """Once repetition is known: the scrape dates it uncovered atop pages, then the user's patterns."""
+def _finish(run: _Run, options: Options, patterns: PatternRunner | None = None) -> None:
+    """Once repetition is known: the scrape dates it uncovered atop pages, then the user's patterns.
+
+    ``patterns`` runs them (default :func:`apply_user_patterns`, here).
+    """
     if options.boilerplate is not BoilerplateMode.OFF and run.keys:
         _mark_page_tops(run)
-    _apply_user_patterns(run, options)
+    if options.drop_patterns or options.keep_patterns:
+        run.found = (patterns or apply_user_patterns)(run.blocks.texts(), run.found, options)
 
 
 # ----------------------------------------------------------------------------------------- in parts
@@ -928,15 +933,17 @@ def part_final_pass(
     found: Mapping[int, str],
     headlines: Mapping[str, int] | None = None,
     first_row: int = 0,
+    patterns: PatternRunner | None = None,
 ) -> dict[int, str]:
     """A part's furniture, sorted, given all that was found in it so far (rows of the part).
 
     ``found`` is :func:`part_first_pass`'s furniture and :func:`repeated_furniture`'s in the part; the other
-    arguments are as :func:`part_first_pass` takes them.
+    arguments are as :func:`part_first_pass` takes them. ``patterns`` runs the user's patterns (by default
+    :func:`apply_user_patterns`, in this thread).
     """
     run = _Run(blocks, keys, _NO_COUNTS, options.boilerplate, headlines, first_row)
     run.found.update(found)
-    _finish(run, options)
+    _finish(run, options, patterns)
     return dict(sorted(run.found.items()))
 
 
@@ -956,41 +963,99 @@ def find_boilerplate_parts(parts: Sequence[Part], options: Options) -> dict[int,
     {1: 'pattern: source link', 3: 'pattern: source link'}
     """
     tables = [block_table(blocks) for blocks, _, _ in parts]
-    firsts = np.r_[0, np.cumsum([len(table) for table in tables])].tolist()
     last_doc = None
     for table in tables:
         if len(table):
             if last_doc is not None and int(table.doc[0]) == last_doc:
                 raise ValueError(f"document {last_doc} is cut between two parts")
             last_doc = int(table.doc[-1])
-    mode = options.boilerplate
-    headlines = None
-    if mode is BoilerplateMode.AUTO:
-        headlines = merge_headlines(
-            part_headlines(table, keys, first)
-            for table, (_, keys, _), first in zip(tables, parts, firsts, strict=False)
-        )
-    found: dict[int, str] = {}
-    facts = []
-    for table, (_, keys, prints), first in zip(tables, parts, firsts, strict=False):
-        within, part_facts = part_first_pass(table, keys, prints.word_counts, options, headlines, first)
-        found.update((first + index, reason) for index, reason in within.items())
-        facts.append(part_facts)
-    repeated = repeated_furniture(
+    return furniture_by_parts(
+        lambda step, arguments: [
+            step(table, keys, prints.word_counts, *more)
+            for table, (_, keys, prints), more in zip(tables, parts, arguments, strict=True)
+        ],
+        [len(table) for table in tables],
         np.concatenate([prints.exact for _, _, prints in parts]) if parts else np.empty(0, np.uint64),
         np.concatenate([prints.word_counts for _, _, prints in parts]) if parts else np.empty(0, np.int64),
         np.concatenate([table.doc for table in tables]) if parts else np.empty(0, np.int64),
-        BlockFacts.concat(facts),
-        found,
-        mode,
+        options,
     )
-    found.update(repeated)
+
+
+# Runs ``step(blocks, keys, word_counts, *arguments[i])`` on every part ``i`` of a run, in part order, and
+# gives the answers: in this process (find_boilerplate_parts), or where an engine keeps the parts.
+PartRunner = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]
+# Applies the user's patterns: ``(texts, found, options) -> found``, as apply_user_patterns does.
+PatternRunner = Callable[[Sequence[str], Mapping[int, str], Options], dict[int, str]]
+
+
+def furniture_by_parts(
+    run_on_parts: PartRunner,
+    sizes: Sequence[int],
+    exact: U64,
+    word_counts: I64,
+    docs: npt.NDArray[np.integer[Any]],
+    options: Options,
+    patterns: PatternRunner | None = None,
+) -> dict[int, str]:
+    """:func:`find_boilerplate` of a run of parts of ``sizes`` blocks, each step run by ``run_on_parts``.
+
+    The steps (:func:`part_headlines`, :func:`part_first_pass`, :func:`part_final_pass`) read a part's
+    blocks and keys where the part is; this process merges the headlines and runs the repetition pass on
+    the run's columns ``exact``, ``word_counts`` and ``docs``. Rows count from the first part's first block.
+    """
+    firsts = np.r_[0, np.cumsum(sizes)].astype(np.int64).tolist()
+    headlines = None
+    if options.boilerplate is BoilerplateMode.AUTO:
+        headlines = merge_headlines(run_on_parts(_furniture_headlines, [(first,) for first in firsts[:-1]]))
+    passes = run_on_parts(_furniture_start, [(options, headlines, first) for first in firsts[:-1]])
+    found: dict[int, str] = {}
+    for (within, _), first in zip(passes, firsts, strict=False):
+        found.update((first + index, reason) for index, reason in within.items())
+    facts = BlockFacts.concat([part_facts for _, part_facts in passes])
+    found.update(repeated_furniture(exact, word_counts, docs, facts, found, options.boilerplate))
+    owns = [
+        {row - first: reason for row, reason in found.items() if first <= row < end}
+        for first, end in pairwise(firsts)
+    ]
+    finals = run_on_parts(
+        _furniture_end,
+        [(options, own, headlines, first, patterns) for own, first in zip(owns, firsts, strict=False)],
+    )
     furniture: dict[int, str] = {}
-    for table, (_, keys, _), first, end in zip(tables, parts, firsts, firsts[1:], strict=False):
-        own = {row - first: reason for row, reason in found.items() if first <= row < end}
-        final = part_final_pass(table, keys, options, own, headlines, first)
+    for first, final in zip(firsts, finals, strict=False):
         furniture.update((first + index, reason) for index, reason in final.items())
     return furniture
+
+
+def _furniture_headlines(
+    blocks: Sequence[Block], keys: Sequence[str], word_counts: I64, first_row: int
+) -> dict[str, int]:
+    return part_headlines(blocks, keys, first_row)
+
+
+def _furniture_start(
+    blocks: Sequence[Block],
+    keys: Sequence[str],
+    word_counts: I64,
+    options: Options,
+    headlines: Mapping[str, int] | None,
+    first_row: int,
+) -> tuple[dict[int, str], BlockFacts]:
+    return part_first_pass(blocks, keys, word_counts, options, headlines, first_row)
+
+
+def _furniture_end(
+    blocks: Sequence[Block],
+    keys: Sequence[str],
+    word_counts: I64,
+    options: Options,
+    found: Mapping[int, str],
+    headlines: Mapping[str, int] | None,
+    first_row: int,
+    patterns: PatternRunner | None,
+) -> dict[int, str]:
+    return part_final_pass(blocks, keys, options, found, headlines, first_row, patterns)
 
 
 def _mark_lines(run: _Run) -> None:
@@ -1538,11 +1603,6 @@ def _first_matches(
                     found[index] = pattern.pattern
                     break
     return found
-
-
-def _apply_user_patterns(run: _Run, options: Options) -> None:
-    if options.drop_patterns or options.keep_patterns:
-        run.found = apply_user_patterns(run.blocks.texts(), run.found, options)
 
 
 def apply_user_patterns(texts: Sequence[str], found: Mapping[int, str], options: Options) -> dict[int, str]:

@@ -19,7 +19,7 @@ import logging
 import os
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -30,14 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lbdedup._version import __version__
-from lbdedup.boilerplate import (
-    BlockFacts,
-    merge_headlines,
-    part_final_pass,
-    part_first_pass,
-    part_headlines,
-    repeated_furniture,
-)
+from lbdedup.boilerplate import furniture_by_parts
 from lbdedup.candidates import (
     MAX_HASH_RANGES,
     MAX_PAIR_BUCKETS,
@@ -64,7 +57,6 @@ from lbdedup.core import (
 from lbdedup.fingerprint import Fingerprints
 from lbdedup.model import (
     BlockRef,
-    BoilerplateMode,
     DedupeResult,
     Document,
     Options,
@@ -363,81 +355,41 @@ def _columns_of(read: _PartRead) -> _PartRead:
 def _furniture_on_workers(
     client: Client, parts: _Parts, sizes: list[int], front: Front, options: Options
 ) -> dict[int, str]:
-    """:func:`lbdedup.boilerplate.find_boilerplate_parts`, each part's passes on the worker that holds it.
+    """:func:`lbdedup.boilerplate.furniture_by_parts`, each part's steps on the worker that holds it.
 
-    The client merges the pages' headlines and runs the repetition pass over every block's columns.
+    The client merges the pages' headlines and runs the repetition pass over every block's columns; the
+    user's patterns run in a child process of the worker (:func:`_patterns_in_a_process`).
     """
-    firsts = np.cumsum([0, *sizes]).tolist()
-    headlines: Any = None
-    if options.boilerplate is BoilerplateMode.AUTO:
-        found_headlines = client.gather(
-            [parts.submit(_part_headlines, number, first) for number, first in enumerate(firsts[:-1])]
-        )
-        headlines = _put(client, merge_headlines(found_headlines), "lbdedup-headlines")
-    passes = client.gather(
-        [
-            parts.submit(
-                _part_first_pass, number, options, headlines, first, key=f"lbdedup-furniture-{number}"
-            )
-            for number, first in enumerate(firsts[:-1])
+
+    def run_on_parts(step: Callable[..., Any], arguments: Sequence[tuple[Any, ...]]) -> list[Any]:
+        # Named for the step: "lbdedup-furniture-end-3" is the final pass of part 3.
+        name = step.__name__.strip("_").replace("_", "-")
+        tasks = [
+            parts.submit(_step_on_part, number, step, *more, key=f"lbdedup-{name}-{number}")
+            for number, more in enumerate(arguments)
         ]
-    )
-    found: dict[int, str] = {}
-    for (within, _), first in zip(passes, firsts, strict=False):
-        found.update((first + index, reason) for index, reason in within.items())
-    facts = BlockFacts.concat([part_facts for _, part_facts in passes])
+        return list(client.gather(tasks))
+
     prints = front.fingerprints
-    found.update(
-        repeated_furniture(
-            prints.exact, prints.word_counts, front.blocks.doc, facts, found, options.boilerplate
-        )
+    return furniture_by_parts(
+        run_on_parts,
+        sizes,
+        prints.exact,
+        prints.word_counts,
+        front.blocks.doc,
+        options,
+        _patterns_in_a_process,
     )
-    finals = []
-    for number, (first, end) in enumerate(pairwise(firsts)):
-        own = {row - first: reason for row, reason in found.items() if first <= row < end}
-        finals.append(
-            parts.submit(
-                _part_final_pass,
-                number,
-                options,
-                own,
-                headlines,
-                first,
-                key=f"lbdedup-furniture-end-{number}",
-            )
-        )
-    furniture: dict[int, str] = {}
-    for first, final in zip(firsts, client.gather(finals), strict=False):
-        furniture.update((first + index, reason) for index, reason in final.items())
-    return furniture
 
 
-def _part_headlines(read: _PartRead, first_row: int) -> dict[str, int]:
-    return part_headlines(read.front.blocks, read.front.keys, first_row)
-
-
-def _part_first_pass(
-    read: _PartRead, options: Options, headlines: dict[str, int] | None, first_row: int
-) -> tuple[dict[int, str], BlockFacts]:
+def _step_on_part(read: _PartRead, step: Callable[..., Any], *arguments: Any) -> Any:
     front = read.front
-    return part_first_pass(
-        front.blocks, front.keys, front.fingerprints.word_counts, options, headlines, first_row
-    )
+    return step(front.blocks, front.keys, front.fingerprints.word_counts, *arguments)
 
 
-def _part_final_pass(
-    read: _PartRead, options: Options, found: dict[int, str], headlines: dict[str, int] | None, first_row: int
+def _patterns_in_a_process(
+    texts: Sequence[str], found: Mapping[int, str], options: Options
 ) -> dict[int, str]:
-    blocks = read.front.blocks
-    if not options.drop_patterns and not options.keep_patterns:
-        return part_final_pass(blocks, read.front.keys, options, found, headlines, first_row)
-    plain = replace(options, drop_patterns=(), keep_patterns=())
-    found = part_final_pass(blocks, read.front.keys, plain, found, headlines, first_row)
-    # The user's patterns run last, as part_final_pass runs them.
-    return dict(sorted(_patterns_in_a_process(blocks.texts(), found, options).items()))
-
-
-def _patterns_in_a_process(texts: list[str], found: dict[int, str], options: Options) -> dict[int, str]:
     """:func:`lbdedup.boilerplate.apply_user_patterns` in a process of its own, so that its watch works.
 
     A worker runs tasks in threads, and the watch that stops a pattern backtracking without end ("(a+)+")
@@ -452,7 +404,7 @@ def _patterns_in_a_process(texts: list[str], found: dict[int, str], options: Opt
 
     done = subprocess.run(
         [sys.executable, "-c", "from lbdedup.dask_engine import _patterns_child; _patterns_child()"],
-        input=pickle.dumps((texts, found, options)),
+        input=pickle.dumps((list(texts), dict(found), options)),
         capture_output=True,
         check=False,
     )
