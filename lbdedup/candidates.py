@@ -14,7 +14,7 @@ time (see ``_entries_by_bucket``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -32,8 +32,10 @@ __all__ = [
     "candidate_pairs_in_parts",
     "counted_pairs",
     "hash_ranges",
+    "list_counts",
     "needed_shared",
     "pair_count_buckets",
+    "pair_needs",
     "range_lists",
     "range_pair_keys",
     "range_pieces",
@@ -466,6 +468,45 @@ def _counted(pieces: list[I64], count: np.int64, needed: I32) -> tuple[I64, I64,
     return first[worth], second[worth], shared[worth]
 
 
+ListCounts = tuple[I64, I64, I64, I64, int]
+
+
+def list_counts(lists: PostingLists) -> ListCounts:
+    """What a range's posting lists tell of each block, as few numbers as an engine can send.
+
+    The blocks with list entries and how many each has; the blocks with a shingle that repeats one of their
+    own and how many; how many pair keys the lists make at most.
+    """
+    blocks, held = np.unique(lists.blocks, return_counts=True)
+    copies, repeats = np.unique(lists.copies, return_counts=True)
+    made = int((lists.sizes * (lists.sizes - 1) // 2).sum())
+    return (
+        blocks.astype(np.int64),
+        held.astype(np.int64),
+        copies.astype(np.int64),
+        repeats.astype(np.int64),
+        made,
+    )
+
+
+def pair_needs(
+    taken: Sequence[I64], counts: Iterable[ListCounts], min_shared_fraction: float = 0.3
+) -> tuple[I32, I32, int]:
+    """Each block's list entries and what a pair must share of it, from every part and range; pair keys.
+
+    ``taken`` holds each part's shingles taken per block (:func:`range_pieces`), ``counts`` each range's
+    :func:`list_counts`.
+    """
+    distinct = np.concatenate([np.empty(0, dtype=np.int64), *taken])
+    in_lists = np.zeros(len(distinct), dtype=np.int32)
+    pair_keys = 0
+    for blocks, held, copies, repeats, made in counts:
+        in_lists[blocks] += held.astype(np.int32)
+        distinct[copies] -= repeats
+        pair_keys += made
+    return in_lists, needed_shared(distinct, min_shared_fraction), pair_keys
+
+
 def candidate_pairs_in_parts(
     parts: Sequence[Fingerprints],
     eligible: Sequence[BoolArray],
@@ -493,15 +534,9 @@ def candidate_pairs_in_parts(
         for part, mask, first in zip(parts, eligible, firsts, strict=False)
     ]
     lists = [range_lists([pieces[r] for pieces, _ in cut], max_shingle_blocks) for r in range(ranges)]
-    count = firsts[-1]
-    distinct = np.concatenate([np.empty(0, dtype=np.int64), *(taken for _, taken in cut)])
-    distinct -= np.bincount(
-        np.concatenate([np.empty(0, dtype=np.int64), *(found.copies for found in lists)]), minlength=count
+    in_lists, needed, _ = pair_needs(
+        [taken for _, taken in cut], map(list_counts, lists), min_shared_fraction
     )
-    in_lists = np.zeros(count, dtype=np.int32)
-    for found in lists:
-        in_lists += np.bincount(found.blocks, minlength=count).astype(np.int32)
-    needed = needed_shared(distinct, min_shared_fraction)
     keys = [range_pair_keys(found, in_lists, needed, buckets) for found in lists]
     counted = [counted_pairs([by_bucket[bucket] for by_bucket in keys], needed) for bucket in range(buckets)]
     nothing = np.empty(0, dtype=np.int64)

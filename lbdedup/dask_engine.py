@@ -35,9 +35,9 @@ from lbdedup.candidates import (
     MAX_HASH_RANGES,
     MAX_PAIR_BUCKETS,
     CandidatePairs,
-    PostingLists,
     counted_pairs,
-    needed_shared,
+    list_counts,
+    pair_needs,
     range_lists,
     range_pair_keys,
     range_pieces,
@@ -274,12 +274,11 @@ def _dedupe_paths(
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
     sizes = _file_sizes(paths)
     ranges = split_evenly([max(size, 1) for size in sizes], parts) if parts else plan_parts(sizes, workers)
-    task = _read_part
     # A worker may run in another folder (or on another machine sharing the files): it reads absolute paths,
     # and the report names the files as they were given.
     absolute = [os.path.abspath(path) for path in paths]
     futures = client.map(
-        task,
+        _read_part,
         [[paths[index] for index in part] for part in ranges],
         [[absolute[index] for index in part] for part in ranges],
         encoding=encoding,
@@ -311,7 +310,7 @@ def _dedupe_paths(
         front = join_fronts(sources, [read.front for read in reads], first_docs)
         del reads
         furniture = _furniture_on_workers(client, placed, sizes, front, options)
-        finder = _MatchesOnWorkers(client, placed, sizes, shingles, options, report)
+        finder = _MatchesOnWorkers(client, placed, sizes, shingles, workers, options, report)
         comparer = _CopiesOnWorkers(client, placed, sizes, options)
         front = replace(front, blocks=RemoteTexts.of(front.blocks, client, placed, sizes))
         return dedupe_front(documents, front, options, report, finder, comparer, furniture)
@@ -585,17 +584,16 @@ class _MatchesOnWorkers:
         parts: _Parts,
         sizes: list[int],
         shingles: int,
+        workers: int,
         options: Options,
         report: Progress,
     ) -> None:
         self.client, self.parts, self.options, self.report = client, parts, options, report
-        self.shingles = shingles
+        self.shingles, self.workers = shingles, workers
         self.bounds = np.cumsum([0, *sizes]).tolist()
-        self.workers = max(len(client.scheduler_info().get("workers", {})), 1)
 
     def __call__(self, eligible: np.ndarray) -> list[list[Match]]:
         client, bounds, options = self.client, self.bounds, self.options
-        count = bounds[-1]
         ranges = _between(
             1, -(-self.shingles // RANGE_SHINGLES), min(MAX_HASH_RANGES, RANGES_PER_WORKER * self.workers)
         )
@@ -617,20 +615,12 @@ class _MatchesOnWorkers:
             for r in range(ranges)
         ]
         del cut, pieces
-        distinct = np.concatenate([np.empty(0, dtype=np.int64), *taken])
-        in_lists = np.zeros(count, dtype=np.int32)
-        pair_keys = 0
-        for blocks, held, copies, repeats, made in client.gather(
-            [client.submit(_list_counts, found) for found in lists]
-        ):
-            in_lists[blocks] += held.astype(np.int32)
-            distinct[copies] -= repeats
-            pair_keys += made
-        needed = needed_shared(distinct)
+        counts = client.gather([client.submit(list_counts, found) for found in lists])
+        in_lists, needed, pair_keys = pair_needs(taken, counts)
         # Every range and bucket task reads both: sent to each worker once.
         in_lists_future = _put(client, in_lists, "lbdedup-in-lists")
         needed_future = _put(client, needed, "lbdedup-needed")
-        del in_lists, distinct
+        del in_lists, needed, counts
         buckets = _between(
             1, -(-pair_keys // BUCKET_PAIRS), min(MAX_PAIR_BUCKETS, BUCKETS_PER_WORKER * self.workers)
         )
@@ -734,14 +724,6 @@ def _cut_part(read: _PartRead, eligible: np.ndarray, ranges: int, first_row: int
 
 def _piece(cut: Any, part: int) -> Any:
     return cut[0][part]
-
-
-def _list_counts(lists: PostingLists) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Per block, its list entries and its shingles that repeat one of its own; the pair keys made at most."""
-    blocks, held = np.unique(lists.blocks, return_counts=True)
-    copies, repeats = np.unique(lists.copies, return_counts=True)
-    made = int((lists.sizes * (lists.sizes - 1) // 2).sum())
-    return blocks.astype(np.int64), held, copies.astype(np.int64), repeats, made
 
 
 def _between(low: int, value: int, high: int) -> int:
