@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from lbdedup._version import __version__
+from lbdedup.arrays import joined_strings, split_joined
 from lbdedup.boilerplate import find_boilerplate, set_apart
 from lbdedup.candidates import candidate_pairs
 from lbdedup.canonical import WIRE_AGENCIES, completeness, kept_members
@@ -263,18 +264,13 @@ def _pack_front(documents: Sequence[Document], front: Front) -> _FrontColumns:
     own = {id(document.text): doc for doc, document in enumerate(documents)}
     pools: list[Any] = [-1 - own[id(pool)] if id(pool) in own else pool for pool in blocks.pools]
     sent = blocks.renamed((), pools)
+    keys, key_ends = joined_strings(front.keys)
     return _FrontColumns(
         blocks=sent,
-        key_ends=np.cumsum([len(key) for key in front.keys], dtype=np.int64),
-        keys="".join(front.keys),
+        key_ends=key_ends,
+        keys=keys,
         fingerprints=front.fingerprints,
     )
-
-
-def _split_joined(joined: str, ends: np.ndarray) -> list[str]:
-    stops = ends.tolist()
-    # The starts run one longer than the stops: the last start is the end of the joined text.
-    return [joined[start:stop] for start, stop in zip([0, *stops], stops, strict=False)]
 
 
 def _unpack_front(documents: Sequence[Document], columns: _FrontColumns) -> Front:
@@ -283,7 +279,7 @@ def _unpack_front(documents: Sequence[Document], columns: _FrontColumns) -> Fron
         [document.source for document in documents],
         [pool if isinstance(pool, str) else documents[-1 - pool].text for pool in sent.pools],
     )
-    return Front(blocks, _split_joined(columns.keys, columns.key_ends), columns.fingerprints)
+    return Front(blocks, split_joined(columns.keys, columns.key_ends), columns.fingerprints)
 
 
 def _part_count(jobs: int) -> int:

@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lbdedup._version import __version__
+from lbdedup.arrays import joined_strings, split_joined
 from lbdedup.boilerplate import furniture_by_parts
 from lbdedup.candidates import (
     MAX_HASH_RANGES,
@@ -534,7 +535,7 @@ class RemoteTexts(BlockTable):
             self._prefetched = ((following, order is None), next_tasks)
         else:
             self._prefetched = ((-1, True), [])
-        self._cached = [text for texts in self._client.gather(tasks) for text in _unpacked(texts)]
+        self._cached = [text for texts in self._client.gather(tasks) for text in split_joined(*texts)]
         self._cached_rows = window
 
     def _submit(self, start: int, order: np.ndarray | None) -> tuple[np.ndarray, list[Any]]:
@@ -554,7 +555,7 @@ class RemoteTexts(BlockTable):
 
 
 def _part_texts(read: _PartRead, rows: np.ndarray) -> _Packed:
-    return _packed(read.front.blocks.texts(rows.tolist()))
+    return joined_strings(read.front.blocks.texts(rows.tolist()))
 
 
 # ------------------------------------------------------------------------------------------ candidates
@@ -745,19 +746,9 @@ def _rows_named(pairs: CandidatePairs, bounds: list[int]) -> list[tuple[int, np.
     ]
 
 
-# Many strings travel as one: dask sends a list element by element (16,384 texts took half a second), a
-# joined string and a numpy array of where each ends at once.
-_Packed = tuple[str, np.ndarray]
-
-
-def _packed(strings: list[str]) -> _Packed:
-    return "".join(strings), np.cumsum([len(string) for string in strings], dtype=np.int64)
-
-
-def _unpacked(packed: _Packed) -> list[str]:
-    joined, ends = packed
-    stops = ends.tolist()
-    return [joined[start:stop] for start, stop in zip([0, *stops], stops, strict=False)]
+_Packed = tuple[
+    str, np.ndarray
+]  # many strings as one (arrays.joined_strings): dask sends a list item by item
 
 
 _Texts = tuple[np.ndarray, _Packed, np.ndarray]
@@ -767,7 +758,7 @@ def _texts_for(read: _PartRead, rows: np.ndarray, first_row: int) -> _Texts:
     """Blocks ``rows`` of the run, all in part ``read``, with their match keys and kind codes."""
     local = rows - first_row
     keys = read.front.keys
-    return rows, _packed([keys[row] for row in local.tolist()]), read.front.blocks.kind[local]
+    return rows, joined_strings([keys[row] for row in local.tolist()]), read.front.blocks.kind[local]
 
 
 def _local_rows(
@@ -775,7 +766,7 @@ def _local_rows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], list[int]]:
     """The pairs as positions into the rows ``texts`` bring, and those rows, keys and kind codes in order."""
     rows = np.concatenate([np.empty(0, dtype=np.int64), *(found[0] for found in texts)])
-    keys = [key for found in texts for key in _unpacked(found[1])]
+    keys = [key for found in texts for key in split_joined(*found[1])]
     kind_codes = np.concatenate([np.empty(0, dtype=np.uint8), *(found[2] for found in texts)])
     order = np.argsort(rows, kind="stable")
     rows = rows[order]
