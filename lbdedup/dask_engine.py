@@ -458,7 +458,6 @@ class RemoteTexts(BlockTable):
         "_parts",
         "_position",
         "_prefetched",
-        "_prefetched_rows",
     )
     _client: Client
     _parts: _Parts
@@ -467,9 +466,8 @@ class RemoteTexts(BlockTable):
     _position: np.ndarray | None
     _cached_rows: np.ndarray
     _cached: list[str]
-    # The next window's start (and whether in input order), its tasks, and its rows.
-    _prefetched: tuple[tuple[int, bool], list[Any]]
-    _prefetched_rows: np.ndarray
+    # The next window: its start (and whether in input order), its rows, and the tasks that fetch them.
+    _prefetched: tuple[tuple[int, bool], np.ndarray, list[Any]]
 
     @classmethod
     def of(cls, table: BlockTable, client: Client, parts: _Parts, sizes: list[int]) -> RemoteTexts:
@@ -482,8 +480,7 @@ class RemoteTexts(BlockTable):
         remote._order = remote._position = None
         remote._cached_rows = np.empty(0, dtype=np.int64)
         remote._cached = []
-        remote._prefetched = ((-1, True), [])
-        remote._prefetched_rows = np.empty(0, dtype=np.int64)
+        remote._prefetched = _NOTHING_PREFETCHED
         return remote
 
     def will_read(self, rows: npt.NDArray[np.integer[Any]]) -> None:
@@ -492,7 +489,7 @@ class RemoteTexts(BlockTable):
         position = np.full(len(self), -1, dtype=np.int64)
         position[self._order] = np.arange(len(self._order))
         self._position = position
-        self._prefetched = ((-1, True), [])
+        self._prefetched = _NOTHING_PREFETCHED
 
     def text(self, row: int) -> str:
         """The text of block ``row``, from its worker."""
@@ -524,17 +521,15 @@ class RemoteTexts(BlockTable):
             start, order = row, None
         else:
             start, order = int(self._position[row]), self._order
-        if self._prefetched[0] == (start, order is None):
-            window, tasks = self._prefetched_rows, self._prefetched[1]
-        else:
+        key, window, tasks = self._prefetched
+        if key != (start, order is None):
             window, tasks = self._submit(start, order)
         # The next window is asked for now: its texts travel while this one is printed.
         following = start + len(window)
         if following < (len(self) if order is None else len(order)):
-            self._prefetched_rows, next_tasks = self._submit(following, order)
-            self._prefetched = ((following, order is None), next_tasks)
+            self._prefetched = ((following, order is None), *self._submit(following, order))
         else:
-            self._prefetched = ((-1, True), [])
+            self._prefetched = _NOTHING_PREFETCHED
         self._cached = [text for texts in self._client.gather(tasks) for text in split_joined(*texts)]
         self._cached_rows = window
 
@@ -552,6 +547,9 @@ class RemoteTexts(BlockTable):
             if len(local):
                 tasks.append(self._parts.submit(_part_texts, part, local))
         return window, tasks
+
+
+_NOTHING_PREFETCHED: tuple[tuple[int, bool], np.ndarray, list[Any]] = ((-1, True), np.empty(0, np.int64), [])
 
 
 def _part_texts(read: _PartRead, rows: np.ndarray) -> _Packed:
