@@ -476,3 +476,20 @@ def test_the_size_limit_and_aliases_hold_on_the_workers(cluster: LocalCluster, t
     assert limited.stderr == "lbdedup: error: a.txt: larger than the 10 bytes input limit (--max-file-size)\n"
     assert named.exit_code == 0
     assert [source["source"] for source in json.loads(named.stdout)["sources"]] == ["a.txt"]
+
+
+@pytest.mark.parametrize(
+    "data", [b"Rain \xff\xfe at dawn.\n", b"\x00\x01\x02binary\x00" * 50, b"\xef\xbb\xbf", b""]
+)
+def test_bad_bytes_are_read_on_the_workers_as_locally(
+    cluster: LocalCluster, tmp_path: Path, data: bytes
+) -> None:
+    """Invalid UTF-8, binary bytes, a bare BOM, an empty file: the local engine's exit code and output."""
+    (tmp_path / "a.txt").write_bytes(data)
+    (tmp_path / "b.txt").write_text("Rain at dawn over the hills of Elmford.\n", encoding="utf-8")
+    engine = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
+    outcomes = []
+    for extra in (engine, []):
+        result = CliRunner().invoke(app, ["clean", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), *extra])
+        outcomes.append((result.exit_code, result.stdout, result.stderr))
+    assert outcomes[0] == outcomes[1]
